@@ -1,0 +1,152 @@
+// The DSP entry point: the WASM exports that a DSP worker and the offline renderer call, and nothing else.
+// Rendering is deterministic: it reads only its own linear memory and the events pushed into it, uses no
+// clock (the imported clock serves fault injection only) and draws randomness from the seeded PRNG.
+import { G } from "./globals";
+import { seedPrng } from "./prng";
+import { enqueue, peek, pop } from "./queue";
+import { Voice, voiceInit, voiceRender, voiceSet } from "./voice";
+import {
+  CHANNELS,
+  FAULT_HANG,
+  FAULT_HANG_FOREVER,
+  FAULT_NAN,
+  FAULT_TRAP,
+  HANG_MS,
+  MAX_BLOCK,
+  MOD_VOICE,
+  OP_POISON,
+  OP_RESEED,
+  OP_SET_PARAM,
+} from "./layout";
+
+declare function clock(): f64;
+
+const OUT = memory.data(MAX_BLOCK * CHANNELS * 4, 16);
+const VOICE = changetype<Voice>(memory.data(offsetof<Voice>(), 16));
+const SPIN = memory.data(8, 8);
+
+/** Resets the whole DSP state. Returns 0, or 1 when the block size is out of range. */
+export function init(sampleRate: f64, block: i32, seed: u32): i32 {
+  if (block < 1 || block > MAX_BLOCK) return 1;
+  G.sampleRate = sampleRate;
+  G.block = block;
+  G.smoothCoef = 1.0 - Math.exp(-1.0 / (0.005 * sampleRate));
+  G.queueHead = 0;
+  G.queueCount = 0;
+  G.hash = 0;
+  seedPrng(seed);
+  voiceInit(VOICE);
+  G.initialised = 1;
+  return 0;
+}
+
+/** Queues a command for its frame (a float holding an integer, so JavaScript needs no BigInt). 0 = queued. */
+export function push(
+  frame: f64,
+  seq: i32,
+  op: i32,
+  target: i32,
+  param: i32,
+  i0: i32,
+  i1: i32,
+  f0: f64,
+  f1: f64,
+): i32 {
+  return enqueue(<i64> frame, seq, op, target, param, i0, i1, f0, f1) ? 0 : 1;
+}
+
+function apply(op: i32, target: i32, param: i32, i0: i32, f0: f64): void {
+  if (op == OP_SET_PARAM) {
+    if (target == MOD_VOICE) voiceSet(VOICE, param, f0);
+  } else if (op == OP_POISON) {
+    unreachable();
+  } else if (op == OP_RESEED) {
+    seedPrng(<u32> i0);
+  }
+}
+
+function renderSpan(from: i32, to: i32): void {
+  voiceRender(VOICE, OUT, from, to);
+}
+
+function injectFault(fault: i32): void {
+  if (fault == FAULT_TRAP) unreachable();
+  if (fault == FAULT_HANG) {
+    const until = clock() + <f64> HANG_MS;
+    while (clock() < until) store<i64>(SPIN, load<i64>(SPIN) + 1);
+  }
+  if (fault == FAULT_HANG_FOREVER) {
+    while (load<i64>(SPIN) >= 0) store<i64>(SPIN, (load<i64>(SPIN) + 1) & 0xffffff);
+  }
+}
+
+/**
+ * Renders block `block` (frames [block·B, (block+1)·B)) into the output buffer, applying each queued event
+ * at its exact frame by splitting the block there. Returns 0, or 1 when a sample is NaN or infinite.
+ */
+export function render(block: f64, fault: i32): i32 {
+  if (fault != 0) injectFault(fault);
+  const B = G.block;
+  const start = <i64> block * <i64> B;
+  const end = start + <i64> B;
+  let pos: i32 = 0;
+  let e = peek();
+  while (e != null && e.frame < end) {
+    let off = <i32> (e.frame - start);
+    if (off < 0) off = 0; // cannot happen with stamped commands; kept safe
+    if (off > pos) {
+      renderSpan(pos, off);
+      pos = off;
+    }
+    const op = e.op, target = e.target, param = e.param, i0 = e.i0, f0 = e.f0;
+    pop();
+    apply(op, target, param, i0, f0);
+    e = peek();
+  }
+  if (pos < B) renderSpan(pos, B);
+  if (fault == FAULT_NAN) store<f32>(OUT, NaN);
+  return checkBlock(B);
+}
+
+// FNV-1a over the sample bits (for the supervisor's divergence check) and a finite check, in one pass.
+function checkBlock(B: i32): i32 {
+  let h: u32 = 2166136261;
+  let bad: u32 = 0;
+  const n = B * CHANNELS;
+  for (let i = 0; i < n; i++) {
+    const bits = load<u32>(OUT + (<usize> i << 2));
+    bad |= u32((bits & 0x7f800000) == 0x7f800000);
+    h = (h ^ bits) * 16777619;
+  }
+  G.hash = h;
+  return <i32> bad;
+}
+
+/** Address of the interleaved stereo output of the last rendered block. */
+export function outPtr(): usize {
+  return OUT;
+}
+
+/** FNV-1a hash of the last rendered block. */
+export function blockHash(): u32 {
+  return G.hash;
+}
+
+/** Bytes of linear memory that hold state: a snapshot copies this prefix. */
+export function usedBytes(): usize {
+  return __heap_base;
+}
+
+/**
+ * Forgets queued commands. A replacement restored from a snapshot calls this: queued commands were not yet
+ * applied, so they reach it through the supervisor's gate like any other (a poison among them never does).
+ */
+export function clearQueue(): void {
+  G.queueHead = 0;
+  G.queueCount = 0;
+}
+
+/** Commands waiting for their frame. */
+export function pending(): i32 {
+  return G.queueCount;
+}

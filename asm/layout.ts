@@ -1,0 +1,165 @@
+// The one protocol of Chronus, declared once. AssemblyScript (asm/) and Deno (engine/, workers/) both import
+// this file, so it holds plain integer constants only: no types, no functions.
+// Numbers are never reused: a retired code keeps its slot and gets a comment.
+//
+// ── Shared memory (one SharedArrayBuffer, Int32/Float32/Float64 views over it) ─────────────────────────────
+//
+//   byte 0                CTRL_BYTES            + SLOT_BYTES · s        SNAP_OFFSET          HANDOFF_OFFSET
+//   ┌─────────────────────┬─────────────────────────────────────────┬────────────────────┬────────────────────┐
+//   │ control (i32 words) │ slot 0 │ slot 1 │ … │ slot MAX_SLOTS-1    │ snapshot (a WASM   │ handoff (snapshot  │
+//   │                     │                                         │ memory, written by │ copy for the parked│
+//   │                     │                                         │ the primary)       │ spare)             │
+//   └─────────────────────┴─────────────────────────────────────────┴────────────────────┴────────────────────┘
+//
+//   control: CTRL_* words, then the fault-injection table (INJECT_MAX rows of INJECT_WORDS).
+//
+//   one slot (a DSP worker owns one slot while it lives; a slot is never shared by two live workers):
+//   ┌──────────────────┬──────────────────────────┬──────────────────────────────┬───────────────────────────┐
+//   │ header           │ block tags + hashes      │ command ring                 │ audio ring                │
+//   │ HDR_WORDS i32    │ RING_BLOCKS i32 each     │ CMD_CAP records × CMD_WORDS  │ RING_BLOCKS × MAX_BLOCK   │
+//   │ (f64 at HDR_F64) │ tag[k] = block in slot k │ i32 (f64 args overlaid)      │   × CHANNELS f32          │
+//   └──────────────────┴──────────────────────────┴──────────────────────────────┴───────────────────────────┘
+//
+//   Audio slot k holds block n when tag[k] == n (k = n % RING_BLOCKS); the tag is stored after the samples,
+//   so a reader that sees the tag sees the whole block. Samples are interleaved (L, R).
+//
+// ── Command record (CMD_WORDS × i32 = 64 bytes) ───────────────────────────────────────────────────────────
+//   word 0 seq        global sequence number (orders commands at the same frame)
+//   word 1 frameLo    frame at which it applies (u32 low half); the primary writes back the effective frame
+//   word 2 frameHi    (high half; frames are i64 in WASM)
+//   word 3 op         OP_* below
+//   word 4 target     module id
+//   word 5 param      parameter index
+//   word 6..7 i0, i1  integer arguments
+//   word 8..15        f64 arguments f0..f3 (Float64 index = record byte offset / 8 + 4 + k)
+
+// ── Sizes ──
+export const CHANNELS = 2;
+export const MAX_BLOCK = 1024;
+export const RING_BLOCKS = 16; // power of two; must exceed the largest lead
+export const MAX_SLOTS = 8; // two live workers + replacements + capped zombies
+export const CMD_WORDS = 16;
+export const CMD_CAP = 1024; // power of two
+export const WASM_PAGES = 64; // 4 MiB, fixed: memory never grows, so views never detach
+
+// ── Control words ──
+export const CTRL_SELECTOR = 0; // slot the output reads (the atomic ring switch)
+export const CTRL_OTHER = 1; // slot of the standby, or -1
+export const CTRL_OUT_BLOCK = 2; // next block the output will emit
+export const CTRL_END_BLOCK = 3; // the output stops before this block (i32 max = run on)
+export const CTRL_MERGED = 4; // blocks the output took from the other ring
+export const CTRL_LATE = 5; // blocks the output played as silence (no ring had them in time)
+export const CTRL_PROGRESS = 6; // bumped and notified by any worker after each block or fault
+export const CTRL_OUT_STATE = 7; // OUT_* below
+export const CTRL_SLEEP = 8; // never written: the output worker sleeps on it
+export const CTRL_LEAD = 9; // blocks a worker may render ahead of the output
+export const CTRL_SPARE_ID = 10; // which spare is parked (the spawner's number for it)
+// The parked spare's mailbox: a DSP worker that is loaded and instantiated waits here to become a standby.
+export const CTRL_SPARE_STATE = 11; // SPARE_* below
+export const CTRL_SPARE_SLOT = 12;
+export const CTRL_SPARE_EPOCH = 13;
+export const CTRL_SPARE_START = 14; // first block to render
+export const CTRL_SPARE_SNAP_BYTES = 15; // snapshot bytes in the handoff area (0 = initial state)
+export const INJECT_BASE = 16; // CTRL_* above must stay below this
+export const INJECT_MAX = 32;
+export const INJECT_WORDS = 4; // block, role, kind, fired
+export const CTRL_WORDS = INJECT_BASE + INJECT_MAX * INJECT_WORDS;
+export const CTRL_BYTES = CTRL_WORDS * 4;
+
+export const SPARE_NONE = 0;
+export const SPARE_PARKED = 1;
+export const SPARE_CLAIMED = 2;
+export const SPARE_STARTING_PARK = 3; // a spare is writing its id
+
+export const OUT_STARTING = 0;
+export const OUT_RUNNING = 1;
+export const OUT_DONE = 2;
+
+// ── Slot header words ──
+export const H_EPOCH = 0; // identity of the worker allowed to write this slot; changed to fence it out
+export const H_STATE = 1; // W_* below
+export const H_DONE = 2; // blocks rendered and published (the heartbeat): next block to render
+export const H_CLAIMED = 3; // block being rendered
+export const H_GATE = 4; // a standby renders block n only if n < gate (the primary: i32 max)
+export const H_DOORBELL = 5; // bumped and notified to wake the worker
+export const H_ERROR = 6; // ERR_* below
+export const H_ERROR_BLOCK = 7;
+export const H_CMD_WRITE = 8; // command ring: records written (supervisor)
+export const H_CMD_READ = 9; // command ring: records drained into WASM (worker)
+export const H_SNAP_REQ = 10; // SNAP_* below
+export const H_SNAP_BLOCK = 11; // snapshot taken before rendering this block
+export const H_SNAP_READ = 12; // command records drained when the snapshot was taken
+export const H_SNAP_BYTES = 13;
+export const H_RENDER_COUNT = 14; // blocks rendered by this worker (with catch-up)
+export const HDR_F64 = 16; // f64 fields start at this i32 word (byte HDR_F64*4)
+export const HF_FAULT_AT = 0; // epoch ms when a fault started (injected or caught)
+export const HF_RENDER_START = 1; // epoch ms when the current/last render started
+export const HF_RENDER_MS = 2; // duration of the last render
+export const HF_RENDER_MS_SUM = 3; // sum of render durations (CPU load)
+export const HDR_WORDS = 32;
+
+export const W_STARTING = 0;
+export const W_IDLE = 1;
+export const W_RENDERING = 2;
+export const W_FAULT = 3;
+export const W_STOPPED = 4;
+
+export const SNAP_NONE = 0;
+export const SNAP_REQUESTED = 1;
+export const SNAP_READY = 2;
+
+export const ERR_NONE = 0;
+export const ERR_TRAP = 1;
+export const ERR_THROW = 2;
+export const ERR_NONFINITE = 3;
+export const ERR_QUEUE_FULL = 4;
+
+// ── Slot offsets (bytes from the slot start) ──
+export const SLOT_TAGS = HDR_WORDS * 4;
+export const SLOT_HASHES = SLOT_TAGS + RING_BLOCKS * 4;
+export const SLOT_CMDS = SLOT_HASHES + RING_BLOCKS * 4;
+export const SLOT_AUDIO = SLOT_CMDS + CMD_CAP * CMD_WORDS * 4;
+export const SLOT_BYTES = SLOT_AUDIO + RING_BLOCKS * MAX_BLOCK * CHANNELS * 4;
+export const SNAP_OFFSET = CTRL_BYTES + MAX_SLOTS * SLOT_BYTES;
+export const HANDOFF_OFFSET = SNAP_OFFSET + WASM_PAGES * 65536;
+export const SHARED_BYTES = HANDOFF_OFFSET + WASM_PAGES * 65536;
+
+// ── Command record fields ──
+export const C_SEQ = 0;
+export const C_FRAME_LO = 1;
+export const C_FRAME_HI = 2;
+export const C_OP = 3;
+export const C_TARGET = 4;
+export const C_PARAM = 5;
+export const C_I0 = 6;
+export const C_I1 = 7;
+export const C_F64 = 4; // f64 index of f0 inside a record (word 8)
+
+// ── Ops ──
+export const OP_NOP = 0;
+export const OP_SET_PARAM = 1; // target, param, f0 = value
+export const OP_POISON = 2; // traps the DSP when applied: exercises the quarantine path
+export const OP_RESEED = 3; // i0 = new PRNG seed
+
+// ── Fault injection (kinds; role 0 = primary, 1 = standby) ──
+export const FAULT_NONE = 0;
+export const FAULT_TRAP = 1; // WASM unreachable inside render
+export const FAULT_NAN = 2; // render writes NaN
+export const FAULT_HANG = 3; // render spins 2 s, then returns
+export const FAULT_HANG_FOREVER = 4; // render never returns
+export const FAULT_THROW = 5; // worker JavaScript throws
+export const FAULT_EXIT = 6; // worker closes itself without a word
+export const ROLE_PRIMARY = 0;
+export const ROLE_STANDBY = 1;
+export const HANG_MS = 2000;
+
+// ── The minimal voice (module 0) ──
+export const MAX_MODULES = 64;
+export const MOD_VOICE = 0;
+export const P_FREQ = 0; // Hz, 1 … 20000, default 220
+export const P_GAIN = 1; // linear, 0 … 1, default 0
+export const P_WAVE = 2; // 0 sine, 1 saw (PolyBLEP), 2 white noise (seeded PRNG); default 1
+export const P_COUNT = 3;
+export const WAVE_SINE = 0;
+export const WAVE_SAW = 1;
+export const WAVE_NOISE = 2;

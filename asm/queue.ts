@@ -1,0 +1,91 @@
+// Pending commands, sorted by (frame, seq), in a fixed array in linear memory. Commands usually arrive in
+// frame order, so insertion scans from the tail; the array is compacted when the tail reaches the end.
+import { G } from "./globals";
+
+export const QUEUE_CAP: i32 = 4096;
+
+@unmanaged
+export class Event {
+  frame: i64;
+  seq: i32;
+  op: i32;
+  target: i32;
+  param: i32;
+  i0: i32;
+  i1: i32;
+  f0: f64;
+  f1: f64;
+  f2: f64;
+  f3: f64;
+}
+
+const EVENT_BYTES: i32 = 64;
+const EVENTS = memory.data(QUEUE_CAP * EVENT_BYTES, 16);
+
+function at(i: i32): Event {
+  return changetype<Event>(EVENTS + <usize> (i * EVENT_BYTES));
+}
+
+function before(a: Event, frame: i64, seq: i32): bool {
+  return a.frame < frame || (a.frame == frame && a.seq < seq);
+}
+
+/** Inserts an event in order; returns false when the queue is full (nothing changes then). */
+export function enqueue(
+  frame: i64,
+  seq: i32,
+  op: i32,
+  target: i32,
+  param: i32,
+  i0: i32,
+  i1: i32,
+  f0: f64,
+  f1: f64,
+): bool {
+  let head = G.queueHead;
+  const count = G.queueCount;
+  if (count >= QUEUE_CAP) return false;
+  if (head + count >= QUEUE_CAP) {
+    memory.copy(EVENTS, EVENTS + <usize> (head * EVENT_BYTES), <usize> (count * EVENT_BYTES));
+    head = 0;
+    G.queueHead = 0;
+  }
+  let i = head + count;
+  while (i > head && !before(at(i - 1), frame, seq)) i--;
+  const tail = head + count;
+  if (i < tail) {
+    memory.copy(
+      EVENTS + <usize> ((i + 1) * EVENT_BYTES),
+      EVENTS + <usize> (i * EVENT_BYTES),
+      <usize> ((tail - i) * EVENT_BYTES),
+    );
+  }
+  const e = at(i);
+  e.frame = frame;
+  e.seq = seq;
+  e.op = op;
+  e.target = target;
+  e.param = param;
+  e.i0 = i0;
+  e.i1 = i1;
+  e.f0 = f0;
+  e.f1 = f1;
+  e.f2 = 0;
+  e.f3 = 0;
+  G.queueCount = count + 1;
+  return true;
+}
+
+/** The earliest pending event, or null. */
+
+export function peek(): Event | null {
+  return G.queueCount == 0 ? null : at(G.queueHead);
+}
+
+/** Drops the earliest pending event. */
+
+export function pop(): void {
+  G.queueHead++;
+  G.queueCount--;
+  if (G.queueCount == 0) G.queueHead = 0;
+}

@@ -1,0 +1,122 @@
+// One instance of the DSP WASM with its own fixed-size memory: the same code renders in the DSP workers and
+// offline (cli/render.ts), which is what makes the offline render a reference for the live output.
+import * as L from "../asm/layout.ts";
+import type { StampedCommand } from "./command.ts";
+
+interface DspExports {
+  init(sampleRate: number, block: number, seed: number): number;
+  push(
+    frame: number,
+    seq: number,
+    op: number,
+    target: number,
+    param: number,
+    i0: number,
+    i1: number,
+    f0: number,
+    f1: number,
+  ): number;
+  render(block: number, fault: number): number;
+  outPtr(): number;
+  blockHash(): number;
+  usedBytes(): number;
+  pending(): number;
+  clearQueue(): void;
+}
+
+/** Engine settings that every DSP instance of one session shares. */
+export interface DspSettings {
+  sampleRate: number;
+  block: number;
+  seed: number;
+}
+
+const wasmUrl = new URL("../build/chronus.wasm", import.meta.url);
+
+/** Compiles the DSP module (once per process; a compiled module can be posted to workers). */
+export async function compileDsp(): Promise<WebAssembly.Module> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await Deno.readFile(wasmUrl);
+  } catch (e) {
+    throw new Error(`Cannot load the DSP: ${wasmUrl.pathname} is missing (run "deno task build")`, {
+      cause: e,
+    });
+  }
+  return await WebAssembly.compile(bytes);
+}
+
+/** A live DSP instance. */
+export class DspHost {
+  readonly memory: WebAssembly.Memory;
+  readonly bytes: Uint8Array;
+  /** The interleaved stereo output of the last rendered block. */
+  readonly out: Float32Array;
+  readonly settings: DspSettings;
+  #x: DspExports;
+
+  constructor(module: WebAssembly.Module, settings: DspSettings) {
+    this.settings = settings;
+    this.memory = new WebAssembly.Memory({ initial: L.WASM_PAGES, maximum: L.WASM_PAGES });
+    const clock = () => performance.timeOrigin + performance.now();
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, clock } });
+    this.#x = instance.exports as unknown as DspExports;
+    if (this.#x.init(settings.sampleRate, settings.block, settings.seed >>> 0) !== 0) {
+      throw new RangeError(`Cannot start the DSP: block ${settings.block} is outside 1…${L.MAX_BLOCK}`);
+    }
+    this.bytes = new Uint8Array(this.memory.buffer);
+    this.out = new Float32Array(this.memory.buffer, this.#x.outPtr(), settings.block * L.CHANNELS);
+  }
+
+  /** Queues a command; throws when the DSP queue is full. */
+  push(c: StampedCommand): void {
+    const r = this.#x.push(c.frame, c.seq, c.op, c.target, c.param, c.i0, c.i1, c.f0, c.f1);
+    if (r !== 0) throw new RangeError("Cannot queue the command: the DSP event queue is full");
+  }
+
+  /** Queues the command in record `index` of a command ring without building an object. */
+  pushRecord(i32: Int32Array, f64: Float64Array, index: number, frame: number): number {
+    const w = index * L.CMD_WORDS;
+    const f = w / 2 + L.C_F64;
+    return this.#x.push(
+      frame,
+      i32[w + L.C_SEQ],
+      i32[w + L.C_OP],
+      i32[w + L.C_TARGET],
+      i32[w + L.C_PARAM],
+      i32[w + L.C_I0],
+      i32[w + L.C_I1],
+      f64[f],
+      f64[f + 1],
+    );
+  }
+
+  /** Renders block n into `out`; returns 0, or 1 when the block holds NaN/Inf. */
+  render(block: number, fault = 0): number {
+    return this.#x.render(block, fault);
+  }
+
+  /** Hash of the last rendered block (as a signed 32-bit integer). */
+  hash(): number {
+    return this.#x.blockHash() | 0;
+  }
+
+  /** Bytes of memory holding state. */
+  usedBytes(): number {
+    return this.#x.usedBytes();
+  }
+
+  /** Number of queued commands. */
+  pending(): number {
+    return this.#x.pending();
+  }
+
+  /**
+   * Replaces the whole state with a snapshot taken by another instance at a block boundary, without the
+   * commands that instance had queued for later frames (they are re-sent through the command ring).
+   */
+  restore(snapshot: Uint8Array): void {
+    this.bytes.set(snapshot);
+    this.#x.clearQueue();
+  }
+}

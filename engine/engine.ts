@@ -1,0 +1,282 @@
+// The engine: shared memory, the supervisor, the DSP workers and the output worker, wired together and
+// started and stopped cleanly. Everything a front end (CLI, OSC, tests) needs goes through this class.
+import * as L from "../asm/layout.ts";
+import type { SinkSpec } from "../sinks/sink.ts";
+import type { OutputDone, OutputStart } from "../workers/output_worker.ts";
+import { type Command, command } from "./command.ts";
+import { compileDsp } from "./dsp_host.ts";
+import { armInjections, type Injection } from "./faults.ts";
+import { SessionLogWriter } from "./session_log.ts";
+import { controlView, createShared, slotViews } from "./shared.ts";
+import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts";
+
+/** How to run an engine. Every field has a default. */
+export interface EngineOptions {
+  /** Sample rate in Hz. Default 48000. */
+  sampleRate?: number;
+  /** Frames per block. Default 128. */
+  block?: number;
+  /** PRNG seed of the DSP. Default 1. */
+  seed?: number;
+  /** Blocks the primary renders ahead of the output. Default 4. */
+  lead?: number;
+  /** Where the audio goes. Default null. */
+  sink?: SinkSpec;
+  /** Pace the null/wav sink at real time (default) or run as fast as the DSP renders. */
+  realtime?: boolean;
+  /** Stop after this many seconds of output (rounded up to a whole block). Default: run until stop(). */
+  seconds?: number;
+  /** Session log path (JSON Lines). */
+  logPath?: string;
+  /** Faults to inject; requires allowFaultInjection. */
+  injections?: Injection[];
+  allowFaultInjection?: boolean;
+  /** Blocks without progress before a worker counts as hung. Default 2. */
+  hangBlocks?: number;
+  onEvent?: (e: EngineEvent) => void;
+}
+
+/** A snapshot of the engine for status lines and replies. */
+export interface EngineStatus {
+  sampleRate: number;
+  block: number;
+  uptimeS: number;
+  outBlock: number;
+  activeSlot: number;
+  redundant: boolean;
+  failovers: number;
+  lateBlocks: number;
+  mergedBlocks: number;
+  quarantined: number;
+  divergences: number;
+  zombies: number;
+  /** Render time / block time of each live slot over the last status interval, 0…1. */
+  cpu: Record<string, number>;
+}
+
+/** What an engine run ends with. */
+export interface EngineSummary {
+  frames: number;
+  lateBlocks: number;
+  mergedBlocks: number;
+  output: OutputDone;
+  metrics: ReturnType<Supervisor["metrics"]["toJSON"]>;
+}
+
+const outputWorkerUrl = new URL("../workers/output_worker.ts", import.meta.url);
+
+/** A running Chronus engine. */
+export class Engine {
+  readonly sampleRate: number;
+  readonly block: number;
+  readonly supervisor: Supervisor;
+  /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
+  readonly finished: Promise<EngineSummary>;
+  #ctrl: Int32Array;
+  #sab: SharedArrayBuffer;
+  #output!: Worker;
+  #log?: SessionLogWriter;
+  #running = true;
+  #startedAt = performance.now();
+  #cpuPrev = new Map<number, { sum: number; at: number }>();
+  #resolve!: (s: EngineSummary) => void;
+  #reject!: (e: unknown) => void;
+
+  private constructor(sab: SharedArrayBuffer, supervisor: Supervisor, sampleRate: number, block: number) {
+    this.#sab = sab;
+    this.#ctrl = controlView(sab);
+    this.supervisor = supervisor;
+    this.sampleRate = sampleRate;
+    this.block = block;
+    this.finished = new Promise((res, rej) => {
+      this.#resolve = res;
+      this.#reject = rej;
+    });
+  }
+
+  /** Builds and starts an engine; resolves once the output is running. */
+  static async start(options: EngineOptions = {}): Promise<Engine> {
+    const sampleRate = options.sampleRate ?? 48000;
+    const block = options.block ?? 128;
+    const seed = options.seed ?? 1;
+    const lead = options.lead ?? 4;
+    if (!Number.isInteger(block) || block < 16 || block > L.MAX_BLOCK) {
+      throw new RangeError(`Cannot start: --block ${block} is outside 16…${L.MAX_BLOCK}`);
+    }
+    if (!Number.isInteger(lead) || lead < 1 || lead > L.RING_BLOCKS - 2) {
+      throw new RangeError(`Cannot start: --lead ${lead} is outside 1…${L.RING_BLOCKS - 2}`);
+    }
+    if (!(sampleRate >= 8000 && sampleRate <= 384000)) {
+      throw new RangeError(`Cannot start: sample rate ${sampleRate} is outside 8000…384000`);
+    }
+    const injections = options.injections ?? [];
+    if (injections.length > 0 && !options.allowFaultInjection) {
+      throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");
+    }
+    const module = await compileDsp();
+    const sab = createShared(lead);
+    const ctrl = controlView(sab);
+    if (options.seconds !== undefined) {
+      Atomics.store(ctrl, L.CTRL_END_BLOCK, Math.ceil((options.seconds * sampleRate) / block));
+    }
+    armInjections(ctrl, injections);
+    const log = options.logPath
+      ? new SessionLogWriter(options.logPath, { sampleRate, block, seed, channels: L.CHANNELS })
+      : undefined;
+    const supervisor = new Supervisor({
+      sab,
+      module,
+      sampleRate,
+      block,
+      seed,
+      lead,
+      hangBlocks: options.hangBlocks,
+      onAccept: log ? (c) => log.command(c) : undefined,
+      onEvent: options.onEvent,
+    });
+    const engine = new Engine(sab, supervisor, sampleRate, block);
+    engine.#log = log;
+    supervisor.start();
+    for (const inj of injections) {
+      if (inj.kind === "poison") {
+        supervisor.send(command({ op: L.OP_POISON }), inj.block * block, {
+          rejected: (msg) => options.onEvent?.({ type: "quarantine", message: `injected poison: ${msg}` }),
+        });
+      }
+    }
+    await engine.#waitForLead(lead);
+    engine.#startOutput(options.sink ?? { kind: "null" }, options.realtime ?? true);
+    engine.#loop();
+    return engine;
+  }
+
+  /** Sends a command (see Supervisor.send); `frame` omitted = as soon as possible. */
+  send(cmd: Command, frame?: number, reply?: CommandReply): number {
+    if (!this.#running) throw new Error("Cannot send: the engine has stopped");
+    return this.supervisor.send(cmd, frame, reply);
+  }
+
+  /** False once the output has ended. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** The next block the output will play. */
+  get outBlock(): number {
+    return Atomics.load(this.#ctrl, L.CTRL_OUT_BLOCK);
+  }
+
+  /** Current status. */
+  status(): EngineStatus {
+    const m = this.supervisor.metrics;
+    const now = performance.now();
+    const cpu: Record<string, number> = {};
+    for (const slot of [this.supervisor.selected, Atomics.load(this.#ctrl, L.CTRL_OTHER)]) {
+      if (slot < 0) continue;
+      const sum = slotViews(this.#sab, slot).hdrF64[L.HF_RENDER_MS_SUM];
+      const prev = this.#cpuPrev.get(slot);
+      cpu[`slot${slot}`] = prev && now > prev.at ? Math.max(0, (sum - prev.sum) / (now - prev.at)) : 0;
+      this.#cpuPrev.set(slot, { sum, at: now });
+    }
+    return {
+      sampleRate: this.sampleRate,
+      block: this.block,
+      uptimeS: (now - this.#startedAt) / 1000,
+      outBlock: this.outBlock,
+      activeSlot: this.supervisor.selected,
+      redundant: this.supervisor.redundant,
+      failovers: m.failovers,
+      lateBlocks: Atomics.load(this.#ctrl, L.CTRL_LATE),
+      mergedBlocks: Atomics.load(this.#ctrl, L.CTRL_MERGED),
+      quarantined: m.quarantined,
+      divergences: m.divergences,
+      zombies: m.zombies,
+      cpu,
+    };
+  }
+
+  /** Stops at the next block boundary, closes the sink and the log, ends every worker. */
+  stop(): Promise<EngineSummary> {
+    const end = Atomics.load(this.#ctrl, L.CTRL_END_BLOCK);
+    Atomics.store(this.#ctrl, L.CTRL_END_BLOCK, Math.min(end, this.outBlock + 1));
+    Atomics.notify(this.#ctrl, L.CTRL_PROGRESS);
+    return this.finished;
+  }
+
+  async #waitForLead(lead: number): Promise<void> {
+    const deadline = performance.now() + 10_000;
+    while (!this.supervisor.ready(lead)) {
+      this.supervisor.tick();
+      if (performance.now() > deadline) {
+        await this.supervisor.stop();
+        throw new Error("Cannot start: the DSP workers did not render their first blocks within 10 s");
+      }
+      const seen = Atomics.load(this.#ctrl, L.CTRL_PROGRESS);
+      const w = Atomics.waitAsync(this.#ctrl, L.CTRL_PROGRESS, seen, 5);
+      if (w.async) await w.value;
+    }
+  }
+
+  #startOutput(sink: SinkSpec, realtime: boolean): void {
+    this.#output = new Worker(outputWorkerUrl, { type: "module" });
+    this.#output.onmessage = (e: MessageEvent<OutputDone>) => this.#finish(e.data);
+    this.#output.onerror = (e) => {
+      e.preventDefault();
+      this.#finish({
+        type: "done",
+        blocks: this.outBlock,
+        late: 0,
+        merged: 0,
+        maxLatenessMs: 0,
+        error: e.message,
+      });
+    };
+    const msg: OutputStart = {
+      sab: this.#sab,
+      sampleRate: this.sampleRate,
+      block: this.block,
+      sink,
+      realtime,
+    };
+    this.#output.postMessage(msg);
+  }
+
+  // The supervision loop: wakes on any worker's progress (or every millisecond) while the output runs.
+  async #loop(): Promise<void> {
+    const keepAlive = setInterval(() => this.#log?.flush(), 250);
+    try {
+      while (this.#running) {
+        const seen = Atomics.load(this.#ctrl, L.CTRL_PROGRESS);
+        this.supervisor.tick();
+        const w = Atomics.waitAsync(this.#ctrl, L.CTRL_PROGRESS, seen, 1);
+        if (w.async) await w.value;
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  #finish(done: OutputDone): void {
+    if (!this.#running) return;
+    this.#running = false;
+    try {
+      this.supervisor.tick(); // accept what the primary rendered for the last blocks
+      this.#output.terminate();
+      const frames = done.blocks * this.block;
+      this.#log?.close(frames);
+      const summary: EngineSummary = {
+        frames,
+        lateBlocks: done.late,
+        mergedBlocks: done.merged,
+        output: done,
+        metrics: this.supervisor.metrics.toJSON(),
+      };
+      this.supervisor.stop().then(() => {
+        if (done.error) this.#reject(new Error(`Output failed: ${done.error}`));
+        else this.#resolve(summary);
+      }, this.#reject);
+    } catch (e) {
+      this.#reject(e);
+    }
+  }
+}

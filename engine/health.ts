@@ -1,0 +1,43 @@
+// Failure detection as pure functions of a worker's shared state and times, so that tests can drive them
+// with an injected clock instead of sleeps.
+import * as L from "../asm/layout.ts";
+
+/** What the supervisor reads about one worker. */
+export interface WorkerObservation {
+  /** H_STATE. */
+  state: number;
+  /** The worker may render its next block now (inside its lead and gate). */
+  allowed: boolean;
+  /** When its published block count last changed (ms). */
+  lastProgressAt: number;
+  /** When it last became allowed to render (ms). */
+  allowedSince: number;
+  /** When its current render started (HF_RENDER_START, ms). */
+  renderStart: number;
+  now: number;
+}
+
+/** Deadlines for one engine configuration. */
+export interface HealthLimits {
+  /** Time inside one render that counts as a hang (ms). */
+  hangMs: number;
+  /** Time allowed to render without doing so (not waking up) that counts as a stall (ms). */
+  stallMs: number;
+}
+
+/** The deadlines: a hang after `hangBlocks` blocks inside a render (at least 4 ms, below scheduling noise). */
+export function healthLimits(blockMs: number, hangBlocks: number): HealthLimits {
+  return { hangMs: Math.max(hangBlocks * blockMs, 4), stallMs: Math.max(8 * blockMs, 25) };
+}
+
+/**
+ * Classifies a live worker: null when healthy, else why it must be replaced. A render takes microseconds, so
+ * time inside one render measures a hang without the wake-up jitter of an idle thread; an idle worker that
+ * does not wake up is caught by the longer stall deadline; a worker that says it stopped has exited.
+ */
+export function diagnose(o: WorkerObservation, limits: HealthLimits): "hang" | "exit" | "stall" | null {
+  if (o.state === L.W_STOPPED) return "exit";
+  if (o.state === L.W_RENDERING && o.renderStart > 0 && o.now - o.renderStart > limits.hangMs) return "hang";
+  if (o.allowed && o.now - Math.max(o.lastProgressAt, o.allowedSince) > limits.stallMs) return "stall";
+  return null;
+}

@@ -1,0 +1,87 @@
+// Session logs: JSON Lines of the engine settings, then every accepted command with its effective frame,
+// then the number of frames the output produced. `deno task render --replay` re-renders them bit for bit.
+import type { StampedCommand } from "./command.ts";
+import type { DspSettings } from "./dsp_host.ts";
+
+/** The first line of a session log. */
+export interface LogSettings extends DspSettings {
+  type: "settings";
+  version: 1;
+  channels: number;
+}
+
+/** A parsed session log. */
+export interface SessionLog {
+  settings: LogSettings;
+  commands: StampedCommand[];
+  /** Frames the live output produced, when the session ended cleanly. */
+  frames?: number;
+}
+
+/** Appends session records to a file; buffered, flushed by the caller off the audio path. */
+export class SessionLogWriter {
+  #file: Deno.FsFile;
+  #lines: string[] = [];
+  #enc = new TextEncoder();
+
+  constructor(path: string, settings: Omit<LogSettings, "type" | "version">) {
+    this.#file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    this.#lines.push(JSON.stringify({ type: "settings", version: 1, ...settings }));
+    this.flush();
+  }
+
+  /** Records an accepted command. */
+  command(c: StampedCommand): void {
+    this.#lines.push(JSON.stringify({
+      type: "cmd",
+      frame: c.frame,
+      seq: c.seq,
+      op: c.op,
+      target: c.target,
+      param: c.param,
+      i0: c.i0,
+      i1: c.i1,
+      f0: c.f0,
+      f1: c.f1,
+    }));
+  }
+
+  /** Writes buffered lines. */
+  flush(): void {
+    if (this.#lines.length === 0) return;
+    const bytes = this.#enc.encode(this.#lines.join("\n") + "\n");
+    this.#lines = [];
+    let off = 0;
+    while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
+  }
+
+  /** Records the frame count of the output, flushes and closes. */
+  close(frames: number): void {
+    this.#lines.push(JSON.stringify({ type: "end", frames }));
+    this.flush();
+    this.#file.close();
+  }
+}
+
+/** Parses a session log's text. */
+export function parseSessionLog(text: string): SessionLog {
+  let settings: LogSettings | undefined;
+  const commands: StampedCommand[] = [];
+  let frames: number | undefined;
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let rec;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      throw new SyntaxError(`Cannot read session log: line ${i + 1} is not JSON`);
+    }
+    if (rec.type === "settings") settings = rec;
+    else if (rec.type === "cmd") {
+      const { frame, seq, op, target, param, i0, i1, f0, f1 } = rec;
+      commands.push({ frame, seq, op, target, param, i0, i1, f0, f1 });
+    } else if (rec.type === "end") frames = rec.frames;
+  });
+  if (!settings) throw new SyntaxError("Cannot read session log: no settings line");
+  return { settings, commands, frames };
+}

@@ -1,0 +1,79 @@
+// Typed views over the engine's one SharedArrayBuffer. Offsets come from asm/layout.ts (drawn there).
+import * as L from "../asm/layout.ts";
+
+/** Views over the control words and one slot, built once and reused on every block. */
+export interface SlotViews {
+  /** Header words (H_*). */
+  hdr: Int32Array;
+  /** Header f64 fields (HF_*). */
+  hdrF64: Float64Array;
+  /** tag[k] = the block held in audio slot k. */
+  tags: Int32Array;
+  /** FNV-1a hash of the block in audio slot k. */
+  hashes: Int32Array;
+  /** Command records as i32 words. */
+  cmdI32: Int32Array;
+  /** The same records as f64 (arguments f0…f3). */
+  cmdF64: Float64Array;
+  /** Audio ring, RING_BLOCKS × MAX_BLOCK × CHANNELS float32. */
+  audio: Float32Array;
+}
+
+/** Allocates the shared memory of an engine and fills in the initial control words. */
+export function createShared(lead: number): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(L.SHARED_BYTES);
+  const ctrl = new Int32Array(sab, 0, L.CTRL_WORDS);
+  ctrl[L.CTRL_SELECTOR] = 0;
+  ctrl[L.CTRL_OTHER] = -1;
+  ctrl[L.CTRL_END_BLOCK] = 0x7fffffff;
+  ctrl[L.CTRL_LEAD] = lead;
+  for (let s = 0; s < L.MAX_SLOTS; s++) {
+    const v = slotViews(sab, s);
+    v.tags.fill(-1);
+    v.hdr[L.H_GATE] = 0;
+  }
+  return sab;
+}
+
+/** The control words. */
+export function controlView(sab: SharedArrayBuffer): Int32Array {
+  return new Int32Array(sab, 0, L.CTRL_WORDS);
+}
+
+/** Views over slot `slot`. */
+export function slotViews(sab: SharedArrayBuffer, slot: number): SlotViews {
+  const base = L.CTRL_BYTES + slot * L.SLOT_BYTES;
+  return {
+    hdr: new Int32Array(sab, base, L.HDR_WORDS),
+    hdrF64: new Float64Array(sab, base + L.HDR_F64 * 4, (L.HDR_WORDS - L.HDR_F64) / 2),
+    tags: new Int32Array(sab, base + L.SLOT_TAGS, L.RING_BLOCKS),
+    hashes: new Int32Array(sab, base + L.SLOT_HASHES, L.RING_BLOCKS),
+    cmdI32: new Int32Array(sab, base + L.SLOT_CMDS, L.CMD_CAP * L.CMD_WORDS),
+    cmdF64: new Float64Array(sab, base + L.SLOT_CMDS, (L.CMD_CAP * L.CMD_WORDS) / 2),
+    audio: new Float32Array(sab, base + L.SLOT_AUDIO, L.RING_BLOCKS * L.MAX_BLOCK * L.CHANNELS),
+  };
+}
+
+/** The snapshot area (a copy of one worker's WASM memory). */
+export function snapshotView(sab: SharedArrayBuffer): Uint8Array {
+  return new Uint8Array(sab, L.SNAP_OFFSET, L.WASM_PAGES * 65536);
+}
+
+/** The handoff area: a snapshot copied for the parked spare. */
+export function handoffView(sab: SharedArrayBuffer): Uint8Array {
+  return new Uint8Array(sab, L.HANDOFF_OFFSET, L.WASM_PAGES * 65536);
+}
+
+/** Resets a slot's header, tags and rings for a new worker. */
+export function resetSlot(v: SlotViews, epoch: number): void {
+  v.tags.fill(-1);
+  v.hashes.fill(0);
+  v.hdr.fill(0);
+  v.hdrF64.fill(0);
+  Atomics.store(v.hdr, L.H_EPOCH, epoch);
+}
+
+/** Start offset (in floats) of audio slot k. */
+export function audioOffset(k: number): number {
+  return k * L.MAX_BLOCK * L.CHANNELS;
+}

@@ -1,0 +1,240 @@
+// chronus: starts the engine. `deno task start --help` lists the flags.
+import { parseArgs } from "node:util";
+import { parseTextCommand } from "./cli/text_commands.ts";
+import { type EngineEvent } from "./engine/supervisor.ts";
+import { Engine, type EngineStatus } from "./engine/engine.ts";
+import { type Injection, parseInjection } from "./engine/faults.ts";
+import { command } from "./engine/command.ts";
+import * as L from "./asm/layout.ts";
+import type { SinkSpec } from "./sinks/sink.ts";
+
+const HELP = `chronus — a fault-tolerant modular synthesizer engine
+
+Usage: deno task start [flags]
+
+  --sink null|wav|portaudio  where the audio goes (default: null until the PortAudio sink lands)
+  --out FILE                 WAV file for --sink wav (32-bit float, every frame from frame 0)
+  --fast                     render the wav sink as fast as possible instead of in real time
+  --sample-rate HZ           default 48000
+  --block FRAMES             frames per block, default 128
+  --lead BLOCKS              blocks rendered ahead of the output, default 4
+  --seed N                   PRNG seed of the DSP, default 1
+  --duration SECONDS         run this long, then stop cleanly (default: until Ctrl-C)
+  --log FILE                 session log (JSON Lines) for deno task render --replay
+  --set PARAM=VALUE          initial voice parameter (freq, gain, wave), repeatable
+  --exercise BLOCKS          change the pitch every BLOCKS blocks (a deterministic test pattern)
+  --summary FILE             write the run summary as JSON at exit
+  --allow-fault-injection    allow --inject
+  --inject SPEC              KIND@primary|standby:BLOCK (KIND trap, throw, hang, hang-forever, exit, nan)
+                             or poison:BLOCK; repeatable
+  --quiet                    no status lines
+  --help                     this text
+
+While it runs, type lines on stdin: "freq 440", "gain 0.3", "wave sine", "status", "quit".`;
+
+function fail(message: string): never {
+  console.error(`chronus: ${message}`);
+  Deno.exit(2);
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        sink: { type: "string" },
+        out: { type: "string" },
+        fast: { type: "boolean", default: false },
+        "sample-rate": { type: "string", default: "48000" },
+        block: { type: "string", default: "128" },
+        lead: { type: "string", default: "4" },
+        seed: { type: "string", default: "1" },
+        duration: { type: "string" },
+        log: { type: "string" },
+        set: { type: "string", multiple: true, default: [] },
+        exercise: { type: "string" },
+        summary: { type: "string" },
+        "allow-fault-injection": { type: "boolean", default: false },
+        inject: { type: "string", multiple: true, default: [] },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    fail(`${(e as Error).message} (see --help)`);
+  }
+}
+
+function num(name: string, text: string | undefined): number {
+  const v = Number(text);
+  if (text === undefined || !Number.isFinite(v)) {
+    fail(`--${name} needs a number, got ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+function statusLine(s: EngineStatus): string {
+  const cpu = Object.entries(s.cpu).map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(", ");
+  return `[chronus] ${s.uptimeS.toFixed(1)} s · block ${s.outBlock} · active slot ${s.activeSlot} · ` +
+    `${s.redundant ? "redundant" : "SINGLE"} · failovers ${s.failovers} · late ${s.lateBlocks} · ` +
+    `merged ${s.mergedBlocks} · quarantined ${s.quarantined}${
+      s.zombies ? ` · zombies ${s.zombies}` : ""
+    } · cpu ${cpu}`;
+}
+
+async function main(): Promise<void> {
+  const a = parse();
+  if (a.help) {
+    console.log(HELP);
+    return;
+  }
+  let sink: SinkSpec;
+  const sinkName = a.sink ?? (a.out ? "wav" : "null");
+  if (sinkName === "wav") {
+    if (!a.out) fail("--sink wav needs --out FILE");
+    sink = { kind: "wav", path: a.out };
+  } else if (sinkName === "null") {
+    sink = { kind: "null" };
+    if (!a.sink && !a.quiet) {
+      console.error(
+        "chronus: no audio device output yet (PortAudio sink pending): playing into the null sink; use --sink wav --out FILE to hear it",
+      );
+    }
+  } else if (sinkName === "portaudio") {
+    console.error(
+      "chronus: the PortAudio sink is not available in this build: falling back to the null sink",
+    );
+    sink = { kind: "null" };
+  } else fail(`--sink must be null, wav or portaudio, got "${sinkName}"`);
+
+  let injections: Injection[];
+  try {
+    injections = a.inject.map(parseInjection);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (injections.length > 0 && !a["allow-fault-injection"]) fail("--inject needs --allow-fault-injection");
+
+  const quiet = a.quiet;
+  const onEvent = (e: EngineEvent) => console.error(`[chronus] ${e.type}: ${e.message}`);
+  let engine: Engine;
+  try {
+    engine = await Engine.start({
+      sampleRate: num("sample-rate", a["sample-rate"]),
+      block: num("block", a.block),
+      lead: num("lead", a.lead),
+      seed: num("seed", a.seed),
+      seconds: a.duration !== undefined ? num("duration", a.duration) : undefined,
+      sink,
+      realtime: !a.fast,
+      logPath: a.log,
+      injections,
+      allowFaultInjection: a["allow-fault-injection"],
+      onEvent,
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+
+  const sendLine = (line: string): boolean => {
+    try {
+      const act = parseTextCommand(line);
+      if (act.kind === "command") engine.send(act.command);
+      else if (act.kind === "status") console.log(JSON.stringify(engine.status()));
+      else if (act.kind === "quit") return false;
+    } catch (e) {
+      console.error(`error: ${(e as Error).message}`);
+    }
+    return true;
+  };
+  for (const s of a.set) sendLine(`set ${s}`);
+
+  // A deterministic pitch pattern for tests and demos: a command every N blocks, stamped at exact frames.
+  let exerciseTimer: ReturnType<typeof setInterval> | undefined;
+  if (a.exercise !== undefined) {
+    const every = Math.max(1, Math.floor(num("exercise", a.exercise)));
+    const scale = [220, 247.5, 275, 293.3, 330, 366.7, 412.5, 440];
+    let i = 0;
+    let nextBlock = every;
+    engine.send(command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: 0.25 }), 0);
+    exerciseTimer = setInterval(() => {
+      while (engine.running && nextBlock < engine.outBlock + 32) {
+        const f0 = scale[i++ % scale.length];
+        engine.send(
+          command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0 }),
+          nextBlock * engine.block + 17,
+        );
+        nextBlock += every;
+      }
+    }, 20);
+  }
+
+  let lastLine = "";
+  let lastPrint = 0;
+  const statusTimer = quiet ? undefined : setInterval(() => {
+    const s = engine.status();
+    const line = statusLine(s);
+    const key = `${s.activeSlot}${s.redundant}${s.failovers}${s.lateBlocks}${s.quarantined}`;
+    if (key !== lastLine || performance.now() - lastPrint >= 1000) {
+      console.error(line);
+      lastLine = key;
+      lastPrint = performance.now();
+    }
+  }, 100);
+
+  const stop = () => engine.stop();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+
+  if (Deno.stdin.isTerminal()) {
+    (async () => {
+      const decoder = new TextDecoderStream();
+      const reader = Deno.stdin.readable.pipeThrough(decoder).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) break;
+        buf += value;
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          if (!sendLine(buf.slice(0, nl))) {
+            stop();
+            return;
+          }
+          buf = buf.slice(nl + 1);
+        }
+      }
+    })();
+  }
+
+  let code = 0;
+  try {
+    const summary = await engine.finished;
+    const text = JSON.stringify(summary, null, 2);
+    if (a.summary) Deno.writeTextFileSync(a.summary, text);
+    if (!quiet) {
+      const m = summary.metrics;
+      console.error(
+        `[chronus] stopped after ${
+          (summary.frames / engine.sampleRate).toFixed(2)
+        } s: failovers ${m.failovers}, ` +
+          `late blocks ${summary.lateBlocks}, merged ${summary.mergedBlocks}, quarantined ${m.quarantined}, ` +
+          `divergences ${m.divergences}, zombies ${m.zombies}`,
+      );
+    }
+  } catch (e) {
+    console.error(`chronus: ${(e as Error).message}`);
+    code = 1;
+  } finally {
+    clearInterval(statusTimer);
+    clearInterval(exerciseTimer);
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  }
+  // Exit explicitly: a zombie DSP thread (a worker hung in synchronous code) cannot be joined otherwise.
+  Deno.exit(code);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,71 @@
+// Builds asm/ into build/chronus.wasm with the AssemblyScript compiler from npm, unless it is up to date.
+import { dirname, join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
+
+const root = join(dirname(fromFileUrl(import.meta.url)), "..");
+const asmDir = join(root, "asm");
+const out = join(root, "build", "chronus.wasm");
+
+function newestSource(): number {
+  let newest = 0;
+  for (const entry of Deno.readDirSync(asmDir)) {
+    if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
+    newest = Math.max(newest, Deno.statSync(join(asmDir, entry.name)).mtime?.getTime() ?? 0);
+  }
+  return Math.max(newest, Deno.statSync(fromFileUrl(import.meta.url)).mtime?.getTime() ?? 0);
+}
+
+function builtAt(): number {
+  try {
+    return Deno.statSync(out).mtime?.getTime() ?? 0;
+  } catch {
+    return 0; // not built yet
+  }
+}
+
+if (Deno.args.includes("--force") || builtAt() < newestSource()) {
+  const { WASM_PAGES } = await import("../asm/layout.ts");
+  Deno.mkdirSync(join(root, "build"), { recursive: true });
+  const args = [
+    join(asmDir, "engine.ts"),
+    "--outFile",
+    out,
+    "--textFile",
+    join(root, "build", "chronus.wat"),
+    "--optimizeLevel",
+    "3",
+    "--shrinkLevel",
+    "0",
+    "--noAssert",
+    "--runtime",
+    "stub",
+    "--importMemory",
+    "--noExportMemory",
+    "--initialMemory",
+    String(WASM_PAGES),
+    "--maximumMemory",
+    String(WASM_PAGES),
+    "--use",
+    "abort=",
+  ];
+  const asc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "npm:assemblyscript@0.28.20/asc",
+      ...args,
+    ],
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  const { code } = await asc.output();
+  if (code !== 0) {
+    console.error("Cannot build the DSP: the AssemblyScript compiler failed (see above)");
+    Deno.exit(code);
+  }
+  console.error(`built ${out}`);
+}

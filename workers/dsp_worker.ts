@@ -1,0 +1,255 @@
+// A DSP worker: renders blocks of the lockstep WASM into its slot's audio ring, fed by its command ring.
+// Between blocks it waits with Atomics.waitAsync, never in a synchronous loop, so terminate() can stop it.
+// The per-block path reads and writes preallocated shared memory only.
+/// <reference lib="deno.worker" />
+import * as L from "../asm/layout.ts";
+import type { StampedCommand } from "../engine/command.ts";
+import { DspHost, type DspSettings } from "../engine/dsp_host.ts";
+import { audioOffset, controlView, handoffView, slotViews, snapshotView } from "../engine/shared.ts";
+
+/** The one message a DSP worker receives. */
+export interface DspStart {
+  sab: SharedArrayBuffer;
+  module: WebAssembly.Module;
+  slot: number;
+  epoch: number;
+  /** First block to render (the snapshot's block, or 0). */
+  startBlock: number;
+  settings: DspSettings;
+  /** State to start from; absent = the initial state. */
+  snapshot?: Uint8Array;
+  /** Commands to apply while rendering from startBlock, sorted by (frame, seq): a rebuild from scratch. */
+  replay?: StampedCommand[];
+}
+
+const now = () => performance.timeOrigin + performance.now();
+const YIELD_EVERY = 64; // consecutive blocks (catch-up) between macrotask yields, so terminate() can land
+
+/** A spare: load and instantiate now, wait in the mailbox (CTRL_SPARE_*) to be made a standby. */
+export interface DspPark {
+  type: "park";
+  /** The spawner's number for this spare, written to CTRL_SPARE_ID while parked. */
+  spareId: number;
+  sab: SharedArrayBuffer;
+  module: WebAssembly.Module;
+  settings: DspSettings;
+}
+
+self.onmessage = (e: MessageEvent<DspStart | DspPark>) => {
+  self.onmessage = null;
+  const msg = e.data;
+  if ("type" in msg && msg.type === "park") park(msg);
+  else run(msg as DspStart, new DspHost((msg as DspStart).module, (msg as DspStart).settings));
+};
+
+// Parked spares are claimed through shared memory, not a message: the first message to a worker created
+// inside another worker arrives ~500 ms late here (measured), far beyond a rebuild's budget.
+async function park(msg: DspPark): Promise<void> {
+  const ctrl = controlView(msg.sab);
+  const host = new DspHost(msg.module, msg.settings);
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  for (;;) {
+    const seen = Atomics.compareExchange(ctrl, L.CTRL_SPARE_STATE, L.SPARE_NONE, L.SPARE_STARTING_PARK);
+    if (seen === L.SPARE_NONE) {
+      Atomics.store(ctrl, L.CTRL_SPARE_ID, msg.spareId);
+      Atomics.store(ctrl, L.CTRL_SPARE_STATE, L.SPARE_PARKED);
+      self.postMessage({ type: "parked", spareId: msg.spareId });
+      break;
+    }
+    const w = Atomics.waitAsync(ctrl, L.CTRL_SPARE_STATE, seen); // another spare holds the mailbox
+    if (w.async) await w.value;
+  }
+  for (;;) {
+    const w = Atomics.waitAsync(ctrl, L.CTRL_SPARE_STATE, L.SPARE_PARKED);
+    if (w.async) await w.value;
+    if (Atomics.load(ctrl, L.CTRL_SPARE_STATE) === L.SPARE_CLAIMED) break;
+  }
+  const slot = Atomics.load(ctrl, L.CTRL_SPARE_SLOT);
+  const epoch = Atomics.load(ctrl, L.CTRL_SPARE_EPOCH);
+  const startBlock = Atomics.load(ctrl, L.CTRL_SPARE_START);
+  const bytes = Atomics.load(ctrl, L.CTRL_SPARE_SNAP_BYTES);
+  if (bytes > 0) host.restore(handoffView(msg.sab).subarray(0, bytes));
+  Atomics.store(ctrl, L.CTRL_SPARE_STATE, L.SPARE_NONE); // mailbox and handoff area free again
+  Atomics.notify(ctrl, L.CTRL_SPARE_STATE);
+  clearInterval(keepAlive);
+  run({ sab: msg.sab, module: msg.module, slot, epoch, startBlock, settings: msg.settings }, host);
+}
+
+async function run(msg: DspStart, host: DspHost): Promise<void> {
+  const { sab, slot, epoch, settings } = msg;
+  const ctrl = controlView(sab);
+  const v = slotViews(sab, slot);
+  const { hdr, hdrF64, tags, hashes, cmdI32, cmdF64, audio } = v;
+  const headers = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s).hdr);
+  if (msg.snapshot) host.restore(msg.snapshot);
+  const B = settings.block;
+  const snapArea = snapshotView(sab);
+  const used = host.usedBytes();
+  const usedState = host.bytes.subarray(0, used);
+  const keepAlive = setInterval(() => {}, 1 << 30); // waitAsync alone does not keep the event loop alive
+  const replay = msg.replay;
+  let replayAt = 0;
+  let n = msg.startBlock;
+  Atomics.store(hdr, L.H_DONE, n);
+  Atomics.store(hdr, L.H_STATE, L.W_IDLE);
+
+  const fenced = () => Atomics.load(hdr, L.H_EPOCH) !== epoch;
+
+  function signal(): void {
+    Atomics.add(ctrl, L.CTRL_PROGRESS, 1);
+    Atomics.notify(ctrl, L.CTRL_PROGRESS);
+  }
+
+  function fail(code: number, block: number): void {
+    if (hdrF64[L.HF_FAULT_AT] === 0) hdrF64[L.HF_FAULT_AT] = now();
+    Atomics.store(hdr, L.H_ERROR, code);
+    Atomics.store(hdr, L.H_ERROR_BLOCK, block);
+    Atomics.store(hdr, L.H_STATE, L.W_FAULT);
+    signal();
+    const other = Atomics.load(ctrl, L.CTRL_OTHER);
+    if (other >= 0 && other !== slot) {
+      Atomics.add(headers[other], L.H_DOORBELL, 1); // the standby may take over this block (see gateOf)
+      Atomics.notify(headers[other], L.H_DOORBELL);
+    }
+  }
+
+  // A standby renders up to its gate. When the primary has declared a fault (trap, throw, NaN) and the gate
+  // has reached the primary's failing block, the standby holds every accepted command and none of the
+  // failing block's: it is the primary's successor, so it renders on without waiting for the supervisor.
+  function gateOf(): number {
+    const gate = Atomics.load(hdr, L.H_GATE);
+    const sel = Atomics.load(ctrl, L.CTRL_SELECTOR);
+    if (sel < 0 || sel === slot) return gate;
+    const ph = headers[sel];
+    if (Atomics.load(ph, L.H_STATE) === L.W_FAULT && gate >= Atomics.load(ph, L.H_DONE)) return 0x7fffffff;
+    return gate;
+  }
+
+  // Drains the command ring into the WASM queue. A command stamped before this block applies at its start;
+  // the effective frame is written back into the record so the supervisor can forward it unchanged.
+  function drain(block: number): void {
+    const r = Atomics.load(hdr, L.H_CMD_READ);
+    const w = Atomics.load(hdr, L.H_CMD_WRITE);
+    const first = block * B;
+    for (let i = r; i !== w; i = (i + 1) | 0) {
+      const idx = i & (L.CMD_CAP - 1);
+      const word = idx * L.CMD_WORDS;
+      const frame = cmdI32[word + L.C_FRAME_HI] * 0x100000000 + (cmdI32[word + L.C_FRAME_LO] >>> 0);
+      const eff = frame < first ? first : frame;
+      if (eff !== frame) {
+        cmdI32[word + L.C_FRAME_LO] = eff % 0x100000000 | 0;
+        cmdI32[word + L.C_FRAME_HI] = Math.floor(eff / 0x100000000);
+      }
+      if (host.pushRecord(cmdI32, cmdF64, idx, eff) !== 0) throw new QueueFull();
+    }
+    Atomics.store(hdr, L.H_CMD_READ, w);
+    if (replay) {
+      const end = (block + 1) * B;
+      for (; replayAt < replay.length && replay[replayAt].frame < end; replayAt++) {
+        host.push(replay[replayAt]);
+      }
+    }
+  }
+
+  // Returns the injected fault for this block and role, claiming it so that it fires once.
+  function injected(block: number): number {
+    const role = Atomics.load(ctrl, L.CTRL_SELECTOR) === slot ? L.ROLE_PRIMARY : L.ROLE_STANDBY;
+    for (let i = 0; i < L.INJECT_MAX; i++) {
+      const w = L.INJECT_BASE + i * L.INJECT_WORDS;
+      const kind = Atomics.load(ctrl, w + 2);
+      if (kind === L.FAULT_NONE) break;
+      if (ctrl[w] !== block || ctrl[w + 1] !== role) continue;
+      if (Atomics.compareExchange(ctrl, w + 3, 0, 1) === 0) return kind;
+    }
+    return L.FAULT_NONE;
+  }
+
+  function takeSnapshot(block: number): void {
+    snapArea.set(usedState);
+    Atomics.store(hdr, L.H_SNAP_BLOCK, block);
+    Atomics.store(hdr, L.H_SNAP_READ, Atomics.load(hdr, L.H_CMD_READ));
+    Atomics.store(hdr, L.H_SNAP_BYTES, used);
+    Atomics.store(hdr, L.H_SNAP_REQ, L.SNAP_READY);
+    signal();
+  }
+
+  function renderBlock(block: number): boolean {
+    // The start time is written before the state word, so a reader that sees RENDERING sees this start.
+    const t0 = now();
+    hdrF64[L.HF_RENDER_START] = t0;
+    Atomics.store(hdr, L.H_CLAIMED, block);
+    Atomics.store(hdr, L.H_STATE, L.W_RENDERING);
+    drain(block);
+    const fault = injected(block);
+    if (fault !== L.FAULT_NONE) hdrF64[L.HF_FAULT_AT] = now();
+    if (fault === L.FAULT_THROW) throw new Error(`injected throw at block ${block}`);
+    if (fault === L.FAULT_EXIT) {
+      // Dies without a word to the supervisor: only the heartbeat tells. The state word says it is not
+      // inside a render any more, so its slot can be reused.
+      Atomics.store(hdr, L.H_STATE, L.W_STOPPED);
+      self.close();
+      return false;
+    }
+    if (host.render(block, fault) !== 0) {
+      fail(L.ERR_NONFINITE, block);
+      return false;
+    }
+    if (fenced()) return false; // taken out of the output path while rendering: publish nothing
+    const k = block & (L.RING_BLOCKS - 1);
+    Atomics.store(tags, k, -1); // readers that re-check the tag never pair old samples with a new hash
+    audio.set(host.out, audioOffset(k));
+    hashes[k] = host.hash();
+    Atomics.store(tags, k, block);
+    const t1 = now();
+    hdrF64[L.HF_RENDER_MS] = t1 - t0; // includes the drain: the control work this block cost
+    hdrF64[L.HF_RENDER_MS_SUM] += t1 - t0;
+    Atomics.add(hdr, L.H_RENDER_COUNT, 1);
+    Atomics.store(hdr, L.H_DONE, block + 1);
+    Atomics.store(hdr, L.H_STATE, L.W_IDLE);
+    signal();
+    return true;
+  }
+
+  let burst = 0;
+  try {
+    while (!fenced()) {
+      if (Atomics.load(hdr, L.H_SNAP_REQ) === L.SNAP_REQUESTED) takeSnapshot(n);
+      const bell = Atomics.load(hdr, L.H_DOORBELL);
+      const limit = Math.min(
+        Atomics.load(ctrl, L.CTRL_OUT_BLOCK) + Atomics.load(ctrl, L.CTRL_LEAD),
+        gateOf(),
+      );
+      if (n < limit) {
+        if (!renderBlock(n)) break;
+        n++;
+        if (++burst >= YIELD_EVERY) {
+          burst = 0;
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        continue;
+      }
+      burst = 0;
+      const w = Atomics.waitAsync(hdr, L.H_DOORBELL, bell);
+      if (w.async) await w.value;
+    }
+  } catch (e) {
+    fail(
+      e instanceof QueueFull
+        ? L.ERR_QUEUE_FULL
+        : e instanceof WebAssembly.RuntimeError
+        ? L.ERR_TRAP
+        : L.ERR_THROW,
+      n,
+    );
+    clearInterval(keepAlive);
+    throw e; // reaches the supervisor's error event as well
+  }
+  clearInterval(keepAlive);
+  if (Atomics.load(hdr, L.H_STATE) !== L.W_FAULT) Atomics.store(hdr, L.H_STATE, L.W_STOPPED);
+}
+
+class QueueFull extends Error {
+  constructor() {
+    super("Cannot queue the command: the DSP event queue is full");
+  }
+}

@@ -1,0 +1,123 @@
+// The output worker: the engine's clock. For each block n it takes block n through the per-block merge
+// (selected ring, else the standby's: they are identical), hands it to the sink, and advances CTRL_OUT_BLOCK.
+// It never waits on the main thread: only on the rings (Atomics.wait on CTRL_PROGRESS), on its own deadline
+// clock, or on the device. Its loop is synchronous, so it stops itself: at CTRL_END_BLOCK.
+/// <reference lib="deno.worker" />
+import * as L from "../asm/layout.ts";
+import { pickSource } from "../engine/merge.ts";
+import { audioOffset, controlView, slotViews } from "../engine/shared.ts";
+import { nullSink } from "../sinks/null_sink.ts";
+import type { Sink, SinkSpec } from "../sinks/sink.ts";
+import { wavSink } from "../sinks/wav_sink.ts";
+
+/** The one message the output worker receives. */
+export interface OutputStart {
+  sab: SharedArrayBuffer;
+  sampleRate: number;
+  block: number;
+  sink: SinkSpec;
+  /** Pace at real time (null/wav); false = as fast as the DSP renders. */
+  realtime: boolean;
+}
+
+/** What the output worker reports when it ends. */
+export interface OutputDone {
+  type: "done";
+  blocks: number;
+  late: number;
+  merged: number;
+  maxLatenessMs: number;
+  error?: string;
+}
+
+self.onmessage = (e: MessageEvent<OutputStart>) => {
+  self.onmessage = null;
+  let done: OutputDone;
+  try {
+    done = run(e.data);
+  } catch (err) {
+    done = { type: "done", blocks: 0, late: 0, merged: 0, maxLatenessMs: 0, error: String(err) };
+  }
+  self.postMessage(done);
+  self.close();
+};
+
+function makeSink(spec: SinkSpec, sampleRate: number): Sink {
+  if (spec.kind === "wav") return wavSink(spec.path, sampleRate, L.CHANNELS);
+  return nullSink();
+}
+
+function run(msg: OutputStart): OutputDone {
+  const { sab, sampleRate, block: B, realtime } = msg;
+  const ctrl = controlView(sab);
+  const slots = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s));
+  const tags = slots.map((s) => s.tags);
+  const sink = makeSink(msg.sink, sampleRate);
+  const frames = B * L.CHANNELS;
+  const silence = new Float32Array(frames);
+  const blockMs = (B / sampleRate) * 1000;
+  const paced = realtime && !sink.paced;
+  const now = () => performance.now();
+  // Start two blocks out so the workers can fill their lead before the first deadline.
+  const t0 = now() + 2 * blockMs;
+  let maxLate = 0;
+  let n = 0;
+  Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
+  try {
+    for (; n < Atomics.load(ctrl, L.CTRL_END_BLOCK); n++) {
+      const deadline = t0 + n * blockMs;
+      if (paced) {
+        // Absolute deadlines: a late wake-up shortens the next wait instead of accumulating drift.
+        for (let left = deadline - now(); left > 0; left = deadline - now()) {
+          Atomics.wait(ctrl, L.CTRL_SLEEP, 0, left);
+        }
+      }
+      let src = pickSource(ctrl, tags, n);
+      while (src < 0) {
+        const seen = Atomics.load(ctrl, L.CTRL_PROGRESS);
+        src = pickSource(ctrl, tags, n);
+        if (src >= 0) break;
+        if (n >= Atomics.load(ctrl, L.CTRL_END_BLOCK)) break;
+        // In real time a block is useful until half a block past its deadline; then it is silence.
+        const left = paced ? deadline + blockMs / 2 - now() : 100;
+        if (left <= 0) break;
+        Atomics.wait(ctrl, L.CTRL_PROGRESS, seen, left);
+      }
+      if (src >= 0) {
+        sink.write(
+          slots[src].audio.subarray(
+            audioOffset(n & (L.RING_BLOCKS - 1)),
+            audioOffset(n & (L.RING_BLOCKS - 1)) + frames,
+          ),
+        );
+      } else {
+        Atomics.add(ctrl, L.CTRL_LATE, 1);
+        sink.write(silence);
+      }
+      if (paced) maxLate = Math.max(maxLate, now() - deadline);
+      Atomics.store(ctrl, L.CTRL_OUT_BLOCK, n + 1);
+      ring(slots, Atomics.load(ctrl, L.CTRL_SELECTOR));
+      ring(slots, Atomics.load(ctrl, L.CTRL_OTHER));
+      Atomics.notify(ctrl, L.CTRL_OUT_BLOCK);
+    }
+  } finally {
+    sink.close();
+    Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_DONE);
+    Atomics.notify(ctrl, L.CTRL_OUT_STATE);
+    Atomics.add(ctrl, L.CTRL_PROGRESS, 1);
+    Atomics.notify(ctrl, L.CTRL_PROGRESS);
+  }
+  return {
+    type: "done",
+    blocks: n,
+    late: Atomics.load(ctrl, L.CTRL_LATE),
+    merged: Atomics.load(ctrl, L.CTRL_MERGED),
+    maxLatenessMs: maxLate,
+  };
+}
+
+function ring(slots: { hdr: Int32Array }[], slot: number): void {
+  if (slot < 0) return;
+  Atomics.add(slots[slot].hdr, L.H_DOORBELL, 1);
+  Atomics.notify(slots[slot].hdr, L.H_DOORBELL);
+}
