@@ -19,6 +19,7 @@ import {
   OP_SET_PARAM,
 } from "./layout";
 
+@external("env", "clock")
 declare function clock(): f64;
 
 const OUT = memory.data(MAX_BLOCK * CHANNELS * 4, 16);

@@ -8,6 +8,7 @@ export function seedPrng(seed: u32): void {
 
 /** Next uniform sample in [-1, 1). */
 
+@inline
 export function nextBipolar(): f32 {
   let x = G.prng;
   x ^= x << 13;

@@ -22,10 +22,12 @@ export class Event {
 const EVENT_BYTES: i32 = 64;
 const EVENTS = memory.data(QUEUE_CAP * EVENT_BYTES, 16);
 
+@inline
 function at(i: i32): Event {
   return changetype<Event>(EVENTS + <usize> (i * EVENT_BYTES));
 }
 
+@inline
 function before(a: Event, frame: i64, seq: i32): bool {
   return a.frame < frame || (a.frame == frame && a.seq < seq);
 }
@@ -78,12 +80,14 @@ export function enqueue(
 
 /** The earliest pending event, or null. */
 
+@inline
 export function peek(): Event | null {
   return G.queueCount == 0 ? null : at(G.queueHead);
 }
 
 /** Drops the earliest pending event. */
 
+@inline
 export function pop(): void {
   G.queueHead++;
   G.queueCount--;

@@ -44,6 +44,7 @@ export function voiceSet(v: Voice, param: i32, value: f64): void {
   }
 }
 
+@inline
 function polyBlep(t: f64, dt: f64): f64 {
   if (t < dt) {
     const x = t / dt;

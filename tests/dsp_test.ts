@@ -1,0 +1,115 @@
+// The DSP rendered offline, block by block, measured on its signal.
+import assert from "node:assert/strict";
+import * as L from "../asm/layout.ts";
+import { command, type StampedCommand } from "../engine/command.ts";
+import { DspHost } from "../engine/dsp_host.ts";
+import { renderOffline } from "../engine/render.ts";
+import { dspModule, firstDifference } from "./helpers.ts";
+
+const settings = { sampleRate: 48000, block: 128, seed: 7 };
+const set = (param: number, f0: number, frame: number, seq: number): StampedCommand => ({
+  ...command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param, f0 }),
+  frame,
+  seq,
+});
+
+Deno.test("saw at 440 Hz is within 1 cent: its resets come every 48000/440 samples", async () => {
+  const cmds = [set(L.P_FREQ, 440, 0, 1), set(L.P_GAIN, 0.5, 0, 2)];
+  const out = renderOffline(await dspModule(), settings, cmds, 48000);
+  // A PolyBLEP saw falls through zero once per period (the reset); count those downward crossings.
+  const crossings: number[] = [];
+  for (let i = 2 * 4800; i < out.length - 2; i += 2) {
+    const a = out[i], b = out[i + 2];
+    if (a > 0 && b <= 0) crossings.push(i / 2 + a / (a - b));
+  }
+  const period = (crossings[crossings.length - 1] - crossings[0]) / (crossings.length - 1);
+  const cents = 1200 * Math.log2(48000 / period / 440);
+  assert.ok(Math.abs(cents) < 1, `pitch off by ${cents.toFixed(3)} cents`);
+});
+
+Deno.test("a command applies at its exact frame, inside a block", async () => {
+  const module = await dspModule();
+  const F = 1000 * 128 + 77; // mid-block
+  const base = [set(L.P_GAIN, 0.5, 0, 1)];
+  const a = renderOffline(module, settings, base, F + 512);
+  const b = renderOffline(module, settings, [...base, set(L.P_FREQ, 880, F, 2)], F + 512);
+  // Identical up to frame F-1; the frequency smoother moves from F on, so frame F+1 differs.
+  assert.equal(firstDifference(a.subarray(0, 2 * F), b.subarray(0, 2 * F)), -1);
+  const d = firstDifference(a, b);
+  assert.ok(d >= 2 * F && d <= 2 * (F + 1) + 1, `first difference at frame ${d / 2}, expected ${F}…${F + 1}`);
+});
+
+Deno.test("parameter smoothing: a gain step has no jump larger than one smoothing step", async () => {
+  const module = await dspModule();
+  const cmds = [set(L.P_WAVE, L.WAVE_SINE, 0, 1), set(L.P_FREQ, 50, 0, 2), set(L.P_GAIN, 1, 4800, 3)];
+  const out = renderOffline(module, settings, cmds, 9600);
+  let maxStep = 0;
+  for (let i = 2; i < out.length; i += 2) maxStep = Math.max(maxStep, Math.abs(out[i] - out[i - 2]));
+  // A 50 Hz sine at full gain moves at most 2π·50/48000 ≈ 0.0065 per sample; an unsmoothed step would be ~0.
+  assert.ok(maxStep < 0.01, `largest sample-to-sample step ${maxStep}`);
+});
+
+Deno.test("two instances render bit-identical blocks (noise included: seeded PRNG)", async () => {
+  const module = await dspModule();
+  const cmds = [
+    set(L.P_WAVE, L.WAVE_NOISE, 0, 1),
+    set(L.P_GAIN, 0.3, 0, 2),
+    set(L.P_WAVE, L.WAVE_SAW, 20000, 3),
+  ];
+  const a = renderOffline(module, settings, cmds, 48000);
+  const b = renderOffline(module, settings, cmds, 48000);
+  assert.equal(firstDifference(a, b), -1);
+  const c = renderOffline(module, { ...settings, seed: 8 }, cmds, 48000);
+  assert.notEqual(firstDifference(a, c), -1, "another seed must give other noise");
+});
+
+Deno.test("a snapshot restored into a new instance continues bit for bit, without the queued commands", async () => {
+  const module = await dspModule();
+  const a = new DspHost(module, settings);
+  a.push(set(L.P_GAIN, 0.5, 0, 1));
+  a.push(set(L.P_FREQ, 300, 100 * 128 + 5, 2));
+  for (let n = 0; n < 50; n++) a.render(n);
+  a.push(set(L.P_FREQ, 500, 60 * 128, 3)); // queued for later: a restore must drop it
+  assert.equal(a.pending(), 2);
+  const snap = a.bytes.slice(0, a.usedBytes());
+  const b = new DspHost(module, settings);
+  b.restore(snap);
+  assert.equal(b.pending(), 0);
+  b.push(set(L.P_FREQ, 300, 100 * 128 + 5, 2));
+  b.push(set(L.P_FREQ, 500, 60 * 128, 3));
+  for (let n = 50; n < 200; n++) {
+    assert.equal(a.render(n), 0);
+    assert.equal(b.render(n), 0);
+    assert.equal(firstDifference(a.out, b.out), -1, `block ${n} differs`);
+    assert.equal(a.hash(), b.hash());
+  }
+});
+
+Deno.test("the render reports NaN/Inf and the hash tracks the content", async () => {
+  const module = await dspModule();
+  const h = new DspHost(module, settings);
+  h.push(set(L.P_GAIN, 0.5, 0, 1));
+  assert.equal(h.render(0), 0);
+  const h0 = h.hash();
+  assert.equal(h.render(1), 0);
+  assert.notEqual(h.hash(), h0);
+  assert.equal(h.render(2, L.FAULT_NAN), 1);
+});
+
+Deno.test("the poison op traps the DSP when applied", async () => {
+  const h = new DspHost(await dspModule(), settings);
+  h.push({ ...command({ op: L.OP_POISON }), frame: 3 * 128 + 1, seq: 1 });
+  h.render(0);
+  h.render(1);
+  h.render(2);
+  assert.throws(() => h.render(3), WebAssembly.RuntimeError);
+});
+
+Deno.test("DSP state lives in linear memory: the only mutable WASM globals are libm scratch", async () => {
+  const wat = await Deno.readTextFile(new URL("../build/chronus.wat", import.meta.url));
+  const mutable = [...wat.matchAll(/\(global \$(\S+) \(mut/g)].map((m) => m[1]);
+  // rempio2_y0/y1 and res128_hi are written before they are read inside each libm call (AssemblyScript's
+  // ~lib/math), so they carry nothing across calls and a memory snapshot captures the whole state.
+  const allowed = new Set(["~lib/math/rempio2_y0", "~lib/math/rempio2_y1", "~lib/math/res128_hi"]);
+  assert.deepEqual(mutable.filter((g) => !allowed.has(g)), []);
+});

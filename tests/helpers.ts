@@ -1,0 +1,96 @@
+// Shared test helpers: offline rendering, WAV comparison and running the engine CLI in a subprocess.
+import { compileDsp } from "../engine/dsp_host.ts";
+import { renderOffline } from "../engine/render.ts";
+import { parseSessionLog } from "../engine/session_log.ts";
+import { readWav } from "../engine/wav.ts";
+
+let cached: Promise<WebAssembly.Module> | undefined;
+
+/** The compiled DSP module, compiled once per test process. */
+export function dspModule(): Promise<WebAssembly.Module> {
+  return cached ??= compileDsp();
+}
+
+/** Index of the first sample where a and b differ bit for bit (-1 if none), comparing their common length. */
+export function firstDifference(a: Float32Array, b: Float32Array): number {
+  const ai = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const bi = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (ai[i] !== bi[i]) return i;
+  return -1;
+}
+
+/** Renders a session log offline, as many frames as it says the live output played. */
+export async function replayLog(
+  path: string,
+): Promise<{ samples: Float32Array; frames: number; commands: number }> {
+  const log = parseSessionLog(await Deno.readTextFile(path));
+  if (log.frames === undefined) throw new Error(`${path} has no end record`);
+  const samples = renderOffline(await dspModule(), log.settings, log.commands, log.frames);
+  return { samples, frames: log.frames, commands: log.commands.length };
+}
+
+/** What a CLI run left behind. */
+export interface CliRun {
+  code: number;
+  stderr: string;
+  summary: {
+    frames: number;
+    lateBlocks: number;
+    mergedBlocks: number;
+    metrics: {
+      failures: Record<string, number>;
+      failuresByRole: { primary: number; standby: number };
+      failovers: number;
+      detectionMs: { count: number; max: number };
+      switchUs: { count: number; max: number };
+      rebuildMs: { count: number; max: number };
+      quarantined: number;
+      divergences: number;
+      blocksCompared: number;
+      zombies: number;
+    };
+  };
+  wav: Float32Array;
+  wavFrames: number;
+  logPath: string;
+  dir: string;
+}
+
+const mainTs = new URL("../main.ts", import.meta.url).pathname;
+
+/** Runs `main.ts` with a wav sink, a session log and a summary file in a fresh temporary directory. */
+export async function runCli(args: string[]): Promise<CliRun> {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-test-" });
+  const wavPath = `${dir}/out.wav`, logPath = `${dir}/session.jsonl`, summaryPath = `${dir}/summary.json`;
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      mainTs,
+      "--sink",
+      "wav",
+      "--out",
+      wavPath,
+      "--log",
+      logPath,
+      "--summary",
+      summaryPath,
+      "--quiet",
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  });
+  const out = await cmd.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  let summary;
+  try {
+    summary = JSON.parse(await Deno.readTextFile(summaryPath));
+  } catch {
+    throw new Error(`the engine wrote no summary (exit ${out.code}):\n${stderr}`);
+  }
+  const w = readWav(await Deno.readFile(wavPath));
+  return { code: out.code, stderr, summary, wav: w.samples, wavFrames: w.frames, logPath, dir };
+}
