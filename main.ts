@@ -17,7 +17,7 @@ Usage: deno task start [flags]
   --fast                     render the wav sink as fast as possible instead of in real time
   --sample-rate HZ           default 48000
   --block FRAMES             frames per block, default 128
-  --lead BLOCKS              blocks rendered ahead of the output, default 4
+  --lead BLOCKS              blocks rendered ahead of the output, default 6
   --seed N                   PRNG seed of the DSP, default 1
   --duration SECONDS         run this long, then stop cleanly (default: until Ctrl-C)
   --log FILE                 session log (JSON Lines) for deno task render --replay
@@ -47,7 +47,7 @@ function parse() {
         fast: { type: "boolean", default: false },
         "sample-rate": { type: "string", default: "48000" },
         block: { type: "string", default: "128" },
-        lead: { type: "string", default: "4" },
+        lead: { type: "string", default: "6" },
         seed: { type: "string", default: "1" },
         duration: { type: "string" },
         log: { type: "string" },

@@ -18,7 +18,8 @@ export interface EngineOptions {
   block?: number;
   /** PRNG seed of the DSP. Default 1. */
   seed?: number;
-  /** Blocks the primary renders ahead of the output. Default 4. */
+  /** Blocks the primary renders ahead of the output. Default 6 (lead 4 dropped blocks under failover load
+   * on two cores: see README "Latency"). */
   lead?: number;
   /** Where the audio goes. Default null. */
   sink?: SinkSpec;
@@ -99,7 +100,7 @@ export class Engine {
     const sampleRate = options.sampleRate ?? 48000;
     const block = options.block ?? 128;
     const seed = options.seed ?? 1;
-    const lead = options.lead ?? 4;
+    const lead = options.lead ?? 6;
     if (!Number.isInteger(block) || block < 16 || block > L.MAX_BLOCK) {
       throw new RangeError(`Cannot start: --block ${block} is outside 16…${L.MAX_BLOCK}`);
     }
@@ -228,6 +229,7 @@ export class Engine {
         late: 0,
         merged: 0,
         maxLatenessMs: 0,
+        lateAt: [],
         error: e.message,
       });
     };

@@ -142,6 +142,7 @@ export class Supervisor {
   #snapshotFor: "standby" | null = null;
   #failTimes: number[] = [];
   #notBefore = 0;
+  #backedOffAt = 0;
   #hashChecked = -1;
   #stopped = false;
   #blockMs: number;
@@ -450,7 +451,10 @@ export class Supervisor {
     if (!p || this.#standby || this.#snapshotFor) return;
     const recent = this.#failTimes.filter((t) => now - t < this.#o.restartWindowMs);
     this.#failTimes = recent;
-    if (recent.length >= this.#o.restartLimit && this.#notBefore <= now) {
+    // Back off once per new failure past the limit, not again for the same failures when the back-off ends.
+    const total = this.metrics.failuresByRole.primary + this.metrics.failuresByRole.standby;
+    if (recent.length >= this.#o.restartLimit && this.#notBefore <= now && total > this.#backedOffAt) {
+      this.#backedOffAt = total;
       const backoffMs = Math.min(30_000, 1000 * 2 ** (recent.length - this.#o.restartLimit));
       this.#notBefore = now + backoffMs;
       this.metrics.backoffs++;

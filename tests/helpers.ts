@@ -38,6 +38,7 @@ export interface CliRun {
     frames: number;
     lateBlocks: number;
     mergedBlocks: number;
+    output: { lateAt: number[]; maxLatenessMs: number };
     metrics: {
       failures: Record<string, number>;
       failuresByRole: { primary: number; standby: number };

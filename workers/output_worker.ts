@@ -27,6 +27,8 @@ export interface OutputDone {
   late: number;
   merged: number;
   maxLatenessMs: number;
+  /** The first few blocks played as silence, for diagnosis. */
+  lateAt: number[];
   error?: string;
 }
 
@@ -36,7 +38,7 @@ self.onmessage = (e: MessageEvent<OutputStart>) => {
   try {
     done = run(e.data);
   } catch (err) {
-    done = { type: "done", blocks: 0, late: 0, merged: 0, maxLatenessMs: 0, error: String(err) };
+    done = { type: "done", blocks: 0, late: 0, merged: 0, maxLatenessMs: 0, lateAt: [], error: String(err) };
   }
   self.postMessage(done);
   self.close();
@@ -62,6 +64,7 @@ function run(msg: OutputStart): OutputDone {
   const t0 = now() + 2 * blockMs;
   let maxLate = 0;
   let n = 0;
+  const lateAt = Object.assign([] as number[], { capacity: 16 });
   Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
   try {
     for (; n < Atomics.load(ctrl, L.CTRL_END_BLOCK); n++) {
@@ -92,6 +95,7 @@ function run(msg: OutputStart): OutputDone {
         );
       } else {
         Atomics.add(ctrl, L.CTRL_LATE, 1);
+        if (lateAt.length < lateAt.capacity) lateAt.push(n);
         sink.write(silence);
       }
       if (paced) maxLate = Math.max(maxLate, now() - deadline);
@@ -113,6 +117,7 @@ function run(msg: OutputStart): OutputDone {
     late: Atomics.load(ctrl, L.CTRL_LATE),
     merged: Atomics.load(ctrl, L.CTRL_MERGED),
     maxLatenessMs: maxLate,
+    lateAt: [...lateAt],
   };
 }
 

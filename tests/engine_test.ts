@@ -1,0 +1,92 @@
+// The whole engine in this process (Deno's sanitizers check that it leaves nothing behind).
+import assert from "node:assert/strict";
+import * as L from "../asm/layout.ts";
+import { command } from "../engine/command.ts";
+import { Engine } from "../engine/engine.ts";
+import { readWav } from "../engine/wav.ts";
+import { firstDifference, replayLog } from "./helpers.ts";
+
+const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0: hz });
+const setGain = (g: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: g });
+
+Deno.test("lockstep: both rings hold bit-identical blocks over 20 s with a command every 3 blocks", async () => {
+  const dir = await Deno.makeTempDir();
+  const engine = await Engine.start({
+    seconds: 20,
+    realtime: false,
+    sink: { kind: "wav", path: `${dir}/out.wav` },
+    logPath: `${dir}/s.jsonl`,
+  });
+  engine.send(setGain(0.3), 0);
+  const blocks = Math.ceil((20 * 48000) / 128);
+  for (let n = 10; n < blocks; n += 3) engine.send(setFreq(100 + ((n * 37) % 900)), n * 128 + (n % 128));
+  const summary = await engine.finished;
+  assert.equal(summary.metrics.divergences, 0);
+  // As fast as possible, the standby trails by a varying distance; blocks that left a ring are not compared.
+  assert.ok(
+    summary.metrics.blocksCompared > blocks * 0.5,
+    `only ${summary.metrics.blocksCompared} blocks compared`,
+  );
+  assert.equal(summary.lateBlocks, 0);
+  const live = readWav(await Deno.readFile(`${dir}/out.wav`));
+  const replay = await replayLog(`${dir}/s.jsonl`);
+  assert.equal(replay.commands, 1 + Math.ceil((blocks - 10) / 3));
+  assert.equal(live.frames, blocks * 128);
+  assert.equal(firstDifference(live.samples, replay.samples), -1);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("real time: commands sent as soon as possible are stamped, logged and replayed exactly", async () => {
+  const dir = await Deno.makeTempDir();
+  const engine = await Engine.start({
+    seconds: 1.5,
+    sink: { kind: "wav", path: `${dir}/out.wav` },
+    logPath: `${dir}/s.jsonl`,
+  });
+  engine.send(setGain(0.3));
+  let i = 0;
+  const timer = setInterval(() => {
+    if (engine.running) engine.send(setFreq(200 + 20 * (i++ % 10)));
+  }, 4);
+  const summary = await engine.finished;
+  clearInterval(timer);
+  assert.equal(summary.lateBlocks, 0);
+  assert.equal(summary.metrics.divergences, 0);
+  const live = readWav(await Deno.readFile(`${dir}/out.wav`));
+  const replay = await replayLog(`${dir}/s.jsonl`);
+  assert.ok(replay.commands > 100, `${replay.commands} commands`);
+  assert.equal(firstDifference(live.samples, replay.samples), -1);
+  // The null/wav clock is paced from absolute deadlines: 1.5 s of audio took about 1.5 s (generous bounds).
+  assert.ok(summary.output.maxLatenessMs < 50, `a block was ${summary.output.maxLatenessMs} ms late`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("clean stop: finalizes the WAV and the log, and leaves no worker, timer or file open", async () => {
+  const dir = await Deno.makeTempDir();
+  const engine = await Engine.start({
+    sink: { kind: "wav", path: `${dir}/out.wav` },
+    logPath: `${dir}/s.jsonl`,
+  });
+  engine.send(setGain(0.5));
+  await new Promise((r) => setTimeout(r, 300));
+  const summary = await engine.stop();
+  assert.throws(() => engine.send(setGain(0)), /stopped/);
+  const live = readWav(await Deno.readFile(`${dir}/out.wav`));
+  assert.equal(live.frames, summary.frames);
+  assert.ok(summary.frames >= 0.2 * 48000, `${summary.frames} frames`);
+  const replay = await replayLog(`${dir}/s.jsonl`);
+  assert.equal(firstDifference(live.samples, replay.samples), -1);
+  let peak = 0;
+  for (const s of live.samples) peak = Math.max(peak, Math.abs(s));
+  assert.ok(peak > 0.4, "the voice sounded");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("bad settings are refused before anything starts", async () => {
+  await assert.rejects(Engine.start({ block: 4096 }), /--block 4096 is outside/);
+  await assert.rejects(Engine.start({ lead: 0 }), /--lead 0/);
+  await assert.rejects(
+    Engine.start({ injections: [{ kind: "trap", role: "primary", block: 1 }] }),
+    /--allow-fault-injection/,
+  );
+});

@@ -1,0 +1,250 @@
+// The supervisor's protocol, tested by playing the DSP workers' part in shared memory ourselves: we capture
+// the records it writes, answer as a worker would, and drive its deadlines with an injected clock.
+import assert from "node:assert/strict";
+import * as L from "../asm/layout.ts";
+import { command, recordFrame, writeRecordFrame } from "../engine/command.ts";
+import { createShared, slotViews } from "../engine/shared.ts";
+import { type EngineEvent, Supervisor, type WorkerHost } from "../engine/supervisor.ts";
+import type { DspStart } from "../workers/dsp_worker.ts";
+import { dspModule } from "./helpers.ts";
+
+const B = 128;
+const INT_MAX = 0x7fffffff;
+
+class FakeHost implements WorkerHost {
+  onError: ((id: number, message: string) => void) | null = null;
+  starts: { id: number; msg: DspStart }[] = [];
+  terminated: number[] = [];
+  start(id: number, msg: DspStart): boolean {
+    this.starts.push({ id, msg });
+    return true;
+  }
+  terminate(id: number): void {
+    this.terminated.push(id);
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+async function setup(extra: { restartLimit?: number } = {}) {
+  const sab = createShared(4);
+  const host = new FakeHost();
+  let t = 1_000_000;
+  const accepted: number[] = [];
+  const events: EngineEvent[] = [];
+  const sup = new Supervisor({
+    sab,
+    module: await dspModule(),
+    sampleRate: 48000,
+    block: B,
+    seed: 1,
+    lead: 4,
+    workers: host,
+    now: () => t,
+    onAccept: (c) => accepted.push(c.frame),
+    onEvent: (e) => events.push(e),
+    ...extra,
+  });
+  sup.start();
+  const clock = {
+    advance: (ms: number) => (t += ms),
+    get now() {
+      return t;
+    },
+  };
+  return { sab, host, sup, clock, accepted, events, ctrl: sup.ctrl };
+}
+
+/** Plays a worker: boot, drain (with the primary's write-back), render and publish blocks. */
+function worker(sab: SharedArrayBuffer, slot: number) {
+  const v = slotViews(sab, slot);
+  return {
+    v,
+    boot() {
+      Atomics.store(v.hdr, L.H_STATE, L.W_IDLE);
+    },
+    drain(block: number) {
+      const r = v.hdr[L.H_CMD_READ], w = v.hdr[L.H_CMD_WRITE];
+      for (let i = r; i < w; i++) {
+        const idx = i & (L.CMD_CAP - 1);
+        writeRecordFrame(v.cmdI32, idx, Math.max(recordFrame(v.cmdI32, idx), block * B));
+      }
+      Atomics.store(v.hdr, L.H_CMD_READ, w);
+    },
+    publish(block: number, hash = 1) {
+      const k = block & (L.RING_BLOCKS - 1);
+      v.hashes[k] = hash;
+      Atomics.store(v.tags, k, block);
+      Atomics.store(v.hdr, L.H_DONE, block + 1);
+      Atomics.add(v.hdr, L.H_RENDER_COUNT, 1);
+    },
+    /** Records in this slot's ring as [seq, frame, op]. */
+    records() {
+      const out: number[][] = [];
+      for (let i = 0; i < v.hdr[L.H_CMD_WRITE]; i++) {
+        const w = (i & (L.CMD_CAP - 1)) * L.CMD_WORDS;
+        out.push([v.cmdI32[w + L.C_SEQ], recordFrame(v.cmdI32, i & (L.CMD_CAP - 1)), v.cmdI32[w + L.C_OP]]);
+      }
+      return out;
+    },
+  };
+}
+
+const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0: hz });
+
+Deno.test("a command reaches the standby only after the primary published its block, at the effective frame", async () => {
+  const { sab, sup, ctrl, accepted } = await setup();
+  const p = worker(sab, 0), s = worker(sab, 1);
+  p.boot();
+  s.boot();
+  for (let n = 0; n < 5; n++) p.publish(n);
+  Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
+  sup.send(setFreq(330)); // as soon as possible
+  assert.deepEqual(p.records(), [[1, 0, L.OP_SET_PARAM]]);
+  sup.tick();
+  assert.deepEqual(s.records(), [], "nothing reaches the standby before the primary has rendered it");
+  assert.equal(s.v.hdr[L.H_GATE], 5, "the standby may render what the primary published");
+  p.drain(5); // the primary takes it into block 5: effective frame 640
+  sup.tick();
+  assert.deepEqual(s.records(), [], "drained is not enough: the block must pass the checks");
+  assert.equal(s.v.hdr[L.H_GATE], 5);
+  p.publish(5);
+  sup.tick();
+  assert.deepEqual(s.records(), [[1, 5 * B, L.OP_SET_PARAM]]);
+  assert.equal(s.v.hdr[L.H_GATE], 6);
+  assert.deepEqual(accepted, [5 * B]);
+  assert.equal(p.v.hdr[L.H_GATE], INT_MAX);
+});
+
+Deno.test("a fault in block n quarantines that block's commands, promotes the standby and asks it for a snapshot", async () => {
+  const { sab, sup, ctrl, host, events } = await setup();
+  const p = worker(sab, 0), s = worker(sab, 1);
+  p.boot();
+  s.boot();
+  for (let n = 0; n < 5; n++) {
+    p.publish(n);
+    s.publish(n);
+  }
+  Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 2);
+  sup.tick();
+  let rejected = "";
+  sup.send(setFreq(330), 0, { rejected: (m) => (rejected = m) });
+  sup.send(setFreq(440), 100 * B);
+  p.drain(5);
+  // The primary traps inside block 5.
+  Atomics.store(p.v.hdr, L.H_ERROR, L.ERR_TRAP);
+  Atomics.store(p.v.hdr, L.H_ERROR_BLOCK, 5);
+  Atomics.store(p.v.hdr, L.H_STATE, L.W_FAULT);
+  sup.tick();
+  assert.equal(Atomics.load(ctrl, L.CTRL_SELECTOR), 1, "the output reads the standby's ring");
+  assert.equal(Atomics.load(ctrl, L.CTRL_OTHER), -1);
+  assert.equal(s.v.hdr[L.H_GATE], INT_MAX, "the new primary is ungated");
+  assert.match(rejected, /quarantined.*trap.*block 5/);
+  assert.deepEqual(s.records(), [[2, 100 * B, L.OP_SET_PARAM]], "only the later command is carried over");
+  assert.equal(sup.metrics.failures.trap, 1);
+  assert.equal(sup.metrics.quarantined, 1);
+  assert.deepEqual(host.terminated, [host.starts[0].id]);
+  assert.ok(p.v.hdr[L.H_EPOCH] !== host.starts[0].msg.epoch, "the failed worker is fenced out of its slot");
+  assert.ok(events.some((e) => e.type === "failover"));
+  assert.equal(s.v.hdr[L.H_SNAP_REQ], L.SNAP_REQUESTED);
+  // The new primary answers with a snapshot at block 6: a replacement starts from it, gated at block 6.
+  s.publish(5);
+  const snapLen = 64;
+  Atomics.store(s.v.hdr, L.H_SNAP_BLOCK, 6);
+  Atomics.store(s.v.hdr, L.H_SNAP_BYTES, snapLen);
+  Atomics.store(s.v.hdr, L.H_SNAP_REQ, L.SNAP_READY);
+  sup.tick();
+  const last = host.starts[host.starts.length - 1];
+  assert.equal(last.msg.startBlock, 6);
+  assert.equal(last.msg.snapshot?.length, snapLen);
+  assert.equal(last.msg.slot, 2);
+  assert.equal(Atomics.load(ctrl, L.CTRL_OTHER), 2);
+});
+
+Deno.test("hang deadline: time inside one render, driven by an injected clock", async () => {
+  const { sab, sup, ctrl, clock } = await setup();
+  const p = worker(sab, 0), s = worker(sab, 1);
+  p.boot();
+  s.boot();
+  for (let n = 0; n < 4; n++) {
+    p.publish(n);
+    s.publish(n);
+  }
+  sup.tick();
+  Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
+  p.v.hdrF64[L.HF_RENDER_START] = clock.now;
+  Atomics.store(p.v.hdr, L.H_STATE, L.W_RENDERING);
+  const hangMs = 2 * (B / 48000) * 1000; // two blocks
+  clock.advance(hangMs - 0.1);
+  sup.tick();
+  assert.equal(sup.metrics.failovers, 0, "not yet");
+  clock.advance(0.2);
+  sup.tick();
+  assert.equal(sup.metrics.failures.hang, 1);
+  assert.equal(Atomics.load(ctrl, L.CTRL_SELECTOR), 1);
+  assert.ok(sup.metrics.detectionMs[0] >= hangMs && sup.metrics.detectionMs[0] < hangMs + 1);
+});
+
+Deno.test("a worker that stopped by itself is an exit; one that never starts fails after 5 s", async () => {
+  const { sab, sup, clock } = await setup();
+  const p = worker(sab, 0);
+  p.boot();
+  for (let n = 0; n < 4; n++) p.publish(n); // a full lead: it may not render more, so it is not stalled
+  clock.advance(4999);
+  sup.tick();
+  assert.equal(sup.metrics.failuresByRole.standby, 0, "the standby may take its time to start");
+  clock.advance(2);
+  sup.tick();
+  assert.equal(sup.metrics.failures.stall, 1, "the standby never started");
+  Atomics.store(p.v.hdr, L.H_STATE, L.W_STOPPED);
+  sup.tick();
+  assert.equal(sup.metrics.failures.exit, 1);
+});
+
+Deno.test("divergence: different hashes for the same block are counted and reported", async () => {
+  const { sab, sup, events } = await setup();
+  const p = worker(sab, 0), s = worker(sab, 1);
+  p.boot();
+  s.boot();
+  p.publish(0, 111);
+  s.publish(0, 111);
+  p.publish(1, 222);
+  s.publish(1, 333);
+  sup.tick();
+  assert.equal(sup.metrics.blocksCompared, 2);
+  assert.equal(sup.metrics.divergences, 1);
+  assert.ok(events.some((e) => e.type === "divergence" && e.message.includes("block 1")));
+});
+
+Deno.test("restart intensity: the fifth failure in 10 s backs off instead of rebuilding at once", async () => {
+  const { sab, sup, clock, events } = await setup({ restartLimit: 5 });
+  const p = worker(sab, 0);
+  p.boot();
+  for (let n = 0; n < 4; n++) p.publish(n);
+  while ((sup.metrics.failures.throw ?? 0) < 5) {
+    // The standby of the moment fails; answer the primary's snapshot request; a new standby starts.
+    const other = Atomics.load(sup.ctrl, L.CTRL_OTHER);
+    if (other >= 0) {
+      const s = worker(sab, other);
+      Atomics.store(s.v.hdr, L.H_ERROR, L.ERR_THROW);
+      Atomics.store(s.v.hdr, L.H_STATE, L.W_FAULT);
+    }
+    sup.tick();
+    if (p.v.hdr[L.H_SNAP_REQ] === L.SNAP_REQUESTED) {
+      Atomics.store(p.v.hdr, L.H_SNAP_BLOCK, 4);
+      Atomics.store(p.v.hdr, L.H_SNAP_BYTES, 8);
+      Atomics.store(p.v.hdr, L.H_SNAP_REQ, L.SNAP_READY);
+    }
+    clock.advance(150); // lets the failed slot be reused
+    sup.tick();
+  }
+  assert.equal(sup.metrics.failures.throw, 5);
+  assert.equal(sup.metrics.backoffs, 1);
+  assert.ok(events.some((e) => e.type === "backoff"));
+  assert.equal(Atomics.load(sup.ctrl, L.CTRL_OTHER), -1, "no standby during the back-off");
+  assert.equal(p.v.hdr[L.H_SNAP_REQ], L.SNAP_NONE);
+  clock.advance(1000);
+  sup.tick();
+  assert.equal(p.v.hdr[L.H_SNAP_REQ], L.SNAP_REQUESTED, "rebuilding resumes after the back-off");
+});

@@ -1,0 +1,152 @@
+// Small pure parts: records, health deadlines, the merge, WAV files, session logs, specs and parameters.
+import assert from "node:assert/strict";
+import * as L from "../asm/layout.ts";
+import { command, recordFrame, writeRecord } from "../engine/command.ts";
+import { armInjections, parseInjection } from "../engine/faults.ts";
+import { diagnose, healthLimits } from "../engine/health.ts";
+import { pickSource } from "../engine/merge.ts";
+import { ClientError, voiceParamCommand } from "../engine/params.ts";
+import { parseSessionLog, SessionLogWriter } from "../engine/session_log.ts";
+import { controlView, createShared, slotViews } from "../engine/shared.ts";
+import { readWav, WavWriter } from "../engine/wav.ts";
+import { parseTextCommand } from "../cli/text_commands.ts";
+
+Deno.test("layout: regions do not overlap and the rings are powers of two", () => {
+  assert.ok(L.INJECT_BASE > L.CTRL_SPARE_SNAP_BYTES);
+  assert.equal(L.RING_BLOCKS & (L.RING_BLOCKS - 1), 0);
+  assert.equal(L.CMD_CAP & (L.CMD_CAP - 1), 0);
+  assert.ok(L.HDR_F64 * 4 + 8 * (L.HF_RENDER_MS_SUM + 1) <= L.HDR_WORDS * 4);
+  assert.ok(L.SLOT_CMDS % 8 === 0, "f64 command arguments must be 8-byte aligned");
+  assert.ok(L.SHARED_BYTES > L.SNAP_OFFSET && L.SNAP_OFFSET % 8 === 0);
+});
+
+Deno.test("command records round-trip frames beyond 2^32 and f64 arguments", () => {
+  const v = slotViews(createShared(4), 0);
+  const c = {
+    ...command({ op: L.OP_SET_PARAM, target: 3, param: 2, f0: 1234.5678, i0: -7 }),
+    seq: 42,
+    frame: 2 ** 33 + 17,
+  };
+  writeRecord(v.cmdI32, v.cmdF64, 5, c);
+  assert.equal(recordFrame(v.cmdI32, 5), 2 ** 33 + 17);
+  const w = 5 * L.CMD_WORDS;
+  assert.deepEqual([
+    v.cmdI32[w + L.C_SEQ],
+    v.cmdI32[w + L.C_OP],
+    v.cmdI32[w + L.C_TARGET],
+    v.cmdI32[w + L.C_I0],
+  ], [
+    42,
+    L.OP_SET_PARAM,
+    3,
+    -7,
+  ]);
+  assert.equal(v.cmdF64[w / 2 + L.C_F64], 1234.5678);
+});
+
+Deno.test("health: a hang is time inside one render; an idle worker gets the longer stall deadline", () => {
+  const lim = healthLimits(128 / 48, 2);
+  assert.ok(Math.abs(lim.hangMs - 5.333) < 0.01);
+  const base = { allowed: true, lastProgressAt: 100, allowedSince: 0, renderStart: 100, now: 100 };
+  assert.equal(diagnose({ ...base, state: L.W_RENDERING, now: 105 }, lim), null);
+  assert.equal(diagnose({ ...base, state: L.W_RENDERING, now: 105.4 }, lim), "hang");
+  assert.equal(diagnose({ ...base, state: L.W_IDLE, lastProgressAt: 100, now: 110 }, lim), null);
+  assert.equal(diagnose({ ...base, state: L.W_IDLE, lastProgressAt: 100, now: 126 }, lim), "stall");
+  assert.equal(
+    diagnose({ ...base, state: L.W_IDLE, allowed: false, lastProgressAt: 100, now: 900 }, lim),
+    null,
+  );
+  assert.equal(diagnose({ ...base, state: L.W_STOPPED }, lim), "exit");
+});
+
+Deno.test("merge: the selected ring first, the standby's when the selected lacks the block, else none", () => {
+  const sab = createShared(4);
+  const ctrl = controlView(sab);
+  const tags = [slotViews(sab, 0).tags, slotViews(sab, 1).tags];
+  ctrl[L.CTRL_OTHER] = 1;
+  tags[0][7] = 7;
+  tags[1][7] = 7;
+  tags[1][8] = 8;
+  assert.equal(pickSource(ctrl, tags, 7), 0);
+  assert.equal(pickSource(ctrl, tags, 8), 1);
+  assert.equal(ctrl[L.CTRL_MERGED], 1);
+  assert.equal(pickSource(ctrl, tags, 9), -1);
+  const third = [...tags, slotViews(sab, 2).tags];
+  third[2][9] = 9; // a failed primary's ring still holds block 9
+  assert.equal(pickSource(ctrl, third, 9), 2);
+  assert.equal(pickSource(ctrl, tags, 7 + L.RING_BLOCKS), -1, "an old block in the slot is not the new one");
+});
+
+Deno.test("wav: written frames read back exactly; a flushed file is readable before close", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".wav" });
+  const w = new WavWriter(path, 44100, 2, 64);
+  const a = Float32Array.from({ length: 2 * 300 }, (_, i) => Math.sin(i / 7) * 0.9);
+  w.write(a.subarray(0, 200));
+  w.flush();
+  const mid = readWav(await Deno.readFile(path));
+  assert.equal(mid.frames, 100);
+  w.write(a.subarray(200));
+  w.close();
+  const r = readWav(await Deno.readFile(path));
+  assert.equal(r.sampleRate, 44100);
+  assert.equal(r.channels, 2);
+  assert.equal(r.frames, 300);
+  assert.deepEqual(r.samples, a);
+  await Deno.remove(path);
+});
+
+Deno.test("session log: settings, commands and the end record round-trip; bad lines are named", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+  const log = new SessionLogWriter(path, { sampleRate: 48000, block: 128, seed: 3, channels: 2 });
+  log.command({ ...command({ op: L.OP_SET_PARAM, param: L.P_GAIN, f0: 0.5 }), seq: 1, frame: 640 });
+  log.close(9600);
+  const parsed = parseSessionLog(await Deno.readTextFile(path));
+  assert.equal(parsed.settings.seed, 3);
+  assert.equal(parsed.frames, 9600);
+  assert.deepEqual(parsed.commands.map((c) => [c.seq, c.frame, c.f0]), [[1, 640, 0.5]]);
+  assert.throws(() => parseSessionLog('{"type":"settings"}\nnot json'), /line 2 is not JSON/);
+  await Deno.remove(path);
+});
+
+Deno.test("fault specs: parsed, refused with the accepted forms, and armed in the table", () => {
+  assert.deepEqual(parseInjection("hang-forever@standby:12"), {
+    kind: "hang-forever",
+    role: "standby",
+    block: 12,
+  });
+  assert.deepEqual(parseInjection("poison:500"), { kind: "poison", block: 500 });
+  assert.throws(() => parseInjection("melt@primary:3"), /KIND@primary\|standby:BLOCK/);
+  assert.throws(() => parseInjection("trap@tertiary:3"), RangeError);
+  const ctrl = controlView(createShared(4));
+  armInjections(ctrl, [
+    parseInjection("trap@primary:500"),
+    parseInjection("poison:9"),
+    parseInjection("nan@standby:7"),
+  ]);
+  const row = (i: number) => Array.from(ctrl.subarray(L.INJECT_BASE + i * 4, L.INJECT_BASE + i * 4 + 4));
+  assert.deepEqual(row(0), [500, L.ROLE_PRIMARY, L.FAULT_TRAP, 0]);
+  assert.deepEqual(row(1), [7, L.ROLE_STANDBY, L.FAULT_NAN, 0]);
+  assert.deepEqual(row(2), [0, 0, L.FAULT_NONE, 0]);
+});
+
+Deno.test("parameters: validated on the control side with plain-words errors", () => {
+  assert.equal(voiceParamCommand("freq", 440).f0, 440);
+  assert.equal(voiceParamCommand("wave", "sine").f0, L.WAVE_SINE);
+  assert.throws(
+    () => voiceParamCommand("freq", 0),
+    (e) => e instanceof ClientError && /out of range \(1 … 20000 Hz\)/.test(e.message),
+  );
+  assert.throws(() => voiceParamCommand("gain", "loud"), /is not a number/);
+  assert.throws(() => voiceParamCommand("cutoff", 3), /unknown parameter \(known: freq, gain, wave\)/);
+  assert.throws(() => voiceParamCommand("wave", "square"), /out of range \(sine \| saw \| noise\)/);
+  assert.deepEqual(parseTextCommand("set voice.freq 330"), {
+    kind: "command",
+    command: voiceParamCommand("freq", 330),
+  });
+  assert.deepEqual(parseTextCommand("gain 0.2"), {
+    kind: "command",
+    command: voiceParamCommand("gain", 0.2),
+  });
+  assert.deepEqual(parseTextCommand("  # a comment"), { kind: "none" });
+  assert.throws(() => parseTextCommand("set freq"), /expected set/);
+});
