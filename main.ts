@@ -27,6 +27,7 @@ Usage: deno task start [flags]
   --allow-fault-injection    allow --inject
   --inject SPEC              KIND@primary|standby:BLOCK (KIND trap, throw, hang, hang-forever, exit, nan)
                              or poison:BLOCK; repeatable
+  --restart-limit N          failures in 10 s before rebuilding backs off, default 5
   --quiet                    no status lines
   --help                     this text
 
@@ -56,6 +57,7 @@ function parse() {
         summary: { type: "string" },
         "allow-fault-injection": { type: "boolean", default: false },
         inject: { type: "string", multiple: true, default: [] },
+        "restart-limit": { type: "string", default: "5" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
       logPath: a.log,
       injections,
       allowFaultInjection: a["allow-fault-injection"],
+      restartLimit: num("restart-limit", a["restart-limit"]),
       onEvent,
     });
   } catch (e) {
@@ -174,6 +177,7 @@ async function main(): Promise<void> {
   let lastLine = "";
   let lastPrint = 0;
   const statusTimer = quiet ? undefined : setInterval(() => {
+    if (!engine.running) return;
     const s = engine.status();
     const line = statusLine(s);
     const key = `${s.activeSlot}${s.redundant}${s.failovers}${s.lateBlocks}${s.quarantined}`;

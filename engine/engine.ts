@@ -32,8 +32,10 @@ export interface EngineOptions {
   /** Faults to inject; requires allowFaultInjection. */
   injections?: Injection[];
   allowFaultInjection?: boolean;
-  /** Blocks without progress before a worker counts as hung. Default 2. */
+  /** Blocks inside one render before a worker counts as hung. Default 2. */
   hangBlocks?: number;
+  /** Failures within 10 s that make the supervisor back off before rebuilding. Default 5. */
+  restartLimit?: number;
   onEvent?: (e: EngineEvent) => void;
 }
 
@@ -132,6 +134,7 @@ export class Engine {
       seed,
       lead,
       hangBlocks: options.hangBlocks,
+      restartLimit: options.restartLimit,
       onAccept: log ? (c) => log.command(c) : undefined,
       onEvent: options.onEvent,
     });

@@ -1,0 +1,188 @@
+// deno task bench [--quick]: fault injection at scale, DSP cost per block and render speed.
+// Each fault kind runs in its own real-time engine process (so hung threads end with it), with a command every
+// 7 blocks; the live WAV is compared with the replay of the session log to count samples lost or altered.
+// Writes bench/results.json and prints a table. Medians and percentiles come from one run on this machine.
+import { parseArgs } from "node:util";
+import * as L from "../asm/layout.ts";
+import { command, type StampedCommand } from "../engine/command.ts";
+import { compileDsp, DspHost } from "../engine/dsp_host.ts";
+import { summarize } from "../engine/metrics.ts";
+import { renderOffline } from "../engine/render.ts";
+import { parseSessionLog } from "../engine/session_log.ts";
+import { readWav } from "../engine/wav.ts";
+
+const args = parseArgs({ args: Deno.args, options: { quick: { type: "boolean", default: false } } }).values;
+const quick = args.quick;
+const blockMs = (128 / 48000) * 1000;
+
+interface Scenario {
+  name: string;
+  inject: string;
+  count: number;
+  /** Blocks between faults (a multiple of 7, so faults never share a block with the exercise commands). */
+  spacing: number;
+}
+
+const scenarios: Scenario[] = [
+  { name: "trap", inject: "trap@primary", count: 100, spacing: 252 },
+  { name: "throw", inject: "throw@primary", count: 100, spacing: 252 },
+  { name: "exit", inject: "exit@primary", count: 100, spacing: 252 },
+  { name: "nan", inject: "nan@primary", count: 100, spacing: 252 },
+  { name: "poison", inject: "poison", count: 100, spacing: 252 },
+  { name: "standby trap", inject: "trap@standby", count: 100, spacing: 252 },
+  { name: "hang (2 s)", inject: "hang@primary", count: 20, spacing: 1008 },
+  { name: "hang-forever", inject: "hang-forever@primary", count: 1, spacing: 252 },
+].map((s) => (quick ? { ...s, count: Math.min(s.count, s.name === "hang-forever" ? 1 : 5) } : s));
+
+const mainTs = new URL("../main.ts", import.meta.url).pathname;
+
+async function runScenario(s: Scenario) {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-bench-" });
+  const first = 601; // ≡ 6 (mod 7)
+  const lastBlock = first + (s.count - 1) * s.spacing;
+  const tail = s.name === "hang-forever" ? 3.5 : 1.5; // zombies are reported 3 s after terminate
+  const seconds = Math.ceil(((lastBlock * 128) / 48000 + tail) * 10) / 10;
+  const inj: string[] = [];
+  for (let i = 0; i < s.count; i++) {
+    const block = first + i * s.spacing;
+    inj.push("--inject", s.inject === "poison" ? `poison:${block}` : `${s.inject}:${block}`);
+  }
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      mainTs,
+      "--quiet",
+      "--duration",
+      String(seconds),
+      "--exercise",
+      "7",
+      "--sink",
+      "wav",
+      "--out",
+      `${dir}/live.wav`,
+      "--log",
+      `${dir}/s.jsonl`,
+      "--summary",
+      `${dir}/sum.json`,
+      "--allow-fault-injection",
+      "--restart-limit",
+      "1000000",
+      ...inj,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  });
+  const t0 = performance.now();
+  const out = await cmd.output();
+  const wallS = (performance.now() - t0) / 1000;
+  if (out.code !== 0) {
+    throw new Error(`${s.name}: engine exited ${out.code}\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  const sum = JSON.parse(await Deno.readTextFile(`${dir}/sum.json`));
+  const live = readWav(await Deno.readFile(`${dir}/live.wav`)).samples;
+  const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
+  const replay = renderOffline(await compileDsp(), log.settings, log.commands, log.frames!);
+  const a = new Uint32Array(live.buffer, live.byteOffset, live.length);
+  const b = new Uint32Array(replay.buffer, replay.byteOffset, replay.length);
+  let altered = Math.abs(a.length - b.length);
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) altered++;
+  await Deno.remove(dir, { recursive: true });
+  const m = sum.metrics;
+  return {
+    scenario: s.name,
+    injected: s.count,
+    seconds,
+    wallS: Math.round(wallS * 10) / 10,
+    detected: Object.values(m.failures as Record<string, number>).reduce((x, y) => x + y, 0),
+    failures: m.failures,
+    failovers: m.failovers,
+    detectionMs: m.detectionMs,
+    detectionBlocks: {
+      p50: m.detectionMs.p50 / blockMs,
+      p95: m.detectionMs.p95 / blockMs,
+      max: m.detectionMs.max / blockMs,
+    },
+    switchUs: m.switchUs,
+    rebuildMs: m.rebuildMs,
+    warmStarts: m.warmStarts,
+    coldStarts: m.coldStarts,
+    mergedBlocks: sum.mergedBlocks,
+    lateBlocks: sum.lateBlocks,
+    samplesAltered: altered,
+    quarantined: m.quarantined,
+    divergences: m.divergences,
+    zombies: m.zombies,
+  };
+}
+
+/** DSP cost per block of the minimal voice (saw, smoothing on), median of 7 runs of 20,000 blocks. */
+async function dspCost() {
+  const module = await compileDsp();
+  const runs: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const h = new DspHost(module, { sampleRate: 48000, block: 128, seed: 1 });
+    h.push({ ...command({ op: L.OP_SET_PARAM, param: L.P_GAIN, f0: 0.5 }), seq: 1, frame: 0 });
+    const t0 = performance.now();
+    for (let n = 0; n < 20000; n++) h.render(n);
+    runs.push(((performance.now() - t0) * 1000) / 20000);
+  }
+  return summarize(runs);
+}
+
+/** Real-time ratio of the offline render: 60 s with a command every 7 blocks, median of 5. */
+async function renderSpeed() {
+  const module = await compileDsp();
+  const cmds: StampedCommand[] = [];
+  for (let n = 7, seq = 1; n < 22500; n += 7, seq++) {
+    cmds.push({
+      ...command({ op: L.OP_SET_PARAM, param: L.P_FREQ, f0: 100 + (n % 700) }),
+      seq,
+      frame: n * 128 + 17,
+    });
+  }
+  const ratios: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    renderOffline(module, { sampleRate: 48000, block: 128, seed: 1 }, cmds, 60 * 48000);
+    ratios.push(60_000 / (performance.now() - t0));
+  }
+  return summarize(ratios);
+}
+
+const results = [];
+for (const s of scenarios) {
+  console.error(`bench: ${s.name} × ${s.count} …`);
+  results.push(await runScenario(s));
+}
+const report = {
+  date: new Date().toISOString(),
+  machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno, v8: Deno.version.v8 },
+  settings: { sampleRate: 48000, block: 128, lead: 6, blockMs },
+  faults: results,
+  dspUsPerBlock: await dspCost(),
+  renderRealtimeRatio: await renderSpeed(),
+};
+const outPath = new URL("./results.json", import.meta.url);
+await Deno.writeTextFile(outPath, JSON.stringify(report, null, 2) + "\n");
+
+const f = (x: number, d = 2) => x.toFixed(d);
+console.log(
+  "scenario        n   detected  detect ms p50/p95/max     switch µs p95  rebuild ms p50/p95/max   merged  late  altered  zombies",
+);
+for (const r of results) {
+  console.log(
+    `${r.scenario.padEnd(14)} ${String(r.injected).padStart(3)} ${String(r.detected).padStart(6)}   ` +
+      `${f(r.detectionMs.p50)}/${f(r.detectionMs.p95)}/${f(r.detectionMs.max)}`.padEnd(26) +
+      `${f(r.switchUs.p95, 1)}`.padStart(8) + "      " +
+      `${f(r.rebuildMs.p50, 1)}/${f(r.rebuildMs.p95, 1)}/${f(r.rebuildMs.max, 1)}`.padEnd(22) +
+      `${String(r.mergedBlocks).padStart(6)} ${String(r.lateBlocks).padStart(5)} ${
+        String(r.samplesAltered).padStart(8)
+      } ${String(r.zombies).padStart(8)}`,
+  );
+}
+console.log(
+  `DSP (minimal voice): ${f(report.dspUsPerBlock.p50)} µs per 128-frame block (p50 of 7); ` +
+    `render: ${f(report.renderRealtimeRatio.p50, 0)}× real time (p50 of 5)`,
+);
+console.log(`wrote ${outPath.pathname}`);
