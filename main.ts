@@ -28,6 +28,7 @@ Usage: deno task start [flags]
   --inject SPEC              KIND@primary|standby:BLOCK (KIND trap, throw, hang, hang-forever, exit, nan)
                              or poison:BLOCK; repeatable
   --restart-limit N          failures in 10 s before rebuilding backs off, default 5
+  --stdin                    read commands from stdin even when it is not a terminal (pipes, agents)
   --quiet                    no status lines
   --help                     this text
 
@@ -58,6 +59,7 @@ function parse() {
         "allow-fault-injection": { type: "boolean", default: false },
         inject: { type: "string", multiple: true, default: [] },
         "restart-limit": { type: "string", default: "5" },
+        stdin: { type: "boolean", default: false },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -192,7 +194,7 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
 
-  if (Deno.stdin.isTerminal()) {
+  if (a.stdin || Deno.stdin.isTerminal()) {
     (async () => {
       const decoder = new TextDecoderStream();
       const reader = Deno.stdin.readable.pipeThrough(decoder).getReader();

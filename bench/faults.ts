@@ -73,8 +73,10 @@ async function runScenario(s: Scenario) {
     stdout: "null",
     stderr: "piped",
   });
+  const steal0 = stealJiffies();
   const t0 = performance.now();
   const out = await cmd.output();
+  const stealMs = (stealJiffies() - steal0) * 10; // USER_HZ = 100
   const wallS = (performance.now() - t0) / 1000;
   if (out.code !== 0) {
     throw new Error(`${s.name}: engine exited ${out.code}\n${new TextDecoder().decode(out.stderr)}`);
@@ -85,8 +87,15 @@ async function runScenario(s: Scenario) {
   const replay = renderOffline(await compileDsp(), log.settings, log.commands, log.frames!);
   const a = new Uint32Array(live.buffer, live.byteOffset, live.length);
   const b = new Uint32Array(replay.buffer, replay.byteOffset, replay.length);
-  let altered = Math.abs(a.length - b.length);
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) altered++;
+  const late = new Set<number>(sum.output.lateAt);
+  let altered = Math.abs(a.length - b.length), alteredOutsideLate = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    altered++;
+    if (!late.has(Math.floor(i / 256))) alteredOutsideLate++;
+  }
+  const faultBlocks = Array.from({ length: s.count }, (_, i) => first + i * s.spacing);
+  const lateNearFault = [...late].filter((b) => faultBlocks.some((f) => b >= f - 6 && b <= f + 12)).length;
   await Deno.remove(dir, { recursive: true });
   const m = sum.metrics;
   return {
@@ -110,10 +119,23 @@ async function runScenario(s: Scenario) {
     mergedBlocks: sum.mergedBlocks,
     lateBlocks: sum.lateBlocks,
     samplesAltered: altered,
+    samplesAlteredOutsideLateBlocks: alteredOutsideLate,
+    lateBlocksNearFault: sum.output.lateAt.length < 16 ? lateNearFault : `${lateNearFault} of the first 16`,
+    vmStealMs: stealMs,
     quarantined: m.quarantined,
     divergences: m.divergences,
     zombies: m.zombies,
   };
+}
+
+/** CPU time the hypervisor took from this VM (the "steal" column of /proc/stat), in jiffies. */
+function stealJiffies(): number {
+  try {
+    const cpu = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/);
+    return Number(cpu[8] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** DSP cost per block of the minimal voice (saw, smoothing on), median of 7 runs of 20,000 blocks. */
@@ -168,7 +190,7 @@ await Deno.writeTextFile(outPath, JSON.stringify(report, null, 2) + "\n");
 
 const f = (x: number, d = 2) => x.toFixed(d);
 console.log(
-  "scenario        n   detected  detect ms p50/p95/max     switch µs p95  rebuild ms p50/p95/max   merged  late  altered  zombies",
+  "scenario        n   detected  detect ms p50/p95/max     switch µs p95  rebuild ms p50/p95/max   merged  late(near fault)  altered(outside late)  zombies  steal ms",
 );
 for (const r of results) {
   console.log(
@@ -176,9 +198,11 @@ for (const r of results) {
       `${f(r.detectionMs.p50)}/${f(r.detectionMs.p95)}/${f(r.detectionMs.max)}`.padEnd(26) +
       `${f(r.switchUs.p95, 1)}`.padStart(8) + "      " +
       `${f(r.rebuildMs.p50, 1)}/${f(r.rebuildMs.p95, 1)}/${f(r.rebuildMs.max, 1)}`.padEnd(22) +
-      `${String(r.mergedBlocks).padStart(6)} ${String(r.lateBlocks).padStart(5)} ${
-        String(r.samplesAltered).padStart(8)
-      } ${String(r.zombies).padStart(8)}`,
+      `${String(r.mergedBlocks).padStart(6)} ${`${r.lateBlocks}(${r.lateBlocksNearFault})`.padStart(12)} ` +
+      `${`${r.samplesAltered}(${r.samplesAlteredOutsideLateBlocks})`.padStart(18)} ${
+        String(r.zombies).padStart(12)
+      } ` +
+      `${String(r.vmStealMs).padStart(9)}`,
   );
 }
 console.log(

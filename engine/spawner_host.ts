@@ -57,6 +57,8 @@ export class SpawnerHost implements WorkerHost {
   #claimSpare(id: number, msg: DspStart): boolean {
     const c = this.#ctrl;
     if (Atomics.load(c, L.CTRL_SPARE_STATE) !== L.SPARE_PARKED) return false;
+    // Read the id while the mailbox says PARKED: once claimed, the next spare may park and overwrite it.
+    const spareId = Atomics.load(c, L.CTRL_SPARE_ID);
     Atomics.store(c, L.CTRL_SPARE_SLOT, msg.slot);
     Atomics.store(c, L.CTRL_SPARE_EPOCH, msg.epoch);
     Atomics.store(c, L.CTRL_SPARE_START, msg.startBlock);
@@ -67,7 +69,7 @@ export class SpawnerHost implements WorkerHost {
       return false;
     }
     Atomics.notify(c, L.CTRL_SPARE_STATE);
-    this.#send({ type: "adopted", id, spareId: Atomics.load(c, L.CTRL_SPARE_ID) });
+    this.#send({ type: "adopted", id, spareId });
     return true;
   }
 

@@ -20,6 +20,29 @@ export function firstDifference(a: Float32Array, b: Float32Array): number {
   return -1;
 }
 
+/**
+ * First sample (index into interleaved stereo) that differs from the replay outside the blocks the output
+ * reported late (played as silence), or -1. A late block is an underrun the engine counted and located, not
+ * altered audio; everything else must be bit-identical.
+ */
+export function firstDifferenceOutside(
+  live: Float32Array,
+  replay: Float32Array,
+  lateBlocks: readonly number[],
+  block = 128,
+): number {
+  const late = new Set(lateBlocks);
+  let from = 0;
+  for (;;) {
+    const d = firstDifference(live.subarray(from), replay.subarray(from));
+    if (d < 0) return -1;
+    const at = from + d;
+    const b = Math.floor(at / 2 / block);
+    if (!late.has(b)) return at;
+    from = (b + 1) * block * 2;
+  }
+}
+
 /** Renders a session log offline, as many frames as it says the live output played. */
 export async function replayLog(
   path: string,
