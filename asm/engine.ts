@@ -10,8 +10,10 @@ import {
   FAULT_HANG,
   FAULT_HANG_FOREVER,
   FAULT_NAN,
+  FAULT_SLOW,
   FAULT_TRAP,
   HANG_MS,
+  SLOW_MS,
   MAX_BLOCK,
   MOD_VOICE,
   OP_POISON,
@@ -72,8 +74,8 @@ function renderSpan(from: i32, to: i32): void {
 
 function injectFault(fault: i32): void {
   if (fault == FAULT_TRAP) unreachable();
-  if (fault == FAULT_HANG) {
-    const until = clock() + <f64> HANG_MS;
+  if (fault == FAULT_HANG || fault == FAULT_SLOW) {
+    const until = clock() + <f64>(fault == FAULT_HANG ? HANG_MS : SLOW_MS);
     while (clock() < until) store<i64>(SPIN, load<i64>(SPIN) + 1);
   }
   if (fault == FAULT_HANG_FOREVER) {

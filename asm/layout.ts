@@ -149,9 +149,11 @@ export const FAULT_HANG = 3; // render spins 2 s, then returns
 export const FAULT_HANG_FOREVER = 4; // render never returns
 export const FAULT_THROW = 5; // worker JavaScript throws
 export const FAULT_EXIT = 6; // worker closes itself without a word
+export const FAULT_SLOW = 7; // render stalls SLOW_MS, then carries on (what a VM steal pause looks like)
 export const ROLE_PRIMARY = 0;
 export const ROLE_STANDBY = 1;
 export const HANG_MS = 2000;
+export const SLOW_MS = 12;
 
 // ── The minimal voice (module 0) ──
 export const MAX_MODULES = 64;

@@ -8,7 +8,7 @@ export type Injection =
   | { kind: "poison"; block: number };
 
 /** Worker fault kinds, as typed on the command line. */
-export type WorkerFault = "trap" | "throw" | "hang" | "hang-forever" | "exit" | "nan";
+export type WorkerFault = "trap" | "throw" | "hang" | "hang-forever" | "exit" | "nan" | "slow";
 
 const KIND_CODE: Record<WorkerFault, number> = {
   trap: L.FAULT_TRAP,
@@ -17,6 +17,7 @@ const KIND_CODE: Record<WorkerFault, number> = {
   "hang-forever": L.FAULT_HANG_FOREVER,
   exit: L.FAULT_EXIT,
   nan: L.FAULT_NAN,
+  slow: L.FAULT_SLOW,
 };
 
 /** Parses one `--inject` value; throws a RangeError naming what is accepted. */

@@ -105,6 +105,8 @@ interface Live {
   spawnedAt: number;
   /** Set while a replacement catches up; cleared when it is back in lockstep. */
   rebuilding: boolean;
+  /** Last block of a from-scratch replay (0 otherwise). */
+  replayUntil: number;
   failed: boolean;
 }
 
@@ -212,7 +214,9 @@ export class Supervisor {
     const e: Entry = {
       ...cmd,
       seq: ++this.#seq,
-      frame,
+      // Never before the block the output plays next: a primary catching up from scratch would otherwise
+      // apply an "as soon as possible" command in blocks that have already been heard without it.
+      frame: Math.max(frame, this.#outBlock() * this.#o.block),
       effective: -1,
       accepted: false,
       inStandby: false,
@@ -293,6 +297,7 @@ export class Supervisor {
       allowedSince: now,
       spawnedAt: now,
       rebuilding: snapshot !== undefined || replay !== undefined,
+      replayUntil: 0,
       failed: false,
     };
     const warm = this.#o.workers.start(worker, {
@@ -308,6 +313,10 @@ export class Supervisor {
     if (warm) this.metrics.warmStarts++;
     else this.metrics.coldStarts++;
     return live;
+  }
+
+  #outBlock(): number {
+    return Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK);
   }
 
   #done(live: Live): number {
@@ -448,7 +457,9 @@ export class Supervisor {
   // Asks the primary for a snapshot; the replacement standby is spawned from it in #checkSnapshot.
   #planStandby(now: number): void {
     const p = this.#primary;
-    if (!p || this.#standby || this.#snapshotFor) return;
+    // A primary rebuilt from scratch replays history it holds outside its command ring: a snapshot taken
+    // before it has caught up would leave its standby without the rest of that history.
+    if (!p || p.rebuilding || this.#standby || this.#snapshotFor) return;
     const recent = this.#failTimes.filter((t) => now - t < this.#o.restartWindowMs);
     this.#failTimes = recent;
     // Back off once per new failure past the limit, not again for the same failures when the back-off ends.
@@ -501,6 +512,15 @@ export class Supervisor {
   }
 
   #checkRebuilt(now: number): void {
+    const p0 = this.#primary;
+    if (p0?.rebuilding && this.#done(p0) >= this.#outBlock() && this.#done(p0) > p0.replayUntil) {
+      p0.rebuilding = false;
+      this.metrics.rebuilt(now - p0.spawnedAt);
+      this.#event(
+        "rebuilt",
+        `primary (slot ${p0.slot}) rebuilt from scratch, caught up at block ${this.#done(p0)}`,
+      );
+    }
     const s = this.#standby, p = this.#primary;
     if (!s || !p || !s.rebuilding) return;
     // Back in lockstep: it has rendered since it started and is at most one block behind the primary.
@@ -527,6 +547,9 @@ export class Supervisor {
     this.metrics.scratchRebuilds++;
     this.#primary = this.#spawn(slot, 0, undefined, INT_MAX, replay);
     this.#primary.spawnedAt = now;
+    this.#primary.replayUntil = replay.length
+      ? Math.floor(replay[replay.length - 1].frame / this.#o.block)
+      : 0;
     Atomics.store(this.ctrl, L.CTRL_SELECTOR, slot);
     Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
     this.#flushBacklog();
