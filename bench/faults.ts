@@ -120,7 +120,7 @@ async function runScenario(s: Scenario) {
     lateBlocks: sum.lateBlocks,
     samplesAltered: altered,
     samplesAlteredOutsideLateBlocks: alteredOutsideLate,
-    lateBlocksNearFault: sum.output.lateAt.length < 16 ? lateNearFault : `${lateNearFault} of the first 16`,
+    lateBlocksNearFault: sum.output.lateAt.length < 64 ? lateNearFault : `${lateNearFault} of the first 64`,
     vmStealMs: stealMs,
     quarantined: m.quarantined,
     divergences: m.divergences,

@@ -43,6 +43,16 @@ export function firstDifferenceOutside(
   }
 }
 
+/**
+ * True when the late blocks form at most one run of at most `maxRun` consecutive blocks: one VM stall.
+ * This machine's hypervisor takes its vCPUs away for 10–25 ms at times (steal time, see bench/results.json).
+ */
+export function oneStallAtMost(late: readonly number[], maxRun = 4): boolean {
+  if (late.length === 0) return true;
+  const sorted = [...late].sort((a, b) => a - b);
+  return sorted.length <= maxRun && sorted[sorted.length - 1] - sorted[0] === sorted.length - 1;
+}
+
 /** Renders a session log offline, as many frames as it says the live output played. */
 export async function replayLog(
   path: string,
@@ -73,6 +83,7 @@ export interface CliRun {
       divergences: number;
       blocksCompared: number;
       zombies: number;
+      scratchRebuilds: number;
     };
   };
   wav: Float32Array;

@@ -100,8 +100,8 @@ Deno.test("a command reaches the standby only after the primary published its bl
   s.boot();
   for (let n = 0; n < 5; n++) p.publish(n);
   Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
-  sup.send(setFreq(330)); // as soon as possible
-  assert.deepEqual(p.records(), [[1, 0, L.OP_SET_PARAM]]);
+  sup.send(setFreq(330)); // as soon as possible: stamped no earlier than the block the output plays next
+  assert.deepEqual(p.records(), [[1, 1 * B, L.OP_SET_PARAM]]);
   sup.tick();
   assert.deepEqual(s.records(), [], "nothing reaches the standby before the primary has rendered it");
   assert.equal(s.v.hdr[L.H_GATE], 5, "the standby may render what the primary published");

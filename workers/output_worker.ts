@@ -64,7 +64,7 @@ function run(msg: OutputStart): OutputDone {
   const t0 = now() + 2 * blockMs;
   let maxLate = 0;
   let n = 0;
-  const lateAt = Object.assign([] as number[], { capacity: 16 });
+  const lateAt = Object.assign([] as number[], { capacity: 64 });
   Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
   try {
     for (; n < Atomics.load(ctrl, L.CTRL_END_BLOCK); n++) {

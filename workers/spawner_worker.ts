@@ -21,6 +21,7 @@ let parkMsg: DspPark | null = null;
 // Spares by number: one is parked in the shared mailbox, the other waits for it. Two, because a new spare
 // takes ~0.5 s to park (its first message arrives late) and faults may come in pairs.
 const SPARES = 2;
+const REFILL_DELAY_MS = 300;
 const spares = new Map<number, Worker>();
 let nextSpareId = 1;
 
@@ -71,8 +72,10 @@ self.onmessage = (e: MessageEvent<SpawnerRequest>) => {
     spares.delete(req.spareId);
     if (w) adopt(req.id, w);
     if (loading === 0) {
+      // Load the next spare once the failover has settled: creating a worker costs tens of milliseconds of
+      // CPU, which on two cores competes with the audio threads right when they catch up.
       loading = 1;
-      makeSpare();
+      setTimeout(makeSpare, REFILL_DELAY_MS);
     }
   } else if (req.type === "start") {
     const w = new Worker(dspUrl, { type: "module" });
