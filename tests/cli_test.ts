@@ -11,21 +11,17 @@ function deno(args: string[], stdin: "null" | "piped" = "null") {
   return new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped", stdin });
 }
 
+/** The engine with a WAV and a session log in `dir`, plus `extra` flags. */
+function engine(dir: string, extra: string[], stdin: "null" | "piped" = "null") {
+  return deno(
+    ["run", "--allow-all", mainTs, "--out", `${dir}/o.wav`, "--log", `${dir}/s.jsonl`, ...extra],
+    stdin,
+  );
+}
+
 Deno.test("SIGTERM stops cleanly: exit 0, WAV header and session log finalized, replay equal", async () => {
   const dir = await Deno.makeTempDir();
-  const child = deno([
-    "run",
-    "--allow-all",
-    mainTs,
-    "--out",
-    `${dir}/o.wav`,
-    "--log",
-    `${dir}/s.jsonl`,
-    "--set",
-    "gain=0.3",
-    "--exercise",
-    "9",
-  ]).spawn();
+  const child = engine(dir, ["--set", "gain=0.3", "--exercise", "9"]).spawn();
   // Wait until the engine prints its first status line, then signal it.
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let err = "";
@@ -67,19 +63,7 @@ Deno.test("SIGTERM stops cleanly: exit 0, WAV header and session log finalized, 
 
 Deno.test("stdin commands reach the voice; bad ones get a plain-words error and change nothing", async () => {
   const dir = await Deno.makeTempDir();
-  const child = deno([
-    "run",
-    "--allow-all",
-    mainTs,
-    "--out",
-    `${dir}/o.wav`,
-    "--log",
-    `${dir}/s.jsonl`,
-    "--duration",
-    "1",
-    "--stdin",
-  ], "piped")
-    .spawn();
+  const child = engine(dir, ["--duration", "1", "--stdin"], "piped").spawn();
   const w = child.stdin.getWriter();
   await w.write(new TextEncoder().encode("gain 0.4\nfreq 99999\nwobble 3\nfreq 330\n"));
   await w.close();

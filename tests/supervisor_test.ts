@@ -91,6 +91,16 @@ function worker(sab: SharedArrayBuffer, slot: number) {
   };
 }
 
+/** Boots primary (slot 0) and standby (slot 1), both having published blocks 0 … n-1. */
+function bootPair(sab: SharedArrayBuffer, n: number) {
+  const pair = [worker(sab, 0), worker(sab, 1)];
+  for (const w of pair) {
+    w.boot();
+    for (let b = 0; b < n; b++) w.publish(b);
+  }
+  return pair;
+}
+
 const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0: hz });
 
 Deno.test("a command reaches the standby only after the primary published its block, at the effective frame", async () => {
@@ -119,13 +129,7 @@ Deno.test("a command reaches the standby only after the primary published its bl
 
 Deno.test("a fault in block n quarantines that block's commands, promotes the standby and asks it for a snapshot", async () => {
   const { sab, sup, ctrl, host, events } = await setup();
-  const p = worker(sab, 0), s = worker(sab, 1);
-  p.boot();
-  s.boot();
-  for (let n = 0; n < 5; n++) {
-    p.publish(n);
-    s.publish(n);
-  }
+  const [p, s] = bootPair(sab, 5);
   Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 2);
   sup.tick();
   let rejected = "";
@@ -164,13 +168,7 @@ Deno.test("a fault in block n quarantines that block's commands, promotes the st
 
 Deno.test("hang deadline: time inside one render, driven by an injected clock", async () => {
   const { sab, sup, ctrl, clock } = await setup();
-  const p = worker(sab, 0), s = worker(sab, 1);
-  p.boot();
-  s.boot();
-  for (let n = 0; n < 4; n++) {
-    p.publish(n);
-    s.publish(n);
-  }
+  const [p, s] = bootPair(sab, 4);
   sup.tick();
   Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
   p.v.hdrF64[L.HF_RENDER_START] = clock.now;
