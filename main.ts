@@ -7,12 +7,18 @@ import { type Injection, parseInjection } from "./engine/faults.ts";
 import { command } from "./engine/command.ts";
 import * as L from "./asm/layout.ts";
 import type { SinkSpec } from "./sinks/sink.ts";
+import { chooseDevice, deviceTable, PortAudio } from "./ffi/portaudio.ts";
 
 const HELP = `chronus — a fault-tolerant modular synthesizer engine
 
 Usage: deno task start [flags]
 
-  --sink null|wav|portaudio  where the audio goes (default: null until the PortAudio sink lands)
+  --sink null|wav|portaudio  where the audio goes (default: portaudio when the library and a device exist,
+                             else null with a hint; wav when --out is given)
+  --list-devices             list PortAudio output devices and exit
+  --device NAME|INDEX        PortAudio output device (name or a part of it, or its index)
+  --latency MS               suggested PortAudio output latency (default: the device's low latency)
+  --tap FILE                 with --sink portaudio: also write exactly what went to the device to a WAV
   --out FILE                 WAV file for --sink wav (32-bit float, every frame from frame 0)
   --fast                     render the wav sink as fast as possible instead of in real time
   --sample-rate HZ           default 48000
@@ -46,6 +52,10 @@ function parse() {
       options: {
         sink: { type: "string" },
         out: { type: "string" },
+        "list-devices": { type: "boolean", default: false },
+        device: { type: "string" },
+        latency: { type: "string" },
+        tap: { type: "string" },
         fast: { type: "boolean", default: false },
         "sample-rate": { type: "string", default: "48000" },
         block: { type: "string", default: "128" },
@@ -94,23 +104,40 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
+  if (a["list-devices"]) {
+    const pa = PortAudio.open();
+    if ("error" in pa) fail(pa.error);
+    console.log(pa.version());
+    console.log(deviceTable(pa.devices()));
+    pa.terminate();
+    return;
+  }
   let sink: SinkSpec;
-  const sinkName = a.sink ?? (a.out ? "wav" : "null");
+  const sinkName = a.sink ?? (a.out ? "wav" : "auto");
   if (sinkName === "wav") {
     if (!a.out) fail("--sink wav needs --out FILE");
     sink = { kind: "wav", path: a.out };
   } else if (sinkName === "null") {
     sink = { kind: "null" };
-    if (!a.sink && !a.quiet) {
-      console.error(
-        "chronus: no audio device output yet (PortAudio sink pending): playing into the null sink; use --sink wav --out FILE to hear it",
-      );
+  } else if (sinkName === "portaudio" || sinkName === "auto") {
+    // Check the library and the device here, so that a bad --device is a clear error before anything starts.
+    const pa = PortAudio.open();
+    let problem = "error" in pa ? pa.error : "";
+    if (!("error" in pa)) {
+      try {
+        chooseDevice(pa.devices(), pa.hostDefaultOutputs(), a.device, L.CHANNELS);
+      } catch (e) {
+        problem = (e as Error).message;
+      }
+      pa.terminate();
     }
-  } else if (sinkName === "portaudio") {
-    console.error(
-      "chronus: the PortAudio sink is not available in this build: falling back to the null sink",
-    );
-    sink = { kind: "null" };
+    const latency = a.latency !== undefined ? num("latency", a.latency) / 1000 : undefined;
+    if (!problem) sink = { kind: "portaudio", device: a.device, latency, tapPath: a.tap };
+    else if (sinkName === "portaudio" || a.device !== undefined) fail(problem);
+    else {
+      if (!a.quiet) console.error(`chronus: ${problem.split(";")[0]}: playing into the null sink`);
+      sink = { kind: "null" };
+    }
   } else fail(`--sink must be null, wav or portaudio, got "${sinkName}"`);
 
   let injections: Injection[];

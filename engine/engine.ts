@@ -232,6 +232,8 @@ export class Engine {
         late: 0,
         merged: 0,
         maxLatenessMs: 0,
+        underflows: 0,
+        deviceLatencyMs: 0,
         lateAt: [],
         error: e.message,
       });

@@ -7,10 +7,15 @@ export interface Sink {
   /** Consumes one block of interleaved samples. */
   write(block: Float32Array): void;
   /** Flushes and releases the device or file. */
-  close(): void;
+  close(): void | Promise<void>;
+  /** Device underflows so far (sinks with a device clock). */
+  underflows?(): number;
+  /** Output latency the device reports, in ms. */
+  latencyMs?(): number;
 }
 
 /** How to build a sink inside the output worker (plain data: it crosses postMessage). */
 export type SinkSpec =
   | { kind: "null" }
-  | { kind: "wav"; path: string };
+  | { kind: "wav"; path: string }
+  | { kind: "portaudio"; device?: string; latency?: number; tapPath?: string };

@@ -9,6 +9,7 @@ import { audioOffset, controlView, slotViews } from "../engine/shared.ts";
 import { nullSink } from "../sinks/null_sink.ts";
 import type { Sink, SinkSpec } from "../sinks/sink.ts";
 import { wavSink } from "../sinks/wav_sink.ts";
+import { portaudioSink } from "../sinks/portaudio_sink.ts";
 
 /** The one message the output worker receives. */
 export interface OutputStart {
@@ -27,34 +28,51 @@ export interface OutputDone {
   late: number;
   merged: number;
   maxLatenessMs: number;
-  /** The first few blocks played as silence, for diagnosis. */
+  /** Device underflows (PortAudio). */
+  underflows: number;
+  /** Output latency the device reported, ms (PortAudio; 0 otherwise). */
+  deviceLatencyMs: number;
+  /** The first blocks played as silence (up to 64), for diagnosis. */
   lateAt: number[];
   error?: string;
 }
 
-self.onmessage = (e: MessageEvent<OutputStart>) => {
+self.onmessage = async (e: MessageEvent<OutputStart>) => {
   self.onmessage = null;
   let done: OutputDone;
   try {
-    done = run(e.data);
+    done = await run(e.data);
   } catch (err) {
-    done = { type: "done", blocks: 0, late: 0, merged: 0, maxLatenessMs: 0, lateAt: [], error: String(err) };
+    done = {
+      type: "done",
+      blocks: 0,
+      late: 0,
+      merged: 0,
+      maxLatenessMs: 0,
+      underflows: 0,
+      deviceLatencyMs: 0,
+      lateAt: [],
+      error: err instanceof Error ? err.message : String(err),
+    };
   }
   self.postMessage(done);
   self.close();
 };
 
-function makeSink(spec: SinkSpec, sampleRate: number): Sink {
+function makeSink(spec: SinkSpec, sampleRate: number, block: number): Sink {
   if (spec.kind === "wav") return wavSink(spec.path, sampleRate, L.CHANNELS);
+  if (spec.kind === "portaudio") {
+    return portaudioSink({ ...spec, sampleRate, block, channels: L.CHANNELS });
+  }
   return nullSink();
 }
 
-function run(msg: OutputStart): OutputDone {
+async function run(msg: OutputStart): Promise<OutputDone> {
   const { sab, sampleRate, block: B, realtime } = msg;
   const ctrl = controlView(sab);
   const slots = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s));
   const tags = slots.map((s) => s.tags);
-  const sink = makeSink(msg.sink, sampleRate);
+  const sink = makeSink(msg.sink, sampleRate, B);
   const frames = B * L.CHANNELS;
   const silence = new Float32Array(frames);
   const blockMs = (B / sampleRate) * 1000;
@@ -64,6 +82,7 @@ function run(msg: OutputStart): OutputDone {
   const t0 = now() + 2 * blockMs;
   let maxLate = 0;
   let n = 0;
+  const deviceLatency = sink.latencyMs?.() ?? 0;
   const lateAt = Object.assign([] as number[], { capacity: 64 });
   Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
   try {
@@ -75,14 +94,20 @@ function run(msg: OutputStart): OutputDone {
           Atomics.wait(ctrl, L.CTRL_SLEEP, 0, left);
         }
       }
+      const waitFrom = now();
       let src = pickSource(ctrl, tags, n);
       while (src < 0) {
         const seen = Atomics.load(ctrl, L.CTRL_PROGRESS);
         src = pickSource(ctrl, tags, n);
         if (src >= 0) break;
         if (n >= Atomics.load(ctrl, L.CTRL_END_BLOCK)) break;
-        // In real time a block is useful until half a block past its deadline; then it is silence.
-        const left = paced ? deadline + blockMs / 2 - now() : 100;
+        // In real time a block is useful until half a block past its deadline; then it is silence. A device
+        // clock (PortAudio) sets the deadline: the write that just returned left about one block of room.
+        const left = sink.paced
+          ? waitFrom + blockMs / 2 - now()
+          : paced
+          ? deadline + blockMs / 2 - now()
+          : 100;
         if (left <= 0) break;
         Atomics.wait(ctrl, L.CTRL_PROGRESS, seen, left);
       }
@@ -105,7 +130,7 @@ function run(msg: OutputStart): OutputDone {
       Atomics.notify(ctrl, L.CTRL_OUT_BLOCK);
     }
   } finally {
-    sink.close();
+    await sink.close();
     Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_DONE);
     Atomics.notify(ctrl, L.CTRL_OUT_STATE);
     Atomics.add(ctrl, L.CTRL_PROGRESS, 1);
@@ -117,6 +142,8 @@ function run(msg: OutputStart): OutputDone {
     late: Atomics.load(ctrl, L.CTRL_LATE),
     merged: Atomics.load(ctrl, L.CTRL_MERGED),
     maxLatenessMs: maxLate,
+    underflows: sink.underflows?.() ?? 0,
+    deviceLatencyMs: deviceLatency,
     lateAt: [...lateAt],
   };
 }
