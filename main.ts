@@ -19,6 +19,7 @@ Usage: deno task start [flags]
   --device NAME|INDEX        PortAudio output device (name or a part of it, or its index)
   --latency MS               suggested PortAudio output latency (default: the device's low latency)
   --tap FILE                 with --sink portaudio: also write exactly what went to the device to a WAV
+  --channels N               output channels: the engine renders stereo, so 2 (other values are refused)
   --out FILE                 WAV file for --sink wav (32-bit float, every frame from frame 0)
   --fast                     render the wav sink as fast as possible instead of in real time
   --sample-rate HZ           default 48000
@@ -56,6 +57,7 @@ function parse() {
         device: { type: "string" },
         latency: { type: "string" },
         tap: { type: "string" },
+        channels: { type: "string", default: "2" },
         fast: { type: "boolean", default: false },
         "sample-rate": { type: "string", default: "48000" },
         block: { type: "string", default: "128" },
@@ -93,7 +95,7 @@ function statusLine(s: EngineStatus): string {
   const cpu = Object.entries(s.cpu).map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(", ");
   return `[chronus] ${s.uptimeS.toFixed(1)} s · block ${s.outBlock} · active slot ${s.activeSlot} · ` +
     `${s.redundant ? "redundant" : "SINGLE"} · failovers ${s.failovers} · late ${s.lateBlocks} · ` +
-    `merged ${s.mergedBlocks} · quarantined ${s.quarantined}${
+    `merged ${s.mergedBlocks} · underflows ${s.underflows} · quarantined ${s.quarantined}${
       s.zombies ? ` · zombies ${s.zombies}` : ""
     } · cpu ${cpu}`;
 }
@@ -103,6 +105,11 @@ async function main(): Promise<void> {
   if (a.help) {
     console.log(HELP);
     return;
+  }
+  if (num("channels", a.channels) !== L.CHANNELS) {
+    fail(
+      `--channels ${a.channels}: the engine renders ${L.CHANNELS} channels (stereo); other layouts are not built yet`,
+    );
   }
   if (a["list-devices"]) {
     const pa = PortAudio.open();
@@ -125,7 +132,11 @@ async function main(): Promise<void> {
     let problem = "error" in pa ? pa.error : "";
     if (!("error" in pa)) {
       try {
-        chooseDevice(pa.devices(), pa.hostDefaultOutputs(), a.device, L.CHANNELS);
+        const device = chooseDevice(pa.devices(), pa.hostDefaultOutputs(), a.device, L.CHANNELS);
+        const latency = a.latency !== undefined
+          ? num("latency", a.latency) / 1000
+          : device.defaultLowOutputLatency;
+        pa.checkOutput(device, L.CHANNELS, num("sample-rate", a["sample-rate"]), latency);
       } catch (e) {
         problem = (e as Error).message;
       }
@@ -209,7 +220,7 @@ async function main(): Promise<void> {
     if (!engine.running) return;
     const s = engine.status();
     const line = statusLine(s);
-    const key = `${s.activeSlot}${s.redundant}${s.failovers}${s.lateBlocks}${s.quarantined}`;
+    const key = `${s.activeSlot}${s.redundant}${s.failovers}${s.lateBlocks}${s.underflows}${s.quarantined}`;
     if (key !== lastLine || performance.now() - lastPrint >= 1000) {
       console.error(line);
       lastLine = key;

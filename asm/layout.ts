@@ -60,7 +60,8 @@ export const CTRL_SPARE_SLOT = 12;
 export const CTRL_SPARE_EPOCH = 13;
 export const CTRL_SPARE_START = 14; // first block to render
 export const CTRL_SPARE_SNAP_BYTES = 15; // snapshot bytes in the handoff area (0 = initial state)
-export const INJECT_BASE = 16; // CTRL_* above must stay below this
+export const CTRL_UNDERFLOWS = 16; // device underflows so far (PortAudio)
+export const INJECT_BASE = 24; // CTRL_* above must stay below this
 export const INJECT_MAX = 128;
 export const INJECT_WORDS = 4; // block, role, kind, fired
 export const CTRL_WORDS = INJECT_BASE + INJECT_MAX * INJECT_WORDS;

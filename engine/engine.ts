@@ -50,6 +50,8 @@ export interface EngineStatus {
   failovers: number;
   lateBlocks: number;
   mergedBlocks: number;
+  /** Device underflows so far (PortAudio). */
+  underflows: number;
   quarantined: number;
   divergences: number;
   zombies: number;
@@ -192,6 +194,7 @@ export class Engine {
       failovers: m.failovers,
       lateBlocks: Atomics.load(this.#ctrl, L.CTRL_LATE),
       mergedBlocks: Atomics.load(this.#ctrl, L.CTRL_MERGED),
+      underflows: Atomics.load(this.#ctrl, L.CTRL_UNDERFLOWS),
       quarantined: m.quarantined,
       divergences: m.divergences,
       zombies: m.zombies,

@@ -168,17 +168,9 @@ export class PortAudio {
     return out;
   }
 
-  /** Opens a blocking float32 output stream; throws an Error naming what the device supports. */
-  openOutput(
-    opts: { device: PaDevice; channels: number; sampleRate: number; block: number; latency: number },
-  ): PaStream {
-    const { device, channels, sampleRate, block, latency } = opts;
-    const params = new Uint8Array(PARAMS_BYTES);
-    const dv = new DataView(params.buffer);
-    dv.setInt32(0, device.index, true);
-    dv.setInt32(4, channels, true);
-    dv.setBigUint64(8, PA_FLOAT32, true);
-    dv.setFloat64(16, latency, true);
+  /** Throws an Error naming what the device supports when it cannot play this format. */
+  checkOutput(device: PaDevice, channels: number, sampleRate: number, latency: number): void {
+    const params = streamParameters(device, channels, latency);
     const supported = this.#lib.symbols.Pa_IsFormatSupported(null, params, sampleRate);
     if (supported !== 0) {
       throw new Error(
@@ -187,6 +179,15 @@ export class PortAudio {
           `${device.defaultSampleRate} Hz)`,
       );
     }
+  }
+
+  /** Opens a blocking float32 output stream; throws an Error naming what the device supports. */
+  openOutput(
+    opts: { device: PaDevice; channels: number; sampleRate: number; block: number; latency: number },
+  ): PaStream {
+    const { device, channels, sampleRate, block, latency } = opts;
+    this.checkOutput(device, channels, sampleRate, latency);
+    const params = streamParameters(device, channels, latency);
     const handle = new BigUint64Array(1);
     const err = this.#lib.symbols.Pa_OpenStream(
       new Uint8Array(handle.buffer),
@@ -199,7 +200,7 @@ export class PortAudio {
       null,
     );
     if (err !== 0) throw new Error(`Cannot open "${device.name}": ${this.errorText(err)}`);
-    return new PaStream(this.#lib, Deno.UnsafePointer.create(handle[0]), this);
+    return new PaStream(this.#lib, Deno.UnsafePointer.create(handle[0]), this, block);
   }
 
   /** Terminates PortAudio and unloads the library. */
@@ -209,16 +210,29 @@ export class PortAudio {
   }
 }
 
+function streamParameters(device: PaDevice, channels: number, latency: number): Uint8Array {
+  const params = new Uint8Array(PARAMS_BYTES);
+  const dv = new DataView(params.buffer);
+  dv.setInt32(0, device.index, true);
+  dv.setInt32(4, channels, true);
+  dv.setBigUint64(8, PA_FLOAT32, true);
+  dv.setFloat64(16, latency, true);
+  return params;
+}
+
 /** An open blocking output stream. */
 export class PaStream {
   #lib: PaLib;
   #s: Deno.PointerValue;
   #pa: PortAudio;
 
-  constructor(lib: PaLib, s: Deno.PointerValue, pa: PortAudio) {
+  #blockFrames: bigint; // made once: a BigInt per write would allocate on the audio path
+
+  constructor(lib: PaLib, s: Deno.PointerValue, pa: PortAudio, blockFrames: number) {
     this.#lib = lib;
     this.#s = s;
     this.#pa = pa;
+    this.#blockFrames = BigInt(blockFrames);
   }
 
   /** Starts the stream; throws with PortAudio's text. */
@@ -227,9 +241,9 @@ export class PaStream {
     if (err !== 0) throw new Error(`Cannot start the stream: ${this.#pa.errorText(err)}`);
   }
 
-  /** Writes interleaved frames, blocking until the device has room; returns PortAudio's code (0 or underflow). */
-  write(samples: Float32Array, frames: number): number {
-    return this.#lib.symbols.Pa_WriteStream(this.#s, samples, BigInt(frames));
+  /** Writes one block of interleaved frames, blocking until the device has room; 0 or PA_OUTPUT_UNDERFLOWED. */
+  write(samples: Float32Array): number {
+    return this.#lib.symbols.Pa_WriteStream(this.#s, samples, this.#blockFrames);
   }
 
   /** Frames that can be written without blocking. */

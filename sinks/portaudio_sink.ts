@@ -16,6 +16,8 @@ export interface PortAudioSinkOptions {
   latency?: number;
   /** Also write what goes to the device into this WAV file. */
   tapPath?: string;
+  /** Called with the running underflow count whenever it grows (the output worker publishes it). */
+  onUnderflow?: (count: number) => void;
 }
 
 /** Opens and starts the stream; throws an Error naming what failed and what the device supports. */
@@ -45,7 +47,7 @@ export function portaudioSink(o: PortAudioSinkOptions): Sink & { underflows(): n
   return {
     paced: true,
     write(block) {
-      if (s.write(block, o.block) === PA_OUTPUT_UNDERFLOWED) underflows++;
+      if (s.write(block) === PA_OUTPUT_UNDERFLOWED) o.onUnderflow?.(++underflows);
       last.set(block);
       if (tap) {
         tap.write(block);
@@ -58,7 +60,7 @@ export function portaudioSink(o: PortAudioSinkOptions): Sink & { underflows(): n
         const g = 1 - (i + 1) / o.block;
         for (let c = 0; c < o.channels; c++) last[i * o.channels + c] *= g;
       }
-      s.write(last, o.block);
+      s.write(last);
       await s.close();
       pa.terminate();
       tap?.close();

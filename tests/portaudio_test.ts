@@ -163,6 +163,36 @@ Deno.test("PortAudio on the JACK dummy clock", async (t) => {
         await Deno.remove(dir, { recursive: true });
       },
     );
+    await t.step(
+      "Ctrl-C during PortAudio output: fades out, closes the stream, exits 0 with no thread left",
+      async () => {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-all", mainTs, "--sink", "portaudio", "--set", "gain=0.2"],
+          stdout: "null",
+          stderr: "piped",
+          stdin: "null",
+        }).spawn();
+        const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+        let err = "";
+        while (!err.includes("· block")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          err += value;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+        const t0 = performance.now();
+        child.kill("SIGINT");
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          err += value;
+        }
+        const status = await child.status;
+        assert.equal(status.code, 0, err);
+        assert.match(err, /stopped after/);
+        assert.ok(performance.now() - t0 < 5000, "it stopped promptly");
+      },
+    );
   } finally {
     if (jack) {
       jack.kill("SIGTERM");

@@ -30,6 +30,8 @@ export interface OutputDone {
   maxLatenessMs: number;
   /** Device underflows (PortAudio). */
   underflows: number;
+  /** Time between consecutive block writes, ms (the device's pace with PortAudio). */
+  writeIntervalMs?: { p50: number; p99: number; max: number };
   /** Output latency the device reported, ms (PortAudio; 0 otherwise). */
   deviceLatencyMs: number;
   /** The first blocks played as silence (up to 64), for diagnosis. */
@@ -59,10 +61,11 @@ self.onmessage = async (e: MessageEvent<OutputStart>) => {
   self.close();
 };
 
-function makeSink(spec: SinkSpec, sampleRate: number, block: number): Sink {
+function makeSink(spec: SinkSpec, sampleRate: number, block: number, ctrl: Int32Array): Sink {
   if (spec.kind === "wav") return wavSink(spec.path, sampleRate, L.CHANNELS);
   if (spec.kind === "portaudio") {
-    return portaudioSink({ ...spec, sampleRate, block, channels: L.CHANNELS });
+    const onUnderflow = (n: number) => Atomics.store(ctrl, L.CTRL_UNDERFLOWS, n);
+    return portaudioSink({ ...spec, sampleRate, block, channels: L.CHANNELS, onUnderflow });
   }
   return nullSink();
 }
@@ -72,7 +75,7 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   const ctrl = controlView(sab);
   const slots = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s));
   const tags = slots.map((s) => s.tags);
-  const sink = makeSink(msg.sink, sampleRate, B);
+  const sink = makeSink(msg.sink, sampleRate, B, ctrl);
   const frames = B * L.CHANNELS;
   const silence = new Float32Array(frames);
   const blockMs = (B / sampleRate) * 1000;
@@ -83,6 +86,9 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   let maxLate = 0;
   let n = 0;
   const deviceLatency = sink.latencyMs?.() ?? 0;
+  // Time between consecutive sink writes returning, in a preallocated ring (the last 2^16 blocks).
+  const intervals = new Float64Array(1 << 16);
+  let lastWrite = 0;
   const lateAt = Object.assign([] as number[], { capacity: 64 });
   Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
   try {
@@ -124,6 +130,9 @@ async function run(msg: OutputStart): Promise<OutputDone> {
         sink.write(silence);
       }
       if (paced) maxLate = Math.max(maxLate, now() - deadline);
+      const written = now();
+      if (n > 0) intervals[(n - 1) & (intervals.length - 1)] = written - lastWrite;
+      lastWrite = written;
       Atomics.store(ctrl, L.CTRL_OUT_BLOCK, n + 1);
       ring(slots, Atomics.load(ctrl, L.CTRL_SELECTOR));
       ring(slots, Atomics.load(ctrl, L.CTRL_OTHER));
@@ -143,6 +152,7 @@ async function run(msg: OutputStart): Promise<OutputDone> {
     merged: Atomics.load(ctrl, L.CTRL_MERGED),
     maxLatenessMs: maxLate,
     underflows: sink.underflows?.() ?? 0,
+    writeIntervalMs: percentiles(intervals.subarray(0, Math.min(Math.max(n - 1, 0), intervals.length))),
     deviceLatencyMs: deviceLatency,
     lateAt: [...lateAt],
   };
@@ -152,4 +162,11 @@ function ring(slots: { hdr: Int32Array }[], slot: number): void {
   if (slot < 0) return;
   Atomics.add(slots[slot].hdr, L.H_DOORBELL, 1);
   Atomics.notify(slots[slot].hdr, L.H_DOORBELL);
+}
+
+function percentiles(v: Float64Array): { p50: number; p99: number; max: number } {
+  if (v.length === 0) return { p50: 0, p99: 0, max: 0 };
+  const sorted = Float64Array.from(v).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))];
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] };
 }
