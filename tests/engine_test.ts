@@ -9,29 +9,50 @@ import { firstDifference, firstDifferenceOutside, oneStallAtMost, replayLog } fr
 const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0: hz });
 const setGain = (g: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: g });
 
-Deno.test("lockstep: both rings hold bit-identical blocks over 20 s with a command every 3 blocks", async () => {
+Deno.test("lockstep: both rings hold bit-identical blocks over 6 s with a command every 3 blocks", async () => {
+  const dir = await Deno.makeTempDir();
+  const seconds = 6;
+  const engine = await Engine.start({
+    seconds,
+    sink: { kind: "wav", path: `${dir}/out.wav` },
+    logPath: `${dir}/s.jsonl`,
+  });
+  engine.send(setGain(0.3));
+  const blocks = Math.ceil((seconds * 48000) / 128);
+  const first = engine.outBlock + 20;
+  for (let n = first; n < blocks; n += 3) engine.send(setFreq(100 + ((n * 37) % 900)), n * 128 + (n % 128));
+  const summary = await engine.finished;
+  assert.equal(summary.metrics.divergences, 0);
+  // In real time the standby trails the primary by about a block, so nearly every block is compared; a VM
+  // stall (see helpers.ts) can let a few leave the rings first.
+  assert.ok(
+    summary.metrics.blocksCompared > blocks * 0.8,
+    `only ${summary.metrics.blocksCompared} of ${blocks} compared`,
+  );
+  const live = readWav(await Deno.readFile(`${dir}/out.wav`));
+  const replay = await replayLog(`${dir}/s.jsonl`);
+  assert.equal(replay.commands, 1 + Math.ceil((blocks - first) / 3));
+  assert.equal(live.frames, blocks * 128);
+  assert.ok(oneStallAtMost(summary.output.lateAt), `late blocks ${summary.output.lateAt}`);
+  assert.equal(firstDifferenceOutside(live.samples, replay.samples, summary.output.lateAt), -1);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("as fast as possible (wav --fast): the output equals the replay exactly, no block ever late", async () => {
   const dir = await Deno.makeTempDir();
   const engine = await Engine.start({
-    seconds: 20,
+    seconds: 10,
     realtime: false,
     sink: { kind: "wav", path: `${dir}/out.wav` },
     logPath: `${dir}/s.jsonl`,
   });
   engine.send(setGain(0.3), 0);
-  const blocks = Math.ceil((20 * 48000) / 128);
-  for (let n = 10; n < blocks; n += 3) engine.send(setFreq(100 + ((n * 37) % 900)), n * 128 + (n % 128));
+  for (let n = 10; n < 3750; n += 5) engine.send(setFreq(100 + ((n * 37) % 900)), n * 128 + (n % 128));
   const summary = await engine.finished;
+  assert.equal(summary.lateBlocks, 0, "the fast output waits for every block");
   assert.equal(summary.metrics.divergences, 0);
-  // As fast as possible, the standby trails by a varying distance; blocks that left a ring are not compared.
-  assert.ok(
-    summary.metrics.blocksCompared > blocks * 0.25,
-    `only ${summary.metrics.blocksCompared} blocks compared`,
-  );
-  assert.equal(summary.lateBlocks, 0);
   const live = readWav(await Deno.readFile(`${dir}/out.wav`));
   const replay = await replayLog(`${dir}/s.jsonl`);
-  assert.equal(replay.commands, 1 + Math.ceil((blocks - 10) / 3));
-  assert.equal(live.frames, blocks * 128);
   assert.equal(firstDifference(live.samples, replay.samples), -1);
   await Deno.remove(dir, { recursive: true });
 });
