@@ -2,7 +2,8 @@
 // started and stopped cleanly. Everything a front end (CLI, OSC, tests) needs goes through this class.
 import * as L from "../asm/layout.ts";
 import type { SinkSpec } from "../sinks/sink.ts";
-import type { OutputDone, OutputStart } from "../workers/output_worker.ts";
+import type { OutputStart } from "../workers/output_worker.ts";
+import { failedOutput, type OutputDone } from "./output_report.ts";
 import { type Command, command } from "./command.ts";
 import { compileDsp } from "./dsp_host.ts";
 import { armInjections, type Injection } from "./faults.ts";
@@ -229,17 +230,7 @@ export class Engine {
     this.#output.onmessage = (e: MessageEvent<OutputDone>) => this.#finish(e.data);
     this.#output.onerror = (e) => {
       e.preventDefault();
-      this.#finish({
-        type: "done",
-        blocks: this.outBlock,
-        late: 0,
-        merged: 0,
-        maxLatenessMs: 0,
-        underflows: 0,
-        deviceLatencyMs: 0,
-        lateAt: [],
-        error: e.message,
-      });
+      this.#finish(failedOutput(this.outBlock, e.message));
     };
     const msg: OutputStart = {
       sab: this.#sab,

@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { readWav } from "../engine/wav.ts";
-import { firstDifference, firstDifferenceOutside, oneStallAtMost, replayLog } from "./helpers.ts";
+import {
+  firstDifference,
+  firstDifferenceOutside,
+  oneStallAtMost,
+  replayLog,
+  signalWhilePlaying,
+} from "./helpers.ts";
 
 const mainTs = new URL("../main.ts", import.meta.url).pathname;
 const renderTs = new URL("../cli/render.ts", import.meta.url).pathname;
@@ -22,22 +28,7 @@ function engine(dir: string, extra: string[], stdin: "null" | "piped" = "null") 
 Deno.test("SIGTERM stops cleanly: exit 0, WAV header and session log finalized, replay equal", async () => {
   const dir = await Deno.makeTempDir();
   const child = engine(dir, ["--set", "gain=0.3", "--exercise", "9"]).spawn();
-  // Wait until the engine prints its first status line, then signal it.
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let err = "";
-  while (!err.includes("· block")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    err += value;
-  }
-  await new Promise((r) => setTimeout(r, 400));
-  child.kill("SIGTERM");
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    err += value;
-  }
-  const status = await child.status;
+  const { status, stderr: err } = await signalWhilePlaying(child, "SIGTERM", 400);
   await child.stdout.cancel();
   assert.equal(status.code, 0, err);
   assert.match(err, /stopped after/);

@@ -129,3 +129,24 @@ export async function runCli(args: string[]): Promise<CliRun> {
   const w = readWav(await Deno.readFile(wavPath));
   return { code: out.code, stderr, summary, wav: w.samples, wavFrames: w.frames, logPath, dir };
 }
+
+/** Waits for a running engine's first status line, lets it play `playMs`, sends `signal`, collects stderr. */
+export async function signalWhilePlaying(child: Deno.ChildProcess, signal: Deno.Signal, playMs: number) {
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  while (!stderr.includes("· block")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += value;
+  }
+  await new Promise((r) => setTimeout(r, playMs));
+  const signalledAt = performance.now();
+  child.kill(signal);
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += value;
+  }
+  const status = await child.status;
+  return { status, stderr, stopMs: performance.now() - signalledAt };
+}

@@ -168,7 +168,7 @@ Deno.test("a fault in block n quarantines that block's commands, promotes the st
 
 Deno.test("hang deadline: time inside one render, driven by an injected clock", async () => {
   const { sab, sup, ctrl, clock } = await setup();
-  const [p, s] = bootPair(sab, 4);
+  const [p] = bootPair(sab, 4);
   sup.tick();
   Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
   p.v.hdrF64[L.HF_RENDER_START] = clock.now;

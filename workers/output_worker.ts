@@ -5,6 +5,7 @@
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
 import { pickSource } from "../engine/merge.ts";
+import { failedOutput, type OutputDone } from "../engine/output_report.ts";
 import { audioOffset, controlView, slotViews } from "../engine/shared.ts";
 import { nullSink } from "../sinks/null_sink.ts";
 import type { Sink, SinkSpec } from "../sinks/sink.ts";
@@ -21,41 +22,13 @@ export interface OutputStart {
   realtime: boolean;
 }
 
-/** What the output worker reports when it ends. */
-export interface OutputDone {
-  type: "done";
-  blocks: number;
-  late: number;
-  merged: number;
-  maxLatenessMs: number;
-  /** Device underflows (PortAudio). */
-  underflows: number;
-  /** Time between consecutive block writes, ms (the device's pace with PortAudio). */
-  writeIntervalMs?: { p50: number; p99: number; max: number };
-  /** Output latency the device reported, ms (PortAudio; 0 otherwise). */
-  deviceLatencyMs: number;
-  /** The first blocks played as silence (up to 64), for diagnosis. */
-  lateAt: number[];
-  error?: string;
-}
-
 self.onmessage = async (e: MessageEvent<OutputStart>) => {
   self.onmessage = null;
   let done: OutputDone;
   try {
     done = await run(e.data);
   } catch (err) {
-    done = {
-      type: "done",
-      blocks: 0,
-      late: 0,
-      merged: 0,
-      maxLatenessMs: 0,
-      underflows: 0,
-      deviceLatencyMs: 0,
-      lateAt: [],
-      error: err instanceof Error ? err.message : String(err),
-    };
+    done = failedOutput(0, err instanceof Error ? err.message : String(err));
   }
   self.postMessage(done);
   self.close();
