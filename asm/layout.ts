@@ -61,6 +61,7 @@ export const CTRL_SPARE_EPOCH = 13;
 export const CTRL_SPARE_START = 14; // first block to render
 export const CTRL_SPARE_SNAP_BYTES = 15; // snapshot bytes in the handoff area (0 = initial state)
 export const CTRL_UNDERFLOWS = 16; // device underflows so far (PortAudio)
+export const CTRL_SPARES_LOADED = 17; // spares that have loaded and instantiated (engine start waits for them)
 export const INJECT_BASE = 24; // CTRL_* above must stay below this
 export const INJECT_MAX = 128;
 export const INJECT_WORDS = 4; // block, role, kind, fired

@@ -152,6 +152,7 @@ export class Engine {
       }
     }
     await engine.#waitForLead(lead);
+    await engine.#waitForSpares(2, 3000);
     engine.#startOutput(options.sink ?? { kind: "null" }, options.realtime ?? true);
     engine.#loop();
     return engine;
@@ -221,6 +222,17 @@ export class Engine {
       }
       const seen = Atomics.load(this.#ctrl, L.CTRL_PROGRESS);
       const w = Atomics.waitAsync(this.#ctrl, L.CTRL_PROGRESS, seen, 5);
+      if (w.async) await w.value;
+    }
+  }
+
+  // Spares load before the first block plays (see workers/spawner_worker.ts); a slow machine starts anyway.
+  async #waitForSpares(count: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const loaded = Atomics.load(this.#ctrl, L.CTRL_SPARES_LOADED);
+      if (loaded >= count || performance.now() > deadline) return;
+      const w = Atomics.waitAsync(this.#ctrl, L.CTRL_SPARES_LOADED, loaded, 50);
       if (w.async) await w.value;
     }
   }

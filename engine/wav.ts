@@ -12,6 +12,7 @@ export class WavWriter {
   #fill = 0; // floats in the buffer
   #frames = 0;
   #sampleRate: number;
+  #header = new Uint8Array(HEADER_BYTES); // rewritten in place at each flush
 
   /** Creates (truncates) `path`; `bufferFrames` frames are written per system call. */
   constructor(path: string, sampleRate: number, channels: number, bufferFrames = 8192) {
@@ -31,6 +32,14 @@ export class WavWriter {
 
   /** Appends interleaved samples (a whole number of frames). */
   write(samples: Float32Array): void {
+    if (samples.length <= this.#f32.length - this.#fill) {
+      // The usual case (a block at a time): copy without making a view.
+      this.#f32.set(samples, this.#fill);
+      this.#fill += samples.length;
+      if (this.#fill === this.#f32.length) this.flush();
+      this.#frames += samples.length / this.channels;
+      return;
+    }
     let i = 0;
     while (i < samples.length) {
       const n = Math.min(samples.length - i, this.#f32.length - this.#fill);
@@ -44,11 +53,12 @@ export class WavWriter {
 
   /** Writes buffered samples and brings the header up to date, so a crash loses nothing written so far. */
   flush(): void {
-    if (this.#fill > 0) this.#writeAll(this.#buf.subarray(0, this.#fill * 4));
+    const bytes = this.#fill * 4;
+    if (bytes > 0) this.#writeAll(bytes === this.#buf.length ? this.#buf : this.#buf.subarray(0, bytes));
     this.#fill = 0;
     const end = this.#file.seekSync(0, Deno.SeekMode.Current);
     this.#file.seekSync(0, Deno.SeekMode.Start);
-    this.#writeAll(header(this.#sampleRate, this.channels, this.#frames));
+    this.#writeAll(header(this.#sampleRate, this.channels, this.#frames, this.#header));
     this.#file.seekSync(end, Deno.SeekMode.Start);
   }
 
@@ -60,13 +70,14 @@ export class WavWriter {
 
   #writeAll(bytes: Uint8Array): void {
     let off = 0;
-    while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
+    while (off < bytes.length) off += this.#file.writeSync(off === 0 ? bytes : bytes.subarray(off));
   }
 }
 
-function header(sampleRate: number, channels: number, frames: number): Uint8Array {
+function header(sampleRate: number, channels: number, frames: number, into?: Uint8Array): Uint8Array {
   const dataBytes = frames * channels * 4;
-  const h = new DataView(new ArrayBuffer(HEADER_BYTES));
+  const out = into ?? new Uint8Array(HEADER_BYTES);
+  const h = new DataView(out.buffer, out.byteOffset, HEADER_BYTES);
   const tag = (off: number, s: string) => {
     for (let i = 0; i < 4; i++) h.setUint8(off + i, s.charCodeAt(i));
   };
@@ -87,7 +98,7 @@ function header(sampleRate: number, channels: number, frames: number): Uint8Arra
   h.setUint32(46, frames, true);
   tag(50, "data");
   h.setUint32(54, dataBytes, true);
-  return new Uint8Array(h.buffer);
+  return out;
 }
 
 /** A decoded WAV file: interleaved float samples. */

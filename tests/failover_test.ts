@@ -128,7 +128,13 @@ Deno.test("five faults in a row, one per kind, half a second apart", async () =>
 });
 
 Deno.test("a fault in the new primary while the replacement standby is still catching up", async () => {
-  await failoverRun(["trap@primary:600", "trap@primary:604"], 2.2, { failures: { trap: 2 }, failovers: 2 });
+  // A race with two legitimate outcomes: the replacement is in lockstep before the second fault (two clean
+  // failovers), or it is not (both down: one failover, silence only while a primary is rebuilt).
+  await failoverRun(["trap@primary:600", "trap@primary:604"], 2.2, {
+    failures: { trap: 2 },
+    failovers: [1, 2],
+    gap: [600, 640],
+  });
 });
 
 Deno.test("hang-forever: taken out of the output path, replaced, and reported as a zombie thread", async () => {
@@ -145,8 +151,10 @@ Deno.test("both workers down: silence only while a primary is rebuilt from scrat
   // rebuilt pair is clean again.
   // Whether the replacement is ready before the second fault is a race: with it, three clean failovers;
   // without, both are down (one failover fewer) and silence is allowed only in the rebuild gap.
+  // The 12 ms stall is declared a hang only if the main thread was not paused itself (then it counts as the
+  // one tolerated extra detection); the NaN and the trap are always detected.
   await failoverRun(["slow@primary:600", "nan@primary:601", "trap@primary:1000"], 3.2, {
-    failures: { hang: 1, nonfinite: 1, trap: 1 },
+    failures: { nonfinite: 1, trap: 1 },
     failovers: [2, 3],
     gap: [600, 640],
   });

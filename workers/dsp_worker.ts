@@ -58,6 +58,8 @@ self.onmessage = (e: MessageEvent<DspStart | DspPark>) => {
 async function park(msg: DspPark): Promise<void> {
   const ctrl = controlView(msg.sab);
   const host = new DspHost(msg.module, msg.settings);
+  Atomics.add(ctrl, L.CTRL_SPARES_LOADED, 1);
+  Atomics.notify(ctrl, L.CTRL_SPARES_LOADED);
   const keepAlive = setInterval(() => {}, 1 << 30);
   for (;;) {
     const seen = Atomics.compareExchange(ctrl, L.CTRL_SPARE_STATE, L.SPARE_NONE, L.SPARE_STARTING_PARK);

@@ -62,7 +62,12 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   // Time between consecutive sink writes returning, in a preallocated ring (the last 2^16 blocks).
   const intervals = new Float64Array(1 << 16);
   let lastWrite = 0;
-  const lateAt = Object.assign([] as number[], { capacity: 64 });
+  const lateAt = new Int32Array(64); // preallocated: the late path must not allocate either
+  let lateCount = 0;
+  // One view per slot and ring position, made once: the per-block path takes a view, never makes one.
+  const blockViews = slots.map((s) =>
+    Array.from({ length: L.RING_BLOCKS }, (_, k) => s.audio.subarray(audioOffset(k), audioOffset(k) + frames))
+  );
   Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
   try {
     for (; n < Atomics.load(ctrl, L.CTRL_END_BLOCK); n++) {
@@ -91,15 +96,10 @@ async function run(msg: OutputStart): Promise<OutputDone> {
         Atomics.wait(ctrl, L.CTRL_PROGRESS, seen, left);
       }
       if (src >= 0) {
-        sink.write(
-          slots[src].audio.subarray(
-            audioOffset(n & (L.RING_BLOCKS - 1)),
-            audioOffset(n & (L.RING_BLOCKS - 1)) + frames,
-          ),
-        );
+        sink.write(blockViews[src][n & (L.RING_BLOCKS - 1)]);
       } else {
         Atomics.add(ctrl, L.CTRL_LATE, 1);
-        if (lateAt.length < lateAt.capacity) lateAt.push(n);
+        if (lateCount < lateAt.length) lateAt[lateCount++] = n;
         sink.write(silence);
       }
       if (paced) maxLate = Math.max(maxLate, now() - deadline);
@@ -127,7 +127,7 @@ async function run(msg: OutputStart): Promise<OutputDone> {
     underflows: sink.underflows?.() ?? 0,
     writeIntervalMs: percentiles(intervals.subarray(0, Math.min(Math.max(n - 1, 0), intervals.length))),
     deviceLatencyMs: deviceLatency,
-    lateAt: [...lateAt],
+    lateAt: Array.from(lateAt.subarray(0, lateCount)),
   };
 }
 

@@ -37,7 +37,8 @@ function makeSpare(): void {
       { type: "error", id: -1, message: `spare failed: ${ev.message}` } satisfies SpawnerReport,
     );
   };
-  // The next spare loads only once this one is ready: two loading at once starve the audio on two cores.
+  // While audio plays, the next spare loads only once this one is ready: two loading at once starve the
+  // audio threads on two cores.
   w.onmessage = () => refill();
   w.postMessage({ ...parkMsg, spareId });
 }
@@ -63,9 +64,12 @@ function adopt(id: number, w: Worker): void {
 self.onmessage = (e: MessageEvent<SpawnerRequest>) => {
   const req = e.data;
   if (req.type === "init") {
+    // Both spares load now, before the output starts (the engine waits for them): loading costs a burst of
+    // CPU, which on this VM brings hypervisor pauses, and it is better spent before the first block plays.
     parkMsg = req.park;
     makeSpare();
-    loading = 1;
+    makeSpare();
+    loading = 2;
   } else if (req.type === "adopted") {
     // The supervisor claimed the parked spare through the mailbox: it is worker `id` now.
     const w = spares.get(req.spareId);
