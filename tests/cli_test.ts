@@ -5,9 +5,9 @@ import { readWav } from "../engine/wav.ts";
 import {
   firstDifference,
   firstDifferenceOutside,
-  oneStallAtMost,
   replayLog,
   signalWhilePlaying,
+  stallsAtMost,
 } from "./helpers.ts";
 
 const mainTs = new URL("../main.ts", import.meta.url).pathname;
@@ -47,7 +47,7 @@ Deno.test("SIGTERM stops cleanly: exit 0, WAV header and session log finalized, 
       ref = replay.samples.subarray(b * 256, b * 256 + 256);
     if (live.every((x) => x === 0) && ref.some((x) => x !== 0)) silent.push(b); // silent live, not in the replay
   }
-  assert.ok(oneStallAtMost(silent), `silent blocks ${silent}`);
+  assert.ok(stallsAtMost(silent), `silent blocks ${silent}`);
   assert.equal(firstDifferenceOutside(wav.samples, replay.samples, silent), -1);
   await Deno.remove(dir, { recursive: true });
 });
