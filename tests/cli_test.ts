@@ -8,6 +8,7 @@ import {
   replayLog,
   signalWhilePlaying,
   stallsAtMost,
+  TEST_LEAD,
 } from "./helpers.ts";
 
 const mainTs = new URL("../main.ts", import.meta.url).pathname;
@@ -20,7 +21,18 @@ function deno(args: string[], stdin: "null" | "piped" = "null") {
 /** The engine with a WAV and a session log in `dir`, plus `extra` flags. */
 function engine(dir: string, extra: string[], stdin: "null" | "piped" = "null") {
   return deno(
-    ["run", "--allow-all", mainTs, "--out", `${dir}/o.wav`, "--log", `${dir}/s.jsonl`, ...extra],
+    [
+      "run",
+      "--allow-all",
+      mainTs,
+      "--lead",
+      String(TEST_LEAD),
+      "--out",
+      `${dir}/o.wav`,
+      "--log",
+      `${dir}/s.jsonl`,
+      ...extra,
+    ],
     stdin,
   );
 }

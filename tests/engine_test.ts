@@ -4,7 +4,7 @@ import * as L from "../asm/layout.ts";
 import { command } from "../engine/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { readWav } from "../engine/wav.ts";
-import { firstDifference, firstDifferenceOutside, replayLog, stallsAtMost } from "./helpers.ts";
+import { firstDifference, firstDifferenceOutside, replayLog, stallsAtMost, TEST_LEAD } from "./helpers.ts";
 
 const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0: hz });
 const setGain = (g: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: g });
@@ -14,6 +14,7 @@ Deno.test("lockstep: both rings hold bit-identical blocks over 6 s with a comman
   const seconds = 6;
   const engine = await Engine.start({
     seconds,
+    lead: TEST_LEAD,
     sink: { kind: "wav", path: `${dir}/out.wav` },
     logPath: `${dir}/s.jsonl`,
   });
@@ -61,6 +62,7 @@ Deno.test("real time: commands sent as soon as possible are stamped, logged and 
   const dir = await Deno.makeTempDir();
   const engine = await Engine.start({
     seconds: 1.5,
+    lead: TEST_LEAD,
     sink: { kind: "wav", path: `${dir}/out.wav` },
     logPath: `${dir}/s.jsonl`,
   });
@@ -86,6 +88,7 @@ Deno.test("real time: commands sent as soon as possible are stamped, logged and 
 Deno.test("clean stop: finalizes the WAV and the log, and leaves no worker, timer or file open", async () => {
   const dir = await Deno.makeTempDir();
   const engine = await Engine.start({
+    lead: TEST_LEAD,
     sink: { kind: "wav", path: `${dir}/out.wav` },
     logPath: `${dir}/s.jsonl`,
   });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { parseSessionLog } from "../engine/session_log.ts";
 import * as L from "../asm/layout.ts";
-import { firstDifferenceOutside, replayLog, runCli, stallsAtMost } from "./helpers.ts";
+import { firstDifferenceOutside, replayLog, runCli, stallsAtMost, TEST_LEAD } from "./helpers.ts";
 
 interface Expect {
   /** Failures by kind. */
@@ -31,6 +31,8 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
     "--allow-fault-injection",
     "--restart-limit",
     "1000",
+    "--lead",
+    String(TEST_LEAD),
   ];
   for (const i of injections) args.push("--inject", i);
   const run = await runCli(args);

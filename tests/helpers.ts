@@ -11,6 +11,12 @@ export function dspModule(): Promise<WebAssembly.Module> {
   return cached ??= compileDsp();
 }
 
+/**
+ * The lead the real-time tests run with: 12 blocks (32 ms at 128 frames). They check failover correctness,
+ * not latency; the extra lead absorbs this VM's scheduling pauses (the product default is 6).
+ */
+export const TEST_LEAD = 12;
+
 /** Index of the first sample where a and b differ bit for bit (-1 if none), comparing their common length. */
 export function firstDifference(a: Float32Array, b: Float32Array): number {
   const ai = new Uint32Array(a.buffer, a.byteOffset, a.length);

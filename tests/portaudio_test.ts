@@ -7,7 +7,7 @@ import { command } from "../engine/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { readWav } from "../engine/wav.ts";
 import { chooseDevice, type PaDevice, PortAudio } from "../ffi/portaudio.ts";
-import { firstDifferenceOutside, replayLog, signalWhilePlaying, stallsAtMost } from "./helpers.ts";
+import { firstDifferenceOutside, replayLog, signalWhilePlaying, stallsAtMost, TEST_LEAD } from "./helpers.ts";
 
 const mainTs = new URL("../main.ts", import.meta.url).pathname;
 const inCI = Deno.env.get("CI") === "true";
@@ -129,6 +129,7 @@ Deno.test("PortAudio on the JACK dummy clock", async (t) => {
         const dir = await Deno.makeTempDir();
         const engine = await Engine.start({
           seconds: 10,
+          lead: TEST_LEAD,
           sink: { kind: "portaudio", tapPath: `${dir}/tap.wav` },
           logPath: `${dir}/s.jsonl`,
           allowFaultInjection: true,
