@@ -14,6 +14,8 @@ interface Expect {
   failovers: number | number[];
   zombies?: number;
   quarantined?: number;
+  /** Kinds that may or may not be detected, up to a count (timing decides), besides the one spurious. */
+  optional?: Record<string, number>;
   /** Blocks where silence is expected (both workers down): [first, last]. */
   gap?: [number, number];
 }
@@ -45,6 +47,9 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
   for (const [kind, n] of Object.entries(expect.failures)) {
     assert.ok((extra[kind] ?? 0) >= n, `expected ${n} ${kind}: ${context}`);
     extra[kind] -= n;
+  }
+  for (const [kind, n] of Object.entries(expect.optional ?? {})) {
+    extra[kind] = Math.max(0, (extra[kind] ?? 0) - n);
   }
   const spurious = Object.entries(extra).filter(([, n]) => n > 0);
   assert.ok(
@@ -153,10 +158,11 @@ Deno.test("both workers down: silence only while a primary is rebuilt from scrat
   // rebuilt pair is clean again.
   // Whether the replacement is ready before the second fault is a race: with it, three clean failovers;
   // without, both are down (one failover fewer) and silence is allowed only in the rebuild gap.
-  // The 12 ms stall is declared a hang only if the main thread was not paused itself (then it counts as the
-  // one tolerated extra detection); the NaN and the trap are always detected.
+  // The 12 ms stall is declared a hang only if the main thread was not paused itself (optional); the NaN and
+  // the trap are always detected.
   await failoverRun(["slow@primary:600", "nan@primary:601", "trap@primary:1000"], 3.2, {
     failures: { nonfinite: 1, trap: 1 },
+    optional: { hang: 1 },
     failovers: [2, 3],
     gap: [600, 640],
   });
