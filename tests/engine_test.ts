@@ -4,7 +4,14 @@ import * as L from "../asm/layout.ts";
 import { command } from "../engine/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { readWav } from "../engine/wav.ts";
-import { firstDifference, firstDifferenceOutside, replayLog, stallsAtMost, TEST_LEAD } from "./helpers.ts";
+import {
+  firstDifference,
+  firstDifferenceOutside,
+  replayLog,
+  stallsAtMost,
+  startLogged,
+  TEST_LEAD,
+} from "./helpers.ts";
 
 const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0: hz });
 const setGain = (g: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: g });
@@ -12,11 +19,9 @@ const setGain = (g: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE
 Deno.test("lockstep: both rings hold bit-identical blocks over 6 s with a command every 3 blocks", async () => {
   const dir = await Deno.makeTempDir();
   const seconds = 6;
-  const engine = await Engine.start({
+  const engine = await startLogged(dir, {
     seconds,
     lead: TEST_LEAD,
-    sink: { kind: "wav", path: `${dir}/out.wav` },
-    logPath: `${dir}/s.jsonl`,
   });
   engine.send(setGain(0.3));
   const blocks = Math.ceil((seconds * 48000) / 128);
@@ -41,11 +46,9 @@ Deno.test("lockstep: both rings hold bit-identical blocks over 6 s with a comman
 
 Deno.test("as fast as possible (wav --fast): the output equals the replay exactly, no block ever late", async () => {
   const dir = await Deno.makeTempDir();
-  const engine = await Engine.start({
+  const engine = await startLogged(dir, {
     seconds: 10,
     realtime: false,
-    sink: { kind: "wav", path: `${dir}/out.wav` },
-    logPath: `${dir}/s.jsonl`,
   });
   engine.send(setGain(0.3), 0);
   for (let n = 10; n < 3750; n += 5) engine.send(setFreq(100 + ((n * 37) % 900)), n * 128 + (n % 128));
@@ -60,11 +63,9 @@ Deno.test("as fast as possible (wav --fast): the output equals the replay exactl
 
 Deno.test("real time: commands sent as soon as possible are stamped, logged and replayed exactly", async () => {
   const dir = await Deno.makeTempDir();
-  const engine = await Engine.start({
+  const engine = await startLogged(dir, {
     seconds: 1.5,
     lead: TEST_LEAD,
-    sink: { kind: "wav", path: `${dir}/out.wav` },
-    logPath: `${dir}/s.jsonl`,
   });
   engine.send(setGain(0.3));
   let i = 0;
@@ -87,10 +88,8 @@ Deno.test("real time: commands sent as soon as possible are stamped, logged and 
 
 Deno.test("clean stop: finalizes the WAV and the log, and leaves no worker, timer or file open", async () => {
   const dir = await Deno.makeTempDir();
-  const engine = await Engine.start({
+  const engine = await startLogged(dir, {
     lead: TEST_LEAD,
-    sink: { kind: "wav", path: `${dir}/out.wav` },
-    logPath: `${dir}/s.jsonl`,
   });
   engine.send(setGain(0.5));
   await new Promise((r) => setTimeout(r, 300));

@@ -1,5 +1,6 @@
 // Shared test helpers: offline rendering, WAV comparison and running the engine CLI in a subprocess.
 import { compileDsp } from "../engine/dsp_host.ts";
+import { Engine, type EngineOptions } from "../engine/engine.ts";
 import { renderOffline } from "../engine/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { readWav } from "../engine/wav.ts";
@@ -163,4 +164,13 @@ export async function signalWhilePlaying(child: Deno.ChildProcess, signal: Deno.
   }
   const status = await child.status;
   return { status, stderr, stopMs: performance.now() - signalledAt };
+}
+
+/** Starts an engine that logs its session to `dir`/s.jsonl and, unless another sink is given, writes `dir`/out.wav. */
+export function startLogged(dir: string, options: EngineOptions): Promise<Engine> {
+  return Engine.start({
+    sink: { kind: "wav", path: `${dir}/out.wav` },
+    logPath: `${dir}/s.jsonl`,
+    ...options,
+  });
 }

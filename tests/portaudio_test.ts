@@ -4,10 +4,16 @@
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
 import { command } from "../engine/command.ts";
-import { Engine } from "../engine/engine.ts";
 import { readWav } from "../engine/wav.ts";
 import { chooseDevice, type PaDevice, PortAudio } from "../ffi/portaudio.ts";
-import { firstDifferenceOutside, replayLog, signalWhilePlaying, stallsAtMost, TEST_LEAD } from "./helpers.ts";
+import {
+  firstDifferenceOutside,
+  replayLog,
+  signalWhilePlaying,
+  stallsAtMost,
+  startLogged,
+  TEST_LEAD,
+} from "./helpers.ts";
 
 const mainTs = new URL("../main.ts", import.meta.url).pathname;
 const inCI = Deno.env.get("CI") === "true";
@@ -127,11 +133,10 @@ Deno.test("PortAudio on the JACK dummy clock", async (t) => {
       "10 s, busy main thread, a command every 4 ms, a failover: no underflow, tap = replay",
       async () => {
         const dir = await Deno.makeTempDir();
-        const engine = await Engine.start({
+        const engine = await startLogged(dir, {
           seconds: 10,
           lead: TEST_LEAD,
           sink: { kind: "portaudio", tapPath: `${dir}/tap.wav` },
-          logPath: `${dir}/s.jsonl`,
           allowFaultInjection: true,
           injections: [{ kind: "trap", role: "primary", block: 2000 }],
         });
