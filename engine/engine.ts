@@ -230,6 +230,8 @@ export class Engine {
   async #waitForSpares(count: number, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
+      // Keep supervising: the health clocks must stay current, or the first block looks like a stall.
+      this.supervisor.tick();
       const loaded = Atomics.load(this.#ctrl, L.CTRL_SPARES_LOADED);
       if (loaded >= count || performance.now() > deadline) return;
       const w = Atomics.waitAsync(this.#ctrl, L.CTRL_SPARES_LOADED, loaded, 50);
