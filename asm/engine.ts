@@ -6,6 +6,20 @@ import { seedPrng } from "./prng";
 import { enqueue, peek, pop } from "./queue";
 import { Voice, voiceInit, voiceRender, voiceSet } from "./voice";
 import {
+  connect,
+  createModule,
+  deleteModule,
+  disconnect,
+  gate,
+  graphInit,
+  graphUsedBytes,
+  renderGraph,
+  setDepth,
+  setParam,
+  setPlan,
+  setPlanLength,
+} from "./graph";
+import {
   CHANNELS,
   FAULT_HANG,
   FAULT_HANG_FOREVER,
@@ -16,8 +30,16 @@ import {
   SLOW_MS,
   MAX_BLOCK,
   MOD_VOICE,
+  OP_CONNECT,
+  OP_CREATE,
+  OP_DELETE,
+  OP_DISCONNECT,
+  OP_GATE,
+  OP_PLAN,
+  OP_PLAN_LEN,
   OP_POISON,
   OP_RESEED,
+  OP_SET_DEPTH,
   OP_SET_PARAM,
 } from "./layout";
 
@@ -38,7 +60,11 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   G.queueCount = 0;
   G.hash = 0;
   seedPrng(seed);
+  G.seed = seed;
   voiceInit(VOICE);
+  G.outBus = OUT;
+  G.sanitized = 0;
+  graphInit();
   G.initialised = 1;
   return 0;
 }
@@ -58,9 +84,26 @@ export function push(
   return enqueue(<i64> frame, seq, op, target, param, i0, i1, f0, f1) ? 0 : 1;
 }
 
-function apply(op: i32, target: i32, param: i32, i0: i32, f0: f64): void {
+function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: f64): void {
   if (op == OP_SET_PARAM) {
     if (target == MOD_VOICE) voiceSet(VOICE, param, f0);
+    else setParam(target, param, f0);
+  } else if (op == OP_GATE) {
+    gate(target, i0 != 0, f0);
+  } else if (op == OP_CREATE) {
+    createModule(target, i0, <u32> i1);
+  } else if (op == OP_CONNECT) {
+    connect(<i32> f1, i0, i1, target, param, f0);
+  } else if (op == OP_DISCONNECT) {
+    disconnect(i0);
+  } else if (op == OP_SET_DEPTH) {
+    setDepth(i0, f0);
+  } else if (op == OP_PLAN) {
+    setPlan(i0, target);
+  } else if (op == OP_PLAN_LEN) {
+    setPlanLength(i0);
+  } else if (op == OP_DELETE) {
+    deleteModule(target);
   } else if (op == OP_POISON) {
     unreachable();
   } else if (op == OP_RESEED) {
@@ -68,8 +111,10 @@ function apply(op: i32, target: i32, param: i32, i0: i32, f0: f64): void {
   }
 }
 
+// The engine tone writes the span; the patch's out modules add to it.
 function renderSpan(from: i32, to: i32): void {
   voiceRender(VOICE, OUT, from, to);
+  renderGraph(from, to);
 }
 
 function injectFault(fault: i32): void {
@@ -101,9 +146,9 @@ export function render(block: f64, fault: i32): i32 {
       renderSpan(pos, off);
       pos = off;
     }
-    const op = e.op, target = e.target, param = e.param, i0 = e.i0, f0 = e.f0;
+    const op = e.op, target = e.target, param = e.param, i0 = e.i0, i1 = e.i1, f0 = e.f0, f1 = e.f1;
     pop();
-    apply(op, target, param, i0, f0);
+    apply(op, target, param, i0, i1, f0, f1);
     e = peek();
   }
   if (pos < B) renderSpan(pos, B);
@@ -137,7 +182,12 @@ export function blockHash(): u32 {
 
 /** Bytes of linear memory that hold state: a snapshot copies this prefix. */
 export function usedBytes(): usize {
-  return __heap_base;
+  return graphUsedBytes();
+}
+
+/** Non-finite samples the out modules replaced by 0 since init. */
+export function sanitized(): i32 {
+  return G.sanitized;
 }
 
 /**

@@ -11,6 +11,11 @@ export class Globals {
   queueCount: i32;
   hash: u32;
   initialised: i32;
+  seed: u32; // the engine seed (module PRNGs mix it with their own)
+  planLen: i32;
+  sanitized: i32; // non-finite samples the out module replaced by 0
+  arenaTop: usize; // end of the used part of linear memory (module arena bump pointer)
+  outBus: usize; // the interleaved stereo output of the current block
 }
 
 export const G = changetype<Globals>(memory.data(offsetof<Globals>(), 16));

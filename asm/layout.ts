@@ -39,8 +39,8 @@ export const MAX_BLOCK = 1024;
 export const RING_BLOCKS = 16; // power of two; must exceed the largest lead
 export const MAX_SLOTS = 8; // two live workers + replacements + capped zombies
 export const CMD_WORDS = 16;
-export const CMD_CAP = 1024; // power of two
-export const WASM_PAGES = 64; // 4 MiB, fixed: memory never grows, so views never detach
+export const CMD_CAP = 4096; // power of two; also the largest patch transaction
+export const WASM_PAGES = 256; // 16 MiB, fixed: memory never grows, so views never detach
 
 // ── Control words ──
 export const CTRL_SELECTOR = 0; // slot the output reads (the atomic ring switch)
@@ -142,6 +142,18 @@ export const OP_NOP = 0;
 export const OP_SET_PARAM = 1; // target, param, f0 = value
 export const OP_POISON = 2; // traps the DSP when applied: exercises the quarantine path
 export const OP_RESEED = 3; // i0 = new PRNG seed
+// Patch graph (module ids 1 … MAX_MODULES-1; 0 is the engine tone). The control side validates and computes
+// the plan; a transaction is a run of records stamped with one frame, published to the worker at once.
+export const OP_CREATE = 4; // target = module id, i0 = type code (asm/gen/defs.ts), i1 = seed
+export const OP_DELETE = 5; // target = module id (its connections go with it)
+export const OP_CONNECT = 6; // target = dst module, param = dst index, i0 = src module,
+//                              i1 = src output | CONN_PARAM when the dst is a parameter, f0 = depth, f1 = conn id
+export const OP_DISCONNECT = 7; // i0 = conn id
+export const OP_PLAN = 8; // i0 = position, target = module: the processing order
+export const OP_PLAN_LEN = 9; // i0 = modules in the plan
+export const OP_GATE = 10; // target = module, i0 = 1 on / 0 off, f0 = velocity 0 … 1
+export const OP_SET_DEPTH = 11; // i0 = conn id, f0 = depth
+export const CONN_PARAM = 0x10000;
 
 // ── Fault injection (kinds; role 0 = primary, 1 = standby) ──
 export const FAULT_NONE = 0;
@@ -157,8 +169,11 @@ export const ROLE_STANDBY = 1;
 export const HANG_MS = 2000;
 export const SLOW_MS = 12;
 
-// ── The minimal voice (module 0) ──
-export const MAX_MODULES = 64;
+// ── Patch graph sizes ──
+export const MAX_MODULES = 1024; // module ids 1 … MAX_MODULES-1
+export const MAX_CONNS = 4096;
+
+// ── The engine tone (module 0): the minimal voice that proved the engine; legacy /engine/freq and gain ──
 export const MOD_VOICE = 0;
 export const P_FREQ = 0; // Hz, 1 … 20000, default 220
 export const P_GAIN = 1; // linear, 0 … 1, default 0

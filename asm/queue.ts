@@ -2,7 +2,7 @@
 // frame order, so insertion scans from the tail; the array is compacted when the tail reaches the end.
 import { G } from "./globals";
 
-export const QUEUE_CAP: i32 = 4096;
+export const QUEUE_CAP: i32 = 8192; // a full command ring (one transaction) plus what waits for later frames
 
 @unmanaged
 export class Event {

@@ -86,6 +86,8 @@ interface Entry extends StampedCommand {
   /** Present in the current standby (forwarded, or inside its snapshot). */
   inStandby: boolean;
   reply?: CommandReply;
+  /** On the first entry of a batch: how many entries the batch has (they reach a worker in one publish). */
+  batch?: number;
 }
 
 interface Live {
@@ -225,6 +227,33 @@ export class Supervisor {
     this.#backlog.push(e);
     this.#flushBacklog();
     return e.seq;
+  }
+
+  /**
+   * Sends commands that must apply at one frame (a patch transaction): one sequence run, one publish.
+   * Returns the first sequence number. Throws RangeError when the batch cannot fit one command ring.
+   */
+  sendBatch(cmds: readonly Command[], frame = 0, reply?: CommandReply): number {
+    if (cmds.length > L.CMD_CAP) {
+      throw new RangeError(`Cannot send ${cmds.length} commands at once (max ${L.CMD_CAP})`);
+    }
+    if (cmds.length === 0) return this.#seq;
+    const at = Math.max(frame, this.#outBlock() * this.#o.block);
+    const first = this.#seq + 1;
+    cmds.forEach((cmd, i) => {
+      this.#backlog.push({
+        ...cmd,
+        seq: ++this.#seq,
+        frame: at,
+        effective: -1,
+        accepted: false,
+        inStandby: false,
+        reply: i === cmds.length - 1 ? reply : undefined,
+        batch: i === 0 ? cmds.length : undefined,
+      });
+    });
+    this.#flushBacklog();
+    return first;
   }
 
   /** One supervision step: read progress, detect failures, forward commands, rebuild. Cheap; call often. */
@@ -435,6 +464,7 @@ export class Supervisor {
       e.effective = -1;
       this.#write(s, e);
     }
+    this.#publish(s);
     for (const e of s.ring) e.inStandby = false;
     const t0 = performance.now();
     Atomics.store(s.views.hdr, L.H_GATE, INT_MAX);
@@ -592,16 +622,29 @@ export class Supervisor {
     if (live.ring.length === 0) live.ringBase = live.written;
     live.ring.push(e);
     live.written++;
-    Atomics.store(live.views.hdr, L.H_CMD_WRITE, live.written);
     return true;
+  }
+
+  // Makes written records visible to the worker. One store per batch: a worker drains all of a batch before
+  // a block or none of it, so a patch transaction applies at one frame.
+  #publish(live: Live): void {
+    Atomics.store(live.views.hdr, L.H_CMD_WRITE, live.written);
   }
 
   #flushBacklog(): void {
     const p = this.#primary;
     if (!p) return;
     let i = 0;
-    while (i < this.#backlog.length && this.#write(p, this.#backlog[i])) i++;
-    if (i > 0) this.#backlog.splice(0, i);
+    while (i < this.#backlog.length) {
+      const n = Math.min(this.#backlog[i].batch ?? 1, this.#backlog.length - i);
+      if (p.written - p.readBack + n > L.CMD_CAP) break;
+      for (let k = 0; k < n; k++) this.#write(p, this.#backlog[i + k]);
+      i += n;
+    }
+    if (i > 0) {
+      this.#backlog.splice(0, i);
+      this.#publish(p);
+    }
   }
 
   #readBack(live: Live): void {
@@ -650,6 +693,7 @@ export class Supervisor {
         e.inStandby = true;
         sent++;
       }
+      if (sent) this.#publish(s);
       // Open the gate only as far as every forwarded command reaches.
       const gate = sent === forward.length ? done : Math.floor(forward[sent].effective / this.#o.block);
       if (gate > Atomics.load(s.views.hdr, L.H_GATE)) {

@@ -6,13 +6,20 @@ const root = join(dirname(fromFileUrl(import.meta.url)), "..");
 const asmDir = join(root, "asm");
 const out = join(root, "build", "chronus.wasm");
 
-function newestSource(): number {
+function newestIn(dir: string): number {
   let newest = 0;
-  for (const entry of Deno.readDirSync(asmDir)) {
-    if (!entry.isFile || !entry.name.endsWith(".ts")) continue;
-    newest = Math.max(newest, Deno.statSync(join(asmDir, entry.name)).mtime?.getTime() ?? 0);
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) newest = Math.max(newest, newestIn(path));
+    else if (entry.isFile && entry.name.endsWith(".ts")) {
+      newest = Math.max(newest, Deno.statSync(path).mtime?.getTime() ?? 0);
+    }
   }
-  return Math.max(newest, Deno.statSync(fromFileUrl(import.meta.url)).mtime?.getTime() ?? 0);
+  return newest;
+}
+
+function newestSource(): number {
+  return Math.max(newestIn(asmDir), Deno.statSync(fromFileUrl(import.meta.url)).mtime?.getTime() ?? 0);
 }
 
 function builtAt(): number {
@@ -22,6 +29,18 @@ function builtAt(): number {
     return 0; // not built yet
   }
 }
+
+// The DSP's module tables come from patch/schema.ts (written only when they change, so mtimes stay honest).
+const { generateDefs } = await import("./gen_defs.ts");
+const defsPath = join(asmDir, "gen", "defs.ts");
+const defs = generateDefs();
+let oldDefs = "";
+try {
+  oldDefs = Deno.readTextFileSync(defsPath);
+} catch {
+  Deno.mkdirSync(join(asmDir, "gen"), { recursive: true });
+}
+if (oldDefs !== defs) Deno.writeTextFileSync(defsPath, defs);
 
 if (Deno.args.includes("--force") || builtAt() < newestSource()) {
   const { WASM_PAGES } = await import("../asm/layout.ts");

@@ -1,0 +1,452 @@
+// The module library's contract, declared once: every module type with its ports and parameters.
+// scripts/gen_defs.ts turns it into asm/gen/defs.ts (type codes, parameter indices and the range/default/
+// smoothing tables the DSP reads); the control side validates against it; /engine/schema serves it as JSON.
+// Type codes and parameter indices are positions in these lists: append, never reorder or remove.
+
+/** How a connected signal moves a parameter: "lin" adds depth·signal (in the parameter's unit), "exp" multiplies
+ * by 2^(depth·signal) (depth in octaves per unit of signal: musical for frequencies). */
+export type ModKind = "lin" | "exp";
+
+/** One parameter's contract. */
+export interface ParamDef {
+  name: string;
+  min: number;
+  max: number;
+  default: number;
+  unit: string;
+  /** Per-sample one-pole smoothing time constant in ms; 0 = the value jumps at the command's frame. */
+  smooth: number;
+  mod: ModKind;
+  /** "audio": read per sample (smoothed, modulated per sample); "control": read once per span. */
+  rate: "audio" | "control";
+  /** Names of the values of an enumerated parameter, in value order. */
+  names?: string[];
+  /** Other accepted names (e.g. "filter.freq" for "cutoff"). */
+  aliases?: string[];
+  doc: string;
+}
+
+/** One module type. */
+export interface ModuleDef {
+  type: string;
+  doc: string;
+  inputs: string[];
+  outputs: string[];
+  params: ParamDef[];
+  /** Accepts the `gate` command (and a `gate` input where listed). */
+  gate: boolean;
+}
+
+type P = Omit<ParamDef, "smooth" | "mod" | "rate"> & Partial<Pick<ParamDef, "smooth" | "mod" | "rate">>;
+
+const param = (p: P): ParamDef => ({ smooth: 0, mod: "lin", rate: "control", ...p });
+/** A frequency: exponential modulation, read per sample. */
+const hz = (p: Omit<P, "unit">): ParamDef => param({ unit: "Hz", mod: "exp", rate: "audio", ...p });
+/** A level or amount: smoothed over 5 ms, read per sample. */
+const level = (p: Omit<P, "unit" | "min" | "max"> & { min?: number; max?: number }): ParamDef =>
+  param({ unit: "linear", min: 0, max: 1, smooth: 5, rate: "audio", ...p });
+const ms = (p: Omit<P, "unit">): ParamDef => param({ unit: "ms", ...p });
+const choice = (name: string, names: string[], def: number, doc: string): ParamDef =>
+  param({ name, min: 0, max: names.length - 1, default: def, unit: "enum", names, doc });
+
+const VCO_WAVES = ["sine", "saw", "square", "triangle"];
+const FILTER_MODES = ["low", "band", "high", "notch"];
+
+/** Every module type, in type-code order. */
+export const MODULES: readonly ModuleDef[] = [
+  {
+    type: "vco",
+    doc:
+      "Band-limited oscillator (PolyBLEP saw/square, PolyBLAMP triangle) with detune, linear FM, hard sync, glide.",
+    inputs: ["fm", "sync"],
+    outputs: ["out"],
+    gate: false,
+    params: [
+      choice("wave", VCO_WAVES, 1, "waveform"),
+      hz({ name: "freq", min: 0.1, max: 20000, default: 220, doc: "pitch (glides over `glide` ms)" }),
+      param({
+        name: "detune",
+        min: -1200,
+        max: 1200,
+        default: 0,
+        unit: "cents",
+        smooth: 5,
+        rate: "audio",
+        doc: "pitch offset",
+      }),
+      level({ name: "pw", min: 0.01, max: 0.99, default: 0.5, doc: "pulse width of the square" }),
+      param({
+        name: "fm",
+        min: 0,
+        max: 10000,
+        default: 0,
+        unit: "Hz",
+        smooth: 5,
+        rate: "audio",
+        doc: "linear FM: Hz of deviation per unit on the fm input",
+      }),
+      ms({ name: "glide", min: 0, max: 5000, default: 0, doc: "portamento time constant" }),
+      level({ name: "level", default: 1, doc: "output level" }),
+    ],
+  },
+  {
+    type: "noise",
+    doc: "White, pink (−3 dB/octave) or brown (−6 dB/octave) noise from the module's own seeded PRNG.",
+    inputs: [],
+    outputs: ["out"],
+    gate: false,
+    params: [
+      choice("color", ["white", "pink", "brown"], 0, "spectrum"),
+      level({ name: "level", default: 1, doc: "output level" }),
+    ],
+  },
+  {
+    type: "vcf",
+    doc:
+      "Zero-delay-feedback state-variable filter (Simper/Zavalishin): low, band, high, notch; stable to self-oscillation.",
+    inputs: ["in"],
+    outputs: ["out"],
+    gate: false,
+    params: [
+      choice("mode", FILTER_MODES, 0, "response"),
+      hz({
+        name: "cutoff",
+        min: 20,
+        max: 20000,
+        default: 1000,
+        smooth: 5,
+        aliases: ["freq"],
+        doc: "cutoff (clamped to 0.45·sample rate)",
+      }),
+      level({ name: "res", max: 1, default: 0.3, doc: "resonance: Q = 1/(2·(1−res)); 1 = self-oscillation" }),
+      level({ name: "level", default: 1, doc: "output level" }),
+    ],
+  },
+  {
+    type: "acid",
+    doc:
+      "TB-303-style line: saw/square with glide into a 4-pole ladder low-pass (tanh stages) with decay envelope and accent.",
+    inputs: ["in"],
+    outputs: ["out"],
+    gate: true,
+    params: [
+      choice("wave", ["saw", "square"], 0, "oscillator waveform"),
+      hz({ name: "freq", min: 20, max: 5000, default: 55, doc: "pitch" }),
+      ms({ name: "glide", min: 0, max: 1000, default: 0, doc: "slide time constant" }),
+      hz({ name: "cutoff", min: 20, max: 20000, default: 500, smooth: 5, doc: "ladder cutoff" }),
+      level({ name: "res", default: 0.6, doc: "resonance (self-oscillates near 1)" }),
+      param({
+        name: "envmod",
+        min: 0,
+        max: 8,
+        default: 3,
+        unit: "octaves",
+        doc: "envelope amount on the cutoff",
+      }),
+      ms({ name: "decay", min: 10, max: 3000, default: 300, doc: "filter envelope decay" }),
+      level({
+        name: "accent",
+        default: 0.5,
+        rate: "control",
+        smooth: 0,
+        doc: "extra envelope and level on accented notes (velocity > 0.8)",
+      }),
+      param({
+        name: "drive",
+        min: 0,
+        max: 24,
+        default: 3,
+        unit: "dB",
+        smooth: 5,
+        rate: "audio",
+        doc: "input drive into the ladder",
+      }),
+      level({ name: "osc", default: 1, doc: "internal oscillator level (0: filter the input only)" }),
+      level({ name: "level", default: 0.8, doc: "output level" }),
+    ],
+  },
+  {
+    type: "adsr",
+    doc:
+      "Envelope with exponential segments of exact duration; retriggers and releases from the current level.",
+    inputs: ["gate"],
+    outputs: ["out"],
+    gate: true,
+    params: [
+      ms({ name: "attack", min: 0, max: 20000, default: 5, doc: "time from the current level to 1" }),
+      ms({ name: "decay", min: 0, max: 20000, default: 100, doc: "time from 1 to sustain" }),
+      param({
+        name: "sustain",
+        min: 0,
+        max: 1,
+        default: 0.6,
+        unit: "linear",
+        doc: "level held while the gate is on",
+      }),
+      ms({ name: "release", min: 0, max: 20000, default: 200, doc: "time from the current level to 0" }),
+      param({
+        name: "curve",
+        min: 0,
+        max: 10,
+        default: 4,
+        unit: "",
+        doc: "0 = linear; higher = more exponential (RC-like)",
+      }),
+    ],
+  },
+  {
+    type: "vca",
+    doc: "Amplifier: out = in · gain (· cv when the cv input is connected).",
+    inputs: ["in", "cv"],
+    outputs: ["out"],
+    gate: false,
+    params: [level({ name: "gain", max: 2, default: 1, doc: "gain (modulate it from an envelope)" })],
+  },
+  {
+    type: "mixer",
+    doc: "Eight mono inputs with level and equal-power pan onto a stereo pair.",
+    inputs: ["in1", "in2", "in3", "in4", "in5", "in6", "in7", "in8"],
+    outputs: ["L", "R"],
+    gate: false,
+    params: [
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
+        level({ name: `level${i}`, default: 1, doc: `level of in${i}` })
+      ),
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
+        param({
+          name: `pan${i}`,
+          min: -1,
+          max: 1,
+          default: 0,
+          unit: "",
+          smooth: 5,
+          rate: "audio",
+          doc: `pan of in${i}`,
+        })
+      ),
+      level({ name: "master", default: 1, doc: "master level" }),
+    ],
+  },
+  {
+    type: "lfo",
+    doc: "Low-frequency oscillator: out = offset + depth·wave.",
+    inputs: [],
+    outputs: ["out"],
+    gate: false,
+    params: [
+      choice("wave", ["sine", "triangle", "saw", "square", "sh"], 0, "waveform (sh = sample and hold)"),
+      hz({ name: "rate", min: 0.01, max: 100, default: 1, doc: "frequency" }),
+      level({ name: "depth", default: 1, doc: "amplitude" }),
+      level({ name: "offset", min: -1, max: 1, default: 0, doc: "added constant" }),
+    ],
+  },
+  {
+    type: "distortion",
+    doc:
+      "Waveshaper (tanh soft clip, hard clip, foldback, bit-crush) with tone, mix, DC blocker, denormal guard.",
+    inputs: ["in"],
+    outputs: ["out"],
+    gate: false,
+    params: [
+      choice("mode", ["soft", "hard", "fold", "crush"], 0, "shaper"),
+      param({
+        name: "drive",
+        min: 0,
+        max: 48,
+        default: 12,
+        unit: "dB",
+        smooth: 5,
+        rate: "audio",
+        doc: "input gain",
+      }),
+      level({ name: "tone", default: 0.7, doc: "post low-pass: 0 dark … 1 open" }),
+      level({ name: "mix", default: 1, doc: "wet/dry" }),
+      param({ name: "bits", min: 1, max: 16, default: 8, unit: "bits", doc: "crush resolution" }),
+      level({ name: "level", default: 0.7, doc: "output level" }),
+    ],
+  },
+  {
+    type: "delay",
+    doc: "Stereo feedback delay with a damping low-pass in the loop; time glides without zipper noise.",
+    inputs: ["L", "R"],
+    outputs: ["L", "R"],
+    gate: false,
+    params: [
+      param({
+        name: "time",
+        min: 1,
+        max: 2000,
+        default: 375,
+        unit: "ms",
+        smooth: 150,
+        rate: "audio",
+        doc: "delay time",
+      }),
+      level({ name: "feedback", max: 0.98, default: 0.45, doc: "feedback amount" }),
+      level({ name: "damp", default: 0.3, doc: "high-frequency loss in the loop" }),
+      level({ name: "mix", default: 1, doc: "wet/dry (1 = wet only, for sends)" }),
+      choice("pingpong", ["off", "on"], 0, "cross the feedback between channels"),
+    ],
+  },
+  {
+    type: "reverb",
+    doc: "Freeverb (Jezar): 8 parallel combs and 4 allpasses per channel, stereo spread.",
+    inputs: ["L", "R"],
+    outputs: ["L", "R"],
+    gate: false,
+    params: [
+      level({ name: "room", default: 0.8, doc: "size (decay)" }),
+      level({ name: "damp", default: 0.4, doc: "high-frequency damping" }),
+      level({ name: "mix", default: 1, doc: "wet/dry (1 = wet only, for sends)" }),
+      level({ name: "width", default: 1, doc: "stereo width" }),
+    ],
+  },
+  {
+    type: "limiter",
+    doc: "Look-ahead peak limiter (1.5 ms): never exceeds the ceiling, never passes NaN/Inf.",
+    inputs: ["L", "R"],
+    outputs: ["L", "R"],
+    gate: false,
+    params: [
+      param({ name: "ceiling", min: -24, max: 0, default: -0.3, unit: "dBFS", doc: "peak ceiling" }),
+      ms({ name: "release", min: 1, max: 2000, default: 80, doc: "gain recovery time constant" }),
+      param({ name: "gain", min: -24, max: 24, default: 0, unit: "dB", doc: "input gain" }),
+    ],
+  },
+  {
+    type: "out",
+    doc: "The master bus: adds its inputs to the engine's stereo output (non-finite samples become 0).",
+    inputs: ["L", "R"],
+    outputs: [],
+    gate: false,
+    params: [level({ name: "level", default: 1, doc: "master level" })],
+  },
+  {
+    type: "voice",
+    doc: "A playable voice: vco → state-variable filter (with envelope amount) → ADSR-driven amplifier.",
+    inputs: ["fm", "gate"],
+    outputs: ["out"],
+    gate: true,
+    params: [
+      choice("wave", VCO_WAVES, 1, "waveform"),
+      hz({
+        name: "freq",
+        min: 0.1,
+        max: 20000,
+        default: 220,
+        aliases: ["osc.freq"],
+        doc: "pitch (glides over `glide` ms)",
+      }),
+      param({
+        name: "detune",
+        min: -1200,
+        max: 1200,
+        default: 0,
+        unit: "cents",
+        smooth: 5,
+        rate: "audio",
+        doc: "pitch offset",
+      }),
+      level({ name: "pw", min: 0.01, max: 0.99, default: 0.5, doc: "pulse width of the square" }),
+      ms({ name: "glide", min: 0, max: 5000, default: 0, doc: "portamento time constant" }),
+      hz({
+        name: "cutoff",
+        min: 20,
+        max: 20000,
+        default: 2400,
+        smooth: 5,
+        aliases: ["filter.freq", "filter.cutoff"],
+        doc: "filter cutoff",
+      }),
+      level({
+        name: "res",
+        default: 0.35,
+        aliases: ["filter.res"],
+        doc: "filter resonance (Q = 1/(2·(1−res)))",
+      }),
+      choice("fmode", FILTER_MODES, 0, "filter response"),
+      param({
+        name: "envamt",
+        min: -8,
+        max: 8,
+        default: 1.5,
+        unit: "octaves",
+        aliases: ["filter.env"],
+        doc: "envelope → cutoff",
+      }),
+      ms({ name: "attack", min: 0, max: 20000, default: 5, aliases: ["env.attack"], doc: "envelope attack" }),
+      ms({ name: "decay", min: 0, max: 20000, default: 250, aliases: ["env.decay"], doc: "envelope decay" }),
+      param({
+        name: "sustain",
+        min: 0,
+        max: 1,
+        default: 0.5,
+        unit: "linear",
+        aliases: ["env.sustain"],
+        doc: "envelope sustain",
+      }),
+      ms({
+        name: "release",
+        min: 0,
+        max: 20000,
+        default: 300,
+        aliases: ["env.release"],
+        doc: "envelope release",
+      }),
+      param({ name: "curve", min: 0, max: 10, default: 4, unit: "", doc: "envelope curvature (0 linear)" }),
+      level({ name: "gain", default: 0.5, aliases: ["level", "amp"], doc: "output level" }),
+      param({
+        name: "fm",
+        min: 0,
+        max: 10000,
+        default: 0,
+        unit: "Hz",
+        smooth: 5,
+        rate: "audio",
+        doc: "linear FM depth per unit on the fm input",
+      }),
+    ],
+  },
+];
+
+/** The module definition of a type name, or undefined. */
+export function moduleDef(type: string): ModuleDef | undefined {
+  return MODULES.find((m) => m.type === type);
+}
+
+/** Type code of a type name (its position in MODULES), or -1. */
+export function typeCode(type: string): number {
+  return MODULES.findIndex((m) => m.type === type);
+}
+
+/** Index of a parameter by name or alias ("filter/freq" and "filter.freq" are the same), or -1. */
+export function paramIndex(def: ModuleDef, name: string): number {
+  const n = name.replaceAll("/", ".");
+  return def.params.findIndex((p) => p.name === n || (p.aliases ?? []).includes(n));
+}
+
+/** The schema as plain JSON data (what /engine/schema replies). */
+export function schemaJson(): unknown {
+  return {
+    modules: MODULES.map((m) => ({
+      type: m.type,
+      doc: m.doc,
+      inputs: m.inputs,
+      outputs: m.outputs,
+      gate: m.gate,
+      params: m.params.map((p) => ({
+        name: p.name,
+        min: p.min,
+        max: p.max,
+        default: p.default,
+        unit: p.unit,
+        smoothMs: p.smooth,
+        modulation: p.mod,
+        rate: p.rate,
+        ...(p.names ? { values: p.names } : {}),
+        ...(p.aliases ? { aliases: p.aliases } : {}),
+        doc: p.doc,
+      })),
+    })),
+  };
+}
