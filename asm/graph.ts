@@ -55,7 +55,7 @@ export class Inst {
   scratch: usize;
   state: usize;
   size: i32;
-  pad: i32;
+  rendered: i32; // 0 until the first span: values set before it apply without smoothing
 }
 
 @unmanaged
@@ -250,7 +250,8 @@ export function setParam(id: i32, p: i32, v: f64): void {
   if (!m.active || p < 0 || p >= m.nParam || !isFinite(v)) return;
   const q = prm(m, p);
   q.target = Math.min(Math.max(v, q.min), q.max);
-  if (q.coef >= 1.0) q.value = q.target;
+  // A module's initial values (set in the transaction that creates it) must not glide from the defaults.
+  if (q.coef >= 1.0 || !m.rendered) q.value = q.target;
   paramChanged(m, p);
 }
 
@@ -445,5 +446,6 @@ export function renderGraph(from: i32, to: i32): void {
     prepareInputs(m, from, to);
     prepareParams(m, from, to);
     processModule(m, from, to);
+    m.rendered = 1;
   }
 }
