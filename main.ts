@@ -8,6 +8,10 @@ import { command } from "./engine/command.ts";
 import * as L from "./asm/layout.ts";
 import type { SinkSpec } from "./sinks/sink.ts";
 import { chooseDevice, deviceTable, PortAudio } from "./ffi/portaudio.ts";
+import type { PatchFile } from "./patch/graph.ts";
+import { schemaJson } from "./patch/schema.ts";
+
+const DEFAULT_PATCH = new URL("./patches/default.json", import.meta.url);
 
 const HELP = `chronus — a fault-tolerant modular synthesizer engine
 
@@ -28,7 +32,9 @@ Usage: deno task start [flags]
   --seed N                   PRNG seed of the DSP, default 1
   --duration SECONDS         run this long, then stop cleanly (default: until Ctrl-C)
   --log FILE                 session log (JSON Lines) for deno task render --replay
-  --set PARAM=VALUE          initial voice parameter (freq, gain, wave), repeatable
+  --patch FILE|none          patch loaded at start (default: patches/default.json; none = only the engine tone)
+  --schema                   print every module type's ports and parameters as JSON and exit
+  --set MOD.PARAM=VALUE      initial parameter (e.g. voice1.freq=220; freq=440 sets the engine tone), repeatable
   --exercise BLOCKS          change the pitch every BLOCKS blocks (a deterministic test pattern)
   --summary FILE             write the run summary as JSON at exit
   --allow-fault-injection    allow --inject
@@ -39,7 +45,8 @@ Usage: deno task start [flags]
   --quiet                    no status lines
   --help                     this text
 
-While it runs, type lines on stdin: "freq 440", "gain 0.3", "wave sine", "status", "quit".`;
+While it runs, type lines on stdin: "set voice1.freq 220", "gate voice1 on", "gate voice1 off", "list",
+"schema", "status", "quit"; the engine tone (module 0, silent by default): "freq 440", "gain 0.3".`;
 
 function fail(message: string): never {
   console.error(`chronus: ${message}`);
@@ -66,6 +73,8 @@ function parse() {
         duration: { type: "string" },
         log: { type: "string" },
         set: { type: "string", multiple: true, default: [] },
+        patch: { type: "string" },
+        schema: { type: "boolean", default: false },
         exercise: { type: "string" },
         summary: { type: "string" },
         "allow-fault-injection": { type: "boolean", default: false },
@@ -105,6 +114,19 @@ async function main(): Promise<void> {
   if (a.help) {
     console.log(HELP);
     return;
+  }
+  if (a.schema) {
+    console.log(JSON.stringify(schemaJson(), null, 2));
+    return;
+  }
+  let patch: PatchFile | undefined;
+  if (a.patch !== "none") {
+    const url = a.patch === undefined ? DEFAULT_PATCH : a.patch;
+    try {
+      patch = JSON.parse(Deno.readTextFileSync(url));
+    } catch (e) {
+      fail(`cannot read the patch ${a.patch ?? "patches/default.json"}: ${(e as Error).message}`);
+    }
   }
   if (num("channels", a.channels) !== L.CHANNELS) {
     fail(
@@ -176,6 +198,7 @@ async function main(): Promise<void> {
       allowFaultInjection: a["allow-fault-injection"],
       restartLimit: num("restart-limit", a["restart-limit"]),
       onEvent,
+      patch,
     });
   } catch (e) {
     fail((e as Error).message);
@@ -185,8 +208,13 @@ async function main(): Promise<void> {
     try {
       const act = parseTextCommand(line);
       if (act.kind === "command") engine.send(act.command);
+      else if (act.kind === "set") engine.set(act.module, act.param, act.value);
+      else if (act.kind === "gate") engine.gate(act.module, act.on, act.velocity);
       else if (act.kind === "status") console.log(JSON.stringify(engine.status()));
-      else if (act.kind === "quit") return false;
+      else if (act.kind === "schema") console.log(JSON.stringify(schemaJson()));
+      else if (act.kind === "list") {
+        console.log([...engine.patch.modules.values()].map((m) => `${m.name} (${m.type})`).join(", "));
+      } else if (act.kind === "quit") return false;
     } catch (e) {
       console.error(`error: ${(e as Error).message}`);
     }

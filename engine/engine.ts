@@ -10,6 +10,7 @@ import { armInjections, type Injection } from "./faults.ts";
 import { SessionLogWriter } from "./session_log.ts";
 import { controlView, createShared, slotViews } from "./shared.ts";
 import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts";
+import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
 
 /** How to run an engine. Every field has a default. */
 export interface EngineOptions {
@@ -38,6 +39,8 @@ export interface EngineOptions {
   /** Failures within 10 s that make the supervisor back off before rebuilding. Default 5. */
   restartLimit?: number;
   onEvent?: (e: EngineEvent) => void;
+  /** The patch loaded at frame 0 (one transaction). Default: none (only the engine tone). */
+  patch?: PatchFile;
 }
 
 /** A snapshot of the engine for status lines and replies. */
@@ -76,6 +79,8 @@ export class Engine {
   readonly sampleRate: number;
   readonly block: number;
   readonly supervisor: Supervisor;
+  /** The patch: stage changes on it (create, connect, set …), then commit(). */
+  readonly patch: Patch = new Patch();
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;
@@ -115,6 +120,7 @@ export class Engine {
     if (!(sampleRate >= 8000 && sampleRate <= 384000)) {
       throw new RangeError(`Cannot start: sample rate ${sampleRate} is outside 8000…384000`);
     }
+    if (options.patch) new Patch().load(options.patch); // a bad patch is a ClientError before anything starts
     const injections = options.injections ?? [];
     if (injections.length > 0 && !options.allowFaultInjection) {
       throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");
@@ -144,6 +150,10 @@ export class Engine {
     const engine = new Engine(sab, supervisor, sampleRate, block);
     engine.#log = log;
     supervisor.start();
+    if (options.patch) {
+      engine.patch.load(options.patch);
+      engine.commit(0);
+    }
     for (const inj of injections) {
       if (inj.kind === "poison") {
         supervisor.send(command({ op: L.OP_POISON }), inj.block * block, {
@@ -162,6 +172,27 @@ export class Engine {
   send(cmd: Command, frame?: number, reply?: CommandReply): number {
     if (!this.#running) throw new Error("Cannot send: the engine has stopped");
     return this.supervisor.send(cmd, frame, reply);
+  }
+
+  /**
+   * Applies the patch's staged transaction at one frame in both workers (omitted = as soon as possible).
+   * Throws ClientError when the transaction is invalid (nothing changes then).
+   */
+  commit(frame?: number, reply?: CommandReply): Commit {
+    if (!this.#running) throw new Error("Cannot commit: the engine has stopped");
+    const c = this.patch.commit();
+    this.supervisor.sendBatch(c.commands, frame, reply);
+    return c;
+  }
+
+  /** Sets a patch module's parameter at `frame` (omitted = as soon as possible); throws ClientError. */
+  set(module: string, param: string, value: number | string, frame?: number, reply?: CommandReply): number {
+    return this.send(this.patch.setNow(module, param, value), frame, reply);
+  }
+
+  /** Gate on/off for a patch module at `frame`; throws ClientError. */
+  gate(module: string, on: boolean, velocity = 1, frame?: number, reply?: CommandReply): number {
+    return this.send(this.patch.gate(module, on, velocity), frame, reply);
   }
 
   /** False once the output has ended. */
