@@ -418,7 +418,7 @@ function control(q: Param, from: i32): f64 {
   while (c >= 0) {
     const k = conn(c);
     const s = <f64> load<f32>(outp(inst(k.src), k.srcPort) + (<usize> from << 2)) * k.depth;
-    v = q.modExp ? v * Math.pow(2.0, s) : v + s;
+    v = q.modExp ? v * Math.exp(s * Math.LN2) : v + s; // not Math.pow: it keeps a mutable global
     c = k.next;
   }
   return Math.min(Math.max(v, q.min), q.max);

@@ -31,7 +31,10 @@ export function parseTextCommand(line: string): TextAction {
     // gate voice1 on [velocity]
     const [module, state, vel] = rest;
     const velocity = vel === undefined ? 1 : Number(vel);
-    if (!module || !state || rest.length > 3 || (!ON.has(state) && !OFF.has(state)) || !Number.isFinite(velocity)) {
+    if (
+      !module || !state || rest.length > 3 || (!ON.has(state) && !OFF.has(state)) ||
+      !Number.isFinite(velocity)
+    ) {
       throw new ClientError(`Cannot parse "${line}": expected gate MODULE on|off [VELOCITY]`);
     }
     return { kind: "gate", module, on: ON.has(state), velocity };

@@ -87,6 +87,9 @@ export function parseParamValue(
     v = Number(value);
   }
   if (typeof value === "string" && value.trim() === "") v = NaN;
+  if (typeof value === "string" && p.names && v < 0 && Number.isNaN(Number(value))) {
+    throw new ClientError(`Cannot set ${param}: "${value}" is not one of ${p.names.join(" | ")}`);
+  }
   if (!Number.isFinite(v)) {
     const expect = p.names ? ` (${p.names.join(" | ")})` : "";
     throw new ClientError(`Cannot set ${param}: ${JSON.stringify(value)} is not a number${expect}`);
@@ -311,7 +314,7 @@ export class Patch {
 
   /** The commands that apply the staged transaction (nothing staged: an empty commit); the patch moves on. */
   commit(): Commit {
-    const next = this.#staged ?? clone(this.#committed);
+    const next = clone(this.#staged ?? this.#committed); // a refused commit leaves the transaction as it was
     const prev = this.#committed;
     const commands: Command[] = [];
     // Removed connections between modules that stay, then removed modules (their connections go with them).
@@ -408,21 +411,30 @@ export class Patch {
     ) {
       throw new ClientError('Cannot load the patch: it needs a "modules" object');
     }
-    const m = this.#stage();
-    for (const name of [...m.modules.keys()]) this.delete(name);
-    for (const [name, spec] of Object.entries(file.modules)) {
-      if (typeof spec !== "object" || spec === null || typeof spec.type !== "string") {
-        throw new ClientError(`Cannot load the patch: module "${name}" needs a "type"`);
+    const saved = this.#staged ? clone(this.#staged) : null;
+    try {
+      const m = this.#stage();
+      for (const name of [...m.modules.keys()]) this.delete(name);
+      for (const [name, spec] of Object.entries(file.modules)) {
+        if (typeof spec !== "object" || spec === null || typeof spec.type !== "string") {
+          throw new ClientError(`Cannot load the patch: module "${name}" needs a "type"`);
+        }
+        this.create(name, spec.type, spec.params ?? {});
       }
-      this.create(name, spec.type, spec.params ?? {});
-    }
-    for (const entry of file.connections ?? []) {
-      if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "string") {
-        throw new ClientError(
-          `Cannot load the patch: a connection is ["from", "to", depth?], not ${JSON.stringify(entry)}`,
-        );
+      if (file.connections !== undefined && !Array.isArray(file.connections)) {
+        throw new ClientError('Cannot load the patch: "connections" must be a list');
       }
-      this.connect(entry[0], entry[1], entry[2] ?? 1);
+      for (const entry of file.connections ?? []) {
+        if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "string") {
+          throw new ClientError(
+            `Cannot load the patch: a connection is ["from", "to", depth?], not ${JSON.stringify(entry)}`,
+          );
+        }
+        this.connect(entry[0], entry[1], entry[2] ?? 1);
+      }
+    } catch (e) {
+      this.#staged = saved; // a bad file changes nothing
+      throw e;
     }
   }
 }

@@ -66,7 +66,7 @@ Deno.test("SIGTERM stops cleanly: exit 0, WAV header and session log finalized, 
 
 Deno.test("stdin commands reach the voice; bad ones get a plain-words error and change nothing", async () => {
   const dir = await Deno.makeTempDir();
-  const child = engine(dir, ["--duration", "1", "--stdin"], "piped").spawn();
+  const child = engine(dir, ["--duration", "1", "--stdin", "--patch", "none"], "piped").spawn();
   const w = child.stdin.getWriter();
   await w.write(new TextEncoder().encode("gain 0.4\nfreq 99999\nwobble 3\nfreq 330\n"));
   await w.close();
@@ -77,6 +77,28 @@ Deno.test("stdin commands reach the voice; bad ones get a plain-words error and 
   assert.match(err, /error: Cannot set "wobble": unknown parameter/);
   const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
   assert.deepEqual(log.commands.map((c) => c.f0), [0.4, 330]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("stdin drives the default patch: set MODULE.PARAM, gate; bad ones are errors that change nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  const child = engine(dir, ["--duration", "1.5", "--stdin"], "piped").spawn();
+  const w = child.stdin.getWriter();
+  const lines =
+    "set voice1.freq 220\ngate voice1 on 0.8\nset voice1.cutoff 99999\nset voice9.freq 1\ngate lfo1 on\n";
+  await w.write(new TextEncoder().encode(lines));
+  await w.close();
+  const out = await child.output();
+  const err = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, err);
+  assert.match(err, /error: Cannot set cutoff: 99999 is out of range \(20 … 20000 Hz\)/);
+  assert.match(err, /error: No module "voice9" in the patch \(modules: voice1, voice2/);
+  assert.match(err, /error: Cannot gate lfo1: a lfo has no gate/);
+  const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
+  const live = log.commands.filter((c) => c.frame > 0); // the patch itself is the frame-0 transaction
+  assert.deepEqual(live.map((c) => [c.op, c.target, c.f0]), [[1, 1, 220], [10, 1, 0.8]]);
+  const wav = readWav(await Deno.readFile(`${dir}/o.wav`));
+  assert.ok(wav.samples.some((x) => x !== 0), "the note sounds");
   await Deno.remove(dir, { recursive: true });
 });
 
