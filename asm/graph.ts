@@ -333,16 +333,29 @@ function prepareInputs(m: Inst, from: i32, to: i32): void {
       if (k.next < 0 && k.depth == 1.0) {
         ptr = outp(inst(k.src), k.srcPort);
       } else {
+        // The first cable writes the sum, the others add (a cable at depth 1 skips the multiply).
         ptr = m.scratch + <usize> j * B;
-        for (let i = from; i < to; i++) store<f32>(ptr + (<usize> i << 2), 0);
+        let first = true;
         while (c >= 0) {
           const q = conn(c);
           const src = outp(inst(q.src), q.srcPort);
           const d = <f32> q.depth;
-          for (let i = from; i < to; i++) {
-            const a = ptr + (<usize> i << 2);
-            store<f32>(a, load<f32>(a) + load<f32>(src + (<usize> i << 2)) * d);
+          if (first) {
+            for (let i = from; i < to; i++) {
+              store<f32>(ptr + (<usize> i << 2), load<f32>(src + (<usize> i << 2)) * d);
+            }
+          } else if (d == 1) {
+            for (let i = from; i < to; i++) {
+              const a = ptr + (<usize> i << 2);
+              store<f32>(a, load<f32>(a) + load<f32>(src + (<usize> i << 2)));
+            }
+          } else {
+            for (let i = from; i < to; i++) {
+              const a = ptr + (<usize> i << 2);
+              store<f32>(a, load<f32>(a) + load<f32>(src + (<usize> i << 2)) * d);
+            }
           }
+          first = false;
           c = q.next;
         }
       }

@@ -1,16 +1,25 @@
-// deno task render --replay LOG --out OUT.wav [--seconds T]: renders a session log offline, as fast as
-// possible, through the same WASM as the live engine.
+// deno task render: renders a session log (--replay), or a patch with an optional score (--patch, --score),
+// offline and as fast as possible, through the same WASM as the live engine.
 import { parseArgs } from "node:util";
 import * as L from "../asm/layout.ts";
 import { compileDsp } from "../engine/dsp_host.ts";
 import { renderOffline } from "../engine/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { WavWriter } from "../engine/wav.ts";
+import type { StampedCommand } from "../engine/command.ts";
+import type { PatchFile } from "../patch/graph.ts";
+import { patchCommands } from "../patch/render.ts";
+import { parseScore } from "./score.ts";
 
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]
+       deno task render --patch PATCH.json [--score SCORE.txt] --out OUT.wav [--seconds T]
+                        [--sample-rate HZ] [--block FRAMES] [--seed N]
 
-Renders a session log written by "deno task start --log LOG.jsonl" offline. Without --seconds it renders as
-many frames as the live session played.`;
+--replay renders a session log written by "deno task start --log LOG.jsonl"; without --seconds it renders
+as many frames as the live session played.
+--patch loads a patch at frame 0 and plays the score: one command a line, prefixed by its time in seconds
+("0.0 set voice1.freq 220", "0.0 gate voice1 on", "1.5 gate voice1 off", "# comment"). Without --seconds
+it renders until 2 s after the last event.`;
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
@@ -24,6 +33,11 @@ if (import.meta.main) {
       args: Deno.args,
       options: {
         replay: { type: "string" },
+        patch: { type: "string" },
+        score: { type: "string" },
+        "sample-rate": { type: "string", default: "48000" },
+        block: { type: "string", default: "128" },
+        seed: { type: "string", default: "1" },
         out: { type: "string" },
         seconds: { type: "string" },
         help: { type: "boolean", default: false },
@@ -36,28 +50,49 @@ if (import.meta.main) {
     console.log(HELP);
     Deno.exit(0);
   }
-  if (!a.replay || !a.out) fail("--replay LOG and --out OUT.wav are required (see --help)");
-  let log;
+  if (!a.out || (!a.replay === !a.patch)) fail("give --out OUT.wav and one of --replay LOG or --patch FILE (see --help)");
+  let settings: { sampleRate: number; block: number; seed: number };
+  let commands: StampedCommand[];
+  let frames: number;
   try {
-    log = parseSessionLog(Deno.readTextFileSync(a.replay));
+    if (a.replay) {
+      const log = parseSessionLog(Deno.readTextFileSync(a.replay));
+      const { sampleRate, block, seed } = log.settings;
+      settings = { sampleRate, block, seed };
+      commands = log.commands;
+      const f = a.seconds !== undefined ? Math.round(Number(a.seconds) * sampleRate) : log.frames;
+      if (f === undefined) fail("the log has no end record (the session did not stop cleanly): give --seconds");
+      frames = f;
+    } else {
+      settings = { sampleRate: Number(a["sample-rate"]), block: Number(a.block), seed: Number(a.seed) };
+      const file: PatchFile = JSON.parse(Deno.readTextFileSync(a.patch!));
+      const events = a.score ? parseScore(Deno.readTextFileSync(a.score), settings.sampleRate) : [];
+      commands = patchCommands(file, events);
+      const last = events.reduce((m, e) => Math.max(m, e.frame), 0);
+      frames = a.seconds !== undefined
+        ? Math.round(Number(a.seconds) * settings.sampleRate)
+        : last + 2 * settings.sampleRate;
+    }
   } catch (e) {
     fail((e as Error).message);
   }
-  const { sampleRate, block, seed } = log.settings;
-  const frames = a.seconds !== undefined ? Math.round(Number(a.seconds) * sampleRate) : log.frames;
-  if (frames === undefined || !Number.isFinite(frames) || frames < 0) {
-    fail("the log has no end record (the session did not stop cleanly): give --seconds");
-  }
+  const { sampleRate } = settings;
+  if (!Number.isFinite(frames) || frames < 0) fail(`--seconds ${a.seconds} is not a duration`);
   const module = await compileDsp();
   const t0 = performance.now();
-  const samples = renderOffline(module, { sampleRate, block, seed }, log.commands, frames);
+  let samples: Float32Array;
+  try {
+    samples = renderOffline(module, settings, commands, frames);
+  } catch (e) {
+    fail((e as Error).message);
+  }
   const ms = performance.now() - t0;
   const wav = new WavWriter(a.out, sampleRate, L.CHANNELS);
   wav.write(samples);
   wav.close();
   const seconds = frames / sampleRate;
   console.error(
-    `render: ${seconds.toFixed(2)} s of audio, ${log.commands.length} commands, in ${ms.toFixed(1)} ms ` +
+    `render: ${seconds.toFixed(2)} s of audio, ${commands.length} commands, in ${ms.toFixed(1)} ms ` +
       `(${(seconds * 1000 / ms).toFixed(0)}× real time) → ${a.out}`,
   );
 }

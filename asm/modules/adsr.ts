@@ -3,7 +3,7 @@
 import { G } from "../globals";
 import { Inst, inp, outp, prm } from "../graph";
 import { ADSR_ATTACK, ADSR_CURVE, ADSR_DECAY, ADSR_IN_GATE, ADSR_RELEASE, ADSR_SUSTAIN } from "../gen/defs";
-import { Env, envOff, envOn, envStep, msToSamples } from "./env";
+import { Env, envOff, envOn, envStep, envSustain, msToSamples } from "./env";
 
 @unmanaged
 class Adsr {
@@ -61,7 +61,7 @@ export function adsrGate(m: Inst, g: bool, vel: f64): void {
 export function adsrProcess(m: Inst, from: i32, to: i32): void {
   const e = env(m), a = adsr(m);
   const x = inp(m, ADSR_IN_GATE), out = outp(m, 0);
-  const sustain = prm(m, ADSR_SUSTAIN).value;
+  envSustain(e, prm(m, ADSR_SUSTAIN).value);
   for (let i = from; i < to; i++) {
     const high = load<f32>(x + (<usize> i << 2)) > 0.5 ? 1 : 0;
     if (high != a.inGate) {
@@ -72,6 +72,6 @@ export function adsrProcess(m: Inst, from: i32, to: i32): void {
         on(m);
       } else if (!high && !a.cmdGate) off(m);
     }
-    store<f32>(out + (<usize> i << 2), <f32> (envStep(e, sustain) * a.velocity));
+    store<f32>(out + (<usize> i << 2), <f32> (envStep(e) * a.velocity));
   }
 }

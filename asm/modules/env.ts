@@ -1,7 +1,11 @@
 // Envelope core shared by adsr and voice. Segments have an exact length of round(time·sr) samples and an
-// exponential shape of curvature c (0 = linear): level = start + (end − start)·(1 − e^(−c·n/N))/(1 − e^(−c)),
-// computed with one multiply per sample (w ← w·e^(−c/N)); the last sample of a segment is exactly `end`.
-// Attack and release start from the current level (retrigger and release never jump).
+// exponential shape of curvature c (0 = linear): level = start + (end − start)·(1 − e^(−c·n/N))/(1 − e^(−c)).
+// Every stage runs the same branch-free recurrence, w ← w·mul + add, level = A + B·w:
+//   exponential: w starts at 1, mul = e^(−c/N), add = 0, A = start + scale, B = −scale
+//   linear:      w starts at 0, mul = 1, add = 1, A = start, B = (end − start)/N
+//   hold:        mul = 1, add = 0, B = 0, A = the held level (sustain, or 0 when idle)
+// so a kernel can keep (w, mul, add, A, B) in locals for a whole run. The last sample of a segment is
+// exactly `end`. Attack and release start from the current level (retrigger and release never jump).
 
 export const IDLE = 0;
 export const ATTACK = 1;
@@ -12,24 +16,36 @@ export const RELEASE = 4;
 @unmanaged
 export class Env {
   level: f64;
-  start: f64;
   end: f64;
   w: f64;
   mul: f64;
-  scale: f64;
-  inc: f64; // linear segments
-  stage: i32;
-  left: i32; // samples left in the segment
-  // times in samples and the curve, latched from the parameters when a segment starts
-  decayN: i32;
-  releaseN: i32;
+  add: f64;
+  a: f64;
+  b: f64;
   sustain: f64;
   curve: f64;
+  stage: i32;
+  left: i32; // samples left in the segment (a large number while holding)
+  decayN: i32;
+  releaseN: i32;
+}
+
+const HOLD: i32 = 0x3fffffff;
+
+function hold(e: Env, stage: i32, level: f64): void {
+  e.stage = stage;
+  e.level = level;
+  e.w = 0;
+  e.mul = 1;
+  e.add = 0;
+  e.a = level;
+  e.b = 0;
+  e.left = HOLD;
 }
 
 /** Starts a segment from the current level to `end` over n samples; false when n is 0 (done at once). */
 function segment(e: Env, end: f64, n: i32): bool {
-  e.start = e.level;
+  const start = e.level;
   e.end = end;
   if (n <= 0) {
     e.level = end;
@@ -38,12 +54,18 @@ function segment(e: Env, end: f64, n: i32): bool {
   e.left = n;
   const c = e.curve;
   if (c <= 0.0) {
-    e.mul = 0;
-    e.inc = (end - e.level) / <f64> n;
+    e.w = 0;
+    e.mul = 1;
+    e.add = 1;
+    e.a = start;
+    e.b = (end - start) / <f64> n;
   } else {
-    e.w = 1.0;
+    const scale = (end - start) / (1.0 - Math.exp(-c));
+    e.w = 1;
     e.mul = Math.exp(-c / <f64> n);
-    e.scale = (end - e.level) / (1.0 - Math.exp(-c));
+    e.add = 0;
+    e.a = start + scale;
+    e.b = -scale;
   }
   return true;
 }
@@ -55,12 +77,12 @@ export function envOn(e: Env, attackN: i32, decayN: i32, sustain: f64, releaseN:
   e.releaseN = releaseN;
   e.curve = curve;
   if (segment(e, 1.0, attackN)) e.stage = ATTACK;
-  else envAfterAttack(e);
+  else afterAttack(e);
 }
 
-function envAfterAttack(e: Env): void {
+function afterAttack(e: Env): void {
   if (segment(e, e.sustain, e.decayN)) e.stage = DECAY;
-  else e.stage = SUSTAIN;
+  else hold(e, SUSTAIN, e.sustain);
 }
 
 /** Gate off: release over releaseN samples from the current level. */
@@ -69,36 +91,39 @@ export function envOff(e: Env, releaseN: i32, curve: f64): void {
   e.releaseN = releaseN;
   e.curve = curve;
   if (segment(e, 0.0, releaseN)) e.stage = RELEASE;
-  else e.stage = IDLE;
+  else hold(e, IDLE, 0.0);
 }
 
-/** Advances one sample and returns the level. `sustain` is the live sustain parameter. */
+/** A segment's last sample was just produced: its level is exactly `end`; the next stage begins. */
+export function envSegmentDone(e: Env): void {
+  e.level = e.end;
+  if (e.stage == ATTACK) afterAttack(e);
+  else if (e.stage == DECAY) hold(e, SUSTAIN, e.sustain);
+  else hold(e, IDLE, 0.0);
+}
+
+/** Follows a live sustain parameter while holding it. */
 @inline
-export function envStep(e: Env, sustain: f64): f64 {
-  const stage = e.stage;
-  if (stage == SUSTAIN) {
+export function envSustain(e: Env, sustain: f64): void {
+  if (e.stage == SUSTAIN) {
+    e.sustain = sustain;
+    e.a = sustain;
     e.level = sustain;
-    return sustain;
   }
-  if (stage == IDLE) return e.level;
-  let lv: f64;
-  if (e.mul == 0) lv = e.level + e.inc;
-  else {
-    e.w *= e.mul;
-    lv = e.start + e.scale * (1.0 - e.w);
-  }
-  e.left--;
-  if (e.left <= 0) {
-    lv = e.end;
+}
+
+/** Advances one sample and returns the level (the simple per-sample form; kernels may inline the recurrence). */
+@inline
+export function envStep(e: Env): f64 {
+  const w = e.w * e.mul + e.add;
+  e.w = w;
+  let lv = e.a + e.b * w;
+  if (--e.left <= 0) {
+    envSegmentDone(e);
+    lv = e.level;
+  } else {
     e.level = lv;
-    if (stage == ATTACK) {
-      e.sustain = sustain;
-      envAfterAttack(e);
-    } else if (stage == DECAY) e.stage = SUSTAIN;
-    else e.stage = IDLE;
-    return lv;
   }
-  e.level = lv;
   return lv;
 }
 

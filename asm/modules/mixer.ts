@@ -11,13 +11,21 @@ export function mixerProcess(m: Inst, from: i32, to: i32): void {
   for (let j = 0; j < 8; j++) {
     if (!connected(m, j)) continue;
     const x = inp(m, j), level = prm(m, MIXER_LEVEL1 + j), pan = prm(m, MIXER_PAN1 + j);
+    // Equal power: angle (pan + 1)·π/4; centre = −3 dB in each channel. Trigonometry per sample only while
+    // the pan moves.
+    let th = (<f64> at(pan, from) + 1.0) * (Math.PI / 4.0);
+    let gl = <f32> Math.cos(th), gr = <f32> Math.sin(th);
+    const moving = pan.step != 0;
     for (let i = from; i < to; i++) {
       const a = <usize> i << 2;
-      // Equal power: angle (pan + 1)·π/4; centre = −3 dB in each channel.
-      const th = (<f64> at(pan, i) + 1.0) * (Math.PI / 4.0);
-      const v = <f64> (load<f32>(x + a) * at(level, i));
-      store<f32>(L + a, load<f32>(L + a) + <f32> (v * Math.cos(th)));
-      store<f32>(R + a, load<f32>(R + a) + <f32> (v * Math.sin(th)));
+      if (moving) {
+        th = (<f64> at(pan, i) + 1.0) * (Math.PI / 4.0);
+        gl = <f32> Math.cos(th);
+        gr = <f32> Math.sin(th);
+      }
+      const v = load<f32>(x + a) * at(level, i);
+      store<f32>(L + a, load<f32>(L + a) + v * gl);
+      store<f32>(R + a, load<f32>(R + a) + v * gr);
     }
   }
   for (let i = from; i < to; i++) {

@@ -13,6 +13,14 @@ export class Svf {
   a2: f64;
   a3: f64;
   k: f64;
+  // The same update as a 2×2 state-space step (ic' = M·ic + N·x): the state's dependency chain is one
+  // multiply and two adds instead of five operations, which is what bounds a single voice's speed.
+  m11: f64;
+  m12: f64;
+  m21: f64;
+  m22: f64;
+  n1: f64;
+  n2: f64;
 }
 
 /** Sets the coefficients for cutoff fc (Hz, clamped to 20 Hz … 0.45·sr) and resonance 0 … 1. */
@@ -25,20 +33,26 @@ export function svfTune(s: Svf, fc: f64, res: f64): void {
   s.a1 = 1.0 / (1.0 + g * (g + k));
   s.a2 = g * s.a1;
   s.a3 = g * s.a2;
+  s.m11 = 2.0 * s.a1 - 1.0;
+  s.m12 = -2.0 * s.a2;
+  s.m21 = 2.0 * s.a2;
+  s.m22 = 1.0 - 2.0 * s.a3;
+  s.n1 = 2.0 * s.a2;
+  s.n2 = 2.0 * s.a3;
 }
 
 /** One sample; mode 0 low, 1 band, 2 high, 3 notch. */
 @inline
-export function svfTick(s: Svf, v0: f64, mode: i32): f64 {
-  const v3 = v0 - s.ic2;
-  const v1 = s.a1 * s.ic1 + s.a2 * v3;
-  const v2 = s.ic2 + s.a2 * s.ic1 + s.a3 * v3;
-  s.ic1 = 2.0 * v1 - s.ic1;
-  s.ic2 = 2.0 * v2 - s.ic2;
+export function svfTick(s: Svf, x: f64, mode: i32): f64 {
+  const ic1 = s.ic1, ic2 = s.ic2;
+  const v1 = s.a1 * ic1 - s.a2 * ic2 + s.a2 * x; // band
+  const v2 = s.a2 * ic1 + (1.0 - s.a3) * ic2 + s.a3 * x; // low
+  s.ic1 = (s.n1 * x + s.m12 * ic2) + s.m11 * ic1;
+  s.ic2 = (s.n2 * x + s.m21 * ic1) + s.m22 * ic2;
   if (mode == 0) return v2;
   if (mode == 1) return v1;
-  if (mode == 2) return v0 - s.k * v1 - v2;
-  return v0 - s.k * v1;
+  if (mode == 2) return x - s.k * v1 - v2;
+  return x - s.k * v1;
 }
 
 /** Flushes denormal-range state (called once per span: WASM cannot set flush-to-zero). */

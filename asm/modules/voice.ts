@@ -23,8 +23,8 @@ import {
   VOICE_SUSTAIN,
   VOICE_WAVE,
 } from "../gen/defs";
-import { Env, envOff, envOn, envStep, IDLE, msToSamples } from "./env";
-import { oscSample } from "./osc";
+import { Env, envOff, envOn, envSegmentDone, envSustain, IDLE, msToSamples } from "./env";
+import { oscSample, polyBlep4 } from "./osc";
 import { Svf, svfFlush, svfTick, svfTune } from "./svf";
 
 @unmanaged
@@ -92,53 +92,142 @@ function release(m: Inst): void {
   envOff(env(m), msToSamples(prm(m, VOICE_RELEASE).value, G.sampleRate), prm(m, VOICE_CURVE).value);
 }
 
-// Follows the gate input at sample i.
-function followGateInput(m: Inst, v: Voice, i: i32): void {
-  const high = load<f32>(inp(m, VOICE_IN_GATE) + (<usize> i << 2)) > 0.5 ? 1 : 0;
-  if (high == v.inGate) return;
+// The first frame in [i, to) where the gate input crosses 0.5 the other way, or `to`.
+function nextGateEdge(m: Inst, v: Voice, i: i32, to: i32): i32 {
+  const x = inp(m, VOICE_IN_GATE);
+  const high = v.inGate != 0;
+  for (; i < to; i++) if ((load<f32>(x + (<usize> i << 2)) > 0.5) != high) return i;
+  return to;
+}
+
+function gateInputEdge(m: Inst, v: Voice): void {
   const was = v.cmdGate | v.inGate;
-  v.inGate = high;
-  if (high && !was) trigger(m, 1.0);
-  else if (!high && !v.cmdGate) release(m);
+  v.inGate ^= 1;
+  if (v.inGate && !was) trigger(m, 1.0);
+  else if (!v.inGate && !v.cmdGate) release(m);
 }
 
 export function voiceProcess(m: Inst, from: i32, to: i32): void {
-  const e = env(m), f = svf(m), v = voice(m), out = outp(m, 0);
+  const e = env(m), v = voice(m), out = outp(m, 0);
   const gated = connected(m, VOICE_IN_GATE);
+  envSustain(e, prm(m, VOICE_SUSTAIN).value);
   if (e.stage == IDLE && e.level == 0.0 && !gated) {
-    // Silent: keep the oscillator's phase moving (so a note's start does not depend on the idle time's
-    // rendering) but skip the filter and amplifier.
+    // Silent: keep the oscillator's phase moving, skip the filter and amplifier.
     for (let i = from; i < to; i++) store<f32>(out + (<usize> i << 2), 0);
     const dt = <f64> at(prm(m, VOICE_FREQ), to - 1) / G.sampleRate;
     v.phase = (v.phase + dt * <f64> (to - from)) % 1.0;
     return;
   }
+  // Split the span at gate-input edges and envelope segment ends, so the kernel runs branch-free in between.
+  let i = from;
+  while (i < to) {
+    let end = gated ? nextGateEdge(m, v, i, to) : to;
+    if (end == i) {
+      gateInputEdge(m, v);
+      end = nextGateEdge(m, v, i + 1, to);
+    }
+    while (i < end) {
+      const n = min(end - i, e.left);
+      run(m, e, v, i, i + n);
+      i += n;
+      if (e.left == 0) envSegmentDone(e);
+    }
+  }
+  svfFlush(svf(m));
+}
+
+// The common case in a tight loop: saw, fixed low-pass (no envelope amount, cutoff and resonance still),
+// no FM, detune still. Same arithmetic as run(), so both give the same samples.
+function runSawLowFixed(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
+  const f = svf(m), out = outp(m, 0);
+  const freq = prm(m, VOICE_FREQ), gain = prm(m, VOICE_GAIN);
+  const fp = freq.ptr, fs = freq.step, gp = gain.ptr, gs = gain.step;
+  svfTune(f, <f64> at(prm(m, VOICE_CUTOFF), a), <f64> at(prm(m, VOICE_RES), a));
+  const ratio: f64 = exp2f(at(prm(m, VOICE_DETUNE), a) * <f32> (1.0 / 1200.0));
+  const scale = ratio / G.sampleRate, vel = v.velocity;
+  const a2 = f.a2, b3 = 1.0 - f.a3, a3 = f.a3;
+  const m11 = f.m11, m12 = f.m12, m21 = f.m21, m22 = f.m22, n1 = f.n1, n2 = f.n2;
+  const mul = e.mul, add = e.add, ea = e.a, eb = e.b;
+  let phase = v.phase, ic1 = f.ic1, ic2 = f.ic2, w = e.w, lv = e.level, y: f64 = 0;
+  for (let i = a; i < b; i++) {
+    let dt = <f64> load<f32>(fp + <usize> (i * fs)) * scale;
+    dt = dt > 0.45 ? 0.45 : dt;
+    const x = 2.0 * phase - 1.0 - polyBlep4(phase, dt);
+    phase += dt;
+    if (phase >= 1.0) phase -= 1.0;
+    w = w * mul + add;
+    lv = ea + eb * w;
+    y = a2 * ic1 + b3 * ic2 + a3 * x; // svfTick's low-pass, in locals
+    const j1 = (n1 * x + m12 * ic2) + m11 * ic1;
+    ic2 = (n2 * x + m21 * ic1) + m22 * ic2;
+    ic1 = j1;
+    store<f32>(out + (<usize> i << 2), <f32> (y * lv * vel) * load<f32>(gp + <usize> (i * gs)));
+  }
+  if (e.left == b - a && b > a) {
+    lv = e.end;
+    store<f32>(out + (<usize> (b - 1) << 2), <f32> (y * lv * vel) * load<f32>(gp + <usize> ((b - 1) * gs)));
+  }
+  v.phase = phase;
+  f.ic1 = ic1;
+  f.ic2 = ic2;
+  e.w = w;
+  e.level = lv;
+  e.left -= b - a;
+}
+
+// Renders [a, b): oscillator → filter → amplifier with the envelope recurrence in locals; b − a ≤ e.left.
+function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
+  if (
+    <i32> prm(m, VOICE_WAVE).value == 1 && <i32> prm(m, VOICE_FMODE).value == 0 && prm(m, VOICE_ENVAMT).value == 0 &&
+    prm(m, VOICE_CUTOFF).step == 0 && prm(m, VOICE_RES).step == 0 && prm(m, VOICE_DETUNE).step == 0 &&
+    !connected(m, VOICE_IN_FM)
+  ) {
+    runSawLowFixed(m, e, v, a, b);
+    return;
+  }
+  const f = svf(m), out = outp(m, 0);
   const wave = <i32> prm(m, VOICE_WAVE).value, mode = <i32> prm(m, VOICE_FMODE).value;
   const freq = prm(m, VOICE_FREQ), detune = prm(m, VOICE_DETUNE), pw = prm(m, VOICE_PW);
   const cutoff = prm(m, VOICE_CUTOFF), res = prm(m, VOICE_RES), gain = prm(m, VOICE_GAIN), fm = prm(m, VOICE_FM);
-  const envamt = prm(m, VOICE_ENVAMT).value, sustain = prm(m, VOICE_SUSTAIN).value;
+  const envamt = prm(m, VOICE_ENVAMT).value;
+  const fp = freq.ptr, fs = freq.step, gp = gain.ptr, gs = gain.step, wp = pw.ptr, ws = pw.step;
+  const fmOn = connected(m, VOICE_IN_FM);
   const fmIn = inp(m, VOICE_IN_FM);
   const isr = 1.0 / G.sampleRate, vel = v.velocity;
-  const ratio0: f64 = exp2f(at(detune, from) * <f32> (1.0 / 1200.0));
+  const ratio0: f64 = exp2f(at(detune, a) * <f32> (1.0 / 1200.0));
   const detuneMoves = detune.step != 0;
   const fixedFilter = envamt == 0.0 && cutoff.step == 0 && res.step == 0;
-  if (fixedFilter) svfTune(f, <f64> at(cutoff, from), <f64> at(res, from));
+  if (fixedFilter) svfTune(f, <f64> at(cutoff, a), <f64> at(res, a));
   let phase = v.phase;
-  for (let i = from; i < to; i++) {
-    if (gated) followGateInput(m, v, i);
+  let w = e.w;
+  const mul = e.mul, add = e.add, ea = e.a, eb = e.b;
+  let lv = e.level;
+  let yLast: f64 = 0;
+  for (let i = a; i < b; i++) {
     const ratio = detuneMoves ? <f64> exp2f(at(detune, i) * <f32> (1.0 / 1200.0)) : ratio0;
-    let dt = (<f64> at(freq, i) * ratio + <f64> at(fm, i) * <f64> load<f32>(fmIn + (<usize> i << 2))) * isr;
+    let hz = <f64> load<f32>(fp + <usize> (i * fs)) * ratio;
+    if (fmOn) hz += <f64> at(fm, i) * <f64> load<f32>(fmIn + (<usize> i << 2));
+    let dt = hz * isr;
     dt = dt < 0.0 ? 0.0 : dt > 0.45 ? 0.45 : dt;
-    const x = oscSample(wave, phase, dt, <f64> at(pw, i));
+    const x = wave == 1
+      ? 2.0 * phase - 1.0 - polyBlep4(phase, dt)
+      : oscSample(wave, phase, dt, <f64> load<f32>(wp + <usize> (i * ws)));
     phase += dt;
     if (phase >= 1.0) phase -= 1.0;
-    const level = envStep(e, sustain);
-    if (!fixedFilter) {
-      svfTune(f, <f64> (at(cutoff, i) * exp2f(<f32> (envamt * level))), <f64> at(res, i));
-    }
+    w = w * mul + add;
+    lv = ea + eb * w;
+    if (!fixedFilter) svfTune(f, <f64> (at(cutoff, i) * exp2f(<f32> (envamt * lv))), <f64> at(res, i));
     const y = svfTick(f, x, mode);
-    store<f32>(out + (<usize> i << 2), <f32> (y * level * vel) * at(gain, i));
+    store<f32>(out + (<usize> i << 2), <f32> (y * lv * vel) * load<f32>(gp + <usize> (i * gs)));
+    yLast = y;
+  }
+  if (e.left == b - a && b > a) {
+    // The segment ends here: its last sample is exactly its end level (the recurrence lands within rounding).
+    lv = e.end;
+    store<f32>(out + (<usize> (b - 1) << 2), <f32> (yLast * lv * vel) * load<f32>(gp + <usize> ((b - 1) * gs)));
   }
   v.phase = phase;
-  svfFlush(f);
+  e.w = w;
+  e.level = lv;
+  e.left -= b - a;
 }
