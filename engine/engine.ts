@@ -149,11 +149,12 @@ export class Engine {
     });
     const engine = new Engine(sab, supervisor, sampleRate, block);
     engine.#log = log;
-    supervisor.start();
     if (options.patch) {
+      // Before start(): the first primary holds the patch before its first block (the patch plays from frame 0).
       engine.patch.load(options.patch);
       engine.commit(0);
     }
+    supervisor.start();
     for (const inj of injections) {
       if (inj.kind === "poison") {
         supervisor.send(command({ op: L.OP_POISON }), inj.block * block, {

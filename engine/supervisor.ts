@@ -176,7 +176,12 @@ export class Supervisor {
 
   /** Starts the primary (slot 0) and the standby (slot 1) from the initial state. */
   start(): void {
-    this.#primary = this.#spawn(0, 0, undefined, INT_MAX);
+    // The first primary finds what was sent before start() (the initial patch) in its ring before it runs, so
+    // the patch applies at frame 0.
+    this.#primary = this.#spawn(0, 0, undefined, INT_MAX, undefined, (live) => {
+      this.#primary = live;
+      this.#flushBacklog();
+    });
     this.#standby = this.#spawn(1, 0, undefined, 0);
     Atomics.store(this.ctrl, L.CTRL_SELECTOR, 0);
     Atomics.store(this.ctrl, L.CTRL_OTHER, 1);
@@ -304,6 +309,7 @@ export class Supervisor {
     snapshot: Uint8Array | undefined,
     gate: number,
     replay?: StampedCommand[],
+    beforeStart?: (live: Live) => void,
   ): Live {
     const epoch = this.#nextEpoch++;
     const views = slotViews(this.#o.sab, slot);
@@ -329,6 +335,7 @@ export class Supervisor {
       replayUntil: 0,
       failed: false,
     };
+    beforeStart?.(live);
     const warm = this.#o.workers.start(worker, {
       sab: this.#o.sab,
       module: this.#o.module,

@@ -97,8 +97,6 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   if (msg.snapshot) host.restore(msg.snapshot);
   const B = settings.block;
   const snapArea = snapshotView(sab);
-  const used = host.usedBytes();
-  const usedState = host.bytes.subarray(0, used);
   const keepAlive = setInterval(() => {}, 1 << 30); // waitAsync alone does not keep the event loop alive
   const replay = msg.replay;
   let replayAt = 0;
@@ -178,7 +176,9 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   }
 
   function takeSnapshot(block: number): void {
-    snapArea.set(usedState);
+    // The state grows as modules are created (the arena), so measure it at each snapshot.
+    const used = host.usedBytes();
+    snapArea.set(host.bytes.subarray(0, used));
     Atomics.store(hdr, L.H_SNAP_BLOCK, block);
     Atomics.store(hdr, L.H_SNAP_READ, Atomics.load(hdr, L.H_CMD_READ));
     Atomics.store(hdr, L.H_SNAP_BYTES, used);
