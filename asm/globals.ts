@@ -16,6 +16,13 @@ export class Globals {
   sanitized: i32; // non-finite samples the out module replaced by 0
   arenaTop: usize; // end of the used part of linear memory (module arena bump pointer)
   outBus: usize; // the interleaved stereo output of the current block
+  span: i32; // counts rendered spans (caches below are valid within one span only)
+  edgeBuf: usize; // voice.ts nextGateEdge cache
+  edgeFrom: i32;
+  edgeTo: i32;
+  edgeHigh: i32;
+  edgeSpan: i32;
+  edgeAt: i32;
 }
 
 export const G = changetype<Globals>(memory.data(offsetof<Globals>(), 16));

@@ -21,8 +21,10 @@ import {
   T_NOUT,
   T_NPARAM,
   T_PBASE,
+  T_VOICE,
   TYPE_COUNT,
 } from "./gen/defs";
+import { voicePairProcess } from "./modules/voice";
 import { gateModule, initModule, paramChanged, processModule, stateBytes } from "./modules/index";
 
 @unmanaged
@@ -448,9 +450,21 @@ export function exp2f(x: f32): f32 {
   return reinterpret<f32>(reinterpret<i32>(p) + (<i32> fl << 23));
 }
 
+// True when nothing of module `src` reaches module m (inputs or parameter modulation).
+function independent(m: Inst, src: i32): bool {
+  for (let j = 0; j < m.nIn; j++) {
+    for (let c = load<i32>(m.heads + (<usize> j << 2)); c >= 0; c = conn(c).next) if (conn(c).src == src) return false;
+  }
+  for (let p = 0; p < m.nParam; p++) {
+    for (let c = prm(m, p).modHead; c >= 0; c = conn(c).next) if (conn(c).src == src) return false;
+  }
+  return true;
+}
+
 /** Runs the plan over frames [from, to). */
 export function renderGraph(from: i32, to: i32): void {
   const n = G.planLen;
+  G.span++;
   for (let i = 0; i < n; i++) {
     const id = load<i32>(PLAN + (<usize> i << 2));
     if (id <= 0) continue;
@@ -458,7 +472,32 @@ export function renderGraph(from: i32, to: i32): void {
     if (!m.active) continue;
     prepareInputs(m, from, to);
     prepareParams(m, from, to);
+    // Two adjacent voices that do not feed each other render together (f64x2; same samples as one by one).
+    if (m.type == T_VOICE && i + 1 < n) {
+      const id2 = load<i32>(PLAN + (<usize> (i + 1) << 2));
+      const q = inst(id2);
+      if (id2 > 0 && q.active && q.type == T_VOICE && independent(q, id)) {
+        prepareInputs(q, from, to);
+        prepareParams(q, from, to);
+        voicePairProcess(m, q, from, to);
+        m.rendered = 1;
+        q.rendered = 1;
+        wrote(m);
+        wrote(q);
+        i++;
+        continue;
+      }
+    }
     processModule(m, from, to);
     m.rendered = 1;
+    wrote(m);
   }
+}
+
+// A module just wrote its outputs: a cached scan of one of them (a reader behind a cycle scanned it before)
+// is stale now.
+@inline
+function wrote(m: Inst): void {
+  const b = G.edgeBuf;
+  if (b >= m.outs && b < m.outs + <usize> (m.nOut * G.block) * 4) G.span++;
 }

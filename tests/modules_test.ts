@@ -295,3 +295,42 @@ Deno.test("parameter modulation: exponential in octaves for frequencies", () => 
   assert.ok(Math.abs(cents(zeroCrossingHz(x, SR, 1000, 23000), 880)) < 1, "up an octave");
   assert.ok(Math.abs(cents(zeroCrossingHz(x, SR, 25000, 47000), 220)) < 1, "down an octave");
 });
+
+Deno.test("voice: two voices rendered together (f64x2) give the same samples as each alone", () => {
+  const a = {
+    type: "voice",
+    params: { freq: 110, cutoff: 1200, res: 0.75, envamt: 0, attack: 5, decay: 100 },
+  };
+  const b = {
+    type: "voice",
+    params: { freq: 173.3, cutoff: 800, res: 0.5, envamt: 0, gain: 0.3, release: 50 },
+  };
+  const events: PatchEvent[] = [
+    { frame: 1000, gate: ["a", true, 0.7] },
+    { frame: 1500, gate: ["b", true] },
+    { frame: 9000, gate: ["b", false] },
+    { frame: 20000, gate: ["a", false] },
+  ];
+  const together = renderPatch(
+    module,
+    settings,
+    {
+      modules: { a, b, o: { type: "out" } },
+      connections: [["a", "o.L"], ["b", "o.R"]],
+    },
+    30000,
+    events,
+  );
+  const alone = renderPatch(
+    module,
+    settings,
+    {
+      modules: { a, o: { type: "out" } },
+      connections: [["a", "o.L"]],
+    },
+    30000,
+    events.filter((e) => "gate" in e && e.gate[0] === "a"),
+  );
+  assert.deepEqual(channel(together, 0), channel(alone, 0));
+  assert.ok(peak(channel(together, 1)) > 0.05, "b plays too");
+});

@@ -92,12 +92,23 @@ function release(m: Inst): void {
   envOff(env(m), msToSamples(prm(m, VOICE_RELEASE).value, G.sampleRate), prm(m, VOICE_CURVE).value);
 }
 
-// The first frame in [i, to) where the gate input crosses 0.5 the other way, or `to`.
+// The first frame in [i, to) where the gate input crosses 0.5 the other way, or `to`. Voices usually share
+// one gate source, so the last answer is kept for the span (a pure function of the buffer, i, to and the state).
 function nextGateEdge(m: Inst, v: Voice, i: i32, to: i32): i32 {
   const x = inp(m, VOICE_IN_GATE);
   const high = v.inGate != 0;
-  for (; i < to; i++) if ((load<f32>(x + (<usize> i << 2)) > 0.5) != high) return i;
-  return to;
+  if (x == G.edgeBuf && i == G.edgeFrom && to == G.edgeTo && high == (G.edgeHigh != 0) && G.edgeSpan == G.span) {
+    return G.edgeAt;
+  }
+  let k = i;
+  while (k < to && (load<f32>(x + (<usize> k << 2)) > 0.5) == high) k++;
+  G.edgeBuf = x;
+  G.edgeFrom = i;
+  G.edgeTo = to;
+  G.edgeHigh = high ? 1 : 0;
+  G.edgeSpan = G.span;
+  G.edgeAt = k;
+  return k;
 }
 
 function gateInputEdge(m: Inst, v: Voice): void {
@@ -230,4 +241,132 @@ function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
   e.w = w;
   e.level = lv;
   e.left -= b - a;
+}
+
+// ── Two voices at once ──
+// The graph hands adjacent, independent voices to voicePairProcess. When both are on the fast path (saw,
+// fixed low-pass, no FM, pitch and gain still over the span) one f64x2 loop renders both: the same operations
+// in the same order as runSawLowFixed, lane by lane, so a voice's samples do not depend on its pairing.
+
+// True when the voice would render through runSawLowFixed with pitch and gain constant over the span.
+function pairable(m: Inst): bool {
+  const e = env(m);
+  if (e.stage == IDLE && e.level == 0.0 && !connected(m, VOICE_IN_GATE)) return false; // the silent shortcut
+  return <i32> prm(m, VOICE_WAVE).value == 1 && <i32> prm(m, VOICE_FMODE).value == 0 &&
+    prm(m, VOICE_ENVAMT).value == 0 && prm(m, VOICE_CUTOFF).step == 0 && prm(m, VOICE_RES).step == 0 &&
+    prm(m, VOICE_DETUNE).step == 0 && prm(m, VOICE_FREQ).step == 0 && prm(m, VOICE_GAIN).step == 0 &&
+    !connected(m, VOICE_IN_FM);
+}
+
+/** Renders two independent voices over [from, to): together when both are on the fast path, else one by one. */
+export function voicePairProcess(p: Inst, q: Inst, from: i32, to: i32): void {
+  if (!pairable(p) || !pairable(q)) {
+    voiceProcess(p, from, to);
+    voiceProcess(q, from, to);
+    return;
+  }
+  const ep = env(p), eq = env(q), vp = voice(p), vq = voice(q);
+  envSustain(ep, prm(p, VOICE_SUSTAIN).value);
+  envSustain(eq, prm(q, VOICE_SUSTAIN).value);
+  const gp = connected(p, VOICE_IN_GATE), gq = connected(q, VOICE_IN_GATE);
+  let i = from;
+  let edgeP = gp ? nextGateEdge(p, vp, i, to) : to;
+  let edgeQ = gq ? nextGateEdge(q, vq, i, to) : to;
+  while (i < to) {
+    if (edgeP == i) {
+      gateInputEdge(p, vp);
+      edgeP = nextGateEdge(p, vp, i + 1, to);
+    }
+    if (edgeQ == i) {
+      gateInputEdge(q, vq);
+      edgeQ = nextGateEdge(q, vq, i + 1, to);
+    }
+    const end = min(edgeP, edgeQ);
+    while (i < end) {
+      const n = min(end - i, min(ep.left, eq.left));
+      runPair(p, q, i, i + n);
+      i += n;
+      if (ep.left == 0) envSegmentDone(ep);
+      if (eq.left == 0) envSegmentDone(eq);
+    }
+  }
+  svfFlush(svf(p));
+  svfFlush(svf(q));
+}
+
+@inline
+function pair(a: f64, b: f64): v128 {
+  return f64x2(a, b);
+}
+
+// runSawLowFixed for two voices; b − a ≤ both envelopes' `left`.
+function runPair(p: Inst, q: Inst, a: i32, b: i32): void {
+  const fp = svf(p), fq = svf(q), ep = env(p), eq = env(q), vp = voice(p), vq = voice(q);
+  svfTune(fp, <f64> at(prm(p, VOICE_CUTOFF), a), <f64> at(prm(p, VOICE_RES), a));
+  svfTune(fq, <f64> at(prm(q, VOICE_CUTOFF), a), <f64> at(prm(q, VOICE_RES), a));
+  const sr = G.sampleRate;
+  const scaleP = <f64> exp2f(at(prm(p, VOICE_DETUNE), a) * <f32> (1.0 / 1200.0)) / sr;
+  const scaleQ = <f64> exp2f(at(prm(q, VOICE_DETUNE), a) * <f32> (1.0 / 1200.0)) / sr;
+  let dtP = <f64> at(prm(p, VOICE_FREQ), a) * scaleP, dtQ = <f64> at(prm(q, VOICE_FREQ), a) * scaleQ;
+  dtP = dtP > 0.45 ? 0.45 : dtP;
+  dtQ = dtQ > 0.45 ? 0.45 : dtQ;
+  const gainP = at(prm(p, VOICE_GAIN), a), gainQ = at(prm(q, VOICE_GAIN), a);
+  const outP = outp(p, 0), outQ = outp(q, 0);
+  const dt = pair(dtP, dtQ), lo = pair(2.0 * dtP, 2.0 * dtQ), hi = pair(1.0 - 2.0 * dtP, 1.0 - 2.0 * dtQ);
+  const vel = pair(vp.velocity, vq.velocity);
+  const a2 = pair(fp.a2, fq.a2), b3 = pair(1.0 - fp.a3, 1.0 - fq.a3), a3 = pair(fp.a3, fq.a3);
+  const m11 = pair(fp.m11, fq.m11), m12 = pair(fp.m12, fq.m12), m21 = pair(fp.m21, fq.m21);
+  const m22 = pair(fp.m22, fq.m22), n1 = pair(fp.n1, fq.n1), n2 = pair(fp.n2, fq.n2);
+  const mul = pair(ep.mul, eq.mul), add = pair(ep.add, eq.add), ea = pair(ep.a, eq.a), eb = pair(ep.b, eq.b);
+  const one = f64x2.splat(1.0), two = f64x2.splat(2.0);
+  let phase = pair(vp.phase, vq.phase), ic1 = pair(fp.ic1, fq.ic1), ic2 = pair(fp.ic2, fq.ic2);
+  let w = pair(ep.w, eq.w), lv = pair(ep.level, eq.level), y = f64x2.splat(0);
+  for (let i = a; i < b; i++) {
+    let x = f64x2.sub(f64x2.mul(two, phase), one);
+    const near = v128.or(f64x2.lt(phase, lo), f64x2.gt(phase, hi));
+    if (v128.any_true(near)) {
+      // Rare (four samples a period): the residual lane by lane. Elsewhere it is 0 and x − 0 = x.
+      const r = pair(
+        polyBlep4(f64x2.extract_lane(phase, 0), dtP),
+        polyBlep4(f64x2.extract_lane(phase, 1), dtQ),
+      );
+      x = f64x2.sub(x, r);
+    }
+    phase = f64x2.add(phase, dt);
+    phase = v128.bitselect(f64x2.sub(phase, one), phase, f64x2.ge(phase, one));
+    w = f64x2.add(f64x2.mul(w, mul), add);
+    lv = f64x2.add(ea, f64x2.mul(eb, w));
+    y = f64x2.add(f64x2.add(f64x2.mul(a2, ic1), f64x2.mul(b3, ic2)), f64x2.mul(a3, x));
+    const j1 = f64x2.add(f64x2.add(f64x2.mul(n1, x), f64x2.mul(m12, ic2)), f64x2.mul(m11, ic1));
+    ic2 = f64x2.add(f64x2.add(f64x2.mul(n2, x), f64x2.mul(m21, ic1)), f64x2.mul(m22, ic2));
+    ic1 = j1;
+    const s = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(y, lv), vel));
+    store<f32>(outP + (<usize> i << 2), f32x4.extract_lane(s, 0) * gainP);
+    store<f32>(outQ + (<usize> i << 2), f32x4.extract_lane(s, 1) * gainQ);
+  }
+  if (b > a) {
+    // A segment that ends here ends exactly on its end level (as in runSawLowFixed).
+    if (ep.left == b - a) {
+      const yy = f64x2.extract_lane(y, 0);
+      store<f32>(outP + (<usize> (b - 1) << 2), <f32> (yy * ep.end * vp.velocity) * gainP);
+      lv = f64x2.replace_lane(lv, 0, ep.end);
+    }
+    if (eq.left == b - a) {
+      const yy = f64x2.extract_lane(y, 1);
+      store<f32>(outQ + (<usize> (b - 1) << 2), <f32> (yy * eq.end * vq.velocity) * gainQ);
+      lv = f64x2.replace_lane(lv, 1, eq.end);
+    }
+  }
+  vp.phase = f64x2.extract_lane(phase, 0);
+  vq.phase = f64x2.extract_lane(phase, 1);
+  fp.ic1 = f64x2.extract_lane(ic1, 0);
+  fq.ic1 = f64x2.extract_lane(ic1, 1);
+  fp.ic2 = f64x2.extract_lane(ic2, 0);
+  fq.ic2 = f64x2.extract_lane(ic2, 1);
+  ep.w = f64x2.extract_lane(w, 0);
+  eq.w = f64x2.extract_lane(w, 1);
+  ep.level = f64x2.extract_lane(lv, 0);
+  eq.level = f64x2.extract_lane(lv, 1);
+  ep.left -= b - a;
+  eq.left -= b - a;
 }
