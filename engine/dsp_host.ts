@@ -22,6 +22,7 @@ interface DspExports {
   usedBytes(): number;
   pending(): number;
   clearQueue(): void;
+  sanitized(): number;
 }
 
 /** Engine settings that every DSP instance of one session shares. */
@@ -109,6 +110,11 @@ export class DspHost {
   /** Number of queued commands. */
   pending(): number {
     return this.#x.pending();
+  }
+
+  /** Non-finite samples the out modules replaced by 0 since init (a DSP bug that the out module hid). */
+  sanitized(): number {
+    return this.#x.sanitized();
   }
 
   /**
