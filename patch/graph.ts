@@ -345,11 +345,16 @@ export class Patch {
       const d = def(m.type);
       const before = prev.modules.get(m.name);
       const fresh = !before || before.id !== m.id;
-      d.params.forEach((p, index) => {
+      // Glide first: a pitch set in the same commit then slides (or jumps) by the new glide time.
+      const order = d.params.map((_, i) => i).sort((a, b) =>
+        Number(d.params[b].name === "glide") - Number(d.params[a].name === "glide") || a - b
+      );
+      for (const index of order) {
+        const p = d.params[index];
         const v = m.params[p.name];
         const old = fresh ? p.default : before.params[p.name];
         if (v !== old) commands.push(command({ op: L.OP_SET_PARAM, target: m.id, param: index, f0: v }));
-      });
+      }
     }
     // Connections: new ones get the lowest free ids; changed depths are updated in place.
     const usedConns = new Set([...next.conns.keys()].filter((k) => k >= 0));
