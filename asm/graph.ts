@@ -342,27 +342,45 @@ function prepareInputs(m: Inst, from: i32, to: i32): void {
           const q = conn(c);
           const src = outp(inst(q.src), q.srcPort);
           const d = <f32> q.depth;
-          if (first) {
-            for (let i = from; i < to; i++) {
-              store<f32>(ptr + (<usize> i << 2), load<f32>(src + (<usize> i << 2)) * d);
-            }
-          } else if (d == 1) {
-            for (let i = from; i < to; i++) {
-              const a = ptr + (<usize> i << 2);
-              store<f32>(a, load<f32>(a) + load<f32>(src + (<usize> i << 2)));
-            }
-          } else {
-            for (let i = from; i < to; i++) {
-              const a = ptr + (<usize> i << 2);
-              store<f32>(a, load<f32>(a) + load<f32>(src + (<usize> i << 2)) * d);
-            }
-          }
+          mix(ptr, src, d, from, to, first);
           first = false;
           c = q.next;
         }
       }
     }
     store<usize>(m.ins + (<usize> j << 2), ptr);
+  }
+}
+
+// dst[i] = src[i]·d (first) or dst[i] + src[i]·d over [from, to); four lanes at a time, lane-wise the same
+// IEEE operations as one at a time, so the sums do not depend on alignment or span length.
+function mix(dst: usize, src: usize, d: f32, from: i32, to: i32, first: bool): void {
+  let i = from;
+  const dv = f32x4.splat(d);
+  if (first) {
+    for (; i + 4 <= to; i += 4) {
+      const o = <usize> i << 2;
+      v128.store(dst + o, f32x4.mul(v128.load(src + o), dv));
+    }
+    for (; i < to; i++) store<f32>(dst + (<usize> i << 2), load<f32>(src + (<usize> i << 2)) * d);
+  } else if (d == 1) {
+    for (; i + 4 <= to; i += 4) {
+      const o = <usize> i << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+    }
+    for (; i < to; i++) {
+      const a = dst + (<usize> i << 2);
+      store<f32>(a, load<f32>(a) + load<f32>(src + (<usize> i << 2)));
+    }
+  } else {
+    for (; i + 4 <= to; i += 4) {
+      const o = <usize> i << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), f32x4.mul(v128.load(src + o), dv)));
+    }
+    for (; i < to; i++) {
+      const a = dst + (<usize> i << 2);
+      store<f32>(a, load<f32>(a) + load<f32>(src + (<usize> i << 2)) * d);
+    }
   }
 }
 

@@ -321,11 +321,33 @@ function runPair(p: Inst, q: Inst, a: i32, b: i32): void {
   const one = f64x2.splat(1.0), two = f64x2.splat(2.0);
   let phase = pair(vp.phase, vq.phase), ic1 = pair(fp.ic1, fq.ic1), ic2 = pair(fp.ic2, fq.ic2);
   let w = pair(ep.w, eq.w), lv = pair(ep.level, eq.level), y = f64x2.splat(0);
-  for (let i = a; i < b; i++) {
+  const loP = 2.0 * dtP, hiP = 1.0 - 2.0 * dtP, loQ = 2.0 * dtQ, hiQ = 1.0 - 2.0 * dtQ;
+  let i = a;
+  while (i < b) {
+    // Samples for which both phases stay clear of the step's residual window (so no residual and no wrap):
+    // a lower bound, one sample of margin for the rounding of the phase sum.
+    const p0 = f64x2.extract_lane(phase, 0), p1 = f64x2.extract_lane(phase, 1);
+    const clearP = p0 < loP || p0 > hiP ? 0 : <i32> Math.floor((hiP - p0) / dtP) - 1;
+    const clearQ = p1 < loQ || p1 > hiQ ? 0 : <i32> Math.floor((hiQ - p1) / dtQ) - 1;
+    const clear = min(b - i, max(0, min(clearP, clearQ)));
+    for (const stop = i + clear; i < stop; i++) {
+      const x = f64x2.sub(f64x2.mul(two, phase), one);
+      phase = f64x2.add(phase, dt);
+      w = f64x2.add(f64x2.mul(w, mul), add);
+      lv = f64x2.add(ea, f64x2.mul(eb, w));
+      y = f64x2.add(f64x2.add(f64x2.mul(a2, ic1), f64x2.mul(b3, ic2)), f64x2.mul(a3, x));
+      const j1 = f64x2.add(f64x2.add(f64x2.mul(n1, x), f64x2.mul(m12, ic2)), f64x2.mul(m11, ic1));
+      ic2 = f64x2.add(f64x2.add(f64x2.mul(n2, x), f64x2.mul(m21, ic1)), f64x2.mul(m22, ic2));
+      ic1 = j1;
+      const s = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(y, lv), vel));
+      store<f32>(outP + (<usize> i << 2), f32x4.extract_lane(s, 0) * gainP);
+      store<f32>(outQ + (<usize> i << 2), f32x4.extract_lane(s, 1) * gainQ);
+    }
+    if (i == b) break;
+    // One sample near a step (or a wrap) in either lane: the residual lane by lane, as the scalar path does.
     let x = f64x2.sub(f64x2.mul(two, phase), one);
     const near = v128.or(f64x2.lt(phase, lo), f64x2.gt(phase, hi));
     if (v128.any_true(near)) {
-      // Rare (four samples a period): the residual lane by lane. Elsewhere it is 0 and x − 0 = x.
       const r = pair(
         polyBlep4(f64x2.extract_lane(phase, 0), dtP),
         polyBlep4(f64x2.extract_lane(phase, 1), dtQ),
@@ -343,6 +365,7 @@ function runPair(p: Inst, q: Inst, a: i32, b: i32): void {
     const s = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(y, lv), vel));
     store<f32>(outP + (<usize> i << 2), f32x4.extract_lane(s, 0) * gainP);
     store<f32>(outQ + (<usize> i << 2), f32x4.extract_lane(s, 1) * gainQ);
+    i++;
   }
   if (b > a) {
     // A segment that ends here ends exactly on its end level (as in runSawLowFixed).
