@@ -59,6 +59,11 @@ function polyBlep(t: f64, dt: f64): f64 {
 
 /** Renders frames [from, to) into the interleaved stereo bus at `out`. */
 export function voiceRender(v: Voice, out: usize, from: i32, to: i32): void {
+  if (v.gain == 0 && v.gainTarget == 0) {
+    // Silent (the default): zeros, and the phase waits.
+    memory.fill(out + (<usize> from << 3), 0, <usize> (to - from) << 3);
+    return;
+  }
   // Choose the kernel once per span, not per sample (SuperCollider's SETCALC idea).
   if (v.wave == WAVE_SINE) renderSine(v, out, from, to);
   else if (v.wave == WAVE_SAW) renderSaw(v, out, from, to);

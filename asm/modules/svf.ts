@@ -27,7 +27,11 @@ export class Svf {
 @inline
 export function svfTune(s: Svf, fc: f64, res: f64): void {
   const f = Math.min(Math.max(fc, 20.0), 0.45 * G.sampleRate);
-  const g = Math.tan(Math.PI * f / G.sampleRate);
+  setCoefficients(s, Math.tan(Math.PI * f / G.sampleRate), res);
+}
+
+@inline
+function setCoefficients(s: Svf, g: f64, res: f64): void {
   const k = Math.max(2.0 - 2.0 * res, K_MIN);
   s.k = k;
   s.a1 = 1.0 / (1.0 + g * (g + k));
@@ -39,6 +43,20 @@ export function svfTune(s: Svf, fc: f64, res: f64): void {
   s.m22 = 1.0 - 2.0 * s.a3;
   s.n1 = 2.0 * s.a2;
   s.n2 = 2.0 * s.a3;
+}
+
+/** tan(x) for 0 ≤ x ≤ 0.45π by a Padé [5/4] form (one division): for cutoffs that move every sample. */
+@inline
+export function tanPade(x: f64): f64 {
+  const a = x * x;
+  return x * (945.0 + a * (a - 105.0)) / (945.0 + a * (15.0 * a - 420.0));
+}
+
+/** svfTune with the Padé tangent: per-sample retuning (modulation, envelopes) at a fraction of the cost. */
+@inline
+export function svfTuneFast(s: Svf, fc: f64, res: f64): void {
+  const f = Math.min(Math.max(fc, 20.0), 0.45 * G.sampleRate);
+  setCoefficients(s, tanPade(Math.PI * f / G.sampleRate), res);
 }
 
 /** One sample; mode 0 low, 1 band, 2 high, 3 notch. */

@@ -2,7 +2,7 @@
 // per span while cutoff and resonance hold still, per sample while they move (modulation, smoothing).
 import { at, Inst, inp, outp, prm } from "../graph";
 import { VCF_CUTOFF, VCF_IN_IN, VCF_LEVEL, VCF_MODE, VCF_RES } from "../gen/defs";
-import { Svf, svfFlush, svfTick, svfTune } from "./svf";
+import { Svf, svfFlush, svfTick, svfTune, svfTuneFast } from "./svf";
 
 export function vcfStateBytes(): i32 {
   return <i32> offsetof<Svf>();
@@ -18,7 +18,7 @@ export function vcfProcess(m: Inst, from: i32, to: i32): void {
   const moving = cutoff.step != 0 || res.step != 0;
   if (!moving) svfTune(s, <f64> at(cutoff, from), <f64> at(res, from));
   for (let i = from; i < to; i++) {
-    if (moving) svfTune(s, <f64> at(cutoff, i), <f64> at(res, i));
+    if (moving) svfTuneFast(s, <f64> at(cutoff, i), <f64> at(res, i));
     const y = svfTick(s, <f64> load<f32>(x + (<usize> i << 2)), mode);
     store<f32>(out + (<usize> i << 2), <f32> y * at(level, i));
   }

@@ -25,7 +25,7 @@ import {
 } from "../gen/defs";
 import { Env, envOff, envOn, envSegmentDone, envSustain, IDLE, msToSamples } from "./env";
 import { oscSample, polyBlep4 } from "./osc";
-import { Svf, svfFlush, svfTick, svfTune } from "./svf";
+import { K_MIN, Svf, svfFlush, svfTune, tanPade } from "./svf";
 
 @unmanaged
 class Voice {
@@ -214,6 +214,10 @@ function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
   const mul = e.mul, add = e.add, ea = e.a, eb = e.b;
   let lv = e.level;
   let yLast: f64 = 0;
+  // The filter in locals (Simper's form); retuned every sample while it moves, with the Padé tangent.
+  const cp = cutoff.ptr, cs = cutoff.step, rp = res.ptr, rs = res.step;
+  const radPerHz = Math.PI / G.sampleRate, fcMax = 0.45 * G.sampleRate;
+  let ic1 = f.ic1, ic2 = f.ic2, a1 = f.a1, a2 = f.a2, a3 = f.a3, k = f.k;
   for (let i = a; i < b; i++) {
     const ratio = detuneMoves ? <f64> exp2f(at(detune, i) * <f32> (1.0 / 1200.0)) : ratio0;
     let hz = <f64> load<f32>(fp + <usize> (i * fs)) * ratio;
@@ -227,8 +231,21 @@ function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
     if (phase >= 1.0) phase -= 1.0;
     w = w * mul + add;
     lv = ea + eb * w;
-    if (!fixedFilter) svfTune(f, <f64> (at(cutoff, i) * exp2f(<f32> (envamt * lv))), <f64> at(res, i));
-    const y = svfTick(f, x, mode);
+    if (!fixedFilter) {
+      let fc = <f64> (load<f32>(cp + <usize> (i * cs)) * exp2f(<f32> (envamt * lv)));
+      fc = fc < 20.0 ? 20.0 : fc > fcMax ? fcMax : fc;
+      const g = tanPade(fc * radPerHz);
+      k = Math.max(2.0 - 2.0 * <f64> load<f32>(rp + <usize> (i * rs)), K_MIN);
+      a1 = 1.0 / (1.0 + g * (g + k));
+      a2 = g * a1;
+      a3 = g * a2;
+    }
+    const v3 = x - ic2;
+    const v1 = a1 * ic1 + a2 * v3;
+    const v2 = ic2 + a2 * ic1 + a3 * v3;
+    ic1 = 2.0 * v1 - ic1;
+    ic2 = 2.0 * v2 - ic2;
+    const y = mode == 0 ? v2 : mode == 1 ? v1 : mode == 2 ? x - k * v1 - v2 : x - k * v1;
     store<f32>(out + (<usize> i << 2), <f32> (y * lv * vel) * load<f32>(gp + <usize> (i * gs)));
     yLast = y;
   }
@@ -238,6 +255,8 @@ function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
     store<f32>(out + (<usize> (b - 1) << 2), <f32> (yLast * lv * vel) * load<f32>(gp + <usize> ((b - 1) * gs)));
   }
   v.phase = phase;
+  f.ic1 = ic1;
+  f.ic2 = ic2;
   e.w = w;
   e.level = lv;
   e.left -= b - a;
