@@ -259,10 +259,10 @@ export const MODULES: readonly ModuleDef[] = [
         rate: "audio",
         doc: "input gain",
       }),
-      level({ name: "tone", default: 0.7, doc: "post low-pass: 0 dark … 1 open" }),
-      level({ name: "mix", default: 1, doc: "wet/dry" }),
+      level({ name: "tone", default: 0.7, doc: "post low-pass: 0 dark (150 Hz) … 1 open (38 kHz)" }),
+      level({ name: "mix", default: 1, doc: "wet/dry (0 = the input, untouched)" }),
       param({ name: "bits", min: 1, max: 16, default: 8, unit: "bits", doc: "crush resolution" }),
-      level({ name: "level", default: 0.7, doc: "output level" }),
+      level({ name: "level", default: 0.7, doc: "level of the distorted (wet) signal" }),
     ],
   },
   {
