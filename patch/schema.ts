@@ -310,7 +310,16 @@ export const MODULES: readonly ModuleDef[] = [
     params: [
       param({ name: "ceiling", min: -24, max: 0, default: -0.3, unit: "dBFS", doc: "peak ceiling" }),
       ms({ name: "release", min: 1, max: 2000, default: 80, doc: "gain recovery time constant" }),
-      param({ name: "gain", min: -24, max: 24, default: 0, unit: "dB", doc: "input gain" }),
+      param({
+        name: "gain",
+        min: -24,
+        max: 24,
+        default: 0,
+        unit: "dB",
+        smooth: 5,
+        rate: "audio",
+        doc: "input gain (smoothed: a step does not click)",
+      }),
     ],
   },
   {
