@@ -107,6 +107,11 @@ export class DspHost {
     return this.#x.usedBytes();
   }
 
+  /** Non-finite samples the patch's out modules replaced by 0 since init (the raw DSP produced them). */
+  sanitized(): number {
+    return this.#x.sanitized();
+  }
+
   /** Number of queued commands. */
   pending(): number {
     return this.#x.pending();

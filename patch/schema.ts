@@ -259,10 +259,10 @@ export const MODULES: readonly ModuleDef[] = [
         rate: "audio",
         doc: "input gain",
       }),
-      level({ name: "tone", default: 0.7, doc: "post low-pass: 0 dark … 1 open" }),
-      level({ name: "mix", default: 1, doc: "wet/dry" }),
+      level({ name: "tone", default: 0.7, doc: "post low-pass: 0 dark (150 Hz) … 1 open (38 kHz)" }),
+      level({ name: "mix", default: 1, doc: "wet/dry (0 = the input, untouched)" }),
       param({ name: "bits", min: 1, max: 16, default: 8, unit: "bits", doc: "crush resolution" }),
-      level({ name: "level", default: 0.7, doc: "output level" }),
+      level({ name: "level", default: 0.7, doc: "level of the distorted (wet) signal" }),
     ],
   },
   {
@@ -310,7 +310,16 @@ export const MODULES: readonly ModuleDef[] = [
     params: [
       param({ name: "ceiling", min: -24, max: 0, default: -0.3, unit: "dBFS", doc: "peak ceiling" }),
       ms({ name: "release", min: 1, max: 2000, default: 80, doc: "gain recovery time constant" }),
-      param({ name: "gain", min: -24, max: 24, default: 0, unit: "dB", doc: "input gain" }),
+      param({
+        name: "gain",
+        min: -24,
+        max: 24,
+        default: 0,
+        unit: "dB",
+        smooth: 5,
+        rate: "audio",
+        doc: "input gain (smoothed: a step does not click)",
+      }),
     ],
   },
   {
