@@ -117,11 +117,6 @@ export class DspHost {
     return this.#x.pending();
   }
 
-  /** Non-finite samples the out modules replaced by 0 since init (a DSP bug that the out module hid). */
-  sanitized(): number {
-    return this.#x.sanitized();
-  }
-
   /**
    * Replaces the whole state with a snapshot taken by another instance at a block boundary, without the
    * commands that instance had queued for later frames (they are re-sent through the command ring).
