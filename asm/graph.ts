@@ -58,6 +58,8 @@ export class Inst {
   state: usize;
   size: i32;
   rendered: i32; // 0 until the first span: values set before it apply without smoothing
+  still: i32; // 1 when every parameter held still and unmodulated at the last prepare: nothing to prepare
+  pad: i32;
 }
 
 @unmanaged
@@ -74,7 +76,7 @@ class Conn {
 }
 
 const PARAM_BYTES: usize = 64;
-const INST_BYTES: i32 = 64;
+const INST_BYTES: i32 = 64; // offsetof<Inst>() = 64
 const CONN_BYTES: i32 = 48;
 const INSTS = memory.data(MAX_MODULES * INST_BYTES, 16);
 const CONNS = memory.data(MAX_CONNS * CONN_BYTES, 16);
@@ -252,6 +254,7 @@ export function setParam(id: i32, p: i32, v: f64): void {
   if (!m.active || p < 0 || p >= m.nParam || !isFinite(v)) return;
   const q = prm(m, p);
   q.target = Math.min(Math.max(v, q.min), q.max);
+  m.still = 0;
   // A module's initial values (set in the transaction that creates it) must not glide from the defaults.
   if (q.coef >= 1.0 || !m.rendered) q.value = q.target;
   paramChanged(m, p);
@@ -289,6 +292,7 @@ export function connect(c: i32, src: i32, srcPortAndKind: i32, dst: i32, index: 
   const head = listHead(k);
   k.next = load<i32>(head);
   store<i32>(head, c);
+  d.still = 0;
 }
 
 /** Removes connection c. */
@@ -306,6 +310,7 @@ export function disconnect(c: i32): void {
     at = changetype<usize>(conn(cur)) + offsetof<Conn>("next");
   }
   k.active = 0;
+  inst(k.dst).still = 0;
   if (!k.isParam) store<usize>(inst(k.dst).ins + (<usize> k.index << 2), ZERO);
 }
 
@@ -386,11 +391,16 @@ function mix(dst: usize, src: usize, d: f32, from: i32, to: i32, first: bool): v
 
 // Smooths and modulates audio-rate parameters into per-sample buffers (or a constant when nothing moves).
 function prepareParams(m: Inst, from: i32, to: i32): void {
+  if (m.still) return; // every pointer still points at a constant that has not changed
+  let still = 1;
   for (let p = 0; p < m.nParam; p++) {
     const q = prm(m, p);
     if (q.buf == 0) {
       if (q.modHead < 0) q.value = q.target;
-      else q.value = control(q, from);
+      else {
+        q.value = control(q, from);
+        still = 0;
+      }
       continue;
     }
     if (q.modHead < 0 && q.value == q.target) {
@@ -399,6 +409,7 @@ function prepareParams(m: Inst, from: i32, to: i32): void {
       q.step = 0;
       continue;
     }
+    still = 0;
     const buf = q.buf;
     let v = q.value;
     const t = q.target, k = q.coef;
@@ -442,6 +453,7 @@ function prepareParams(m: Inst, from: i32, to: i32): void {
     q.ptr = buf;
     q.step = 4;
   }
+  m.still = still;
 }
 
 // A control-rate parameter with modulation: sampled at the span's first frame.

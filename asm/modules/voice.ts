@@ -338,6 +338,7 @@ function runPair(p: Inst, q: Inst, a: i32, b: i32): void {
   const m22 = pair(fp.m22, fq.m22), n1 = pair(fp.n1, fq.n1), n2 = pair(fp.n2, fq.n2);
   const mul = pair(ep.mul, eq.mul), add = pair(ep.add, eq.add), ea = pair(ep.a, eq.a), eb = pair(ep.b, eq.b);
   const one = f64x2.splat(1.0), two = f64x2.splat(2.0);
+  const gains = f32x4(gainP, gainQ, 0, 0); // lane-wise the scalar path's f32 multiply
   let phase = pair(vp.phase, vq.phase), ic1 = pair(fp.ic1, fq.ic1), ic2 = pair(fp.ic2, fq.ic2);
   let w = pair(ep.w, eq.w), lv = pair(ep.level, eq.level), y = f64x2.splat(0);
   const loP = 2.0 * dtP, hiP = 1.0 - 2.0 * dtP, loQ = 2.0 * dtQ, hiQ = 1.0 - 2.0 * dtQ;
@@ -358,9 +359,9 @@ function runPair(p: Inst, q: Inst, a: i32, b: i32): void {
       const j1 = f64x2.add(f64x2.add(f64x2.mul(n1, x), f64x2.mul(m12, ic2)), f64x2.mul(m11, ic1));
       ic2 = f64x2.add(f64x2.add(f64x2.mul(n2, x), f64x2.mul(m21, ic1)), f64x2.mul(m22, ic2));
       ic1 = j1;
-      const s = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(y, lv), vel));
-      store<f32>(outP + (<usize> i << 2), f32x4.extract_lane(s, 0) * gainP);
-      store<f32>(outQ + (<usize> i << 2), f32x4.extract_lane(s, 1) * gainQ);
+      const s = f32x4.mul(f32x4.demote_f64x2_zero(f64x2.mul(f64x2.mul(y, lv), vel)), gains);
+      store<f32>(outP + (<usize> i << 2), f32x4.extract_lane(s, 0));
+      store<f32>(outQ + (<usize> i << 2), f32x4.extract_lane(s, 1));
     }
     if (i == b) break;
     // One sample near a step (or a wrap) in either lane: the residual lane by lane, as the scalar path does.
