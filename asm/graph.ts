@@ -24,7 +24,7 @@ import {
   T_VOICE,
   TYPE_COUNT,
 } from "./gen/defs";
-import { voicePairProcess } from "./modules/voice";
+import { voiceQuadProcess } from "./modules/voice";
 import { gateModule, initModule, paramChanged, processModule, stateBytes } from "./modules/index";
 
 @unmanaged
@@ -59,7 +59,7 @@ export class Inst {
   size: i32;
   rendered: i32; // 0 until the first span: values set before it apply without smoothing
   still: i32; // 1 when every parameter held still and unmodulated at the last prepare: nothing to prepare
-  pad: i32;
+  mods: i32; // cables into parameters (modulation)
 }
 
 @unmanaged
@@ -293,6 +293,7 @@ export function connect(c: i32, src: i32, srcPortAndKind: i32, dst: i32, index: 
   k.next = load<i32>(head);
   store<i32>(head, c);
   d.still = 0;
+  if (isParam) d.mods++;
 }
 
 /** Removes connection c. */
@@ -311,6 +312,7 @@ export function disconnect(c: i32): void {
   }
   k.active = 0;
   inst(k.dst).still = 0;
+  if (k.isParam) inst(k.dst).mods--;
   if (!k.isParam) store<usize>(inst(k.dst).ins + (<usize> k.index << 2), ZERO);
 }
 
@@ -485,8 +487,21 @@ function independent(m: Inst, src: i32): bool {
   for (let j = 0; j < m.nIn; j++) {
     for (let c = load<i32>(m.heads + (<usize> j << 2)); c >= 0; c = conn(c).next) if (conn(c).src == src) return false;
   }
+  if (m.mods == 0) return true;
   for (let p = 0; p < m.nParam; p++) {
     for (let c = prm(m, p).modHead; c >= 0; c = conn(c).next) if (conn(c).src == src) return false;
+  }
+  return true;
+}
+
+// True when plan entries i … i+3 are active voices and none feeds a later one.
+function quad(i: i32): bool {
+  for (let j = 1; j < 4; j++) {
+    const id = load<i32>(PLAN + (<usize> (i + j) << 2));
+    if (id <= 0) return false;
+    const q = inst(id);
+    if (!q.active || q.type != T_VOICE) return false;
+    for (let k = 0; k < j; k++) if (!independent(q, load<i32>(PLAN + (<usize> (i + k) << 2)))) return false;
   }
   return true;
 }
@@ -502,21 +517,25 @@ export function renderGraph(from: i32, to: i32): void {
     if (!m.active) continue;
     prepareInputs(m, from, to);
     prepareParams(m, from, to);
-    // Two adjacent voices that do not feed each other render together (f64x2; same samples as one by one).
-    if (m.type == T_VOICE && i + 1 < n) {
-      const id2 = load<i32>(PLAN + (<usize> (i + 1) << 2));
-      const q = inst(id2);
-      if (id2 > 0 && q.active && q.type == T_VOICE && independent(q, id)) {
-        prepareInputs(q, from, to);
-        prepareParams(q, from, to);
-        voicePairProcess(m, q, from, to);
-        m.rendered = 1;
-        q.rendered = 1;
-        wrote(m);
-        wrote(q);
-        i++;
-        continue;
-      }
+    // Four adjacent voices that do not feed each other render together (f32x4; the same samples as one by one).
+    if (m.type == T_VOICE && i + 3 < n && quad(i)) {
+      const m1 = inst(load<i32>(PLAN + (<usize> (i + 1) << 2)));
+      const m2 = inst(load<i32>(PLAN + (<usize> (i + 2) << 2)));
+      const m3 = inst(load<i32>(PLAN + (<usize> (i + 3) << 2)));
+      prepareInputs(m1, from, to);
+      prepareParams(m1, from, to);
+      prepareInputs(m2, from, to);
+      prepareParams(m2, from, to);
+      prepareInputs(m3, from, to);
+      prepareParams(m3, from, to);
+      voiceQuadProcess(m, m1, m2, m3, from, to);
+      m.rendered = m1.rendered = m2.rendered = m3.rendered = 1;
+      wrote(m);
+      wrote(m1);
+      wrote(m2);
+      wrote(m3);
+      i += 3;
+      continue;
     }
     processModule(m, from, to);
     m.rendered = 1;

@@ -296,18 +296,17 @@ Deno.test("parameter modulation: exponential in octaves for frequencies", () => 
   assert.ok(Math.abs(cents(zeroCrossingHz(x, SR, 25000, 47000), 220)) < 1, "down an octave");
 });
 
-Deno.test("voice: two voices rendered together (f64x2) give the same samples as each alone", () => {
-  const a = {
+Deno.test("voice: four voices rendered together (f32x4) give the same samples as each alone", () => {
+  const voice = (freq: number, extra: Record<string, number | string> = {}) => ({
     type: "voice",
-    params: { freq: 110, cutoff: 1200, res: 0.75, envamt: 0, attack: 5, decay: 100 },
-  };
-  const b = {
-    type: "voice",
-    params: { freq: 173.3, cutoff: 800, res: 0.5, envamt: 0, gain: 0.3, release: 50 },
-  };
+    params: { freq, cutoff: 1200, res: 0.75, envamt: 0, attack: 5, decay: 100, ...extra },
+  });
+  const mods = { a: voice(110), b: voice(173.3, { gain: 0.3, release: 50 }), c: voice(0.5), d: voice(3000) };
   const events: PatchEvent[] = [
     { frame: 1000, gate: ["a", true, 0.7] },
     { frame: 1500, gate: ["b", true] },
+    { frame: 1501, gate: ["c", true] },
+    { frame: 1700, gate: ["d", true] },
     { frame: 9000, gate: ["b", false] },
     { frame: 20000, gate: ["a", false] },
   ];
@@ -315,22 +314,46 @@ Deno.test("voice: two voices rendered together (f64x2) give the same samples as 
     module,
     settings,
     {
-      modules: { a, b, o: { type: "out" } },
-      connections: [["a", "o.L"], ["b", "o.R"]],
+      modules: { ...mods, o: { type: "out" } },
+      connections: [["a", "o.L"], ["b", "o.R"], ["c", "o.R"], ["d", "o.R"]],
     },
     30000,
     events,
   );
-  const alone = renderPatch(
-    module,
-    settings,
-    {
-      modules: { a, o: { type: "out" } },
-      connections: [["a", "o.L"]],
-    },
-    30000,
-    events.filter((e) => "gate" in e && e.gate[0] === "a"),
-  );
-  assert.deepEqual(channel(together, 0), channel(alone, 0));
-  assert.ok(peak(channel(together, 1)) > 0.05, "b plays too");
+  for (const name of ["a", "b", "c", "d"] as const) {
+    const alone = renderPatch(
+      module,
+      settings,
+      {
+        modules: { [name]: mods[name], o: { type: "out" } },
+        connections: [[name, "o.L"]],
+      },
+      30000,
+      events.filter((e) => "gate" in e && e.gate[0] === name),
+    );
+    if (name === "a") assert.deepEqual(channel(together, 0), channel(alone, 0), "a alone = a among four");
+    else assert.ok(peak(channel(alone, 0)) > 0.01, `${name} plays`);
+  }
+  // The right channel sums b, c and d, each alone: compare against the sum of the solo renders.
+  const solo = (n: "b" | "c" | "d") =>
+    channel(
+      renderPatch(
+        module,
+        settings,
+        {
+          modules: { [n]: mods[n], o: { type: "out" } },
+          connections: [[n, "o.L"]],
+        },
+        30000,
+        events.filter((e) => "gate" in e && e.gate[0] === n),
+      ),
+      0,
+    );
+  const [b, c, d] = [solo("b"), solo("c"), solo("d")];
+  const right = channel(together, 1);
+  for (let i = 0; i < right.length; i++) {
+    const want = Math.fround(Math.fround(b[i] + c[i]) + d[i]);
+    const alt = [Math.fround(Math.fround(d[i] + c[i]) + b[i]), Math.fround(Math.fround(b[i] + d[i]) + c[i])];
+    if (right[i] !== want && !alt.includes(right[i])) assert.fail(`sample ${i}: ${right[i]} vs ${want}`);
+  }
 });

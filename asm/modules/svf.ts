@@ -21,11 +21,16 @@ export class Svf {
   m22: f64;
   n1: f64;
   n2: f64;
+  tunedFc: f64; // the cutoff and resonance the coefficients were computed for (svfTune skips a repeat)
+  tunedRes: f64;
 }
 
 /** Sets the coefficients for cutoff fc (Hz, clamped to 20 Hz … 0.45·sr) and resonance 0 … 1. */
 @inline
 export function svfTune(s: Svf, fc: f64, res: f64): void {
+  if (fc == s.tunedFc && res == s.tunedRes) return;
+  s.tunedFc = fc;
+  s.tunedRes = res;
   const f = Math.min(Math.max(fc, 20.0), 0.45 * G.sampleRate);
   setCoefficients(s, Math.tan(Math.PI * f / G.sampleRate), res);
 }
@@ -55,6 +60,7 @@ export function tanPade(x: f64): f64 {
 /** svfTune with the Padé tangent: per-sample retuning (modulation, envelopes) at a fraction of the cost. */
 @inline
 export function svfTuneFast(s: Svf, fc: f64, res: f64): void {
+  s.tunedFc = -1; // not the exact tangent: a later svfTune must recompute
   const f = Math.min(Math.max(fc, 20.0), 0.45 * G.sampleRate);
   setCoefficients(s, tanPade(Math.PI * f / G.sampleRate), res);
 }
