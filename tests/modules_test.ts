@@ -6,6 +6,7 @@ import type { PatchEvent } from "../patch/render.ts";
 import { renderPatch } from "../patch/render.ts";
 import type { PatchFile } from "../patch/graph.ts";
 import { bandPower, cents, channel, db, peak, spectrum, toneAmplitude, zeroCrossingHz } from "./signal.ts";
+import { renderRaw, SR as PROBE_SR } from "./module_probe.ts";
 
 const module = await compileDsp();
 const SR = 48000;
@@ -139,19 +140,22 @@ Deno.test("vcf: resonance peaks at the cutoff with gain Q; band and notch behave
   assert.ok(gainDb("vcf", { mode: "low", cutoff: 1000, res: 0.3 }, 8000) < -30, "low-pass stopband");
 });
 
-Deno.test("vcf: never NaN/Inf at extremes, self-oscillation and fast modulation; output bounded", () => {
+Deno.test("vcf: never NaN/Inf at extremes, self-oscillation and fast modulation; output bounded", async () => {
+  // Raw render: `out` would hide a NaN by replacing it with 0, so count what it replaced.
   for (const res of [0, 1]) {
     for (const cutoff of [20, 20000]) {
       for (const mode of ["low", "band", "high", "notch"]) {
-        const x = solo("vcf", { mode, cutoff, res }, 2, {
-          extra: {
+        const r = await renderRaw({
+          modules: {
+            m: { type: "vcf", params: { mode, cutoff, res } },
             src: { type: "noise", params: { color: "white" } },
             lfo: { type: "lfo", params: { rate: 100, wave: "square" } },
+            o: { type: "out" },
           },
-          connections: [["src", "m.in"], ["lfo", "m.cutoff", 8], ["lfo", "m.res", 1]],
-        });
-        assert.ok(x.every(Number.isFinite), `${mode} ${cutoff} Hz res ${res}`);
-        assert.ok(peak(x) < 1000, `${mode} ${cutoff} Hz res ${res}: peak ${peak(x)}`);
+          connections: [["src", "m.in"], ["lfo", "m.cutoff", 8], ["lfo", "m.res", 1], ["m", "o.L"]],
+        }, 2 * PROBE_SR);
+        assert.equal(r.sanitized, 0, `${mode} ${cutoff} Hz res ${res}: non-finite samples`);
+        assert.ok(peak(r.left) < 1000, `${mode} ${cutoff} Hz res ${res}: peak ${peak(r.left)}`);
       }
     }
   }
@@ -355,5 +359,37 @@ Deno.test("voice: four voices rendered together (f32x4) give the same samples as
     const want = Math.fround(Math.fround(b[i] + c[i]) + d[i]);
     const alt = [Math.fround(Math.fround(d[i] + c[i]) + b[i]), Math.fround(Math.fround(b[i] + d[i]) + c[i])];
     if (right[i] !== want && !alt.includes(right[i])) assert.fail(`sample ${i}: ${right[i]} vs ${want}`);
+  }
+});
+
+Deno.test("voice: never NaN/Inf at extreme parameters and fast modulation", async () => {
+  for (const res of [0, 1]) {
+    for (const cutoff of [20, 20000]) {
+      for (const envamt of [-8, 0, 8]) {
+        for (const wave of ["saw", "square", "triangle"]) {
+          const r = await renderRaw(
+            {
+              modules: {
+                m: {
+                  type: "voice",
+                  params: { wave, cutoff, res, envamt, freq: 20000, attack: 0, decay: 0, sustain: 1 },
+                },
+                l: { type: "lfo", params: { rate: 100, wave: "square" } },
+                o: { type: "out" },
+              },
+              connections: [["l", "m.cutoff", 8], ["l", "m.res", 1], ["l", "m.freq", 8], ["l", "m.pw", 1], [
+                "m",
+                "o.L",
+              ]],
+            },
+            PROBE_SR / 2,
+            [{ frame: 100, gate: ["m", true] }],
+          );
+          const what = `${wave} cutoff ${cutoff} res ${res} envamt ${envamt}`;
+          assert.equal(r.sanitized, 0, `${what}: non-finite samples`);
+          assert.ok(peak(r.left) < 100, `${what}: peak ${peak(r.left)}`);
+        }
+      }
+    }
   }
 });
