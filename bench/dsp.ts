@@ -47,7 +47,10 @@ Deno.mkdirSync(new URL("./patches/", import.meta.url), { recursive: true });
 for (const n of [1, 16, 64, 256]) {
   // The modular chain needs 4 modules a voice: 256 voices would exceed one patch (MAX_MODULES) and one transaction.
   const fused = referencePatch(n, "fused"), modular = n <= 128 ? referencePatch(n, "modular") : null;
-  Deno.writeTextFileSync(new URL(`./patches/reference-voice-${n}.json`, import.meta.url), JSON.stringify(fused));
+  Deno.writeTextFileSync(
+    new URL(`./patches/reference-voice-${n}.json`, import.meta.url),
+    JSON.stringify(fused),
+  );
   const t = { fused: [] as number[], modular: [] as number[], ts: [] as number[] };
   for (let r = 0; r < reps; r++) {
     t.fused.push(timeWasm(fused, blocks));
@@ -70,13 +73,20 @@ for (const n of [1, 16, 64, 256]) {
   console.log(
     `N=${String(n).padStart(3)}  ns/voice-sample: fused ${row.nsPerVoiceSample.fused.toFixed(2)}, modular ${
       row.nsPerVoiceSample.modular?.toFixed(2) ?? "—"
-    }, TypeScript ${row.nsPerVoiceSample.typescript.toFixed(2)}  (voices in real time: ${row.voicesRealtimeOneCore.fused})`,
+    }, TypeScript ${
+      row.nsPerVoiceSample.typescript.toFixed(2)
+    }  (voices in real time: ${row.voicesRealtimeOneCore.fused})`,
   );
 }
 
 // The full default patch with everything playing.
-const defaultPatch: PatchFile = JSON.parse(Deno.readTextFileSync(new URL("../patches/default.json", import.meta.url)));
-const notes = ["voice1", "voice2", "voice3", "voice4", "acid1"].map((m) => ({ frame: 0, gate: [m, true] as [string, boolean] }));
+const defaultPatch: PatchFile = JSON.parse(
+  Deno.readTextFileSync(new URL("../patches/default.json", import.meta.url)),
+);
+const notes = ["voice1", "voice2", "voice3", "voice4", "acid1"].map((m) => ({
+  frame: 0,
+  gate: [m, true] as [string, boolean],
+}));
 const idle = [], playing = [];
 for (let r = 0; r < reps; r++) {
   idle.push((timeWasm(defaultPatch, blocks) * 1000) / blocks);

@@ -50,7 +50,9 @@ if (import.meta.main) {
     console.log(HELP);
     Deno.exit(0);
   }
-  if (!a.out || (!a.replay === !a.patch)) fail("give --out OUT.wav and one of --replay LOG or --patch FILE (see --help)");
+  if (!a.out || (!a.replay === !a.patch)) {
+    fail("give --out OUT.wav and one of --replay LOG or --patch FILE (see --help)");
+  }
   let settings: { sampleRate: number; block: number; seed: number };
   let commands: StampedCommand[];
   let frames: number;
@@ -61,7 +63,9 @@ if (import.meta.main) {
       settings = { sampleRate, block, seed };
       commands = log.commands;
       const f = a.seconds !== undefined ? Math.round(Number(a.seconds) * sampleRate) : log.frames;
-      if (f === undefined) fail("the log has no end record (the session did not stop cleanly): give --seconds");
+      if (f === undefined) {
+        fail("the log has no end record (the session did not stop cleanly): give --seconds");
+      }
       frames = f;
     } else {
       settings = { sampleRate: Number(a["sample-rate"]), block: Number(a.block), seed: Number(a.seed) };
