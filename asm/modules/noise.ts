@@ -1,5 +1,5 @@
 // noise: white (uniform), pink (Paul Kellet's refined 7-pole filter, ±0.05 dB of −3 dB/octave above 10 Hz at
-// 44.1 kHz) or brown (leaky integrator, −6 dB/octave above ~8 Hz), from the module's own PRNG.
+// 44.1 kHz) or brown (leaky integrator, −6 dB/octave above 7.6 Hz at 48 kHz), from the module's own PRNG.
 import { at, Inst, outp, prm } from "../graph";
 import { NOISE_COLOR, NOISE_LEVEL } from "../gen/defs";
 import { rand } from "./rng";
@@ -43,8 +43,9 @@ export function noiseProcess(m: Inst, from: i32, to: i32): void {
       y = (s.b0 + s.b1 + s.b2 + s.b3 + s.b4 + s.b5 + s.b6 + w * 0.5362) * 0.11;
       s.b6 = w * 0.115926;
     } else if (color == 2) {
-      s.brown = (s.brown + 0.02 * w) * (1.0 / 1.02);
-      y = s.brown * 3.5;
+      // Leaky integrator: pole 0.999 puts the corner at 7.6 Hz (48 kHz); RMS ≈ 0.32.
+      s.brown = 0.999 * s.brown + 0.025 * w;
+      y = s.brown;
     }
     store<f32>(out + (<usize> i << 2), <f32> y * at(level, i));
   }
