@@ -22,6 +22,7 @@ interface DspExports {
   usedBytes(): number;
   pending(): number;
   clearQueue(): void;
+  sanitized(): number;
 }
 
 /** Engine settings that every DSP instance of one session shares. */
@@ -104,6 +105,11 @@ export class DspHost {
   /** Bytes of memory holding state. */
   usedBytes(): number {
     return this.#x.usedBytes();
+  }
+
+  /** Non-finite samples the patch's out modules replaced by 0 since the instance started. */
+  sanitized(): number {
+    return this.#x.sanitized();
   }
 
   /** Number of queued commands. */
