@@ -15,7 +15,7 @@ import { vcaProcess } from "./vca";
 import { mixerProcess } from "./mixer";
 import { lfoInit, lfoProcess, lfoStateBytes } from "./lfo";
 import { distortionInit, distortionProcess, distortionStateBytes } from "./distortion";
-import { delayInit, delayProcess, delayStateBytes } from "./delay";
+import { delayInit, delayParam, delayProcess, delayStateBytes } from "./delay";
 import { reverbInit, reverbParam, reverbProcess, reverbStateBytes } from "./reverb";
 import { limiterInit, limiterParam, limiterProcess, limiterStateBytes } from "./limiter";
 import { outProcess } from "./out";
@@ -83,6 +83,7 @@ export function paramChanged(m: Inst, p: i32): void {
   switch (m.type) {
     case D.T_VCO: vcoParam(m, p); break;
     case D.T_ACID: acidParam(m, p); break;
+    case D.T_DELAY: delayParam(m, p); break;
     case D.T_REVERB: reverbParam(m, p); break;
     case D.T_LIMITER: limiterParam(m, p); break;
     case D.T_VOICE: voiceParam(m, p); break;

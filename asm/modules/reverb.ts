@@ -1,125 +1,155 @@
-// reverb: Freeverb (Jezar at Dreampoint, 2000): per channel 8 parallel low-pass-feedback combs and 4 series
-// allpasses, the right channel's delays 23 samples longer (stereo spread); tunings scaled from 44.1 kHz to
-// the engine rate. room → comb feedback 0.7 … 0.98, damp → the combs' low-pass, width → how much of each
-// channel's reverb goes to the other side, mix → wet/dry (1 = wet only, for sends).
-// Values below 1e-20 are written as 0 (WASM cannot flush denormals; Freeverb's tails are where they appear).
+// reverb: Freeverb (Jezar at Dreampoint, 2000, public domain). Per channel 8 parallel low-pass-feedback combs
+// into 4 series Schroeder allpasses (feedback 0.5); the right channel's delays are 23 samples longer (stereo
+// spread), which decorrelates the two tails. Delay lengths are Jezar's 44.1 kHz tunings scaled to the engine
+// rate, so the decay time in seconds does not depend on the rate; so is the damping pole ((0.4·damp)^(44100/sr)
+// instead of 0.4·damp), which keeps its cutoff in Hz. Constants as in Freeverb: input gain 0.015, comb
+// feedback 0.7 + 0.28·room, damping 0.4·damp, wet1/wet2 = wet·(1 ± width)/2 with wet = mix (Freeverb's default
+// wet level, scalewet·initialwet = 1). The input is the mono sum L + R, as in Freeverb.
+//
+// Denormals: a constant 1e-18 (−360 dB) is added to the comb input. Every comb and allpass passes DC, so
+// their states settle at ~1e-17 instead of decaying into f32 subnormals (slow on x86; WASM cannot set
+// flush-to-zero). Deterministic, and inaudible; the dry path never sees it.
 import { G } from "../globals";
 import { at, Inst, inp, outp, prm } from "../graph";
-import { REVERB_DAMP, REVERB_IN_L, REVERB_IN_R, REVERB_MIX, REVERB_ROOM, REVERB_WIDTH } from "../gen/defs";
+import {
+  REVERB_DAMP,
+  REVERB_IN_L,
+  REVERB_IN_R,
+  REVERB_MIX,
+  REVERB_OUT_L,
+  REVERB_OUT_R,
+  REVERB_ROOM,
+  REVERB_WIDTH,
+} from "../gen/defs";
 
-const COMBS: i32 = 8;
-const ALLPASSES: i32 = 4;
+const COMBS = 8;
+const ALLPASSES = 4;
+const FILTERS = 2 * (COMBS + ALLPASSES); // combs L, combs R, allpasses L, allpasses R
+const COMB_TUNING: StaticArray<i32> = [1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617];
+const ALLPASS_TUNING: StaticArray<i32> = [556, 441, 341, 225];
 const SPREAD: i32 = 23;
-const COMB_TUNING = memory.data<i32>([1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617]);
-const ALLPASS_TUNING = memory.data<i32>([556, 441, 341, 225]);
-const FIXED_GAIN: f64 = 0.015;
-const SCALE_ROOM: f64 = 0.28;
-const OFFSET_ROOM: f64 = 0.7;
+const FIXED_GAIN: f32 = 0.015;
+const SCALE_ROOM: f32 = 0.28;
+const OFFSET_ROOM: f32 = 0.7;
 const SCALE_DAMP: f64 = 0.4;
+const ALLPASS_FEEDBACK: f32 = 0.5;
+const ANTI_DENORMAL: f32 = 1e-18;
 
-// A line (comb or allpass): its length, position, low-pass state (combs) and samples after the header.
-@unmanaged
-class Line {
-  size: i32;
-  pos: i32;
-  store: f64;
+// State layout (byte offsets from m.state); the buffers follow the tables.
+const STARTED: usize = 0; // i32: 1 once the first span has been rendered
+const LEN: usize = 16; // i32 × FILTERS: buffer lengths in samples
+const POS: usize = LEN + FILTERS * 4; // i32 × FILTERS: read/write index
+const OFF: usize = POS + FILTERS * 4; // i32 × FILTERS: buffer byte offset from m.state
+const STORE: usize = OFF + FILTERS * 4; // f32 × 2·COMBS: the combs' damping low-pass states
+const BUFFERS: usize = STORE + 2 * COMBS * 4;
+
+// Samples of filter f's delay at the engine rate (f in the table order above).
+function length(f: i32): i32 {
+  let tuning: i32;
+  if (f < 2 * COMBS) tuning = COMB_TUNING[f % COMBS] + (f >= COMBS ? SPREAD : 0);
+  else {
+    const a = f - 2 * COMBS;
+    tuning = ALLPASS_TUNING[a % ALLPASSES] + (a >= ALLPASSES ? SPREAD : 0);
+  }
+  const n = <i32> Math.round(<f64> tuning * G.sampleRate / 44100.0);
+  return n < 1 ? 1 : n;
 }
 
-const LINE_HEADER: i32 = 16;
-const LINES: i32 = 2 * (COMBS + ALLPASSES);
-
-function lineLength(k: i32): i32 {
-  // k: 0…7 combs L, 8…15 combs R, 16…19 allpasses L, 20…23 allpasses R
-  const right = (k >= COMBS && k < 2 * COMBS) || k >= 2 * COMBS + ALLPASSES;
-  const base = k < 2 * COMBS
-    ? load<i32>(COMB_TUNING + (<usize> (k % COMBS) << 2))
-    : load<i32>(ALLPASS_TUNING + (<usize> ((k - 2 * COMBS) % ALLPASSES) << 2));
-  return max(1, <i32> Math.round(<f64> (base + (right ? SPREAD : 0)) * G.sampleRate / 44100.0));
-}
-
-function lineBytes(k: i32): i32 {
-  return (LINE_HEADER + lineLength(k) * 4 + 15) & ~15;
-}
-
+/** Bytes of state: the tables and the 24 delay lines at G.sampleRate. */
 export function reverbStateBytes(): i32 {
-  let n = 0;
-  for (let k = 0; k < LINES; k++) n += lineBytes(k);
-  return n;
+  let total = <i32> BUFFERS;
+  for (let f = 0; f < FILTERS; f++) total += length(f) * 4;
+  return total;
 }
 
-@inline
-function line(m: Inst, k: i32): Line {
-  // Lines are laid out in order at offsets that depend only on the sample rate (set when a reverb is created).
-  return changetype<Line>(load<usize>(OFFSETS + (<usize> k << 2)) + m.state);
-}
-
-const OFFSETS = memory.data(LINES * 4, 16); // byte offset of each line from the state start (rate-dependent)
-
-function layout(): void {
-  let off = 0;
-  for (let k = 0; k < LINES; k++) {
-    store<usize>(OFFSETS + (<usize> k << 2), <usize> off);
-    off += lineBytes(k);
-  }
-}
-
+/** Lays out the delay lines (the memory is zeroed: silent, every index at 0). */
 export function reverbInit(m: Inst): void {
-  layout();
-  for (let k = 0; k < LINES; k++) line(m, k).size = lineLength(k);
-}
-
-export function reverbParam(m: Inst, p: i32): void {}
-
-@inline
-function clean(x: f64): f32 {
-  return Math.abs(x) < 1e-20 ? 0 : <f32> x;
-}
-
-@inline
-function comb(l: Line, input: f64, feedback: f64, damp1: f64, damp2: f64): f64 {
-  const buf = changetype<usize>(l) + <usize> LINE_HEADER;
-  const at = buf + (<usize> l.pos << 2);
-  const y = <f64> load<f32>(at);
-  l.store = y * damp2 + l.store * damp1;
-  store<f32>(at, clean(input + l.store * feedback));
-  if (++l.pos >= l.size) l.pos = 0;
-  return y;
-}
-
-@inline
-function allpass(l: Line, input: f64): f64 {
-  const buf = changetype<usize>(l) + <usize> LINE_HEADER;
-  const at = buf + (<usize> l.pos << 2);
-  const b = <f64> load<f32>(at);
-  store<f32>(at, clean(input + b * 0.5));
-  if (++l.pos >= l.size) l.pos = 0;
-  return b - input;
-}
-
-export function reverbProcess(m: Inst, from: i32, to: i32): void {
-  const room = prm(m, REVERB_ROOM), damp = prm(m, REVERB_DAMP), mix = prm(m, REVERB_MIX), width = prm(m, REVERB_WIDTH);
-  const inL = inp(m, REVERB_IN_L), inR = inp(m, REVERB_IN_R), outL = outp(m, 0), outR = outp(m, 1);
-  for (let i = from; i < to; i++) {
-    const feedback = <f64> at(room, i) * SCALE_ROOM + OFFSET_ROOM;
-    const damp1 = <f64> at(damp, i) * SCALE_DAMP, damp2 = 1.0 - damp1;
-    const xL = <f64> load<f32>(inL + (<usize> i << 2)), xR = <f64> load<f32>(inR + (<usize> i << 2));
-    const input = (xL + xR) * FIXED_GAIN;
-    let l = 0.0, r = 0.0;
-    for (let k = 0; k < COMBS; k++) {
-      l += comb(line(m, k), input, feedback, damp1, damp2);
-      r += comb(line(m, COMBS + k), input, feedback, damp1, damp2);
-    }
-    for (let k = 0; k < ALLPASSES; k++) {
-      l = allpass(line(m, 2 * COMBS + k), l);
-      r = allpass(line(m, 2 * COMBS + ALLPASSES + k), r);
-    }
-    const wet = <f64> at(mix, i), wd = <f64> at(width, i);
-    const wet1 = wet * (wd * 0.5 + 0.5), wet2 = wet * ((1.0 - wd) * 0.5), dry = 1.0 - wet;
-    store<f32>(outL + (<usize> i << 2), <f32> (l * wet1 + r * wet2 + xL * dry));
-    store<f32>(outR + (<usize> i << 2), <f32> (r * wet1 + l * wet2 + xR * dry));
+  let off = <i32> BUFFERS;
+  for (let f = 0; f < FILTERS; f++) {
+    const n = length(f);
+    store<i32>(m.state + LEN + (<usize> f << 2), n);
+    store<i32>(m.state + OFF + (<usize> f << 2), off);
+    off += n * 4;
   }
-  for (let k = 0; k < 2 * COMBS; k++) {
-    const c = line(m, k);
-    if (Math.abs(c.store) < 1e-25) c.store = 0;
+}
+
+/** Values that arrive before the first span (a patch being loaded) apply at once instead of gliding. */
+export function reverbParam(m: Inst, p: i32): void {
+  if (load<i32>(m.state + STARTED) == 0) {
+    const q = prm(m, p);
+    q.value = q.target;
+  }
+}
+
+// The combs' damping pole for `damp` at the engine rate (exp(log) rather than Math.pow: see delay.ts).
+@inline
+function dampPole(damp: f64): f32 {
+  return damp <= 0.0 ? 0 : <f32> Math.exp(Math.log(SCALE_DAMP * damp) * (44100.0 / G.sampleRate));
+}
+
+// One sample through the 8 combs of a channel (filters c0 … c0 + 7), summed.
+@inline
+function combs(st: usize, c0: i32, x: f32, feedback: f32, d1: f32, d2: f32): f32 {
+  let sum: f32 = 0;
+  for (let f = c0; f < c0 + COMBS; f++) {
+    const fo = <usize> f << 2;
+    const buf = st + <usize> load<i32>(st + OFF + fo);
+    let pos = load<i32>(st + POS + fo);
+    const a = buf + (<usize> pos << 2);
+    const y = load<f32>(a);
+    const fs = y * d2 + load<f32>(st + STORE + fo) * d1;
+    store<f32>(st + STORE + fo, fs);
+    store<f32>(a, x + fs * feedback);
+    pos++;
+    store<i32>(st + POS + fo, pos == load<i32>(st + LEN + fo) ? 0 : pos);
+    sum += y;
+  }
+  return sum;
+}
+
+// One sample through the 4 series allpasses of a channel (filters a0 … a0 + 3).
+@inline
+function allpasses(st: usize, a0: i32, x: f32): f32 {
+  for (let f = a0; f < a0 + ALLPASSES; f++) {
+    const fo = <usize> f << 2;
+    const buf = st + <usize> load<i32>(st + OFF + fo);
+    let pos = load<i32>(st + POS + fo);
+    const a = buf + (<usize> pos << 2);
+    const b = load<f32>(a);
+    store<f32>(a, x + b * ALLPASS_FEEDBACK);
+    x = b - x;
+    pos++;
+    store<i32>(st + POS + fo, pos == load<i32>(st + LEN + fo) ? 0 : pos);
+  }
+  return x;
+}
+
+/** Renders frames [from, to). */
+export function reverbProcess(m: Inst, from: i32, to: i32): void {
+  const st = m.state;
+  store<i32>(st + STARTED, 1);
+  const room = prm(m, REVERB_ROOM), damp = prm(m, REVERB_DAMP), mix = prm(m, REVERB_MIX);
+  const width = prm(m, REVERB_WIDTH);
+  const xl = inp(m, REVERB_IN_L), xr = inp(m, REVERB_IN_R);
+  const ol = outp(m, REVERB_OUT_L), or = outp(m, REVERB_OUT_R);
+  const dampMoves = damp.step != 0;
+  let d1 = dampPole(<f64> at(damp, from));
+  let d2 = <f32> 1.0 - d1;
+  for (let i = from; i < to; i++) {
+    const o = <usize> i << 2;
+    const inL = load<f32>(xl + o), inR = load<f32>(xr + o);
+    if (dampMoves) {
+      d1 = dampPole(<f64> at(damp, i));
+      d2 = <f32> 1.0 - d1;
+    }
+    const feedback = at(room, i) * SCALE_ROOM + OFFSET_ROOM;
+    const x = (inL + inR) * FIXED_GAIN + ANTI_DENORMAL;
+    const wl = allpasses(st, 2 * COMBS, combs(st, 0, x, feedback, d1, d2));
+    const wr = allpasses(st, 2 * COMBS + ALLPASSES, combs(st, COMBS, x, feedback, d1, d2));
+    const g = at(mix, i), wd = at(width, i);
+    const wet1 = g * (wd * <f32> 0.5 + <f32> 0.5), wet2 = g * ((<f32> 1.0 - wd) * <f32> 0.5);
+    const dry = <f32> 1.0 - g;
+    store<f32>(ol + o, wl * wet1 + wr * wet2 + inL * dry);
+    store<f32>(or + o, wr * wet1 + wl * wet2 + inR * dry);
   }
 }
