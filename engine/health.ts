@@ -38,6 +38,8 @@ export function healthLimits(blockMs: number, hangBlocks: number): HealthLimits 
 export function diagnose(o: WorkerObservation, limits: HealthLimits): "hang" | "exit" | "stall" | null {
   if (o.state === L.W_STOPPED) return "exit";
   if (o.state === L.W_RENDERING && o.renderStart > 0 && o.now - o.renderStart > limits.hangMs) return "hang";
+  // A worker inside a render is judged by the hang deadline only: it is not idle.
+  if (o.state === L.W_RENDERING) return null;
   if (o.allowed && o.now - Math.max(o.lastProgressAt, o.allowedSince) > limits.stallMs) return "stall";
   return null;
 }

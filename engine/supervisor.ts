@@ -104,6 +104,8 @@ interface Live {
   lastDone: number;
   lastProgressAt: number;
   allowedSince: number;
+  /** The supervisor has seen it out of STARTING (its health clocks are meaningful from then on). */
+  seenRunning: boolean;
   spawnedAt: number;
   /** Set while a replacement catches up; cleared when it is back in lockstep. */
   rebuilding: boolean;
@@ -334,6 +336,7 @@ export class Supervisor {
       rebuilding: snapshot !== undefined || replay !== undefined,
       replayUntil: 0,
       failed: false,
+      seenRunning: false,
     };
     beforeStart?.(live);
     const warm = this.#o.workers.start(worker, {
@@ -377,6 +380,14 @@ export class Supervisor {
       if (now - live.spawnedAt > STARTUP_MS) {
         this.#fail(live, "stall", `did not start within ${STARTUP_MS} ms`);
       }
+      return;
+    }
+    if (!live.seenRunning) {
+      // The first look at a started worker: when it left STARTING is unknown (the main thread may not have
+      // ticked for a while: two cold workers block it ~50 ms at engine start), so its clocks start now.
+      live.seenRunning = true;
+      live.lastProgressAt = live.allowedSince = now;
+      live.lastDone = this.#done(live);
       return;
     }
     const done = this.#done(live);
@@ -439,10 +450,13 @@ export class Supervisor {
     const failedBlock = Atomics.load(p.views.hdr, L.H_DONE);
     const s = this.#standby;
     // Commands the primary took into the failing block may be what failed it (a poison): quarantine them.
-    // A stall counts too: a command can make the DSP loop forever.
+    // Not after a stall: an idle worker that did not wake up is no evidence against any command (a command
+    // that loops forever is caught inside the render, as a hang), and at engine start the failing block
+    // holds the whole patch.
     this.#pump(p);
     const suspect = (e: Entry) =>
-      e.effective >= 0 && Math.floor(e.effective / this.#o.block) === failedBlock && !e.accepted;
+      kind !== "stall" && e.effective >= 0 && Math.floor(e.effective / this.#o.block) === failedBlock &&
+      !e.accepted;
     for (const e of p.ring) {
       if (suspect(e)) {
         this.metrics.quarantined++;

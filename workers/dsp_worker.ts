@@ -4,7 +4,8 @@
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
 import type { StampedCommand } from "../engine/command.ts";
-import { DspHost, type DspSettings } from "../engine/dsp_host.ts";
+import { DspHost, type DspSettings, warmUp } from "../engine/dsp_host.ts";
+import { MODULES } from "../patch/schema.ts";
 import { audioOffset, controlView, handoffView, slotViews, snapshotView } from "../engine/shared.ts";
 
 /** The one message a DSP worker receives. */
@@ -49,6 +50,7 @@ export interface DspPark {
 self.onmessage = (e: MessageEvent<DspStart | DspPark>) => {
   self.onmessage = null;
   const msg = e.data;
+  warmUp(msg.module, msg.settings, MODULES.length);
   if ("type" in msg && msg.type === "park") park(msg);
   else run(msg as DspStart, new DspHost((msg as DspStart).module, (msg as DspStart).settings));
 };
