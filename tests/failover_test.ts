@@ -61,7 +61,11 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
   const spuriousPrimary = spurious.length > 0 && m.failuresByRole.primary > Math.max(...allowed) ? 1 : 0;
   assert.ok(allowed.map((n) => n + spuriousPrimary).includes(m.failovers), `failovers: ${context}`);
   assert.equal(m.zombies, expect.zombies ?? 0, context);
-  assert.equal(m.quarantined, expect.quarantined ?? 0, context);
+  // A spurious hang quarantines the commands of its block like a real one (they cannot be told apart); the
+  // replay check below still holds, since a quarantined command is in neither the output nor the log.
+  const q = expect.quarantined ?? 0;
+  if (spurious.length === 0) assert.equal(m.quarantined, q, context);
+  else assert.ok(m.quarantined >= q && m.quarantined <= q + 2, `quarantined: ${context}`);
   assert.equal(m.divergences, 0, context);
   assert.ok(m.detectionMs.max < 50, `detection ${m.detectionMs.max} ms: ${context}`);
   assert.ok(
