@@ -10,6 +10,7 @@ import type { SinkSpec } from "./sinks/sink.ts";
 import { chooseDevice, deviceTable, PortAudio } from "./ffi/portaudio.ts";
 import type { PatchFile } from "./patch/graph.ts";
 import { schemaJson } from "./patch/schema.ts";
+import { OscServer } from "./osc/server.ts";
 
 const DEFAULT_PATCH = new URL("./patches/default.json", import.meta.url);
 
@@ -34,6 +35,9 @@ Usage: deno task start [flags]
   --log FILE                 session log (JSON Lines) for deno task render --replay
   --patch FILE|none          patch loaded at start (default: patches/default.json; none = only the engine tone)
   --schema                   print every module type's ports and parameters as JSON and exit
+  --osc-host HOST            OSC/UDP address to listen on (default 127.0.0.1)
+  --osc-port PORT            OSC/UDP port (default 5005; 0 = any free port); --no-osc: no OSC server
+  --osc-allow-remote         allow a non-loopback --osc-host (OSC has no authentication)
   --set MOD.PARAM=VALUE      initial parameter (e.g. voice1.freq=220; freq=440 sets the engine tone), repeatable
   --exercise BLOCKS          change the pitch every BLOCKS blocks (a deterministic test pattern)
   --summary FILE             write the run summary as JSON at exit
@@ -75,6 +79,10 @@ function parse() {
         set: { type: "string", multiple: true, default: [] },
         patch: { type: "string" },
         schema: { type: "boolean", default: false },
+        "osc-host": { type: "string", default: "127.0.0.1" },
+        "osc-port": { type: "string", default: "5005" },
+        "osc-allow-remote": { type: "boolean", default: false },
+        "no-osc": { type: "boolean", default: false },
         exercise: { type: "string" },
         summary: { type: "string" },
         "allow-fault-injection": { type: "boolean", default: false },
@@ -182,7 +190,18 @@ async function main(): Promise<void> {
   if (injections.length > 0 && !a["allow-fault-injection"]) fail("--inject needs --allow-fault-injection");
 
   const quiet = a.quiet;
-  const onEvent = (e: EngineEvent) => console.error(`[chronus] ${e.type}: ${e.message}`);
+  const oscHost = a["osc-host"];
+  const loopback = oscHost === "localhost" || oscHost === "::1" || oscHost.startsWith("127.");
+  if (!a["no-osc"] && !loopback && !a["osc-allow-remote"]) {
+    fail(
+      `--osc-host ${oscHost} is not a loopback address: OSC has no authentication; add --osc-allow-remote`,
+    );
+  }
+  let osc: OscServer | undefined;
+  const onEvent = (e: EngineEvent) => {
+    console.error(`[chronus] ${e.type}: ${e.message}`);
+    osc?.event(e);
+  };
   let engine: Engine;
   try {
     engine = await Engine.start({
@@ -202,6 +221,20 @@ async function main(): Promise<void> {
     });
   } catch (e) {
     fail((e as Error).message);
+  }
+
+  if (!a["no-osc"]) {
+    try {
+      osc = await OscServer.start(engine, { host: oscHost, port: num("osc-port", a["osc-port"]) });
+      if (!quiet) console.error(`[chronus] OSC on ${oscHost}:${osc.port} (udp)`);
+      if (!loopback) {
+        console.error(
+          `[chronus] warning: OSC listens on ${oscHost}: anyone who can reach it can play and patch`,
+        );
+      }
+    } catch (e) {
+      console.error(`[chronus] ${(e as Error).message}: running without OSC (choose another --osc-port)`);
+    }
   }
 
   const sendLine = (line: string): boolean => {
@@ -284,6 +317,7 @@ async function main(): Promise<void> {
   let code = 0;
   try {
     const summary = await engine.finished;
+    await osc?.close();
     const text = JSON.stringify(summary, null, 2);
     if (a.summary) Deno.writeTextFileSync(a.summary, text);
     if (!quiet) {

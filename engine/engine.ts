@@ -8,7 +8,7 @@ import { type Command, command } from "./command.ts";
 import { compileDsp } from "./dsp_host.ts";
 import { armInjections, type Injection } from "./faults.ts";
 import { SessionLogWriter } from "./session_log.ts";
-import { controlView, createShared, slotViews } from "./shared.ts";
+import { audioOffset, controlView, createShared, slotViews } from "./shared.ts";
 import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts";
 import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
 
@@ -186,6 +186,17 @@ export class Engine {
     return c;
   }
 
+  /** Sends commands that apply at one frame (see Supervisor.sendBatch). */
+  sendBatch(cmds: readonly Command[], frame?: number, reply?: CommandReply): number {
+    if (!this.#running) throw new Error("Cannot send: the engine has stopped");
+    return this.supervisor.sendBatch(cmds, frame, reply);
+  }
+
+  /** The earliest frame a command can still be stamped with exactly: the first block beyond the lead. */
+  asap(): number {
+    return (this.outBlock + Atomics.load(this.#ctrl, L.CTRL_LEAD)) * this.block;
+  }
+
   /** Sets a patch module's parameter at `frame` (omitted = as soon as possible); throws ClientError. */
   set(module: string, param: string, value: number | string, frame?: number, reply?: CommandReply): number {
     return this.send(this.patch.setNow(module, param, value), frame, reply);
@@ -194,6 +205,29 @@ export class Engine {
   /** Gate on/off for a patch module at `frame`; throws ClientError. */
   gate(module: string, on: boolean, velocity = 1, frame?: number, reply?: CommandReply): number {
     return this.send(this.patch.gate(module, on, velocity), frame, reply);
+  }
+
+  /**
+   * The last `frames` frames the output took (interleaved stereo; zeros where a block is no longer in any
+   * ring). Read from the rings on the calling thread, off the audio path: for meters, not for recording.
+   */
+  recentAudio(frames: number): Float32Array {
+    const B = this.block, C = L.CHANNELS;
+    const blocks = Math.min(Math.ceil(frames / B), L.RING_BLOCKS - 2);
+    const out = new Float32Array(blocks * B * C);
+    const last = this.outBlock - 1;
+    const slot = this.supervisor.selected;
+    if (slot < 0) return out;
+    const v = slotViews(this.#sab, slot);
+    for (let i = 0; i < blocks; i++) {
+      const n = last - (blocks - 1 - i);
+      if (n < 0) continue;
+      const k = n & (L.RING_BLOCKS - 1);
+      if (Atomics.load(v.tags, k) !== n) continue;
+      out.set(v.audio.subarray(audioOffset(k), audioOffset(k) + B * C), i * B * C);
+      if (Atomics.load(v.tags, k) !== n) out.fill(0, i * B * C, (i + 1) * B * C); // overwritten meanwhile
+    }
+    return out;
   }
 
   /** False once the output has ended. */

@@ -1,0 +1,298 @@
+// The OSC address space: one decoded message in, commands to the engine and replies out. No sockets here
+// (osc/server.ts owns those), so every address is testable without UDP.
+//
+// Errors are values at this edge: a handler throws ClientError, handle() turns it into `/error <address> <text>`
+// and nothing else changes. Out-of-range values are refused, not clamped (the reply names the range).
+import * as L from "../asm/layout.ts";
+import { type Command, command } from "../engine/command.ts";
+import { ClientError, voiceParamCommand } from "../engine/params.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { PatchFile } from "../patch/graph.ts";
+import { moduleDef, paramIndex, schemaJson } from "../patch/schema.ts";
+import { parsePitch } from "./pitch.ts";
+
+/** One OSC argument as node-osc decodes it. */
+export type OscArg = number | string | boolean | null | Uint8Array;
+
+/** A reply: an address and its arguments. */
+export interface OscReply {
+  address: string;
+  args: (number | string)[];
+}
+
+/** What the router needs of an engine (the Engine class, or a fake in tests). */
+export type OscEngine = Pick<
+  Engine,
+  "sampleRate" | "block" | "patch" | "send" | "sendBatch" | "commit" | "status" | "asap"
+>;
+
+/** Where a message's commands go: sent at once, or collected for a bundle's frame. */
+export interface Delivery {
+  /** The bundle's frame (undefined: as soon as possible). */
+  frame?: number;
+  /** Present inside a bundle: commands are appended here and sent together by the server. */
+  batch?: Command[];
+}
+
+/** Addresses, for the unknown-address reply. */
+export const ADDRESSES = [
+  "/mod/<module>/<param> <value>",
+  "/gate/<module> <0|1> [velocity]",
+  "/note <module> <midi|hz|name> <velocity> [seconds]",
+  "/engine/freq|gain|amp|wave <value>",
+  "/engine/status",
+  "/engine/list",
+  "/engine/schema",
+  "/patch/create <id> <type>",
+  "/patch/connect <src>[.<port>] <dst>[.<port>|.<param>] [depth]",
+  "/patch/disconnect <src> <dst>",
+  "/patch/delete <id>",
+  "/patch/set <id> <param> <value>",
+  "/patch/commit",
+  "/patch/abort",
+  "/patch/load <file>",
+  "/patch/save <file>",
+  "/sync <id>",
+  "/notify <1|0>",
+  "/record/start [file]",
+  "/record/stop",
+  "/record/status",
+];
+
+function str(args: OscArg[], i: number, what: string): string {
+  const v = args[i];
+  if (typeof v !== "string" || v === "") {
+    throw new ClientError(`argument ${i + 1} (${what}) must be a string`);
+  }
+  return v;
+}
+
+function num(args: OscArg[], i: number, what: string): number {
+  const v = typeof args[i] === "string" && args[i] !== "" ? Number(args[i]) : args[i];
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new ClientError(
+      `argument ${i + 1} (${what}) must be a number, got ${JSON.stringify(args[i] ?? null)}`,
+    );
+  }
+  return v;
+}
+
+function count(args: OscArg[], min: number, max: number, usage: string): void {
+  if (args.length < min || args.length > max) {
+    throw new ClientError(`expected ${usage} (${args.length} argument${args.length === 1 ? "" : "s"} given)`);
+  }
+}
+
+function value(args: OscArg[], i: number): number | string {
+  const v = args[i];
+  if (typeof v === "number" || typeof v === "string") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  throw new ClientError(`argument ${i + 1} must be a number or a name`);
+}
+
+/** Reads and writes patch files (injected so tests can keep them in memory). */
+export interface PatchFiles {
+  read(path: string): string;
+  write(path: string, text: string): void;
+}
+
+/** Routes decoded OSC messages to an engine. */
+export class OscRouter {
+  #e: OscEngine;
+  /** The latest frame any command was stamped with (so /sync waits for future-stamped ones too). */
+  #lastFrame = 0;
+  #files: PatchFiles;
+
+  constructor(engine: OscEngine, files?: PatchFiles) {
+    this.#e = engine;
+    this.#files = files ?? {
+      read: (p) => Deno.readTextFileSync(p),
+      write: (p, t) => Deno.writeTextFileSync(p, t),
+    };
+  }
+
+  /**
+   * Handles one message. Returns the replies for its sender; `/sync` replies later, through `later`.
+   * Never throws for bad input: that becomes an `/error` reply.
+   */
+  handle(address: string, args: OscArg[], at: Delivery = {}, later?: (r: OscReply) => void): OscReply[] {
+    try {
+      return this.#route(address, args, at, later);
+    } catch (e) {
+      if (e instanceof ClientError) return [{ address: "/error", args: [address, e.message] }];
+      throw e; // a bug: the server reports it as an internal error
+    }
+  }
+
+  // Sends commands now, or adds them to the bundle being collected.
+  #deliver(cmds: Command[], at: Delivery, frame = at.frame): void {
+    if (at.batch && frame === at.frame) {
+      at.batch.push(...cmds);
+      return;
+    }
+    if (frame !== undefined) this.#lastFrame = Math.max(this.#lastFrame, frame);
+    if (cmds.length === 1) this.#e.send(cmds[0], frame);
+    else this.#e.sendBatch(cmds, frame);
+  }
+
+  /** Notes that a bundle's commands were sent at `frame`. */
+  sentAt(frame: number | undefined): void {
+    if (frame !== undefined) this.#lastFrame = Math.max(this.#lastFrame, frame);
+  }
+
+  #route(address: string, args: OscArg[], at: Delivery, later?: (r: OscReply) => void): OscReply[] {
+    const parts = address.split("/").filter((p) => p !== "");
+    const head = parts[0] ?? "";
+    if (!address.startsWith("/")) throw new ClientError(`an OSC address starts with "/"`);
+    if (head === "mod" && parts.length >= 3) {
+      count(args, 1, 1, `${address} <value>`);
+      const module = parts[1], param = parts.slice(2).join(".");
+      this.#deliver([this.#e.patch.setNow(module, param, value(args, 0))], at);
+      return [];
+    }
+    if (head === "gate" && parts.length === 2) {
+      count(args, 1, 2, `/gate/<module> <0|1> [velocity]`);
+      const on = num(args, 0, "gate") !== 0;
+      const vel = args.length > 1 ? num(args, 1, "velocity") : 1;
+      this.#deliver([this.#e.patch.gate(parts[1], on, vel)], at);
+      return [];
+    }
+    switch (address) {
+      case "/note":
+        return this.#note(args, at);
+      case "/engine/freq":
+      case "/engine/gain":
+      case "/engine/amp":
+      case "/engine/wave": {
+        count(args, 1, 1, `${address} <value>`);
+        const name = parts[1] === "amp" ? "gain" : parts[1];
+        this.#deliver([voiceParamCommand(name, value(args, 0))], at);
+        return [];
+      }
+      case "/engine/status":
+        count(args, 0, 0, "/engine/status (no arguments)");
+        return [{ address: "/engine/status.reply", args: [JSON.stringify(this.#e.status())] }];
+      case "/engine/list":
+        count(args, 0, 0, "/engine/list (no arguments)");
+        return [{ address: "/engine/list.reply", args: [JSON.stringify(this.#e.patch.toFile())] }];
+      case "/engine/schema":
+        count(args, 0, 0, "/engine/schema (no arguments)");
+        return [{ address: "/engine/schema.reply", args: [JSON.stringify(schemaJson())] }];
+      case "/patch/create":
+        count(args, 2, 2, "/patch/create <id> <type>");
+        this.#e.patch.create(str(args, 0, "id"), str(args, 1, "type"));
+        return [{ address: "/patch/create.reply", args: [str(args, 0, "id")] }];
+      case "/patch/connect":
+        count(args, 2, 3, "/patch/connect <src> <dst> [depth]");
+        this.#e.patch.connect(
+          str(args, 0, "source"),
+          str(args, 1, "destination"),
+          args.length > 2 ? num(args, 2, "depth") : 1,
+        );
+        return [];
+      case "/patch/disconnect":
+        count(args, 2, 2, "/patch/disconnect <src> <dst>");
+        this.#e.patch.disconnect(str(args, 0, "source"), str(args, 1, "destination"));
+        return [];
+      case "/patch/delete":
+        count(args, 1, 1, "/patch/delete <id>");
+        this.#e.patch.delete(str(args, 0, "id"));
+        return [];
+      case "/patch/set":
+        count(args, 3, 3, "/patch/set <id> <param> <value>");
+        this.#e.patch.set(str(args, 0, "id"), str(args, 1, "param"), value(args, 2));
+        return [];
+      case "/patch/commit":
+        count(args, 0, 0, "/patch/commit (no arguments)");
+        return this.#commit(at);
+      case "/patch/abort":
+        count(args, 0, 0, "/patch/abort (no arguments)");
+        this.#e.patch.abort();
+        return [{ address: "/patch/abort.reply", args: [] }];
+      case "/patch/load": {
+        count(args, 1, 1, "/patch/load <file>");
+        const path = str(args, 0, "file");
+        let file: PatchFile;
+        try {
+          file = JSON.parse(this.#files.read(path));
+        } catch (e) {
+          throw new ClientError(`cannot read ${path}: ${(e as Error).message}`);
+        }
+        this.#e.patch.abort();
+        this.#e.patch.load(file);
+        return this.#commit(at);
+      }
+      case "/patch/save": {
+        count(args, 1, 1, "/patch/save <file>");
+        const path = str(args, 0, "file");
+        try {
+          this.#files.write(path, JSON.stringify(this.#e.patch.toFile(), null, 2) + "\n");
+        } catch (e) {
+          throw new ClientError(`cannot write ${path}: ${(e as Error).message}`);
+        }
+        return [{ address: "/patch/save.reply", args: [path] }];
+      }
+      case "/sync":
+        return this.#sync(args, at, later);
+      case "/record/start":
+      case "/record/stop":
+      case "/record/status":
+        throw new ClientError(
+          "recording is not built yet: the address is reserved (it comes with the sequencer)",
+        );
+      default:
+        throw new ClientError(`unknown address (known: ${ADDRESSES.map((a) => a.split(" ")[0]).join(", ")})`);
+    }
+  }
+
+  #commit(at: Delivery): OscReply[] {
+    if (at.batch) {
+      const c = this.#e.patch.commit();
+      at.batch.push(...c.commands);
+      return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
+    }
+    const c = this.#e.commit(at.frame);
+    if (at.frame !== undefined) this.#lastFrame = Math.max(this.#lastFrame, at.frame);
+    return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
+  }
+
+  // /note <module> <pitch> <velocity> [seconds]: pitch and gate on at one frame, gate off `seconds` later.
+  #note(args: OscArg[], at: Delivery): OscReply[] {
+    count(args, 3, 4, "/note <module> <midi|hz|name> <velocity> [seconds]");
+    const module = str(args, 0, "module");
+    const mod = this.#e.patch.module(module);
+    const def = moduleDef(mod.type)!;
+    if (paramIndex(def, "freq") < 0 || !def.gate) {
+      throw new ClientError(`a ${mod.type} cannot play notes (it needs a freq parameter and a gate)`);
+    }
+    const hz = parsePitch(args[1]);
+    const velocity = num(args, 2, "velocity");
+    const seconds = args.length > 3 ? num(args, 3, "seconds") : 0;
+    if (seconds < 0 || seconds > 3600) {
+      throw new ClientError(`duration ${seconds} s is out of range (0 … 3600)`);
+    }
+    // An exact frame even "now", so that the duration is exact: the next block the primary may render.
+    const frame = at.frame ?? this.#e.asap();
+    const on = [this.#e.patch.setNow(module, "freq", hz), this.#e.patch.gate(module, true, velocity)];
+    this.#deliver(on, at, at.frame === undefined ? frame : at.frame);
+    if (seconds > 0) {
+      this.#deliver(
+        [this.#e.patch.gate(module, false)],
+        at,
+        frame + Math.round(seconds * this.#e.sampleRate),
+      );
+    }
+    return [];
+  }
+
+  // /sync <id> → /synced <id> once every command sent before it has applied (a no-op stamped at the latest
+  // frame anything was sent for is accepted: the primary rendered that block cleanly).
+  #sync(args: OscArg[], at: Delivery, later?: (r: OscReply) => void): OscReply[] {
+    count(args, 0, 1, "/sync [id]");
+    const id = args.length ? value(args, 0) : 0;
+    const reply = () => later?.({ address: "/synced", args: [id] });
+    const frame = Math.max(this.#lastFrame, at.frame ?? 0);
+    this.#e.send(command({ op: L.OP_NOP }), frame || undefined, { accepted: reply, rejected: reply });
+    return [];
+  }
+}

@@ -1,0 +1,240 @@
+// The OSC/UDP surface: a socket, node-osc's codec, the router, replies to each sender's address and port,
+// bundles with time tags (one frame, one batch), and subscribers for events and meters (/notify 1).
+// Input can never crash or stall it: every packet is decoded and handled inside a try, bad ones get an
+// `/error` reply, and the work per packet is bounded.
+// The socket is Deno's own (Deno.listenDatagram, "unstable": ["net"] in deno.json): node:dgram under Deno
+// 2.9 delivers datagrams that queue up while the thread is busy in reverse order (measured: a burst of 50
+// arrives 49 … 0), which would turn "create, connect, commit" around.
+import { Buffer } from "node:buffer";
+import { decode, encode } from "node-osc";
+import type { Command } from "../engine/command.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { EngineEvent } from "../engine/supervisor.ts";
+import { meters } from "./meters.ts";
+import { type OscArg, type OscReply, OscRouter } from "./router.ts";
+import { frameForTimeTag } from "./timetag.ts";
+
+/** Where to listen. */
+export interface OscServerOptions {
+  host: string;
+  port: number;
+}
+
+interface Decoded {
+  oscType: "message" | "bundle";
+  address?: string;
+  args?: { value: OscArg }[];
+  timetag?: number;
+  elements?: Decoded[];
+}
+
+/** A sender. */
+interface Peer {
+  address: string;
+  port: number;
+}
+
+/** Bundles may nest; this deep is plenty and keeps a hostile packet from recursing far. */
+const MAX_NESTING = 8;
+
+/** A running OSC server. */
+export class OscServer {
+  readonly router: OscRouter;
+  #engine: Engine;
+  #sock: Deno.DatagramConn;
+  #sending: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #loop: Promise<void>;
+  #subscribers = new Map<string, { address: string; port: number }>();
+  #meterTimer?: ReturnType<typeof setInterval>;
+  /** Packets handled and error replies sent (for tests and the benchmark). */
+  readonly counts = { packets: 0, messages: 0, errors: 0, internal: 0 };
+
+  private constructor(engine: Engine, sock: Deno.DatagramConn) {
+    this.#engine = engine;
+    this.#sock = sock;
+    this.router = new OscRouter(engine);
+    this.#loop = this.#receive();
+  }
+
+  /** Binds the socket (throws with a plain message when it cannot). */
+  static start(engine: Engine, options: OscServerOptions): Promise<OscServer> {
+    try {
+      const sock = Deno.listenDatagram({ hostname: options.host, port: options.port, transport: "udp" });
+      return Promise.resolve(new OscServer(engine, sock));
+    } catch (e) {
+      return Promise.reject(
+        new Error(`Cannot listen for OSC on ${options.host}:${options.port}: ${(e as Error).message}`),
+      );
+    }
+  }
+
+  async #receive(): Promise<void> {
+    while (!this.#closed) {
+      let packet: [Uint8Array, Deno.Addr];
+      try {
+        packet = await this.#sock.receive();
+      } catch (e) {
+        if (!this.#closed) console.error(`[chronus] osc socket: ${(e as Error).message}`);
+        return;
+      }
+      const from = packet[1] as Deno.NetAddr;
+      this.#packet(Buffer.from(packet[0].buffer, packet[0].byteOffset, packet[0].byteLength), {
+        address: from.hostname,
+        port: from.port,
+      });
+    }
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number {
+    return (this.#sock.addr as Deno.NetAddr).port;
+  }
+
+  /** Forwards an engine event to subscribers. */
+  event(e: EngineEvent): void {
+    this.#broadcast({ address: "/event", args: [e.type, e.message] });
+  }
+
+  /** Closes the socket. */
+  async close(): Promise<void> {
+    clearInterval(this.#meterTimer);
+    this.#closed = true;
+    await this.#sending;
+    this.#sock.close();
+    await this.#loop;
+  }
+
+  #send(r: OscReply, to: { address: string; port: number }): void {
+    try {
+      const buf = encode({ oscType: "message", address: r.address, args: r.args });
+      // One send at a time, in order (a sender reads its replies in the order it asked).
+      const addr: Deno.NetAddr = { transport: "udp", hostname: to.address, port: to.port };
+      this.#sending = this.#sending.then(() => this.#sock.send(buf, addr)).catch((e) => {
+        if (!this.#closed) console.error(`[chronus] osc: cannot send ${r.address}: ${(e as Error).message}`);
+      });
+    } catch (e) {
+      console.error(`[chronus] osc: cannot send ${r.address}: ${(e as Error).message}`);
+    }
+  }
+
+  #broadcast(r: OscReply): void {
+    for (const to of this.#subscribers.values()) this.#send(r, to);
+  }
+
+  #reply(r: OscReply, to: Peer): void {
+    if (r.address === "/error") this.counts.errors++;
+    this.#send(r, to);
+    for (const s of this.#subscribers.values()) {
+      if (s.address === to.address && s.port !== to.port) this.#send(r, s);
+    }
+  }
+
+  #packet(buf: Buffer, rinfo: Peer): void {
+    this.counts.packets++;
+    let decoded: Decoded;
+    try {
+      decoded = decode(buf) as Decoded;
+    } catch (e) {
+      this.#reply({
+        address: "/error",
+        args: [addressOf(buf), `cannot decode the packet: ${(e as Error).message}`],
+      }, rinfo);
+      return;
+    }
+    try {
+      if (decoded.oscType === "bundle") this.#bundle(decoded, rinfo, 0);
+      else this.#message(decoded, rinfo, {});
+    } catch (e) {
+      // A bug, not bad input: say so to the sender and on stderr, and keep serving.
+      this.counts.internal++;
+      console.error(
+        `[chronus] osc: internal error on ${decoded.address ?? "a bundle"}: ${(e as Error).stack}`,
+      );
+      this.#reply({
+        address: "/error",
+        args: [decoded.address ?? "#bundle", `internal error: ${(e as Error).message}`],
+      }, rinfo);
+    }
+  }
+
+  #message(d: Decoded, rinfo: Peer, at: { frame?: number; batch?: Command[] }): void {
+    this.counts.messages++;
+    const address = d.address ?? "";
+    const args = (d.args ?? []).map((a) => a.value);
+    if (address === "/notify") {
+      // /notify 1|0 [port]: events, meters and a copy of every reply to this host go to the sender (or to
+      // `port` on its host: tools that cannot receive on the port they send from, like liblo's oscsend/oscdump).
+      const flag = args[0], port = args.length > 1 ? Number(args[1]) : rinfo.port;
+      const on = flag === 1 || flag === true || flag === "1",
+        off = flag === 0 || flag === false || flag === "0";
+      if (
+        args.length < 1 || args.length > 2 || (!on && !off) ||
+        !(Number.isInteger(port) && port > 0 && port < 65536)
+      ) {
+        this.#reply({ address: "/error", args: [address, "expected /notify 1|0 [port]"] }, rinfo);
+        return;
+      }
+      const key = `${rinfo.address}:${port}`;
+      if (on) this.#subscribers.set(key, { address: rinfo.address, port });
+      else this.#subscribers.delete(key);
+      this.#meters();
+      this.#reply({ address: "/notify.reply", args: [on ? 1 : 0] }, rinfo);
+      return;
+    }
+    const replies = this.router.handle(address, args, at, (r) => this.#reply(r, rinfo));
+    for (const r of replies) this.#reply(r, rinfo);
+  }
+
+  // A bundle: its time tag maps to one frame; its messages' commands go out as one batch at that frame.
+  #bundle(d: Decoded, rinfo: Peer, depth: number): void {
+    if (depth >= MAX_NESTING) {
+      this.#reply(
+        { address: "/error", args: ["#bundle", `bundles nested deeper than ${MAX_NESTING}`] },
+        rinfo,
+      );
+      return;
+    }
+    const e = this.#engine;
+    const nowFrame = e.outBlock * e.block;
+    const frame = frameForTimeTag(d.timetag ?? 0, Date.now() / 1000, nowFrame, e.sampleRate);
+    const batch: Command[] = [];
+    for (const el of d.elements ?? []) {
+      if (el.oscType === "bundle") this.#bundle(el, rinfo, depth + 1);
+      else this.#message(el, rinfo, { frame, batch });
+    }
+    if (batch.length === 0) return;
+    try {
+      e.sendBatch(batch, frame);
+      this.router.sentAt(frame);
+    } catch (err) {
+      this.#reply({ address: "/error", args: ["#bundle", (err as Error).message] }, rinfo);
+    }
+  }
+
+  // Level meters and an 8-band spectrum at 10 Hz while someone listens.
+  #meters(): void {
+    if (this.#subscribers.size === 0) {
+      clearInterval(this.#meterTimer);
+      this.#meterTimer = undefined;
+      return;
+    }
+    this.#meterTimer ??= setInterval(() => {
+      if (!this.#engine.running) return;
+      const m = meters(this.#engine.recentAudio(2048), this.#engine.sampleRate);
+      this.#broadcast({ address: "/viz/levels", args: m.levels });
+      this.#broadcast({ address: "/viz/spectrum", args: m.spectrum });
+    }, 100);
+  }
+}
+
+/** The address at the start of an undecodable packet, for its error reply ("?" when there is none). */
+export function addressOf(buf: Uint8Array): string {
+  if (buf.length === 0 || buf[0] !== 0x2f) {
+    return buf.length >= 7 && Buffer.from(buf.subarray(0, 7)).toString() === "#bundle" ? "#bundle" : "?";
+  }
+  let end = 0;
+  while (end < buf.length && end < 256 && buf[end] !== 0) end++;
+  const s = Buffer.from(buf.subarray(0, end)).toString("utf8");
+  return /^[\x20-\x7e]+$/.test(s) ? s : "?";
+}
