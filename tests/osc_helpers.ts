@@ -1,0 +1,83 @@
+// A real OSC/UDP client for tests: node-osc's codec over Deno's datagram socket, replies collected in order.
+import { Buffer } from "node:buffer";
+import { decode, encode } from "node-osc";
+
+/** A decoded reply: address and argument values. */
+export type Received = [string, ...(string | number | boolean | null)[]];
+
+/** A UDP client talking to one OSC server. */
+export class OscTestClient {
+  readonly received: Received[] = [];
+  #sock: Deno.DatagramConn;
+  #to: Deno.NetAddr;
+  #loop: Promise<void>;
+  #waiters: (() => void)[] = [];
+
+  constructor(port: number, host = "127.0.0.1") {
+    const sock = Deno.listenDatagram({ port: 0, hostname: "127.0.0.1", transport: "udp" });
+    this.#sock = sock;
+    this.#to = { transport: "udp", hostname: host, port };
+    this.#loop = (async () => {
+      for (;;) {
+        let b: Uint8Array;
+        try {
+          [b] = await sock.receive();
+        } catch {
+          return;
+        }
+        const d = decode(Buffer.from(b)) as { address: string; args: { value: string | number }[] };
+        this.received.push([d.address, ...d.args.map((a) => a.value)]);
+        for (const w of this.#waiters.splice(0)) w();
+      }
+    })();
+  }
+
+  /** This client's port (where replies come back). */
+  get port(): number {
+    return (this.#sock.addr as Deno.NetAddr).port;
+  }
+
+  /** Sends one message. */
+  send(address: string, ...args: (string | number)[]): Promise<number> {
+    return this.raw(encode({ oscType: "message", address, args }));
+  }
+
+  /** Sends a bundle with a time tag (Unix seconds; 0 = immediately). */
+  sendBundle(timetag: number, ...messages: [string, ...(string | number)[]][]): Promise<number> {
+    const elements = messages.map(([address, ...args]) => ({ oscType: "message", address, args }));
+    return this.raw(encode({ oscType: "bundle", timetag, elements }));
+  }
+
+  /** Sends raw bytes. */
+  raw(bytes: Uint8Array): Promise<number> {
+    return this.#sock.send(bytes, this.#to);
+  }
+
+  /** Waits until a received message satisfies `pred` (or fails after `ms`). */
+  async waitFor(pred: (r: Received) => boolean, ms = 3000): Promise<Received> {
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const hit = this.received.find(pred);
+      if (hit) return hit;
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw new Error(
+          `no matching OSC message within ${ms} ms; got ${JSON.stringify(this.received.slice(-5))}`,
+        );
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  /** Closes the socket. */
+  async close(): Promise<void> {
+    this.#sock.close();
+    await this.#loop;
+  }
+}
