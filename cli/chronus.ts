@@ -1,0 +1,268 @@
+// deno task chronus [COMMAND …] | play SCORE: talks to a running engine over OSC in the text command language
+// (cli/language.ts) and prints the answers in plain words. Without a command it reads commands line by line
+// (an interactive prompt in a terminal; a pipe works too). Exit code 1 when the engine answered with an error.
+import { Buffer } from "node:buffer";
+import { parseArgs } from "node:util";
+import { decode, encode } from "node-osc";
+import { HELP_LINES, type OscMessage, translate } from "./language.ts";
+
+const HELP = `Usage: deno task chronus [--host H] [--port P] [--json] [COMMAND …]
+       deno task chronus play SCORE [--host H] [--port P]
+
+Sends one command (or, without one, each line typed or piped) to a running engine over OSC (default
+127.0.0.1:5005) and prints the answer. play sends a score (lines "SECONDS COMMAND") live, as timed bundles.
+
+Commands:
+  ${HELP_LINES.join("\n  ")}`;
+
+type Reply = [string, ...(string | number)[]];
+
+/** An OSC connection to the engine. */
+class Connection {
+  #sock: Deno.DatagramConn;
+  #to: Deno.NetAddr;
+  #queue: Reply[] = [];
+  #wake: (() => void) | null = null;
+  #loop: Promise<void>;
+  #sync = 0;
+
+  constructor(host: string, port: number) {
+    const sock = Deno.listenDatagram({ hostname: "0.0.0.0", port: 0, transport: "udp" });
+    this.#sock = sock;
+    this.#to = { transport: "udp", hostname: host, port };
+    this.#loop = (async () => {
+      for (;;) {
+        try {
+          const [b] = await sock.receive();
+          const d = decode(Buffer.from(b)) as { address: string; args: { value: string | number }[] };
+          this.#queue.push([d.address, ...d.args.map((a) => a.value)]);
+          this.#wake?.();
+        } catch {
+          return;
+        }
+      }
+    })();
+  }
+
+  async send(messages: OscMessage[], timetag?: number): Promise<void> {
+    if (messages.length === 0) return;
+    const packet = timetag !== undefined || messages.length > 1
+      ? {
+        oscType: "bundle",
+        timetag: timetag ?? 0,
+        elements: messages.map(([address, ...args]) => ({ oscType: "message", address, args })),
+      }
+      : { oscType: "message", address: messages[0][0], args: messages[0].slice(1) };
+    await this.#sock.send(encode(packet), this.#to);
+  }
+
+  /** Waits for a reply with one of the addresses; /error replies come back as errors. */
+  async next(addresses: string[], ms = 3000): Promise<{ reply?: Reply; errors: Reply[] }> {
+    const errors: Reply[] = [];
+    const deadline = performance.now() + ms;
+    for (;;) {
+      while (this.#queue.length) {
+        const r = this.#queue.shift()!;
+        if (r[0] === "/error") errors.push(r);
+        else if (addresses.includes(r[0])) return { reply: r, errors };
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) return { errors };
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, left);
+        this.#wake = () => {
+          clearTimeout(t);
+          this.#wake = null;
+          res();
+        };
+      });
+    }
+  }
+
+  /** Sends /sync and waits until everything sent before it has applied. */
+  async sync(ms = 5000): Promise<{ ok: boolean; errors: Reply[] }> {
+    const id = ++this.#sync;
+    await this.send([["/sync", id]]);
+    for (;;) {
+      const { reply, errors } = await this.next(["/synced"], ms);
+      if (!reply) return { ok: false, errors };
+      if (reply[1] === id) return { ok: true, errors };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#sock.close();
+    await this.#loop;
+  }
+}
+
+function describe(reply: Reply, json: boolean): string {
+  const [address, ...args] = reply;
+  if (json && typeof args[0] === "string" && args[0].startsWith("{")) return args[0];
+  switch (address) {
+    case "/engine/status.reply": {
+      const s = JSON.parse(String(args[0]));
+      const cpu = Object.entries(s.cpu as Record<string, number>).map(([k, v]) =>
+        `${k} ${(v * 100).toFixed(1)}%`
+      );
+      return `up ${
+        s.uptimeS.toFixed(1)
+      } s · ${s.sampleRate} Hz, block ${s.block} · active slot ${s.activeSlot} · ` +
+        `${
+          s.redundant ? "redundant" : "SINGLE"
+        } · failovers ${s.failovers} · late blocks ${s.lateBlocks} · cpu ${cpu.join(", ")}`;
+    }
+    case "/engine/list.reply": {
+      const p = JSON.parse(String(args[0]));
+      const mods = Object.entries(p.modules as Record<string, { type: string }>).map(([n, m]) =>
+        `${n} (${m.type})`
+      );
+      const cables = (p.connections ?? []).map((c: [string, string, number?]) =>
+        `${c[0]} -> ${c[1]}${c[2] !== undefined ? ` ${c[2]}` : ""}`
+      );
+      return `modules: ${mods.join(", ")}\ncables:\n  ${cables.join("\n  ")}`;
+    }
+    case "/engine/schema.reply": {
+      const s = JSON.parse(String(args[0]));
+      return s.modules.map((
+        m: { type: string; inputs: string[]; outputs: string[]; params: { name: string }[] },
+      ) =>
+        `${m.type}: in ${m.inputs.join(", ") || "-"}; out ${m.outputs.join(", ") || "-"}; params ${
+          m.params.map((p) => p.name).join(", ")
+        }`
+      ).join("\n");
+    }
+    case "/patch/commit.reply": {
+      const delayed = JSON.parse(String(args[1] ?? "[]")) as string[];
+      return `applied (${args[0]} commands)${
+        delayed.length
+          ? `; these cables close a cycle and carry one block of delay: ${delayed.join(", ")}`
+          : ""
+      }`;
+    }
+    default:
+      return `${address} ${args.join(" ")}`;
+  }
+}
+
+/** Runs one line; returns false when the engine answered with an error. */
+async function runLine(c: Connection, line: string, json: boolean): Promise<boolean> {
+  let t;
+  try {
+    t = translate(line);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return false;
+  }
+  if (t.expect === "none") return true;
+  await c.send(t.messages);
+  let errors: Reply[];
+  if (t.expect === "sync") {
+    const r = await c.sync();
+    errors = r.errors;
+    if (!r.ok && errors.length === 0) return noAnswer();
+    if (errors.length === 0) console.log("ok");
+  } else {
+    const r = await c.next([t.expect]);
+    errors = r.errors;
+    if (!r.reply && errors.length === 0) return noAnswer();
+    if (r.reply) console.log(describe(r.reply, json));
+  }
+  for (const e of errors) console.error(`error: ${e[1]}: ${e[2]}`);
+  return errors.length === 0;
+}
+
+let target = "";
+function noAnswer(): false {
+  console.error(`error: no answer from the engine at ${target} (is it running? deno task start)`);
+  return false;
+}
+
+// Sends a score live: each line as a bundle stamped start + its time, at most one second ahead.
+async function play(c: Connection, path: string): Promise<boolean> {
+  const lines = Deno.readTextFileSync(path).split("\n");
+  const events: { at: number; messages: OscMessage[] }[] = [];
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.replace(/#.*$/, "").trim();
+    if (!line) continue;
+    const m = /^(\d+(?:\.\d*)?|\.\d+)\s+(.+)$/.exec(line);
+    if (!m) {
+      console.error(`error: ${path}:${i + 1}: expected "SECONDS COMMAND"`);
+      return false;
+    }
+    try {
+      events.push({ at: Number(m[1]), messages: translate(m[2]).messages });
+    } catch (e) {
+      console.error(`error: ${path}:${i + 1}: ${(e as Error).message}`);
+      return false;
+    }
+  }
+  events.sort((a, b) => a.at - b.at);
+  const start = Date.now() / 1000 + 0.3;
+  for (const e of events) {
+    const wait = (start + e.at - 1) * 1000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await c.send(e.messages, start + e.at);
+  }
+  const last = events.length ? events[events.length - 1].at : 0;
+  const r = await c.sync(5000 + last * 1000);
+  for (const e of r.errors) console.error(`error: ${e[1]}: ${e[2]}`);
+  console.log(`played ${events.length} events`);
+  return r.ok && r.errors.length === 0;
+}
+
+if (import.meta.main) {
+  let a;
+  try {
+    a = parseArgs({
+      args: Deno.args,
+      options: {
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "5005" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    console.error(`chronus: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
+  if (a.values.help) {
+    console.log(HELP);
+    Deno.exit(0);
+  }
+  target = `${a.values.host}:${a.values.port}`;
+  const c = new Connection(a.values.host, Number(a.values.port));
+  let ok = true;
+  const words = a.positionals;
+  if (words[0] === "play") {
+    ok = words.length === 2 ? await play(c, words[1]) : (console.error("usage: chronus play SCORE"), false);
+  } else if (words.length) {
+    ok = await runLine(c, words.join(" "), a.values.json);
+  } else {
+    const tty = Deno.stdin.isTerminal();
+    const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    if (tty) Deno.stdout.writeSync(new TextEncoder().encode("chronus> "));
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (/^\s*(quit|exit)\s*$/.test(line)) {
+          await c.close();
+          Deno.exit(ok ? 0 : 1);
+        }
+        if (line.trim()) ok = (await runLine(c, line, a.values.json)) && ok;
+        if (tty) Deno.stdout.writeSync(new TextEncoder().encode("chronus> "));
+      }
+    }
+    if (buf.trim()) ok = (await runLine(c, buf, a.values.json)) && ok;
+  }
+  await c.close();
+  Deno.exit(ok ? 0 : 1);
+}

@@ -1,0 +1,130 @@
+// The text command language of `deno task chronus`, as OSC messages: a small, forgiving language that a
+// musician or an agent can type. One line → the messages to send (several are sent as one bundle) and what
+// kind of answer to wait for.
+import { resolve } from "node:path";
+import { ClientError } from "../engine/params.ts";
+
+/** One OSC message. */
+export type OscMessage = [address: string, ...args: (string | number)[]];
+
+/** What a line turns into. */
+export interface Translation {
+  messages: OscMessage[];
+  /** The reply address to wait for, or "sync" (wait for /synced: the change has applied). */
+  expect: string;
+}
+
+const ON = new Set(["on", "1", "true", "open", "yes"]);
+const OFF = new Set(["off", "0", "false", "close", "no"]);
+
+/** A number when the word is one, else the word (names of enumerated values, note names). */
+function word(w: string): string | number {
+  return /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(w) ? Number(w) : w;
+}
+
+/** The language's commands, for help and errors. */
+export const HELP_LINES = [
+  "set MODULE.PARAM VALUE          set voice1.freq 220, set voice1.filter.freq 900, set voice2.wave square",
+  "gate MODULE on|off [VELOCITY]   gate voice1 on, gate acid1 on 1",
+  "note MODULE PITCH VEL [SECONDS] note voice1 C3 0.8 0.25 (PITCH: C#3, 60 = MIDI, 110hz)",
+  "patch SRC -> DST [DEPTH]        patch lfo1 -> voice2.cutoff 0.5 (applies at once; 'to' works for '->')",
+  "unpatch SRC -> DST              unpatch lfo1 to voice2.cutoff",
+  "create ID TYPE / delete ID      create bass vco, delete bass",
+  "load FILE / save FILE           a patch file (JSON)",
+  "status / list / schema          the engine, the patch, every module type (--json for JSON)",
+  "record start [FILE] / stop / status",
+  "sync                            wait until everything sent before has applied",
+  "freq HZ / gain G                the engine tone (legacy)",
+];
+
+/** Translates one line; throws ClientError in plain words. Blank lines and # comments give no messages. */
+export function translate(line: string): Translation {
+  const words = line.replace(/#.*$/, "").trim().split(/\s+/).filter((w) => w !== "");
+  if (words.length === 0) return { messages: [], expect: "none" };
+  const [verb, ...rest] = words;
+  const usage = (u: string): never => {
+    throw new ClientError(`"${line.trim()}": expected ${u}`);
+  };
+  switch (verb.toLowerCase()) {
+    case "set": {
+      const joined = rest.join(" ").replace("=", " ").split(/\s+/).filter((w) => w !== "");
+      if (joined.length !== 2 || !joined[0].includes(".")) usage("set MODULE.PARAM VALUE");
+      const [target, value] = joined;
+      const dot = target.indexOf(".");
+      return {
+        messages: [[
+          `/mod/${target.slice(0, dot)}/${target.slice(dot + 1).replaceAll(".", "/")}`,
+          word(value),
+        ]],
+        expect: "sync",
+      };
+    }
+    case "gate": {
+      const [module, state, vel] = rest;
+      if (!module || !state || rest.length > 3 || (!ON.has(state) && !OFF.has(state))) {
+        usage("gate MODULE on|off [VELOCITY]");
+      }
+      const m: OscMessage = [`/gate/${module}`, ON.has(state) ? 1 : 0];
+      if (vel !== undefined) m.push(word(vel));
+      return { messages: [m], expect: "sync" };
+    }
+    case "note": {
+      if (rest.length < 3 || rest.length > 4) usage("note MODULE PITCH VELOCITY [SECONDS]");
+      return {
+        messages: [["/note", rest[0], word(rest[1]), word(rest[2]), ...(rest[3] ? [word(rest[3])] : [])]],
+        expect: "sync",
+      };
+    }
+    case "patch":
+    case "unpatch": {
+      // "->" (quote it in a shell: > redirects) or "to".
+      const arrow = rest.findIndex((w) => w === "->" || w === "to");
+      if (arrow !== 1 || rest.length < 3 || rest.length > (verb === "patch" ? 4 : 3)) {
+        usage(verb === "patch" ? "patch SRC -> DST [DEPTH]" : "unpatch SRC -> DST");
+      }
+      const m: OscMessage = verb === "patch"
+        ? ["/patch/connect", rest[0], rest[2], ...(rest[3] !== undefined ? [word(rest[3])] : [])]
+        : ["/patch/disconnect", rest[0], rest[2]];
+      return { messages: [m, ["/patch/commit"]], expect: "/patch/commit.reply" };
+    }
+    case "create":
+      if (rest.length !== 2) usage("create ID TYPE");
+      return {
+        messages: [["/patch/create", rest[0], rest[1]], ["/patch/commit"]],
+        expect: "/patch/commit.reply",
+      };
+    case "delete":
+      if (rest.length !== 1) usage("delete ID");
+      return { messages: [["/patch/delete", rest[0]], ["/patch/commit"]], expect: "/patch/commit.reply" };
+    case "load":
+      if (rest.length !== 1) usage("load FILE");
+      return { messages: [["/patch/load", resolve(rest[0])]], expect: "/patch/commit.reply" };
+    case "save":
+      if (rest.length !== 1) usage("save FILE");
+      return { messages: [["/patch/save", resolve(rest[0])]], expect: "/patch/save.reply" };
+    case "status":
+    case "list":
+    case "schema":
+      if (rest.length) usage(verb);
+      return { messages: [[`/engine/${verb}`]], expect: `/engine/${verb}.reply` };
+    case "record": {
+      const sub = rest[0];
+      if (!["start", "stop", "status"].includes(sub ?? "") || rest.length > (sub === "start" ? 2 : 1)) {
+        usage("record start [FILE] | record stop | record status");
+      }
+      return {
+        messages: [[`/record/${sub}`, ...rest.slice(1).map((f) => resolve(f))]],
+        expect: `/record/${sub}.reply`,
+      };
+    }
+    case "sync":
+      return { messages: [], expect: "sync" };
+    case "freq":
+    case "gain":
+    case "wave":
+      if (rest.length !== 1) usage(`${verb} VALUE`);
+      return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
+    default:
+      throw new ClientError(`"${verb}" is not a command; commands:\n  ${HELP_LINES.join("\n  ")}`);
+  }
+}

@@ -1,0 +1,95 @@
+// deno task chronus against a running engine (two processes, real UDP): commands, answers, errors, play.
+import assert from "node:assert/strict";
+import * as L from "../asm/layout.ts";
+import { parseSessionLog } from "../engine/session_log.ts";
+import { translate } from "../cli/language.ts";
+import { TEST_LEAD } from "./helpers.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+
+Deno.test("the text language: commands to OSC messages, plain-words errors", () => {
+  assert.deepEqual(translate("set voice1.filter.freq 900").messages, [["/mod/voice1/filter/freq", 900]]);
+  assert.deepEqual(translate("set voice2.wave square").messages, [["/mod/voice2/wave", "square"]]);
+  assert.deepEqual(translate("gate voice1 on 0.5").messages, [["/gate/voice1", 1, 0.5]]);
+  assert.deepEqual(translate("note voice1 C3 0.8 0.25").messages, [["/note", "voice1", "C3", 0.8, 0.25]]);
+  assert.deepEqual(translate("patch lfo1 -> voice2.cutoff 0.5").messages, [
+    ["/patch/connect", "lfo1", "voice2.cutoff", 0.5],
+    ["/patch/commit"],
+  ]);
+  assert.equal(translate("status").expect, "/engine/status.reply");
+  assert.equal(translate("  # a comment").messages.length, 0);
+  assert.throws(() => translate("gate voice1 maybe"), /expected gate MODULE on\|off/);
+  assert.throws(() => translate("wobble"), /"wobble" is not a command; commands:/);
+});
+
+async function run(args: string[], stdin?: string) {
+  const p = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}cli/chronus.ts`, ...args],
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = p.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const o = await p.output();
+  return { code: o.code, out: new TextDecoder().decode(o.stdout), err: new TextDecoder().decode(o.stderr) };
+}
+
+Deno.test("deno task chronus: answers in plain words, errors exit 1, play keeps the score's timing", async () => {
+  const dir = await Deno.makeTempDir();
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  const engine = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${root}main.ts`,
+      "--sink",
+      "null",
+      "--duration",
+      "8",
+      "--lead",
+      String(TEST_LEAD),
+      "--osc-port",
+      String(port),
+      "--log",
+      `${dir}/s.jsonl`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const p = ["--port", String(port)];
+  let status;
+  for (let i = 0; i < 50; i++) { // until the engine listens
+    status = await run([...p, "status"]);
+    if (status.code === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(status!.out, /48000 Hz, block 128 · active slot \d · redundant/);
+  const json = await run([...p, "--json", "status"]);
+  assert.equal(JSON.parse(json.out).block, 128);
+  const set = await run([...p, "set", "voice1.freq", "220"]);
+  assert.equal(set.out.trim(), "ok");
+  const bad = await run([...p, "set", "voice1.bogus", "3"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /error: \/mod\/voice1\/bogus: voice has no parameter "bogus"/);
+  const patch = await run([...p, "patch", "lfo1", "to", "voice2.cutoff", "0.5"]);
+  assert.match(patch.out, /applied \(\d+ commands\)/);
+  const piped = await run(p, "list\nset voice9.freq 1\ngate voice1 on\n");
+  assert.match(piped.out, /modules: voice1 \(voice\)/);
+  assert.match(piped.err, /No module "voice9"/);
+  const score = `${dir}/s.score`;
+  await Deno.writeTextFile(score, "0.0 set voice3.freq 110\n0.0 gate voice3 on\n0.5 gate voice3 off\n");
+  const played = await run([...p, "play", score]);
+  assert.equal(played.code, 0, played.err);
+  engine.kill("SIGTERM");
+  await engine.output();
+  const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
+  const gates = log.commands.filter((c) => c.op === L.OP_GATE && c.frame > 0);
+  const on = gates.find((c) => c.i0 === 1 && log.commands.some((d) => d.frame === c.frame && d.f0 === 110))!;
+  const off = gates.find((c) => c.i0 === 0 && c.target === on.target && c.frame > on.frame)!;
+  assert.equal(off.frame - on.frame, 24000, "0.5 s apart, to the frame");
+  await Deno.remove(dir, { recursive: true });
+});
