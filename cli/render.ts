@@ -8,18 +8,18 @@ import { parseSessionLog } from "../engine/session_log.ts";
 import { WavWriter } from "../engine/wav.ts";
 import type { StampedCommand } from "../engine/command.ts";
 import type { PatchFile } from "../patch/graph.ts";
-import { patchCommands } from "../patch/render.ts";
-import { parseScore } from "./score.ts";
+import { scoreCommands } from "./score.ts";
 
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]
-       deno task render --patch PATCH.json [--score SCORE.txt] --out OUT.wav [--seconds T]
+       deno task render [--patch PATCH.json] [--score SCORE] --out OUT.wav [--seconds T]
                         [--sample-rate HZ] [--block FRAMES] [--seed N]
 
 --replay renders a session log written by "deno task start --log LOG.jsonl"; without --seconds it renders
 as many frames as the live session played.
---patch loads a patch at frame 0 and plays the score: one command a line, prefixed by its time in seconds
-("0.0 set voice1.freq 220", "0.0 gate voice1 on", "1.5 gate voice1 off", "# comment"). Without --seconds
-it renders until 2 s after the last event.`;
+--patch loads a patch at frame 0 (default: patches/default.json when a score is given) and --score plays a
+score: the text command language of "deno task chronus", one command a line, prefixed by its time in
+seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo1 -> voice2.cutoff 1",
+"# comment"). Without --seconds it renders until 2 s after the last event.`;
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
@@ -50,8 +50,8 @@ if (import.meta.main) {
     console.log(HELP);
     Deno.exit(0);
   }
-  if (!a.out || (!a.replay === !a.patch)) {
-    fail("give --out OUT.wav and one of --replay LOG or --patch FILE (see --help)");
+  if (!a.out || (a.replay && (a.patch || a.score)) || (!a.replay && !a.patch && !a.score)) {
+    fail("give --out OUT.wav and either --replay LOG or --patch FILE / --score FILE (see --help)");
   }
   let settings: { sampleRate: number; block: number; seed: number };
   let commands: StampedCommand[];
@@ -69,10 +69,11 @@ if (import.meta.main) {
       frames = f;
     } else {
       settings = { sampleRate: Number(a["sample-rate"]), block: Number(a.block), seed: Number(a.seed) };
-      const file: PatchFile = JSON.parse(Deno.readTextFileSync(a.patch!));
-      const events = a.score ? parseScore(Deno.readTextFileSync(a.score), settings.sampleRate) : [];
-      commands = patchCommands(file, events);
-      const last = events.reduce((m, e) => Math.max(m, e.frame), 0);
+      const patchPath = a.patch ?? new URL("../patches/default.json", import.meta.url);
+      const file: PatchFile = JSON.parse(Deno.readTextFileSync(patchPath));
+      const score = a.score ? Deno.readTextFileSync(a.score) : "";
+      commands = scoreCommands(file, score, settings.sampleRate, settings.block);
+      const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);
       frames = a.seconds !== undefined
         ? Math.round(Number(a.seconds) * settings.sampleRate)
         : last + 2 * settings.sampleRate;

@@ -1,33 +1,81 @@
-// Scores: the text command language with a time in seconds in front of each line
-// ("0.000 set voice1.freq 220", "0.5 gate voice1 off", "# comment"). Rendered offline by
-// `deno task render --score` through the same WASM as the live engine.
+// Scores: the text command language (cli/language.ts) with a time in seconds in front of each line
+// ("0.000 set voice1.freq 220", "0.5 note voice1 C3 0.8 0.25", "# comment"). Offline, each line goes through
+// the same OSC router as live messages, against an engine stand-in that stamps commands at the line's frame:
+// a score renders exactly what `deno task chronus play` would send.
+import type { Command, StampedCommand } from "../engine/command.ts";
+import type { EngineStatus } from "../engine/engine.ts";
 import { ClientError } from "../engine/params.ts";
-import type { PatchEvent } from "../patch/render.ts";
-import { parseTextCommand } from "./text_commands.ts";
+import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
+import { type OscEngine, OscRouter } from "../osc/router.ts";
+import { translate } from "./language.ts";
 
-/** Parses a score into patch events at exact frames; throws ClientError naming the line. */
-export function parseScore(text: string, sampleRate: number): PatchEvent[] {
-  const events: PatchEvent[] = [];
-  text.split("\n").forEach((raw, i) => {
+/** Stamps what the router sends at the current line's frame. */
+class ScoreEngine implements OscEngine {
+  readonly patch = new Patch();
+  readonly commands: StampedCommand[] = [];
+  frame = 0;
+  #seq = 0;
+  constructor(readonly sampleRate: number, readonly block: number) {}
+
+  send(cmd: Command, frame?: number): number {
+    this.commands.push({ ...cmd, seq: ++this.#seq, frame: frame ?? this.frame });
+    return this.#seq;
+  }
+
+  sendBatch(cmds: readonly Command[], frame?: number): number {
+    const first = this.#seq + 1;
+    for (const c of cmds) this.send(c, frame);
+    return first;
+  }
+
+  commit(frame?: number): Commit {
+    const c = this.patch.commit();
+    this.sendBatch(c.commands, frame);
+    return c;
+  }
+
+  status(): EngineStatus {
+    throw new ClientError("status, list and schema answer a live engine, not a score");
+  }
+
+  asap(): number {
+    return this.frame;
+  }
+}
+
+/** The stamped commands of a patch loaded at frame 0 and a score; throws ClientError naming the line. */
+export function scoreCommands(
+  file: PatchFile,
+  text: string,
+  sampleRate: number,
+  block: number,
+): StampedCommand[] {
+  const e = new ScoreEngine(sampleRate, block);
+  e.patch.load(file);
+  e.commit(0);
+  const router = new OscRouter(e);
+  const lines = text.split("\n").map((raw, i) => ({ raw, n: i + 1 }));
+  const timed = lines.flatMap(({ raw, n }) => {
     const line = raw.replace(/#.*$/, "").trim();
-    if (line === "") return;
+    if (line === "") return [];
     const m = /^(\d+(?:\.\d*)?|\.\d+)\s+(.+)$/.exec(line);
-    if (!m) throw new ClientError(`score line ${i + 1}: expected "SECONDS COMMAND", got "${raw.trim()}"`);
-    const frame = Math.round(Number(m[1]) * sampleRate);
-    let act;
-    try {
-      act = parseTextCommand(m[2]);
-    } catch (e) {
-      throw new ClientError(`score line ${i + 1}: ${(e as Error).message}`);
-    }
-    if (act.kind === "set") events.push({ frame, set: [act.module, act.param, act.value] });
-    else if (act.kind === "gate") events.push({ frame, gate: [act.module, act.on, act.velocity] });
-    else if (act.kind === "command") {
-      const c = act.command;
-      events.push({ frame, command: () => c });
-    } else if (act.kind !== "none") {
-      throw new ClientError(`score line ${i + 1}: "${m[2]}" cannot be scheduled in a score`);
-    }
+    if (!m) throw new ClientError(`score line ${n}: expected "SECONDS COMMAND", got "${raw.trim()}"`);
+    return [{ t: Number(m[1]), command: m[2], n }];
   });
-  return events;
+  timed.sort((a, b) => a.t - b.t || a.n - b.n);
+  for (const { t, command, n } of timed) {
+    e.frame = Math.round(t * sampleRate);
+    let messages;
+    try {
+      messages = translate(command).messages;
+    } catch (err) {
+      throw new ClientError(`score line ${n}: ${(err as Error).message}`);
+    }
+    for (const [address, ...args] of messages) {
+      for (const r of router.handle(address, args, { frame: e.frame })) {
+        if (r.address === "/error") throw new ClientError(`score line ${n}: ${r.args[0]}: ${r.args[1]}`);
+      }
+    }
+  }
+  return e.commands;
 }

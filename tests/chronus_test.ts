@@ -93,3 +93,25 @@ Deno.test("deno task chronus: answers in plain words, errors exit 1, play keeps 
   assert.equal(off.frame - on.frame, 24000, "0.5 s apart, to the frame");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("scores render through the same router: notes, patching and timing to the frame", async () => {
+  const { scoreCommands } = await import("../cli/score.ts");
+  const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
+  const cmds = scoreCommands(
+    patch,
+    "# a score\n0.5 note voice1 C3 0.8 0.25\n1 patch lfo1 -> voice4.cutoff 1\n0.25 set voice2.freq 330\n",
+    48000,
+    128,
+  );
+  const live = cmds.filter((c) => c.frame > 0);
+  const at = (f: number) => live.filter((c) => c.frame === f);
+  assert.equal(at(12000).length, 1, "0.25 s: the set (lines run in time order)");
+  assert.deepEqual(at(24000).map((c) => c.op), [L.OP_SET_PARAM, L.OP_GATE], "0.5 s: pitch and gate on");
+  assert.ok(Math.abs(at(24000)[0].f0 - 130.8128) < 1e-3, "C3");
+  assert.deepEqual(at(36000).map((c) => [c.op, c.i0]), [[L.OP_GATE, 0]], "0.25 s later: gate off");
+  assert.ok(at(48000).some((c) => c.op === L.OP_CONNECT), "1 s: the cable");
+  assert.throws(
+    () => scoreCommands(patch, "0.1 set voice1.bogus 1", 48000, 128),
+    /score line 1: \/mod\/voice1\/bogus/,
+  );
+});
