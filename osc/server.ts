@@ -12,7 +12,7 @@ import type { Engine } from "../engine/engine.ts";
 import type { EngineEvent } from "../engine/supervisor.ts";
 import { meters } from "./meters.ts";
 import { type OscArg, type OscReply, OscRouter } from "./router.ts";
-import { frameForTimeTag } from "./timetag.ts";
+import { TimeTagClock } from "./timetag.ts";
 
 /** Where to listen. */
 export interface OscServerOptions {
@@ -46,9 +46,17 @@ export class OscServer {
   #closed = false;
   #loop: Promise<void>;
   #subscribers = new Map<string, { address: string; port: number }>();
+  #clock = new TimeTagClock();
   #meterTimer?: ReturnType<typeof setInterval>;
   /** Packets handled and error replies sent (for tests and the benchmark). */
-  readonly counts = { packets: 0, messages: 0, errors: 0, internal: 0 };
+  readonly counts = {
+    packets: 0,
+    messages: 0,
+    errors: 0,
+    internal: 0,
+    rejectedPackets: 0,
+    acceptedPackets: 0,
+  };
 
   private constructor(engine: Engine, sock: Deno.DatagramConn) {
     this.#engine = engine;
@@ -132,6 +140,13 @@ export class OscServer {
 
   #packet(buf: Buffer, rinfo: Peer): void {
     this.counts.packets++;
+    const errors = this.counts.errors;
+    this.#handlePacket(buf, rinfo);
+    if (this.counts.errors > errors) this.counts.rejectedPackets++;
+    else this.counts.acceptedPackets++;
+  }
+
+  #handlePacket(buf: Buffer, rinfo: Peer): void {
     let decoded: Decoded;
     try {
       decoded = decode(buf) as Decoded;
@@ -197,7 +212,7 @@ export class OscServer {
     }
     const e = this.#engine;
     const nowFrame = e.outBlock * e.block;
-    const frame = frameForTimeTag(d.timetag ?? 0, Date.now() / 1000, nowFrame, e.sampleRate);
+    const frame = this.#clock.frameFor(d.timetag ?? 0, Date.now() / 1000, nowFrame, e.sampleRate);
     const batch: Command[] = [];
     for (const el of d.elements ?? []) {
       if (el.oscType === "bundle") this.#bundle(el, rinfo, depth + 1);
