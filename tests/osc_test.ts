@@ -228,7 +228,7 @@ Deno.test("OSC fuzz: 10,000 random and mutated packets: no crash, an error for e
   await stop();
 });
 
-async function tool(cmd: string, args: string[]): Promise<Deno.ChildProcess | null> {
+function tool(cmd: string, args: string[]): Deno.ChildProcess | null {
   try {
     return new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).spawn();
   } catch {
@@ -237,7 +237,7 @@ async function tool(cmd: string, args: string[]): Promise<Deno.ChildProcess | nu
 }
 
 Deno.test("liblo's oscsend/oscdump: messages, replies (via /notify 1 <port>) and errors", async (t) => {
-  const probe = await tool("oscsend", []);
+  const probe = tool("oscsend", []);
   if (!probe) {
     if (Deno.env.get("CI")) throw new Error("liblo-tools is missing in CI (.ci/run installs it)");
     t.step({ name: "skipped: liblo-tools (oscsend, oscdump) not installed", ignore: true, fn: () => {} });
@@ -246,10 +246,10 @@ Deno.test("liblo's oscsend/oscdump: messages, replies (via /notify 1 <port>) and
   await probe.output();
   const { engine, osc, stop } = await running();
   const dumpPort = 20000 + Math.floor(Math.random() * 20000);
-  const dump = (await tool("oscdump", ["-L", String(dumpPort)]))!;
+  const dump = (tool("oscdump", ["-L", String(dumpPort)]))!;
   await new Promise((r) => setTimeout(r, 300));
   const send = async (...args: string[]) => {
-    const p = await tool("oscsend", ["127.0.0.1", String(osc.port), ...args]);
+    const p = tool("oscsend", ["127.0.0.1", String(osc.port), ...args]);
     const o = await p!.output();
     assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
   };
@@ -270,7 +270,7 @@ Deno.test("liblo's oscsend/oscdump: messages, replies (via /notify 1 <port>) and
 });
 
 Deno.test("liblo's oscsendfile: a timed bundle lands at one frame", async (t) => {
-  const probe = await tool("oscsendfile", []);
+  const probe = tool("oscsendfile", []);
   if (!probe) {
     if (Deno.env.get("CI")) throw new Error("liblo-tools is missing in CI (.ci/run installs it)");
     t.step({ name: "skipped: liblo-tools (oscsendfile) not installed", ignore: true, fn: () => {} });
@@ -287,7 +287,7 @@ Deno.test("liblo's oscsendfile: a timed bundle lands at one frame", async (t) =>
   const tag = ntp(Date.now() / 1000 + 0.4);
   const file = await Deno.makeTempFile();
   await Deno.writeTextFile(file, `${tag} /mod/voice2/freq f 123.5\n${tag} /gate/voice2 i 1\n`);
-  const o = await (await tool("oscsendfile", ["127.0.0.1", String(osc.port), file]))!.output();
+  const o = await (tool("oscsendfile", ["127.0.0.1", String(osc.port), file]))!.output();
   assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
   await new Promise((r) => setTimeout(r, 800));
   const voice2 = engine.patch.module("voice2").id;
