@@ -4,12 +4,14 @@
 // `/error` reply, and the work per packet is bounded.
 // The socket is Deno's own (Deno.listenDatagram, "unstable": ["net"] in deno.json): node:dgram under Deno
 // 2.9 delivers datagrams that queue up while the thread is busy in reverse order (measured: a burst of 50
-// arrives 49 … 0), which would turn "create, connect, commit" around.
+// arrives 49 … 0), which would turn "create, connect, commit" around. It lives in a worker
+// (osc/socket_worker.ts) that keeps draining the kernel's buffer while the main thread is paused.
 import { Buffer } from "node:buffer";
 import { decode, encode } from "node-osc";
 import type { Command } from "../engine/command.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { EngineEvent } from "../engine/supervisor.ts";
+import type { SocketEvent, SocketRequest } from "./socket_worker.ts";
 import { meters } from "./meters.ts";
 import { type OscArg, type OscReply, OscRouter } from "./router.ts";
 import { TimeTagClock } from "./timetag.ts";
@@ -41,14 +43,13 @@ const MAX_NESTING = 8;
 export class OscServer {
   readonly router: OscRouter;
   #engine: Engine;
-  #sock: Deno.DatagramConn;
-  #sending: Promise<unknown> = Promise.resolve();
-  #closed = false;
-  #loop: Promise<void>;
+  #worker: Worker;
+  #port: number;
+  #closed?: () => void;
   #subscribers = new Map<string, { address: string; port: number }>();
   #clock = new TimeTagClock();
   #meterTimer?: ReturnType<typeof setInterval>;
-  /** Packets handled and error replies sent (for tests and the benchmark). */
+  /** Packets handled, error replies sent, and each packet's outcome (for tests and the benchmark). */
   readonly counts = {
     packets: 0,
     messages: 0,
@@ -58,45 +59,49 @@ export class OscServer {
     acceptedPackets: 0,
   };
 
-  private constructor(engine: Engine, sock: Deno.DatagramConn) {
+  private constructor(engine: Engine, worker: Worker, port: number) {
     this.#engine = engine;
-    this.#sock = sock;
+    this.#worker = worker;
+    this.#port = port;
     this.router = new OscRouter(engine);
-    this.#loop = this.#receive();
+    worker.onmessage = (e: MessageEvent<SocketEvent>) => {
+      const m = e.data;
+      if (m.type === "packets") {
+        for (const p of m.packets) {
+          this.#packet(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength), {
+            address: p.hostname,
+            port: p.port,
+          });
+        }
+      } else if (m.type === "closed") this.#closed?.();
+    };
   }
 
-  /** Binds the socket (throws with a plain message when it cannot). */
+  /** Binds the socket (in its worker); rejects with a plain message when it cannot. */
   static start(engine: Engine, options: OscServerOptions): Promise<OscServer> {
-    try {
-      const sock = Deno.listenDatagram({ hostname: options.host, port: options.port, transport: "udp" });
-      return Promise.resolve(new OscServer(engine, sock));
-    } catch (e) {
-      return Promise.reject(
-        new Error(`Cannot listen for OSC on ${options.host}:${options.port}: ${(e as Error).message}`),
+    const worker = new Worker(new URL("./socket_worker.ts", import.meta.url), { type: "module" });
+    return new Promise((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<SocketEvent>) => {
+        if (e.data.type === "listening") resolve(new OscServer(engine, worker, e.data.port));
+        else if (e.data.type === "failed") {
+          worker.terminate();
+          reject(new Error(`Cannot listen for OSC on ${options.host}:${options.port}: ${e.data.message}`));
+        }
+      };
+      worker.onerror = (e) => {
+        e.preventDefault();
+        worker.terminate();
+        reject(new Error(`Cannot start the OSC socket worker: ${e.message}`));
+      };
+      worker.postMessage(
+        { type: "listen", hostname: options.host, port: options.port } satisfies SocketRequest,
       );
-    }
-  }
-
-  async #receive(): Promise<void> {
-    while (!this.#closed) {
-      let packet: [Uint8Array, Deno.Addr];
-      try {
-        packet = await this.#sock.receive();
-      } catch (e) {
-        if (!this.#closed) console.error(`[chronus] osc socket: ${(e as Error).message}`);
-        return;
-      }
-      const from = packet[1] as Deno.NetAddr;
-      this.#packet(Buffer.from(packet[0].buffer, packet[0].byteOffset, packet[0].byteLength), {
-        address: from.hostname,
-        port: from.port,
-      });
-    }
+    });
   }
 
   /** The bound port (useful with port 0). */
   get port(): number {
-    return (this.#sock.addr as Deno.NetAddr).port;
+    return this.#port;
   }
 
   /** Forwards an engine event to subscribers. */
@@ -104,23 +109,20 @@ export class OscServer {
     this.#broadcast({ address: "/event", args: [e.type, e.message] });
   }
 
-  /** Closes the socket. */
-  async close(): Promise<void> {
+  /** Closes the socket, after the replies already queued are sent. */
+  close(): Promise<void> {
     clearInterval(this.#meterTimer);
-    this.#closed = true;
-    await this.#sending;
-    this.#sock.close();
-    await this.#loop;
+    const done = new Promise<void>((r) => this.#closed = r);
+    this.#worker.postMessage({ type: "close" } satisfies SocketRequest);
+    return done;
   }
 
   #send(r: OscReply, to: { address: string; port: number }): void {
     try {
-      const buf = encode({ oscType: "message", address: r.address, args: r.args });
-      // One send at a time, in order (a sender reads its replies in the order it asked).
-      const addr: Deno.NetAddr = { transport: "udp", hostname: to.address, port: to.port };
-      this.#sending = this.#sending.then(() => this.#sock.send(buf, addr)).catch((e) => {
-        if (!this.#closed) console.error(`[chronus] osc: cannot send ${r.address}: ${(e as Error).message}`);
-      });
+      const bytes = encode({ oscType: "message", address: r.address, args: r.args });
+      this.#worker.postMessage(
+        { type: "send", bytes, hostname: to.address, port: to.port } satisfies SocketRequest,
+      );
     } catch (e) {
       console.error(`[chronus] osc: cannot send ${r.address}: ${(e as Error).message}`);
     }
