@@ -1,9 +1,8 @@
 // Offline rendering for the effect-module tests: the patch's stereo output as two channels, plus the count of
 // non-finite samples the out module had to replace (the raw DSP output, before sanitizing, was finite iff 0).
-import * as L from "../asm/layout.ts";
-import { DspHost } from "../engine/dsp_host.ts";
 import type { PatchFile } from "../patch/graph.ts";
-import { patchCommands, type PatchEvent } from "../patch/render.ts";
+import type { PatchEvent } from "../patch/render.ts";
+import { renderChannels } from "./module_probe.ts";
 
 /** The sample rate the effect tests render at unless they say otherwise. */
 export const SR = 48000;
@@ -23,22 +22,8 @@ export function renderStereo(
   events: readonly PatchEvent[] = [],
   sampleRate = SR,
 ): Stereo {
-  const settings = { sampleRate, block: 128, seed: 1 };
-  const host = new DspHost(module, settings);
-  const B = settings.block;
-  const blocks = Math.ceil(frames / B);
-  const Lc = new Float32Array(blocks * B), Rc = new Float32Array(blocks * B);
-  const cmds = patchCommands(file, events).sort((a, b) => a.frame - b.frame || a.seq - b.seq);
-  let next = 0;
-  for (let n = 0; n < blocks; n++) {
-    for (; next < cmds.length && cmds[next].frame < (n + 1) * B; next++) host.push(cmds[next]);
-    host.render(n);
-    for (let i = 0; i < B; i++) {
-      Lc[n * B + i] = host.out[i * L.CHANNELS];
-      Rc[n * B + i] = host.out[i * L.CHANNELS + 1];
-    }
-  }
-  return { L: Lc.subarray(0, frames), R: Rc.subarray(0, frames), sanitized: host.sanitized() };
+  const r = renderChannels(module, file, frames, events, sampleRate);
+  return { L: r.left, R: r.right, sanitized: r.sanitized };
 }
 
 /** Sum of squares of x over [from, to). */

@@ -4,6 +4,7 @@ import * as L from "../asm/layout.ts";
 import { DspHost } from "../engine/dsp_host.ts";
 import { patchCommands, type PatchEvent } from "../patch/render.ts";
 import type { PatchFile } from "../patch/graph.ts";
+import { fft } from "../engine/fft.ts";
 import { dspModule } from "./helpers.ts";
 
 /** Sample rate of every probe render. */
@@ -16,14 +17,16 @@ export interface Rendered {
   sanitized: number;
 }
 
-/** Renders `frames` frames of a patch (48 kHz, 128-frame blocks) and splits the channels. */
-export async function renderRaw(
+/** Renders `frames` frames of a patch (128-frame blocks, engine seed 1) and splits the channels. */
+export function renderChannels(
+  module: WebAssembly.Module,
   file: PatchFile,
   frames: number,
   events: readonly PatchEvent[] = [],
-): Promise<Rendered> {
-  const settings = { sampleRate: SR, block: 128, seed: 1 };
-  const host = new DspHost(await dspModule(), settings);
+  sampleRate = SR,
+): Rendered {
+  const settings = { sampleRate, block: 128, seed: 1 };
+  const host = new DspHost(module, settings);
   const cmds = patchCommands(file, events).sort((a, b) => a.frame - b.frame || a.seq - b.seq);
   const B = settings.block;
   const blocks = Math.ceil(frames / B);
@@ -38,6 +41,15 @@ export async function renderRaw(
     }
   }
   return { left: left.subarray(0, frames), right: right.subarray(0, frames), sanitized: host.sanitized() };
+}
+
+/** renderChannels at 48 kHz with the DSP module compiled once. */
+export async function renderRaw(
+  file: PatchFile,
+  frames: number,
+  events: readonly PatchEvent[] = [],
+): Promise<Rendered> {
+  return renderChannels(await dspModule(), file, frames, events);
 }
 
 /** Largest |x|. */
@@ -82,29 +94,7 @@ export function powerSpectrum(x: ArrayLike<number>, n: number): Float64Array {
     const t = 2 * Math.PI * i / n;
     re[i] = x[i] * (0.35875 - 0.48829 * Math.cos(t) + 0.14128 * Math.cos(2 * t) - 0.01168 * Math.cos(3 * t));
   }
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const a = -2 * Math.PI / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(a * k), wi = Math.sin(a * k);
-        const p = i + k, q = p + len / 2;
-        const tr = re[q] * wr - im[q] * wi, ti = re[q] * wi + im[q] * wr;
-        re[q] = re[p] - tr;
-        im[q] = im[p] - ti;
-        re[p] += tr;
-        im[p] += ti;
-      }
-    }
-  }
+  fft(re, im);
   const p = new Float64Array(n / 2 + 1);
   for (let k = 0; k <= n / 2; k++) p[k] = re[k] * re[k] + im[k] * im[k];
   return p;

@@ -1,6 +1,7 @@
 // The acid module (asm/modules/acid.ts), measured on its rendered output: 48 kHz, 128-frame blocks.
 // Events come 100 ms after the patch loads: a new module's smoothed parameters glide from their defaults first.
 import assert from "node:assert/strict";
+import { fft } from "../engine/fft.ts";
 import { DspHost } from "../engine/dsp_host.ts";
 import type { PatchFile } from "../patch/graph.ts";
 import { patchCommands, type PatchEvent, renderPatch } from "../patch/render.ts";
@@ -35,33 +36,6 @@ async function render(file: PatchFile, frames: number, events: PatchEvent[] = []
 
 const on = (frame: number, velocity = 0.5): PatchEvent => ({ frame, gate: ["acid", true, velocity] });
 const off = (frame: number): PatchEvent => ({ frame, gate: ["acid", false] });
-
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const a = -2 * Math.PI / len, h = len >> 1;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < h; k++) {
-        const c = Math.cos(a * k), s = Math.sin(a * k);
-        const p = i + k, q = p + h;
-        const vr = re[q] * c - im[q] * s, vi = re[q] * s + im[q] * c;
-        re[q] = re[p] - vr;
-        im[q] = im[p] - vi;
-        re[p] += vr;
-        im[p] += vi;
-      }
-    }
-  }
-}
 
 /** Power spectrum (Hann window) of x[start, start + n), n a power of 2; bin k is k·SR/n Hz. */
 function spectrum(x: Float32Array, start: number, n: number): Float64Array {
