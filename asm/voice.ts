@@ -9,6 +9,7 @@
 // step around each discontinuity. Noise: the engine's seeded PRNG.
 import { G } from "./globals";
 import { nextBipolar } from "./prng";
+import { polyBlep } from "./modules/osc";
 import { P_FREQ, P_GAIN, P_WAVE, WAVE_NOISE, WAVE_SAW, WAVE_SINE } from "./layout";
 
 @unmanaged
@@ -42,19 +43,6 @@ export function voiceSet(v: Voice, param: i32, value: f64): void {
     const w = <i32> value;
     v.wave = w < WAVE_SINE ? WAVE_SINE : w > WAVE_NOISE ? WAVE_NOISE : w;
   }
-}
-
-@inline
-function polyBlep(t: f64, dt: f64): f64 {
-  if (t < dt) {
-    const x = t / dt;
-    return x + x - x * x - 1.0;
-  }
-  if (t > 1.0 - dt) {
-    const x = (t - 1.0) / dt;
-    return x * x + x + x + 1.0;
-  }
-  return 0.0;
 }
 
 /** Renders frames [from, to) into the interleaved stereo bus at `out`. */

@@ -52,6 +52,85 @@ const choice = (name: string, names: string[], def: number, doc: string): ParamD
 const VCO_WAVES = ["sine", "saw", "square", "triangle"];
 const FILTER_MODES = ["low", "band", "high", "notch"];
 
+// The oscillator's parameters, shared by vco and voice.
+const OSC_WAVE = choice("wave", VCO_WAVES, 1, "waveform");
+const OSC_FREQ = hz({
+  name: "freq",
+  min: 0.1,
+  max: 20000,
+  default: 220,
+  doc: "pitch (glides over `glide` ms)",
+});
+const OSC_DETUNE = param({
+  name: "detune",
+  min: -1200,
+  max: 1200,
+  default: 0,
+  unit: "cents",
+  smooth: 5,
+  rate: "audio",
+  doc: "pitch offset",
+});
+const OSC_PW = level({ name: "pw", min: 0.01, max: 0.99, default: 0.5, doc: "pulse width of the square" });
+const OSC_FM = param({
+  name: "fm",
+  min: 0,
+  max: 10000,
+  default: 0,
+  unit: "Hz",
+  smooth: 5,
+  rate: "audio",
+  doc: "linear FM: Hz of deviation per unit on the fm input",
+});
+const OSC_GLIDE = ms({ name: "glide", min: 0, max: 5000, default: 0, doc: "portamento time constant" });
+
+/**
+ * attack, decay, sustain, release, curve, in that order (the DSP reads them as one run: env.ts envOnFrom),
+ * with their defaults; `aliases` adds "env.attack" … (the voice's sub-path names).
+ */
+function envelope(
+  d: { attack: number; decay: number; sustain: number; release: number },
+  aliases: boolean,
+): ParamDef[] {
+  const a = (name: string) => aliases ? { aliases: [`env.${name}`] } : {};
+  return [
+    ms({
+      name: "attack",
+      min: 0,
+      max: 20000,
+      default: d.attack,
+      ...a("attack"),
+      doc: "time from the current level to 1",
+    }),
+    ms({ name: "decay", min: 0, max: 20000, default: d.decay, ...a("decay"), doc: "time from 1 to sustain" }),
+    param({
+      name: "sustain",
+      min: 0,
+      max: 1,
+      default: d.sustain,
+      unit: "linear",
+      ...a("sustain"),
+      doc: "level held while the gate is on",
+    }),
+    ms({
+      name: "release",
+      min: 0,
+      max: 20000,
+      default: d.release,
+      ...a("release"),
+      doc: "time from the current level to 0",
+    }),
+    param({
+      name: "curve",
+      min: 0,
+      max: 10,
+      default: 4,
+      unit: "",
+      doc: "0 = linear; higher = more exponential (RC-like)",
+    }),
+  ];
+}
+
 /** Every module type, in type-code order. */
 export const MODULES: readonly ModuleDef[] = [
   {
@@ -62,30 +141,12 @@ export const MODULES: readonly ModuleDef[] = [
     outputs: ["out"],
     gate: false,
     params: [
-      choice("wave", VCO_WAVES, 1, "waveform"),
-      hz({ name: "freq", min: 0.1, max: 20000, default: 220, doc: "pitch (glides over `glide` ms)" }),
-      param({
-        name: "detune",
-        min: -1200,
-        max: 1200,
-        default: 0,
-        unit: "cents",
-        smooth: 5,
-        rate: "audio",
-        doc: "pitch offset",
-      }),
-      level({ name: "pw", min: 0.01, max: 0.99, default: 0.5, doc: "pulse width of the square" }),
-      param({
-        name: "fm",
-        min: 0,
-        max: 10000,
-        default: 0,
-        unit: "Hz",
-        smooth: 5,
-        rate: "audio",
-        doc: "linear FM: Hz of deviation per unit on the fm input",
-      }),
-      ms({ name: "glide", min: 0, max: 5000, default: 0, doc: "portamento time constant" }),
+      OSC_WAVE,
+      OSC_FREQ,
+      OSC_DETUNE,
+      OSC_PW,
+      OSC_FM,
+      OSC_GLIDE,
       level({ name: "level", default: 1, doc: "output level" }),
     ],
   },
@@ -173,25 +234,7 @@ export const MODULES: readonly ModuleDef[] = [
     outputs: ["out"],
     gate: true,
     params: [
-      ms({ name: "attack", min: 0, max: 20000, default: 5, doc: "time from the current level to 1" }),
-      ms({ name: "decay", min: 0, max: 20000, default: 100, doc: "time from 1 to sustain" }),
-      param({
-        name: "sustain",
-        min: 0,
-        max: 1,
-        default: 0.6,
-        unit: "linear",
-        doc: "level held while the gate is on",
-      }),
-      ms({ name: "release", min: 0, max: 20000, default: 200, doc: "time from the current level to 0" }),
-      param({
-        name: "curve",
-        min: 0,
-        max: 10,
-        default: 4,
-        unit: "",
-        doc: "0 = linear; higher = more exponential (RC-like)",
-      }),
+      ...envelope({ attack: 5, decay: 100, sustain: 0.6, release: 200 }, false),
     ],
   },
   {
@@ -337,27 +380,11 @@ export const MODULES: readonly ModuleDef[] = [
     outputs: ["out"],
     gate: true,
     params: [
-      choice("wave", VCO_WAVES, 1, "waveform"),
-      hz({
-        name: "freq",
-        min: 0.1,
-        max: 20000,
-        default: 220,
-        aliases: ["osc.freq"],
-        doc: "pitch (glides over `glide` ms)",
-      }),
-      param({
-        name: "detune",
-        min: -1200,
-        max: 1200,
-        default: 0,
-        unit: "cents",
-        smooth: 5,
-        rate: "audio",
-        doc: "pitch offset",
-      }),
-      level({ name: "pw", min: 0.01, max: 0.99, default: 0.5, doc: "pulse width of the square" }),
-      ms({ name: "glide", min: 0, max: 5000, default: 0, doc: "portamento time constant" }),
+      OSC_WAVE,
+      { ...OSC_FREQ, aliases: ["osc.freq"] },
+      OSC_DETUNE,
+      OSC_PW,
+      OSC_GLIDE,
       hz({
         name: "cutoff",
         min: 20,
@@ -383,37 +410,9 @@ export const MODULES: readonly ModuleDef[] = [
         aliases: ["filter.env"],
         doc: "envelope → cutoff",
       }),
-      ms({ name: "attack", min: 0, max: 20000, default: 5, aliases: ["env.attack"], doc: "envelope attack" }),
-      ms({ name: "decay", min: 0, max: 20000, default: 250, aliases: ["env.decay"], doc: "envelope decay" }),
-      param({
-        name: "sustain",
-        min: 0,
-        max: 1,
-        default: 0.5,
-        unit: "linear",
-        aliases: ["env.sustain"],
-        doc: "envelope sustain",
-      }),
-      ms({
-        name: "release",
-        min: 0,
-        max: 20000,
-        default: 300,
-        aliases: ["env.release"],
-        doc: "envelope release",
-      }),
-      param({ name: "curve", min: 0, max: 10, default: 4, unit: "", doc: "envelope curvature (0 linear)" }),
+      ...envelope({ attack: 5, decay: 250, sustain: 0.5, release: 300 }, true),
       level({ name: "gain", default: 0.5, aliases: ["level", "amp"], doc: "output level" }),
-      param({
-        name: "fm",
-        min: 0,
-        max: 10000,
-        default: 0,
-        unit: "Hz",
-        smooth: 5,
-        rate: "audio",
-        doc: "linear FM depth per unit on the fm input",
-      }),
+      OSC_FM,
     ],
   },
 ];

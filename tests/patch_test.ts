@@ -204,6 +204,14 @@ Deno.test("schema: every type, port and parameter, with ranges that hold their d
   ) assert.ok(s.modules.some((m) => m.type === t), t);
 });
 
+Deno.test("schema: envelope parameters stay consecutive where the DSP reads them as a run (env.ts envOnFrom)", () => {
+  for (const type of ["adsr", "voice"]) {
+    const names = MODULES.find((m) => m.type === type)!.params.map((p) => p.name);
+    const at = names.indexOf("attack");
+    assert.deepEqual(names.slice(at, at + 5), ["attack", "decay", "sustain", "release", "curve"], type);
+  }
+});
+
 Deno.test("a transaction larger than one command ring is refused whole", () => {
   const p = new Patch();
   for (let i = 0; i < 900; i++) {

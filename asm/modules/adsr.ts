@@ -1,9 +1,8 @@
 // adsr: the envelope core (env.ts) driven by the gate command (at its exact frame) or the gate input (a
 // crossing of 0.5, at its sample). The gate is on while either is on. out = level · velocity.
-import { G } from "../globals";
 import { Inst, inp, outp, prm } from "../graph";
-import { ADSR_ATTACK, ADSR_CURVE, ADSR_DECAY, ADSR_IN_GATE, ADSR_RELEASE, ADSR_SUSTAIN } from "../gen/defs";
-import { Env, envOff, envOn, envStep, envSustain, msToSamples } from "./env";
+import { ADSR_ATTACK, ADSR_IN_GATE, ADSR_SUSTAIN } from "../gen/defs";
+import { Env, envOffFrom, envOnFrom, envStep, envSustain } from "./env";
 
 @unmanaged
 class Adsr {
@@ -33,19 +32,11 @@ export function adsrInit(m: Inst): void {
 }
 
 function on(m: Inst): void {
-  const sr = G.sampleRate;
-  envOn(
-    env(m),
-    msToSamples(prm(m, ADSR_ATTACK).value, sr),
-    msToSamples(prm(m, ADSR_DECAY).value, sr),
-    prm(m, ADSR_SUSTAIN).value,
-    msToSamples(prm(m, ADSR_RELEASE).value, sr),
-    prm(m, ADSR_CURVE).value,
-  );
+  envOnFrom(env(m), m, ADSR_ATTACK);
 }
 
 function off(m: Inst): void {
-  envOff(env(m), msToSamples(prm(m, ADSR_RELEASE).value, G.sampleRate), prm(m, ADSR_CURVE).value);
+  envOffFrom(env(m), m, ADSR_ATTACK);
 }
 
 export function adsrGate(m: Inst, g: bool, vel: f64): void {

@@ -6,6 +6,8 @@
 //   hold:        mul = 1, add = 0, B = 0, A = the held level (sustain, or 0 when idle)
 // so a kernel can keep (w, mul, add, A, B) in locals for a whole run. The last sample of a segment is
 // exactly `end`. Attack and release start from the current level (retrigger and release never jump).
+import { G } from "../globals";
+import { Inst, prm } from "../graph";
 
 export const IDLE = 0;
 export const ATTACK = 1;
@@ -131,4 +133,25 @@ export function envStep(e: Env): f64 {
 @inline
 export function msToSamples(ms: f64, sampleRate: f64): i32 {
   return <i32> Math.round(ms * 0.001 * sampleRate);
+}
+
+/**
+ * Gate on for a module whose parameters attack, decay, sustain, release, curve are consecutive from `first`
+ * (adsr and voice; patch_test checks the schema keeps them so).
+ */
+export function envOnFrom(e: Env, m: Inst, first: i32): void {
+  const sr = G.sampleRate;
+  envOn(
+    e,
+    msToSamples(prm(m, first).value, sr),
+    msToSamples(prm(m, first + 1).value, sr),
+    prm(m, first + 2).value,
+    msToSamples(prm(m, first + 3).value, sr),
+    prm(m, first + 4).value,
+  );
+}
+
+/** Gate off for the same parameter layout. */
+export function envOffFrom(e: Env, m: Inst, first: i32): void {
+  envOff(e, msToSamples(prm(m, first + 3).value, G.sampleRate), prm(m, first + 4).value);
 }

@@ -5,9 +5,7 @@ import { G } from "../globals";
 import { at, connected, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../graph";
 import {
   VOICE_ATTACK,
-  VOICE_CURVE,
   VOICE_CUTOFF,
-  VOICE_DECAY,
   VOICE_DETUNE,
   VOICE_ENVAMT,
   VOICE_FM,
@@ -18,12 +16,11 @@ import {
   VOICE_IN_FM,
   VOICE_IN_GATE,
   VOICE_PW,
-  VOICE_RELEASE,
   VOICE_RES,
   VOICE_SUSTAIN,
   VOICE_WAVE,
 } from "../gen/defs";
-import { Env, envOff, envOn, envSegmentDone, envSustain, IDLE, msToSamples } from "./env";
+import { Env, envOffFrom, envOnFrom, envSegmentDone, envSustain, IDLE } from "./env";
 import { oscSample, polyBlep4 } from "./osc";
 import { K_MIN, Svf, svfFlush, svfTune, tanPade } from "./svf";
 
@@ -76,20 +73,12 @@ export function voiceGate(m: Inst, on: bool, vel: f64): void {
 }
 
 function trigger(m: Inst, vel: f64): void {
-  const sr = G.sampleRate;
   voice(m).velocity = vel;
-  envOn(
-      env(m),
-      msToSamples(prm(m, VOICE_ATTACK).value, sr),
-      msToSamples(prm(m, VOICE_DECAY).value, sr),
-      prm(m, VOICE_SUSTAIN).value,
-      msToSamples(prm(m, VOICE_RELEASE).value, sr),
-    prm(m, VOICE_CURVE).value,
-  );
+  envOnFrom(env(m), m, VOICE_ATTACK);
 }
 
 function release(m: Inst): void {
-  envOff(env(m), msToSamples(prm(m, VOICE_RELEASE).value, G.sampleRate), prm(m, VOICE_CURVE).value);
+  envOffFrom(env(m), m, VOICE_ATTACK);
 }
 
 // The first frame in [i, to) where the gate input crosses 0.5 the other way, or `to`. Voices usually share
