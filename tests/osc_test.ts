@@ -9,7 +9,7 @@ import { OscServer } from "../osc/server.ts";
 import { parsePitch } from "../osc/pitch.ts";
 import type { PatchFile } from "../patch/graph.ts";
 import { OscTestClient } from "./osc_helpers.ts";
-import { TEST_LEAD } from "./helpers.ts";
+import { stallsAtMost, TEST_LEAD } from "./helpers.ts";
 
 const defaultPatch: PatchFile = JSON.parse(
   await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)),
@@ -26,16 +26,18 @@ async function running(seconds = 30) {
   });
   const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0 });
   const client = new OscTestClient(osc.port);
+  /** Blocks the output played late (filled when stopped). */
+  const lateAt: number[] = [];
   const stop = async () => {
     await client.close();
     await osc.close();
     await engine.stop();
-    await engine.finished;
+    lateAt.push(...(await engine.finished).output.lateAt);
     const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
     await Deno.remove(dir, { recursive: true });
     return log;
   };
-  return { engine, osc, client, stop };
+  return { engine, osc, client, stop, lateAt };
 }
 
 Deno.test("pitches: MIDI numbers, Hz and note names", () => {
@@ -181,7 +183,7 @@ Deno.test("OSC: a patch transaction over OSC, and /notify events and meters", as
 });
 
 Deno.test("OSC fuzz: 10,000 random and mutated packets: no crash, an error for each bad one, the audio goes on", async () => {
-  const { engine, osc, client, stop } = await running();
+  const { engine, osc, client, stop, lateAt } = await running();
   const good = [
     Buffer.from([...Buffer.from("/mod/voice1/freq\0\0\0\0,f\0\0"), 0x43, 0x5c, 0, 0]),
     Buffer.from([...Buffer.from("/gate/voice1\0\0\0\0,i\0\0"), 0, 0, 0, 1]),
@@ -190,7 +192,6 @@ Deno.test("OSC fuzz: 10,000 random and mutated packets: no crash, an error for e
   let seed = 12345;
   const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   const before = engine.outBlock;
-  const lateBefore = engine.status().lateBlocks;
   for (let i = 0; i < 10000; i++) {
     let p: Uint8Array;
     if (i % 2 === 0) {
@@ -223,9 +224,12 @@ Deno.test("OSC fuzz: 10,000 random and mutated packets: no crash, an error for e
   assert.ok(c.rejectedPackets > 9000, `${c.rejectedPackets} packets rejected`);
   const received = client.received.filter((r) => r[0] === "/error").length;
   assert.ok(received > 0.9 * c.errors, `${received} of ${c.errors} error replies received`);
-  assert.ok(engine.outBlock > before + 10, "the output kept going");
-  assert.equal(engine.status().lateBlocks, lateBefore, "no late block");
+  const after = engine.outBlock;
+  assert.ok(after > before + 10, "the output kept going");
   await stop();
+  // As every real-time test on this VM (helpers.ts): hypervisor pauses may delay a block now and then.
+  const during = lateAt.filter((b) => b >= before && b < after);
+  assert.ok(stallsAtMost(during), `late blocks while fuzzing: ${during}`);
 });
 
 function tool(cmd: string, args: string[]): Deno.ChildProcess | null {
