@@ -177,10 +177,13 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     return L.FAULT_NONE;
   }
 
+  // The state grows as modules are created (the arena), so it is measured at each snapshot; the view over it is
+  // made again only when that size changed (a patch change), not at every snapshot.
+  let state = host.bytes.subarray(0, host.usedBytes());
   function takeSnapshot(block: number): void {
-    // The state grows as modules are created (the arena), so measure it at each snapshot.
     const used = host.usedBytes();
-    snapArea.set(host.bytes.subarray(0, used));
+    if (used !== state.length) state = host.bytes.subarray(0, used);
+    snapArea.set(state);
     Atomics.store(hdr, L.H_SNAP_BLOCK, block);
     Atomics.store(hdr, L.H_SNAP_READ, Atomics.load(hdr, L.H_CMD_READ));
     Atomics.store(hdr, L.H_SNAP_BYTES, used);
