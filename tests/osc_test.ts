@@ -232,6 +232,18 @@ Deno.test("OSC fuzz: 10,000 random and mutated packets: no crash, an error for e
   assert.ok(stallsAtMost(during), `late blocks while fuzzing: ${during}`);
 });
 
+/** True when liblo's `cmd` can run; outside CI a missing liblo-tools skips visibly, in CI it fails. */
+async function liblo(t: Deno.TestContext, cmd: string): Promise<boolean> {
+  const probe = tool(cmd, []);
+  if (probe) {
+    await probe.output();
+    return true;
+  }
+  if (Deno.env.get("CI")) throw new Error("liblo-tools is missing in CI (.ci/run installs it)");
+  await t.step({ name: `skipped: liblo-tools (${cmd}) not installed`, ignore: true, fn: () => {} });
+  return false;
+}
+
 function tool(cmd: string, args: string[]): Deno.ChildProcess | null {
   try {
     return new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).spawn();
@@ -241,13 +253,7 @@ function tool(cmd: string, args: string[]): Deno.ChildProcess | null {
 }
 
 Deno.test("liblo's oscsend/oscdump: messages, replies (via /notify 1 <port>) and errors", async (t) => {
-  const probe = tool("oscsend", []);
-  if (!probe) {
-    if (Deno.env.get("CI")) throw new Error("liblo-tools is missing in CI (.ci/run installs it)");
-    t.step({ name: "skipped: liblo-tools (oscsend, oscdump) not installed", ignore: true, fn: () => {} });
-    return;
-  }
-  await probe.output();
+  if (!(await liblo(t, "oscsend"))) return;
   const { engine, osc, stop } = await running();
   const dumpPort = 20000 + Math.floor(Math.random() * 20000);
   const dump = (tool("oscdump", ["-L", String(dumpPort)]))!;
@@ -274,13 +280,7 @@ Deno.test("liblo's oscsend/oscdump: messages, replies (via /notify 1 <port>) and
 });
 
 Deno.test("liblo's oscsendfile: a timed bundle lands at one frame", async (t) => {
-  const probe = tool("oscsendfile", []);
-  if (!probe) {
-    if (Deno.env.get("CI")) throw new Error("liblo-tools is missing in CI (.ci/run installs it)");
-    t.step({ name: "skipped: liblo-tools (oscsendfile) not installed", ignore: true, fn: () => {} });
-    return;
-  }
-  await probe.output();
+  if (!(await liblo(t, "oscsendfile"))) return;
   const { engine, osc, stop } = await running();
   // oscsendfile sends each line in a bundle stamped with the line's time (oscdump's format): two lines with
   // one time tag must apply at one frame.
