@@ -220,20 +220,7 @@ export class Supervisor {
 
   /** Sends a command to apply at `frame` (omitted or past = as soon as possible); returns its sequence number. */
   send(cmd: Command, frame = 0, reply?: CommandReply): number {
-    const e: Entry = {
-      ...cmd,
-      seq: ++this.#seq,
-      // Never before the block the output plays next: a primary catching up from scratch would otherwise
-      // apply an "as soon as possible" command in blocks that have already been heard without it.
-      frame: Math.max(frame, this.#outBlock() * this.#o.block),
-      effective: -1,
-      accepted: false,
-      inStandby: false,
-      reply,
-    };
-    this.#backlog.push(e);
-    this.#flushBacklog();
-    return e.seq;
+    return this.sendBatch([cmd], frame, reply);
   }
 
   /**
@@ -245,6 +232,8 @@ export class Supervisor {
       throw new RangeError(`Cannot send ${cmds.length} commands at once (max ${L.CMD_CAP})`);
     }
     if (cmds.length === 0) return this.#seq;
+    // Never before the block the output plays next: a primary catching up from scratch would otherwise apply an
+    // "as soon as possible" command in blocks that have already been heard without it.
     const at = Math.max(frame, this.#outBlock() * this.#o.block);
     const first = this.#seq + 1;
     cmds.forEach((cmd, i) => {
@@ -256,7 +245,7 @@ export class Supervisor {
         accepted: false,
         inStandby: false,
         reply: i === cmds.length - 1 ? reply : undefined,
-        batch: i === 0 ? cmds.length : undefined,
+        batch: i === 0 && cmds.length > 1 ? cmds.length : undefined,
       });
     });
     this.#flushBacklog();
