@@ -80,7 +80,7 @@ export class Engine {
   readonly block: number;
   readonly supervisor: Supervisor;
   /** The patch: stage changes on it (create, connect, set …), then commit(). */
-  readonly patch: Patch = new Patch();
+  readonly patch: Patch;
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;
@@ -93,7 +93,14 @@ export class Engine {
   #resolve!: (s: EngineSummary) => void;
   #reject!: (e: unknown) => void;
 
-  private constructor(sab: SharedArrayBuffer, supervisor: Supervisor, sampleRate: number, block: number) {
+  private constructor(
+    sab: SharedArrayBuffer,
+    supervisor: Supervisor,
+    sampleRate: number,
+    block: number,
+    patch: Patch,
+  ) {
+    this.patch = patch;
     this.#sab = sab;
     this.#ctrl = controlView(sab);
     this.supervisor = supervisor;
@@ -120,7 +127,9 @@ export class Engine {
     if (!(sampleRate >= 8000 && sampleRate <= 384000)) {
       throw new RangeError(`Cannot start: sample rate ${sampleRate} is outside 8000…384000`);
     }
-    if (options.patch) new Patch().load(options.patch); // a bad patch is a ClientError before anything starts
+    // Staged here, so that a bad patch is a ClientError before anything starts.
+    const patch = new Patch();
+    if (options.patch) patch.load(options.patch);
     const injections = options.injections ?? [];
     if (injections.length > 0 && !options.allowFaultInjection) {
       throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");
@@ -147,13 +156,10 @@ export class Engine {
       onAccept: log ? (c) => log.command(c) : undefined,
       onEvent: options.onEvent,
     });
-    const engine = new Engine(sab, supervisor, sampleRate, block);
+    const engine = new Engine(sab, supervisor, sampleRate, block, patch);
     engine.#log = log;
-    if (options.patch) {
-      // Before start(): the first primary holds the patch before its first block (the patch plays from frame 0).
-      engine.patch.load(options.patch);
-      engine.commit(0);
-    }
+    // Before start(): the first primary holds the patch before its first block (the patch plays from frame 0).
+    if (options.patch) engine.commit(0);
     supervisor.start();
     for (const inj of injections) {
       if (inj.kind === "poison") {
