@@ -1,6 +1,6 @@
 // chronus: starts the engine. `deno task start --help` lists the flags.
 import { parseArgs } from "node:util";
-import { parseTextCommand } from "./cli/text_commands.ts";
+import { translate } from "./cli/language.ts";
 import { type EngineEvent } from "./engine/supervisor.ts";
 import { Engine, type EngineStatus } from "./engine/engine.ts";
 import { type Injection, parseInjection } from "./engine/faults.ts";
@@ -11,6 +11,7 @@ import { chooseDevice, deviceTable, PortAudio } from "./ffi/portaudio.ts";
 import type { PatchFile } from "./patch/graph.ts";
 import { schemaJson } from "./patch/schema.ts";
 import { OscServer } from "./osc/server.ts";
+import { OscRouter } from "./osc/router.ts";
 
 const DEFAULT_PATCH = new URL("./patches/default.json", import.meta.url);
 
@@ -49,8 +50,8 @@ Usage: deno task start [flags]
   --quiet                    no status lines
   --help                     this text
 
-While it runs, type lines on stdin: "set voice1.freq 220", "gate voice1 on", "gate voice1 off", "list",
-"schema", "status", "quit"; the engine tone (module 0, silent by default): "freq 440", "gain 0.3".`;
+While it runs, type the text commands of "deno task chronus" on stdin ("set voice1.freq 220", "gate voice1 on",
+"note voice2 C3 0.8 0.5", "status", "list", "quit"; the engine tone: "freq 440", "gain 0.3").`;
 
 function fail(message: string): never {
   console.error(`chronus: ${message}`);
@@ -237,17 +238,17 @@ async function main(): Promise<void> {
     }
   }
 
+  // Stdin speaks the text language of `deno task chronus`, through the same router as OSC.
+  const router = new OscRouter(engine);
   const sendLine = (line: string): boolean => {
+    if (/^\s*(quit|exit)\s*$/.test(line)) return false;
     try {
-      const act = parseTextCommand(line);
-      if (act.kind === "command") engine.send(act.command);
-      else if (act.kind === "set") engine.set(act.module, act.param, act.value);
-      else if (act.kind === "gate") engine.gate(act.module, act.on, act.velocity);
-      else if (act.kind === "status") console.log(JSON.stringify(engine.status()));
-      else if (act.kind === "schema") console.log(JSON.stringify(schemaJson()));
-      else if (act.kind === "list") {
-        console.log([...engine.patch.modules.values()].map((m) => `${m.name} (${m.type})`).join(", "));
-      } else if (act.kind === "quit") return false;
+      for (const [address, ...args] of translate(line).messages) {
+        for (const r of router.handle(address, args)) {
+          if (r.address === "/error") console.error(`error: ${r.args[1]}`);
+          else console.log(r.args.length === 1 ? String(r.args[0]) : `${r.address} ${r.args.join(" ")}`);
+        }
+      }
     } catch (e) {
       console.error(`error: ${(e as Error).message}`);
     }

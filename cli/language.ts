@@ -34,7 +34,7 @@ export const HELP_LINES = [
   "status / list / schema          the engine, the patch, every module type (--json for JSON)",
   "record start [FILE] / stop / status",
   "sync                            wait until everything sent before has applied",
-  "freq HZ / gain G                the engine tone (legacy)",
+  "freq HZ / gain G / wave W       the engine tone (legacy; also set voice.freq HZ)",
 ];
 
 /** Translates one line; throws ClientError in plain words. Blank lines and # comments give no messages. */
@@ -48,16 +48,16 @@ export function translate(line: string): Translation {
   switch (verb.toLowerCase()) {
     case "set": {
       const joined = rest.join(" ").replace("=", " ").split(/\s+/).filter((w) => w !== "");
-      if (joined.length !== 2 || !joined[0].includes(".")) usage("set MODULE.PARAM VALUE");
+      if (joined.length !== 2) usage("set MODULE.PARAM VALUE");
       const [target, value] = joined;
       const dot = target.indexOf(".");
-      return {
-        messages: [[
-          `/mod/${target.slice(0, dot)}/${target.slice(dot + 1).replaceAll(".", "/")}`,
-          word(value),
-        ]],
-        expect: "sync",
-      };
+      // The engine tone's forms from before the patch: `set freq 440`, `set voice.gain 0.3`.
+      if (dot < 0) return { messages: [[`/engine/${target}`, word(value)]], expect: "sync" };
+      const module = target.slice(0, dot), param = target.slice(dot + 1);
+      const address = module === "voice"
+        ? `/engine/${param}`
+        : `/mod/${module}/${param.replaceAll(".", "/")}`;
+      return { messages: [[address, word(value)]], expect: "sync" };
     }
     case "gate": {
       const [module, state, vel] = rest;
@@ -119,12 +119,10 @@ export function translate(line: string): Translation {
     }
     case "sync":
       return { messages: [], expect: "sync" };
-    case "freq":
-    case "gain":
-    case "wave":
-      if (rest.length !== 1) usage(`${verb} VALUE`);
-      return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
     default:
+      // `freq 440`, `gain 0.3`, `wave sine` and other one-value words: the engine tone (the router names its
+      // parameters when the word is none of them).
+      if (rest.length === 1) return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
       throw new ClientError(`"${verb}" is not a command; commands:\n  ${HELP_LINES.join("\n  ")}`);
   }
 }

@@ -160,15 +160,6 @@ export class OscRouter {
     switch (address) {
       case "/note":
         return this.#note(args, at);
-      case "/engine/freq":
-      case "/engine/gain":
-      case "/engine/amp":
-      case "/engine/wave": {
-        count(args, 1, 1, `${address} <value>`);
-        const name = parts[1] === "amp" ? "gain" : parts[1];
-        this.#deliver([voiceParamCommand(name, value(args, 0))], at);
-        return [];
-      }
       case "/engine/status":
         count(args, 0, 0, "/engine/status (no arguments)");
         return [{ address: "/engine/status.reply", args: [JSON.stringify(this.#e.status())] }];
@@ -241,6 +232,13 @@ export class OscRouter {
           "recording is not built yet: the address is reserved (it comes with the sequencer)",
         );
       default:
+        if (head === "engine" && parts.length === 2) {
+          // The engine tone: /engine/freq, /engine/gain (alias amp), /engine/wave; other names are refused by
+          // voiceParamCommand, which lists the known ones.
+          count(args, 1, 1, `${address} <value>`);
+          this.#deliver([voiceParamCommand(parts[1] === "amp" ? "gain" : parts[1], value(args, 0))], at);
+          return [];
+        }
         throw new ClientError(`unknown address (known: ${ADDRESSES.map((a) => a.split(" ")[0]).join(", ")})`);
     }
   }

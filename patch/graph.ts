@@ -154,6 +154,9 @@ export class Patch {
         `Cannot create "${name}": a module id is a letter then letters, digits or _ (≤ 32)`,
       );
     }
+    if (name === "voice") {
+      throw new ClientError('Cannot create "voice": the name belongs to the engine tone (set voice.freq …)');
+    }
     const d = def(type);
     const m = this.#stage();
     if (m.modules.has(name)) throw new ClientError(`Cannot create "${name}": the patch already has it`);
