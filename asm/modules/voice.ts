@@ -439,6 +439,8 @@ function runQuad(a: i32, b: i32): void {
     }
     if (i == b) break;
     // One sample near a step (or a wrap) in some lane: the residual lane by lane, as runSawLowFixed does.
+    // (The step below repeats the loop's on purpose: one loop with a per-sample test for this sample measured
+    // 15 % slower at 256 voices.)
     let x = f32x4.sub(f32x4.add(phase, phase), one);
     if (v128.any_true(v128.or(f32x4.lt(phase, lo), f32x4.gt(phase, hi)))) {
       const p0 = f32x4.extract_lane(phase, 0), p1 = f32x4.extract_lane(phase, 1);
