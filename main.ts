@@ -228,6 +228,7 @@ async function main(): Promise<void> {
     try {
       osc = await OscServer.start(engine, { host: oscHost, port: num("osc-port", a["osc-port"]) });
       if (!quiet) console.error(`[chronus] OSC on ${oscHost}:${osc.port} (udp)`);
+      if (osc.receiveBuffer.note) console.error(`[chronus] ${osc.receiveBuffer.note}`);
       if (!loopback) {
         console.error(
           `[chronus] warning: OSC listens on ${oscHost}: anyone who can reach it can play and patch`,

@@ -120,6 +120,7 @@ const report = {
   throughput: rates,
   maxZeroDropRate: ok.length ? Math.max(...ok) : 0,
   targetRate: 20000,
+  receiveBufferBytes: osc.receiveBuffer.bytes,
 };
 console.log(JSON.stringify(report, null, 2));
 Deno.writeTextFileSync(new URL("./osc.json", import.meta.url), JSON.stringify(report, null, 2) + "\n");

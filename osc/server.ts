@@ -45,6 +45,8 @@ export class OscServer {
   #engine: Engine;
   #worker: Worker;
   #port: number;
+  /** The socket's kernel receive buffer in bytes (0 when it could not be read), and a hint when it is small. */
+  readonly receiveBuffer: { bytes: number; note?: string };
   #closed?: () => void;
   #subscribers = new Map<string, { address: string; port: number }>();
   #clock = new TimeTagClock();
@@ -59,10 +61,15 @@ export class OscServer {
     acceptedPackets: 0,
   };
 
-  private constructor(engine: Engine, worker: Worker, port: number) {
+  private constructor(
+    engine: Engine,
+    worker: Worker,
+    listening: Extract<SocketEvent, { type: "listening" }>,
+  ) {
     this.#engine = engine;
     this.#worker = worker;
-    this.#port = port;
+    this.#port = listening.port;
+    this.receiveBuffer = { bytes: listening.receiveBuffer, note: listening.receiveBufferNote };
     this.router = new OscRouter(engine);
     worker.onmessage = (e: MessageEvent<SocketEvent>) => {
       const m = e.data;
@@ -82,7 +89,7 @@ export class OscServer {
     const worker = new Worker(new URL("./socket_worker.ts", import.meta.url), { type: "module" });
     return new Promise((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<SocketEvent>) => {
-        if (e.data.type === "listening") resolve(new OscServer(engine, worker, e.data.port));
+        if (e.data.type === "listening") resolve(new OscServer(engine, worker, e.data));
         else if (e.data.type === "failed") {
           worker.terminate();
           reject(new Error(`Cannot listen for OSC on ${options.host}:${options.port}: ${e.data.message}`));

@@ -2,7 +2,9 @@
 // messages a second that is 13 ms, less than the main thread's longest pauses (worker spawns, collections,
 // VM steal: 15–36 ms measured). This worker only receives and forwards, so it drains the kernel's buffer
 // even while the main thread is paused; what arrives meanwhile waits in the message queue, in order. It also
-// sends the replies, from the same port.
+// sends the replies, from the same port. Its kernel buffer is enlarged to 4 MiB (ffi/socket_buffer.ts), so
+// that a pause of the worker itself (hypervisor steal) costs latency, not datagrams.
+import { enlargeReceiveBuffer, RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
 
 /** Main thread → socket worker. */
 export type SocketRequest =
@@ -12,7 +14,7 @@ export type SocketRequest =
 
 /** Socket worker → main thread. */
 export type SocketEvent =
-  | { type: "listening"; port: number }
+  | { type: "listening"; port: number; receiveBuffer: number; receiveBufferNote?: string }
   | { type: "failed"; message: string }
   | { type: "packets"; packets: { bytes: Uint8Array; hostname: string; port: number }[] }
   | { type: "closed" };
@@ -69,7 +71,24 @@ self.onmessage = (e: MessageEvent<SocketRequest>) => {
       self.postMessage({ type: "failed", message: (err as Error).message } satisfies SocketEvent);
       return;
     }
-    self.postMessage({ type: "listening", port: (sock.addr as Deno.NetAddr).port } satisfies SocketEvent);
+    const addr = sock.addr as Deno.NetAddr;
+    let receiveBuffer = 0, receiveBufferNote: string | undefined;
+    try {
+      receiveBuffer = enlargeReceiveBuffer(addr, RECEIVE_BUFFER_BYTES).bytes;
+      // The kernel reports twice what it was asked for, or twice net.core.rmem_max when that is lower.
+      if (receiveBuffer < 2 * RECEIVE_BUFFER_BYTES) {
+        receiveBufferNote = `OSC receive buffer is ${receiveBuffer >> 10} KiB (asked ${
+          RECEIVE_BUFFER_BYTES >> 10
+        } KiB): bursts may drop; raise it with sysctl net.core.rmem_max=${RECEIVE_BUFFER_BYTES}`;
+      }
+    } catch (err) {
+      receiveBufferNote = `cannot enlarge the OSC receive buffer (${
+        (err as Error).message
+      }): bursts may drop`;
+    }
+    self.postMessage(
+      { type: "listening", port: addr.port, receiveBuffer, receiveBufferNote } satisfies SocketEvent,
+    );
     receive(sock);
   } else if (m.type === "send" && sock) {
     const s = sock, addr: Deno.NetAddr = { transport: "udp", hostname: m.hostname, port: m.port };
