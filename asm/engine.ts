@@ -2,6 +2,7 @@
 // Rendering is deterministic: it reads only its own linear memory and the events pushed into it, uses no
 // clock (the imported clock serves fault injection only) and draws randomness from the seeded PRNG.
 import { G } from "./globals";
+import { seqApply, seqFire, seqInit, seqNext } from "./sequencer";
 import { seedPrng } from "./prng";
 import { enqueue, peek, pop } from "./queue";
 import { Voice, voiceInit, voiceRender, voiceSet } from "./voice";
@@ -41,6 +42,8 @@ import {
   OP_RESEED,
   OP_SET_DEPTH,
   OP_SET_PARAM,
+  OP_SEQ_SWING,
+  OP_SEQ_TRACK,
 } from "./layout";
 
 @external("env", "clock")
@@ -65,6 +68,7 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   G.outBus = OUT;
   G.sanitized = 0;
   graphInit();
+  seqInit();
   G.initialised = 1;
   return 0;
 }
@@ -84,8 +88,10 @@ export function push(
   return enqueue(<i64> frame, seq, op, target, param, i0, i1, f0, f1) ? 0 : 1;
 }
 
-function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: f64): void {
-  if (op == OP_SET_PARAM) {
+function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: f64, frame: i64): void {
+  if (op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) {
+    seqApply(op, target, param, i0, i1, f0, f1, frame);
+  } else if (op == OP_SET_PARAM) {
     if (target == MOD_VOICE) voiceSet(VOICE, param, f0);
     else setParam(target, param, f0);
   } else if (op == OP_GATE) {
@@ -130,7 +136,8 @@ function injectFault(fault: i32): void {
 
 /**
  * Renders block `block` (frames [block·B, (block+1)·B)) into the output buffer, applying each queued event
- * at its exact frame by splitting the block there. Returns 0, or 1 when a sample is NaN or infinite.
+ * and each sequencer step at its exact frame by splitting the block there (commands first at a shared frame).
+ * Returns 0, or 1 when a sample is NaN or infinite.
  */
 export function render(block: f64, fault: i32): i32 {
   if (fault != 0) injectFault(fault);
@@ -138,18 +145,25 @@ export function render(block: f64, fault: i32): i32 {
   const start = <i64> block * <i64> B;
   const end = start + <i64> B;
   let pos: i32 = 0;
-  let e = peek();
-  while (e != null && e.frame < end) {
-    let off = <i32> (e.frame - start);
+  for (;;) {
+    const e = peek();
+    const eventFrame = e != null ? e.frame : i64.MAX_VALUE;
+    const seqFrame = seqNext();
+    const next = eventFrame <= seqFrame ? eventFrame : seqFrame;
+    if (next >= end) break;
+    let off = <i32> (next - start);
     if (off < 0) off = 0; // cannot happen with stamped commands; kept safe
     if (off > pos) {
       renderSpan(pos, off);
       pos = off;
     }
-    const op = e.op, target = e.target, param = e.param, i0 = e.i0, i1 = e.i1, f0 = e.f0, f1 = e.f1;
-    pop();
-    apply(op, target, param, i0, i1, f0, f1);
-    e = peek();
+    if (e != null && eventFrame <= seqFrame) {
+      const op = e.op, target = e.target, param = e.param, i0 = e.i0, i1 = e.i1, f0 = e.f0, f1 = e.f1;
+      pop();
+      apply(op, target, param, i0, i1, f0, f1, start + <i64> off);
+    } else {
+      seqFire(next);
+    }
   }
   if (pos < B) renderSpan(pos, B);
   if (fault == FAULT_NAN) store<f32>(OUT, NaN);

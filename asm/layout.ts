@@ -155,6 +155,39 @@ export const OP_GATE = 10; // target = module, i0 = 1 on / 0 off, f0 = velocity 
 export const OP_SET_DEPTH = 11; // i0 = conn id, f0 = depth
 export const CONN_PARAM = 0x10000;
 
+// Sequencer (asm/sequencer.ts). A track's definition goes into its pending bank (OP_SEQ_TRACK resets the bank,
+// then TARGET, STEPS, NOTE and LANE fill it) and takes effect with OP_SEQ_COMMIT: at the track's next bar, or at
+// its next step with SEQ_NOW. A whole definition is one transaction: one batch, one frame.
+export const OP_SEQ_TRACK = 12; // target = track, i0 = steps in the pattern, i1 = steps per beat,
+//                                 param = modules (voice group size), f0 = gate length in steps
+export const OP_SEQ_TARGET = 13; // target = track, i0 = slot, i1 = module id, param = its pitch parameter or -1
+export const OP_SEQ_STEPS = 14; // target = track, i0 = first step, i1 = 16 steps × 2 bits (SEQ_REST …), low first
+export const OP_SEQ_NOTE = 15; // target = track, i0 = index, i1 = notes in the list, f0 = Hz
+export const OP_SEQ_LANE = 16; // target = track, param = lane, i0 = index, i1 = parameter index,
+//                                f0 = value, f1 = values in the lane
+export const OP_SEQ_COMMIT = 17; // target = track, i0 = SEQ_AT_BAR | SEQ_NOW
+export const OP_SEQ_REMOVE = 18; // target = track, i0 = SEQ_AT_BAR | SEQ_NOW (its gates close)
+export const OP_SEQ_TRANSPORT = 19; // i0 = SEQ_STOP | SEQ_START | SEQ_RESET
+export const OP_SEQ_TEMPO = 20; // f0 = BPM, i0 = SEQ_AT_BAR | SEQ_NOW
+export const OP_SEQ_SWING = 21; // f0 = where the off-beat step sits in its pair: 0.5 straight … 0.75
+export const SEQ_TRACKS = 16;
+export const SEQ_STEPS = 256;
+export const SEQ_NOTES = 64;
+export const SEQ_LANES = 4;
+export const SEQ_VOICES = 8; // modules in a track's voice group (round robin)
+export const SEQ_BEATS_PER_BAR = 4;
+export const SEQ_REST = 0;
+export const SEQ_HIT = 1;
+export const SEQ_ACCENT = 2;
+export const SEQ_TIE = 3;
+export const SEQ_AT_BAR = 0;
+export const SEQ_NOW = 1;
+export const SEQ_STOP = 0;
+export const SEQ_START = 1;
+export const SEQ_RESET = 2;
+export const SEQ_VELOCITY_HIT = 0.75; // `x`
+export const SEQ_VELOCITY_ACCENT = 1.0; // `X` (acid's accent needs more than 0.8)
+
 // ── Fault injection (kinds; role 0 = primary, 1 = standby) ──
 export const FAULT_NONE = 0;
 export const FAULT_TRAP = 1; // WASM unreachable inside render

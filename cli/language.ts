@@ -32,6 +32,13 @@ export const HELP_LINES = [
   "create ID TYPE / delete ID      create bass vco, delete bass",
   "load FILE / save FILE           a patch file (JSON)",
   "status / list / schema          the engine, the patch, every module type (--json for JSON)",
+  "seq add TRACK MODULE[,MODULE] PATTERN [NOTES…] [gate=G] [steps=N] [now]",
+  "                                seq add drums kick1 x...x...x...x..., seq add bass acid1 x.xX x.x- C2 C2 G1",
+  "seq start / stop / reset / status / clear / remove TRACK",
+  "seq bpm BPM [now] / seq swing PERCENT   seq bpm 175, seq swing 58 (50 straight … 75)",
+  "seq pattern TRACK PATTERN [now] / seq notes TRACK NOTES…",
+  "seq set TRACK gate|steps|modules V / seq lane TRACK PARAM VALUES…",
+  "pattern save NAME / load NAME [now] / list   the whole sequence as patterns/NAME.json",
   "record start [FILE] / stop / status",
   "sync                            wait until everything sent before has applied",
   "freq HZ / gain G / wave W       the engine tone (legacy; also set voice.freq HZ)",
@@ -117,6 +124,18 @@ export function translate(line: string): Translation {
         expect: `/record/${sub}.reply`,
       };
     }
+    case "seq":
+      return seq(rest, usage);
+    case "pattern": {
+      const sub = rest[0];
+      if (
+        !["save", "load", "list"].includes(sub ?? "") ||
+        rest.length > (sub === "list" ? 1 : sub === "load" ? 3 : 2)
+      ) {
+        usage("pattern save NAME | pattern load NAME [now] | pattern list");
+      }
+      return { messages: [[`/pattern/${sub}`, ...rest.slice(1)]], expect: `/pattern/${sub}.reply` };
+    }
     case "sync":
       return { messages: [], expect: "sync" };
     default:
@@ -124,5 +143,52 @@ export function translate(line: string): Translation {
       // parameters when the word is none of them).
       if (rest.length === 1) return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
       throw new ClientError(`"${verb}" is not a command; commands:\n  ${HELP_LINES.join("\n  ")}`);
+  }
+}
+
+const PATTERN_WORD = /^[xX.\-|]+$/;
+
+// seq …: a pattern may be typed in groups ("x... x... x..x x..."): consecutive pattern-like words join.
+function seq(rest: string[], usage: (u: string) => never): Translation {
+  const [sub, ...a] = rest;
+  const joinPattern = (from: number): (string | number)[] => {
+    let end = from;
+    while (end < a.length && PATTERN_WORD.test(a[end])) end++;
+    if (end === from) {
+      usage(`a pattern after "${a.slice(0, from).join(" ")}" (x hit, X accent, . rest, - tie)`);
+    }
+    return [...a.slice(0, from), a.slice(from, end).join(""), ...a.slice(end).map(word)];
+  };
+  const reply = (address: string, args: (string | number)[]): Translation => ({
+    messages: [[address, ...args]],
+    expect: `${address}.reply`,
+  });
+  switch (sub?.toLowerCase()) {
+    case "add":
+      if (a.length < 3) usage("seq add TRACK MODULE[,MODULE…] PATTERN [NOTES…] [gate=G] [steps=N] [now]");
+      return reply("/seq/add", joinPattern(2));
+    case "pattern":
+      if (a.length < 2) usage("seq pattern TRACK PATTERN [now]");
+      return reply("/seq/update/pattern", joinPattern(1));
+    case "notes":
+      if (a.length < 1) usage("seq notes TRACK NOTES…");
+      return reply("/seq/update/notes", [a[0], ...a.slice(1).map(word)]);
+    case "start":
+    case "stop":
+    case "reset":
+    case "status":
+    case "clear":
+      return reply(`/seq/${sub.toLowerCase()}`, a);
+    case "remove":
+    case "bpm":
+    case "swing":
+    case "set":
+    case "lane":
+      return reply(
+        `/seq/${sub.toLowerCase()}`,
+        a.map((w, i) => i === 0 && sub !== "bpm" && sub !== "swing" ? w : word(w)),
+      );
+    default:
+      return usage("seq add|remove|clear|start|stop|reset|bpm|swing|pattern|notes|set|lane|status …");
   }
 }

@@ -7,11 +7,13 @@ import type { EngineStatus } from "../engine/engine.ts";
 import { ClientError } from "../engine/params.ts";
 import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
 import { type OscEngine, OscRouter } from "../osc/router.ts";
+import { Sequencer } from "../sequencer/sequencer.ts";
 import { translate } from "./language.ts";
 
 /** Stamps what the router sends at the current line's frame. */
 class ScoreEngine implements OscEngine {
   readonly patch = new Patch();
+  readonly sequencer = new Sequencer(this.patch);
   readonly commands: StampedCommand[] = [];
   frame = 0;
   #seq = 0;
@@ -43,7 +45,10 @@ class ScoreEngine implements OscEngine {
   }
 }
 
-/** The stamped commands of a patch loaded at frame 0 and a score; throws ClientError naming the line. */
+/**
+ * The stamped commands of a patch (and its sequence) loaded at frame 0 and a score; throws ClientError naming
+ * the line.
+ */
 export function scoreCommands(
   file: PatchFile,
   text: string,
@@ -53,6 +58,7 @@ export function scoreCommands(
   const e = new ScoreEngine(sampleRate, block);
   e.patch.load(file);
   e.commit(0);
+  if (file.sequence) e.sendBatch(e.sequencer.load(file.sequence), 0);
   const router = new OscRouter(e);
   const lines = text.split("\n").map((raw, i) => ({ raw, n: i + 1 }));
   const timed = lines.flatMap(({ raw, n }) => {

@@ -143,5 +143,12 @@ export function warmUp(module: WebAssembly.Module, settings: DspSettings, typeCo
     at(L.OP_GATE, { target: t + 1, i0: 1, f0: 1 });
   }
   at(L.OP_PLAN_LEN, { i0: typeCount });
+  // The sequencer too: a one-step track on the first module, playing.
+  at(L.OP_SEQ_TRACK, { target: 0, i0: 1, i1: 4, param: 1, f0: 0.5 });
+  at(L.OP_SEQ_TARGET, { target: 0, i0: 0, i1: 1, param: 0 });
+  at(L.OP_SEQ_STEPS, { target: 0, i0: 0, i1: L.SEQ_HIT });
+  at(L.OP_SEQ_NOTE, { target: 0, i0: 0, i1: 1, f0: 220 });
+  at(L.OP_SEQ_COMMIT, { target: 0, i0: L.SEQ_NOW });
+  at(L.OP_SEQ_TRANSPORT, { i0: L.SEQ_START });
   for (let n = 0; n < 2; n++) host.render(n);
 }

@@ -11,6 +11,7 @@ import { SessionLogWriter } from "./session_log.ts";
 import { audioOffset, controlView, createShared, slotViews } from "./shared.ts";
 import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts";
 import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
+import { Sequencer } from "../sequencer/sequencer.ts";
 
 /** How to run an engine. Every field has a default. */
 export interface EngineOptions {
@@ -81,6 +82,8 @@ export class Engine {
   readonly supervisor: Supervisor;
   /** The patch: stage changes on it (create, connect, set …), then commit(). */
   readonly patch: Patch;
+  /** The sequencer's tracks and transport (their commands play in the DSP). */
+  readonly sequencer: Sequencer;
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;
@@ -101,6 +104,7 @@ export class Engine {
     patch: Patch,
   ) {
     this.patch = patch;
+    this.sequencer = new Sequencer(patch);
     this.#sab = sab;
     this.#ctrl = controlView(sab);
     this.supervisor = supervisor;
@@ -130,6 +134,12 @@ export class Engine {
     // Staged here, so that a bad patch is a ClientError before anything starts.
     const patch = new Patch();
     if (options.patch) patch.load(options.patch);
+    if (options.patch?.sequence) {
+      const check = new Patch();
+      check.load(options.patch);
+      check.commit();
+      new Sequencer(check).load(options.patch.sequence);
+    }
     const injections = options.injections ?? [];
     if (injections.length > 0 && !options.allowFaultInjection) {
       throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");
@@ -160,6 +170,7 @@ export class Engine {
     engine.#log = log;
     // Before start(): the first primary holds the patch before its first block (the patch plays from frame 0).
     if (options.patch) engine.commit(0);
+    if (options.patch?.sequence) engine.sendBatch(engine.sequencer.load(options.patch.sequence), 0);
     supervisor.start();
     for (const inj of injections) {
       if (inj.kind === "poison") {

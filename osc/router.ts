@@ -7,9 +7,11 @@ import * as L from "../asm/layout.ts";
 import { type Command, command } from "../engine/command.ts";
 import { ClientError, voiceParamCommand } from "../engine/params.ts";
 import type { Engine } from "../engine/engine.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import { Patch, type PatchFile } from "../patch/graph.ts";
 import { moduleDef, paramIndex, schemaJson } from "../patch/schema.ts";
 import { parsePitch } from "./pitch.ts";
+import { patternFileName, type SequenceFile, type TrackSpec } from "../sequencer/pattern.ts";
+import { Sequencer, type When } from "../sequencer/sequencer.ts";
 
 /** One OSC argument as node-osc decodes it. */
 export type OscArg = number | string | boolean | null | Uint8Array;
@@ -23,7 +25,7 @@ export interface OscReply {
 /** What the router needs of an engine (the Engine class, or a fake in tests). */
 export type OscEngine = Pick<
   Engine,
-  "sampleRate" | "block" | "patch" | "send" | "sendBatch" | "commit" | "status" | "asap"
+  "sampleRate" | "block" | "patch" | "sequencer" | "send" | "sendBatch" | "commit" | "status" | "asap"
 >;
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */
@@ -52,6 +54,22 @@ export const ADDRESSES = [
   "/patch/abort",
   "/patch/load <file>",
   "/patch/save <file>",
+  "/seq/add <track> <module[,module…]> <pattern> [notes…] [gate=G] [steps=N] [now]",
+  "/seq/remove <track> [now]",
+  "/seq/clear [now]",
+  "/seq/start",
+  "/seq/stop",
+  "/seq/reset",
+  "/seq/bpm <20…300> [now]",
+  "/seq/swing <50…75 %>",
+  "/seq/update/pattern <track> <pattern> [now]",
+  "/seq/update/notes <track> <notes…>",
+  "/seq/set <track> gate|steps|modules <value> [now]",
+  "/seq/lane <track> <param> <values…>",
+  "/seq/status",
+  "/pattern/save <name|slot>",
+  "/pattern/load <name|slot> [now]",
+  "/pattern/list",
   "/sync <id>",
   "/notify <1|0>",
   "/record/start [file]",
@@ -90,10 +108,24 @@ function value(args: OscArg[], i: number): number | string {
   throw new ClientError(`argument ${i + 1} must be a number or a name`);
 }
 
-/** Reads and writes patch files (injected so tests can keep them in memory). */
+/** Reads and writes patch and pattern files (injected so tests can keep them in memory). */
 export interface PatchFiles {
   read(path: string): string;
   write(path: string, text: string): void;
+  /** Names of the files in a directory ([] when it does not exist). */
+  list(dir: string): string[];
+}
+
+/** Where /pattern/save and /pattern/load keep their files (relative paths: the engine's directory). */
+export const DEFAULT_PATTERN_DIR = "patterns";
+
+// A trailing "now" makes a change take effect at the track's next step instead of the next bar.
+function takeWhen(args: OscArg[]): { args: OscArg[]; when: When } {
+  const last = args[args.length - 1];
+  if (typeof last === "string" && /^(now|bar)$/i.test(last)) {
+    return { args: args.slice(0, -1), when: last.toLowerCase() as When };
+  }
+  return { args, when: "bar" };
 }
 
 /** Routes decoded OSC messages to an engine. */
@@ -102,12 +134,26 @@ export class OscRouter {
   /** The latest frame any command was stamped with (so /sync waits for future-stamped ones too). */
   #lastFrame = 0;
   #files: PatchFiles;
+  #patternDir: string;
 
-  constructor(engine: OscEngine, files?: PatchFiles) {
+  constructor(engine: OscEngine, files?: PatchFiles, patternDir = DEFAULT_PATTERN_DIR) {
     this.#e = engine;
+    this.#patternDir = patternDir;
     this.#files = files ?? {
       read: (p) => Deno.readTextFileSync(p),
-      write: (p, t) => Deno.writeTextFileSync(p, t),
+      write: (p, t) => {
+        const dir = p.slice(0, p.lastIndexOf("/"));
+        if (dir && dir === this.#patternDir) Deno.mkdirSync(dir, { recursive: true });
+        Deno.writeTextFileSync(p, t);
+      },
+      list: (d) => {
+        try {
+          return [...Deno.readDirSync(d)].filter((e) => e.isFile).map((e) => e.name);
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) return [];
+          throw e;
+        }
+      },
     };
   }
 
@@ -157,6 +203,8 @@ export class OscRouter {
       this.#deliver([this.#e.patch.gate(parts[1], on, vel)], at);
       return [];
     }
+    if (head === "seq") return this.#seq(address, args, at);
+    if (head === "pattern") return this.#pattern(address, args, at);
     switch (address) {
       case "/note":
         return this.#note(args, at);
@@ -211,13 +259,16 @@ export class OscRouter {
         }
         this.#e.patch.abort();
         this.#e.patch.load(file);
-        return this.#commit(at);
+        return this.#commit(at, file);
       }
       case "/patch/save": {
         count(args, 1, 1, "/patch/save <file>");
         const path = str(args, 0, "file");
         try {
-          this.#files.write(path, JSON.stringify(this.#e.patch.toFile(), null, 2) + "\n");
+          const file: PatchFile = this.#e.patch.toFile();
+          const sequence = this.#e.sequencer.toFile();
+          if (Object.keys(sequence.tracks).length) file.sequence = sequence;
+          this.#files.write(path, JSON.stringify(file, null, 2) + "\n");
         } catch (e) {
           throw new ClientError(`cannot write ${path}: ${(e as Error).message}`);
         }
@@ -243,15 +294,156 @@ export class OscRouter {
     }
   }
 
-  #commit(at: Delivery): OscReply[] {
-    if (at.batch) {
-      const c = this.#e.patch.commit();
-      at.batch.push(...c.commands);
-      return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
+  // The staged patch, then tracks left without their modules, then a loaded file's sequence: one batch, one
+  // frame.
+  #commit(at: Delivery, file?: PatchFile): OscReply[] {
+    const seq = this.#e.sequencer, sequence = file?.sequence;
+    if (sequence !== undefined) {
+      // Checked against the file's own patch first: a bad sequence changes nothing, the patch included.
+      const check = new Patch();
+      check.load(file!);
+      check.commit();
+      new Sequencer(check).load(sequence);
     }
-    const c = this.#e.commit(at.frame);
-    if (at.frame !== undefined) this.#lastFrame = Math.max(this.#lastFrame, at.frame);
+    const c = this.#e.patch.commit();
+    const cmds = [...c.commands, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])];
+    this.#deliver(cmds, at);
     return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
+  }
+
+  // /seq/*: each change is one batch (a track's whole definition), effective at the next bar unless "now".
+  #seq(address: string, raw: OscArg[], at: Delivery): OscReply[] {
+    const seq = this.#e.sequencer;
+    const { args, when } = takeWhen(raw);
+    const ok = (...a: (string | number)[]) => [{ address: `${address}.reply`, args: a }];
+    const send = (cmds: Command[]) => this.#deliver(cmds, at);
+    switch (address) {
+      case "/seq/add": {
+        if (args.length < 3) {
+          throw new ClientError(
+            "expected /seq/add <track> <module[,module…]> <pattern> [notes…] [gate=G] [steps=N]",
+          );
+        }
+        const track = str(args, 0, "track");
+        const spec: TrackSpec = {
+          modules: str(args, 1, "module").split(",").filter((m) => m !== ""),
+          pattern: str(args, 2, "pattern"),
+        };
+        const notes: (string | number)[] = [];
+        for (const a of args.slice(3)) {
+          const kv = typeof a === "string" ? /^(gate|steps)=(.+)$/i.exec(a) : null;
+          if (kv) spec[kv[1].toLowerCase() as "gate" | "steps"] = Number(kv[2]);
+          else if (typeof a === "string" || typeof a === "number") notes.push(a);
+          else throw new ClientError(`a note must be a number or a name, not ${typeof a}`);
+        }
+        if (notes.length) spec.notes = notes;
+        send(seq.add(track, spec, when));
+        return ok(track);
+      }
+      case "/seq/remove":
+        count(args, 1, 1, "/seq/remove <track> [now]");
+        send(seq.remove(str(args, 0, "track"), when));
+        return ok(str(args, 0, "track"));
+      case "/seq/clear":
+        count(args, 0, 0, "/seq/clear [now]");
+        send(seq.clear(when));
+        return ok();
+      case "/seq/start":
+      case "/seq/stop":
+      case "/seq/reset":
+        count(args, 0, 0, `${address} (no arguments)`);
+        send(address === "/seq/start" ? seq.start() : address === "/seq/stop" ? seq.stop() : seq.reset());
+        return ok();
+      case "/seq/bpm":
+        count(args, 1, 1, "/seq/bpm <20…300> [now]");
+        send(seq.bpm(num(args, 0, "tempo"), when));
+        return ok(num(args, 0, "tempo"));
+      case "/seq/swing":
+        count(args, 1, 1, "/seq/swing <50…75 percent>");
+        send(seq.swing(num(args, 0, "swing")));
+        return ok(num(args, 0, "swing"));
+      case "/seq/update/pattern":
+        count(args, 2, 2, "/seq/update/pattern <track> <pattern> [now]");
+        send(seq.update(str(args, 0, "track"), { pattern: str(args, 1, "pattern") }, when));
+        return ok(str(args, 0, "track"));
+      case "/seq/update/notes": {
+        if (args.length < 1) throw new ClientError("expected /seq/update/notes <track> <notes…>");
+        const notes = args.slice(1).map((a, i) => value(args, i + 1) ?? a);
+        send(seq.update(str(args, 0, "track"), { notes }, when));
+        return ok(str(args, 0, "track"));
+      }
+      case "/seq/set": {
+        count(args, 3, 3, "/seq/set <track> gate|steps|modules <value> [now]");
+        const track = str(args, 0, "track"), key = str(args, 1, "field").toLowerCase();
+        if (key === "gate" || key === "steps") send(seq.update(track, { [key]: num(args, 2, key) }, when));
+        else if (key === "modules" || key === "module") {
+          send(seq.update(track, { modules: str(args, 2, "modules").split(",") }, when));
+        } else throw new ClientError(`/seq/set changes gate, steps or modules, not "${key}"`);
+        return ok(track);
+      }
+      case "/seq/lane": {
+        if (args.length < 2) {
+          throw new ClientError("expected /seq/lane <track> <param> <values…> (none: remove it)");
+        }
+        const track = str(args, 0, "track"), param = str(args, 1, "parameter");
+        const lanes = { ...seq.toFile().tracks[track]?.lanes };
+        if (args.length === 2) delete lanes[param];
+        else lanes[param] = args.slice(2).map((_, i) => value(args, i + 2));
+        send(seq.update(track, { lanes }, when));
+        return ok(track, param);
+      }
+      case "/seq/status":
+        count(args, 0, 0, "/seq/status (no arguments)");
+        return ok(JSON.stringify(seq.status()));
+      default:
+        throw new ClientError(
+          `unknown address (sequencer: ${
+            ADDRESSES.filter((a) => a.startsWith("/seq")).map((a) => a.split(" ")[0]).join(", ")
+          })`,
+        );
+    }
+  }
+
+  // /pattern/save|load|list: the whole sequence (tempo, swing, tracks) as JSON files in the pattern directory.
+  #pattern(address: string, raw: OscArg[], at: Delivery): OscReply[] {
+    const { args, when } = takeWhen(raw);
+    const dir = this.#patternDir;
+    switch (address) {
+      case "/pattern/save": {
+        count(args, 1, 1, "/pattern/save <name|slot>");
+        const path = `${dir}/${patternFileName(value(args, 0))}`;
+        try {
+          this.#files.write(path, JSON.stringify(this.#e.sequencer.toFile(), null, 2) + "\n");
+        } catch (e) {
+          throw new ClientError(`cannot write ${path}: ${(e as Error).message}`);
+        }
+        return [{ address: "/pattern/save.reply", args: [path] }];
+      }
+      case "/pattern/load": {
+        count(args, 1, 1, "/pattern/load <name|slot> [now]");
+        const path = `${dir}/${patternFileName(value(args, 0))}`;
+        let file: SequenceFile;
+        try {
+          file = JSON.parse(this.#files.read(path));
+        } catch (e) {
+          throw new ClientError(`cannot read ${path}: ${(e as Error).message}`);
+        }
+        this.#deliver(this.#e.sequencer.load(file, when), at);
+        return [{ address: "/pattern/load.reply", args: [path, when] }];
+      }
+      case "/pattern/list": {
+        count(args, 0, 0, "/pattern/list (no arguments)");
+        let names: string[];
+        try {
+          names = this.#files.list(dir).filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -5)).sort();
+        } catch (e) {
+          throw new ClientError(`cannot list ${dir}: ${(e as Error).message}`);
+        }
+        return [{ address: "/pattern/list.reply", args: names }];
+      }
+      default:
+        throw new ClientError("unknown address (patterns: /pattern/save, /pattern/load, /pattern/list)");
+    }
   }
 
   // /note <module> <pitch> <velocity> [seconds]: pitch and gate on at one frame, gate off `seconds` later.

@@ -7,6 +7,7 @@
 import * as L from "../asm/layout.ts";
 import { type Command, command } from "../engine/command.ts";
 import { ClientError } from "../engine/params.ts";
+import type { SequenceFile } from "../sequencer/pattern.ts";
 import { type ModuleDef, moduleDef, MODULES, paramIndex, typeCode } from "./schema.ts";
 
 /** A module in the patch. */
@@ -35,6 +36,8 @@ export interface PatchFile {
   modules: Record<string, { type: string; params?: Record<string, number | string> }>;
   /** [from, to, depth?]: "module[.output]" → "module[.input|.param]". */
   connections?: [string, string, number?][];
+  /** Sequencer tracks, tempo and swing (sequencer/pattern.ts), loaded after the modules. */
+  sequence?: SequenceFile;
 }
 
 interface Model {

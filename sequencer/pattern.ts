@@ -1,0 +1,90 @@
+// Patterns as musicians type them, and the files they are saved in: pure parsing, no engine.
+import * as L from "../asm/layout.ts";
+import { ClientError } from "../engine/params.ts";
+import { parsePitch } from "../osc/pitch.ts";
+
+/** One track as written in files and sent by clients (names, not ids). */
+export interface TrackSpec {
+  /** The module it plays, or a voice group (round robin over the list). */
+  modules: string[];
+  /** `x` hit, `X` accent, `.` rest, `-` tie (holds the previous hit); spaces and `|` are only for the eye. */
+  pattern: string;
+  /** Pitches (Hz, MIDI numbers, names like "C#3"), one per hit, cycling. */
+  notes?: (string | number)[];
+  /** Gate length in steps (0.5: half a step; a tie adds whole steps). */
+  gate?: number;
+  /** Steps per beat (4: sixteenth notes, so 16 steps are one bar of four beats). */
+  steps?: number;
+  /** Parameter lanes: a value per step, cycling (`{"cutoff": [400, 800, 1200]}`). */
+  lanes?: Record<string, (number | string)[]>;
+}
+
+/** A whole sequence: what /pattern/save writes, what a patch file's "sequence" holds. */
+export interface SequenceFile {
+  bpm?: number;
+  /** Percent: 50 straight … 75 (where the off-beat step of each pair sits). */
+  swing?: number;
+  tracks: Record<string, TrackSpec>;
+  /** Start the transport when loaded at engine start or by `deno task render`. */
+  playing?: boolean;
+}
+
+export const BPM_MIN = 20, BPM_MAX = 300;
+export const SWING_MIN = 50, SWING_MAX = 75;
+export const GATE_MIN = 0.01, GATE_MAX = 16;
+export const STEPS_PER_BEAT_MAX = 64;
+export const DEFAULT_GATE = 0.5, DEFAULT_STEPS_PER_BEAT = 4;
+
+const CODES: Record<string, number> = { x: L.SEQ_HIT, X: L.SEQ_ACCENT, ".": L.SEQ_REST, "-": L.SEQ_TIE };
+
+/** Step codes (SEQ_REST …) of a pattern string; throws ClientError naming the bad character. */
+export function parsePattern(pattern: string): number[] {
+  if (typeof pattern !== "string") throw new ClientError(`a pattern is a string like "x...x..."`);
+  const steps: number[] = [];
+  for (const ch of pattern.replace(/[\s|]/g, "")) {
+    const code = CODES[ch];
+    if (code === undefined) {
+      throw new ClientError(
+        `"${pattern}": "${ch}" is not a step (x hit, X accent, . rest, - tie; spaces and | are ignored)`,
+      );
+    }
+    steps.push(code);
+  }
+  if (steps.length === 0) throw new ClientError(`"${pattern}": a pattern needs at least one step`);
+  if (steps.length > L.SEQ_STEPS) {
+    throw new ClientError(`"${pattern}": ${steps.length} steps; a pattern holds at most ${L.SEQ_STEPS}`);
+  }
+  return steps;
+}
+
+/** Hz of each note of a list; a string may hold several, separated by spaces or commas. */
+export function parseNotes(notes: readonly (string | number)[]): number[] {
+  const words = notes.flatMap((n): (string | number)[] =>
+    typeof n === "string" ? n.split(/[\s,]+/).filter((w) => w !== "") : [n]
+  );
+  if (words.length > L.SEQ_NOTES) {
+    throw new ClientError(`${words.length} notes; a track holds at most ${L.SEQ_NOTES}`);
+  }
+  return words.map((w) => parsePitch(w));
+}
+
+/** The file name for a pattern name or slot number ("groove" → groove.json, 3 → slot-3.json). */
+export function patternFileName(nameOrSlot: string | number): string {
+  const s = String(nameOrSlot).trim();
+  if (/^\d+$/.test(s)) return `slot-${Number(s)}.json`;
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(s)) {
+    throw new ClientError(
+      `"${s}" is not a pattern name (letters, digits, _ and -, up to 64; or a slot number)`,
+    );
+  }
+  return `${s}.json`;
+}
+
+/** Checks a range and says which one in plain words. */
+export function inRange(what: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max) {
+    throw new ClientError(`${what} ${JSON.stringify(v)} is out of range (${min} … ${max})`);
+  }
+  return n;
+}

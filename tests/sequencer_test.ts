@@ -1,0 +1,196 @@
+// The sequencer measured on rendered signal, offline: every step on its exact frame (swing, ties, tempo and
+// pattern changes at the bar, an hour without drift), notes, lanes and voice groups; and its OSC surface.
+import assert from "node:assert/strict";
+import * as L from "../asm/layout.ts";
+import type { StampedCommand } from "../engine/command.ts";
+import { compileDsp, DspHost } from "../engine/dsp_host.ts";
+import { renderOffline } from "../engine/render.ts";
+import { scoreCommands } from "../cli/score.ts";
+import type { PatchFile } from "../patch/graph.ts";
+import { channel, zeroCrossingHz } from "./signal.ts";
+
+const module = await compileDsp();
+const SR = 48000, B = 128;
+const settings = { sampleRate: SR, block: B, seed: 1 };
+
+// A gate made audible: an envelope with no attack, decay or release is exactly the velocity while the gate is
+// on and exactly 0 after it, so the rendered signal shows each gate's frames to the sample.
+const gates = (n = 1, params: Record<string, number> = {}): PatchFile => ({
+  modules: {
+    ...Object.fromEntries(
+      [...Array(n).keys()].map((i) => [
+        `g${i + 1}`,
+        { type: "adsr", params: { attack: 0, decay: 0, sustain: 1, release: 0, ...params } },
+      ]),
+    ),
+    o: { type: "out" },
+  },
+  connections: [...Array(n).keys()].map((i) => [`g${i + 1}`, i === 0 ? "o.L" : "o.R"] as [string, string]),
+});
+
+/** Renders a patch with a score; returns [left, right]. */
+function render(file: PatchFile, score: string, seconds: number): [Float64Array, Float64Array] {
+  const x = renderOffline(module, settings, scoreCommands(file, score, SR, B), Math.round(seconds * SR));
+  return [channel(x, 0), channel(x, 1)];
+}
+
+/** Frames where the signal rises from 0, with the level it rises to. */
+function onsets(x: Float64Array): { frame: number; level: number }[] {
+  const out = [];
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== 0 && (i === 0 || x[i - 1] === 0)) out.push({ frame: i, level: x[i] });
+  }
+  return out;
+}
+
+/** Frames where the signal falls to 0. */
+function offsets(x: Float64Array): number[] {
+  const out = [];
+  for (let i = 1; i < x.length; i++) if (x[i] === 0 && x[i - 1] !== 0) out.push(i);
+  return out;
+}
+
+/** The ideal frame of step k, written as the DSP's formula is (the same IEEE operations). */
+const ideal = (start: number, k: number, bpm: number, spb = 4) =>
+  start + Math.floor(k * ((60 * SR) / (bpm * spb)) + 0.5);
+
+Deno.test("sequencer: steps land on their exact frames at 175 BPM; x and X velocities; gate lengths", () => {
+  const [x] = render(gates(), "0.1 seq bpm 175\n0.1 seq add t g1 x.X.x...x..xx..x\n0.1 seq start", 4);
+  const start = Math.round(0.1 * SR);
+  const pattern = "x.X.x...x..xx..x";
+  const want: { frame: number; level: number }[] = [];
+  for (let k = 0; ideal(start, k, 175) < 4 * SR; k++) {
+    if (pattern[k % 16] !== ".") {
+      want.push({ frame: ideal(start, k, 175), level: pattern[k % 16] === "X" ? 1 : 0.75 });
+    }
+  }
+  const got = onsets(x);
+  // Hits 11 and 12 are adjacent with a half-step gate: each is its own onset.
+  assert.deepEqual(got.map((o) => o.frame), want.map((w) => w.frame));
+  assert.deepEqual(got.map((o) => Math.fround(o.level)), want.map((w) => Math.fround(w.level)));
+  const step = (60 * SR) / (175 * 4);
+  for (const [i, off] of offsets(x).entries()) {
+    assert.equal(off, got[i].frame + Math.floor(0.5 * step + 0.5), `gate ${i} closes after half a step`);
+  }
+});
+
+Deno.test("sequencer: swing delays exactly the off-beat steps and keeps the tempo", () => {
+  const [x] = render(gates(), "0 seq bpm 120\n0 seq swing 62.5\n0 seq add t g1 xxxxxxxx\n0 seq start", 2.1);
+  const F = (60 * SR) / (120 * 4); // 6000 frames a step
+  const got = onsets(x).map((o) => o.frame);
+  const want = [...Array(20).keys()].map((k) =>
+    Math.floor(k * F + (k % 2 ? (0.625 - 0.5) * 2 * F : 0) + 0.5)
+  );
+  assert.deepEqual(got, want.filter((f) => f < 2.1 * SR));
+  assert.equal(got[1] - got[0], 7500, "the off-beat moves by a quarter of a step");
+  assert.equal(got[2] - got[0], 12000, "the pairs keep the tempo");
+});
+
+Deno.test("sequencer: ties hold the gate; rests are silent; steps per beat other than 4", () => {
+  const [x] = render(gates(), "0 seq bpm 100\n0 seq add t g1 x--.x... gate=0.25 steps=2\n0 seq start", 2.5);
+  const F = (60 * SR) / (100 * 2); // 14400
+  const on = onsets(x).map((o) => o.frame), off = offsets(x);
+  assert.deepEqual(on.slice(0, 3), [0, 4 * F, 8 * F]);
+  assert.equal(off[0], 2 * F + 0.25 * F, "x-- closes a quarter step into its last tied step");
+  assert.equal(off[1], 4 * F + 0.25 * F);
+});
+
+Deno.test("sequencer: a pattern change waits for the next bar and starts it from its first step", () => {
+  // 120 BPM: a step is 6000 frames, a bar 96000. The change is sent in the first bar (at 1.3 s = 62400).
+  const [x] = render(
+    gates(),
+    "0 seq bpm 120\n0 seq add t g1 x.......x.......\n0 seq start\n1.3 seq pattern t ..x.",
+    4.5,
+  );
+  const got = onsets(x).map((o) => o.frame);
+  const bar = 96000;
+  assert.deepEqual(got.filter((f) => f < bar), [0, 48000], "the old pattern plays to the bar");
+  const want = [];
+  for (let f = bar + 12000; f < 4.5 * SR; f += 24000) want.push(f);
+  assert.deepEqual(got.filter((f) => f >= bar), want, "the new one from its first step on the bar");
+  // "now": the next step (step 3, at 0.375 s) already plays the new pattern, in the bar's phase (its step 3).
+  const [y] = render(
+    gates(),
+    "0 seq bpm 120\n0 seq add t g1 x.......\n0 seq start\n0.3 seq pattern t .x.x now",
+    1,
+  );
+  assert.deepEqual(onsets(y).map((o) => o.frame), [0, 6000 * 3, 6000 * 5, 6000 * 7]);
+});
+
+Deno.test("sequencer: a tempo change waits for the bar, then the grid follows the new tempo from it", () => {
+  const [x] = render(gates(), "0 seq bpm 120\n0 seq add t g1 x...\n0 seq start\n0.7 seq bpm 150", 3.5);
+  const got = onsets(x).map((o) => o.frame);
+  const beat120 = 24000, beat150 = 19200;
+  assert.deepEqual(got.slice(0, 4), [0, beat120, 2 * beat120, 3 * beat120], "bar 1 at 120 BPM");
+  assert.deepEqual(got.slice(4, 8), [96000, 96000 + beat150, 96000 + 2 * beat150, 96000 + 3 * beat150]);
+});
+
+Deno.test("sequencer: an hour of 16ths at 175 BPM lands on the ideal grid in its last bar (no drift)", () => {
+  const host = new DspHost(module, settings);
+  const cmds: StampedCommand[] = scoreCommands(
+    gates(),
+    "0 seq bpm 175\n0 seq add t g1 x.x.x.x.x.x.x.x.\n0 seq start",
+    SR,
+    B,
+  );
+  for (const c of cmds) host.push(c);
+  const blocks = Math.ceil((3600 * SR) / B);
+  const tail = 2 * SR; // the last two seconds are kept
+  const x = new Float64Array(tail + B);
+  const from = blocks * B - tail;
+  for (let n = 0; n < blocks; n++) {
+    host.render(n);
+    const at = n * B - from;
+    if (at + B > 0) { for (let i = 0; i < B; i++) if (at + i >= 0) x[at + i] = host.out[2 * i]; }
+  }
+  const got = onsets(x.subarray(0, tail)).map((o) => o.frame + from);
+  const want = [];
+  for (let k = 0; ideal(0, k, 175) < blocks * B; k += 2) {
+    if (ideal(0, k, 175) >= from + 1) want.push(ideal(0, k, 175));
+  }
+  assert.ok(want.length > 8);
+  assert.deepEqual(got, want);
+  // The last step really is an hour in: k ≈ 3600 s · 175/60 beats · 4 steps.
+  assert.ok(want[want.length - 1] > 3599 * SR);
+});
+
+Deno.test("sequencer: notes cycle per hit, a voice group plays round robin, lanes set a value per step", () => {
+  // Two voices alternate (left, right); notes cycle over both.
+  const file: PatchFile = {
+    modules: {
+      v1: {
+        type: "voice",
+        params: { wave: "sine", cutoff: 20000, attack: 0, decay: 0, sustain: 1, release: 0 },
+      },
+      v2: {
+        type: "voice",
+        params: { wave: "sine", cutoff: 20000, attack: 0, decay: 0, sustain: 1, release: 0 },
+      },
+      o: { type: "out" },
+    },
+    connections: [["v1", "o.L"], ["v2", "o.R"]],
+  };
+  const [l, r] = render(
+    file,
+    "0 seq bpm 60\n0 seq add t v1,v2 x...x...x... A3 330hz 69 gate=3.5\n0 seq start",
+    3,
+  );
+  const F = 12000; // a step at 60 BPM
+  const hz = (x: Float64Array, k: number) => zeroCrossingHz(x, SR, k * F + 1000, k * F + 3 * F);
+  assert.ok(Math.abs(hz(l, 0) - 220) < 0.5, `hit 1 on v1 at A3: ${hz(l, 0)}`);
+  assert.ok(Math.abs(hz(r, 4) - 330) < 0.5, `hit 2 on v2 at 330 Hz: ${hz(r, 4)}`);
+  assert.ok(Math.abs(hz(l, 8) - 440) < 0.5, `hit 3 back on v1 at MIDI 69: ${hz(l, 8)}`);
+  assert.ok(r.subarray(0, 4 * F).every((v) => v === 0), "v2 is silent until its turn");
+
+  const [x] = render(
+    gates(),
+    "0 seq bpm 120\n0 seq add t g1 xxxx gate=0.9\n0 seq lane t sustain 1 0.5 0.25\n0 seq start",
+    1,
+  );
+  // Each step sets the lane's value before its hit: sustain 1, 0.5, 0.25, 1 … (cycling over 3 values).
+  const level = (k: number) => x[k * 6000 + 100];
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5].map(level).map(Math.fround),
+    [1, 0.5, 0.25, 1, 0.5, 0.25].map((v) => Math.fround(0.75 * v)),
+  );
+});
