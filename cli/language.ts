@@ -154,9 +154,7 @@ function seq(rest: string[], usage: (u: string) => never): Translation {
   const joinPattern = (from: number): (string | number)[] => {
     let end = from;
     while (end < a.length && PATTERN_WORD.test(a[end])) end++;
-    if (end === from) {
-      usage(`a pattern after "${a.slice(0, from).join(" ")}" (x hit, X accent, . rest, - tie)`);
-    }
+    if (end === from) end = from + 1; // not a pattern: the router says what is wrong with it
     return [...a.slice(0, from), a.slice(from, end).join(""), ...a.slice(end).map(word)];
   };
   const reply = (address: string, args: (string | number)[]): Translation => ({

@@ -10,8 +10,8 @@ import { type OscEngine, OscRouter } from "../osc/router.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
 import { translate } from "./language.ts";
 
-/** Stamps what the router sends at the current line's frame. */
-class ScoreEngine implements OscEngine {
+/** Stamps what the router sends at the current line's frame (also the router's stand-in engine in tests). */
+export class ScoreEngine implements OscEngine {
   readonly patch = new Patch();
   readonly sequencer = new Sequencer(this.patch);
   readonly commands: StampedCommand[] = [];

@@ -22,6 +22,8 @@ interface Expect {
    * engine runs only the tone, as the multi-fault runs were calibrated: on two vCPUs the patch's extra render
    * and rebuild work makes spurious 5–6 ms "hangs" likelier when faults come in storms. */
   patch?: boolean;
+  /** A patch file to run instead (one with a playing sequence). */
+  patchFile?: string;
 }
 
 async function failoverRun(injections: string[], seconds: number, expect: Expect, keep = false) {
@@ -40,7 +42,7 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
     "--lead",
     String(TEST_LEAD),
     "--no-osc",
-    ...(expect.patch ? [] : ["--patch", "none"]),
+    ...(expect.patchFile ? ["--patch", expect.patchFile] : expect.patch ? [] : ["--patch", "none"]),
   ];
   for (const i of injections) args.push("--inject", i);
   const run = await runCli(args);
@@ -121,6 +123,46 @@ for (const kind of ["trap", "hang"]) {
     });
   });
 }
+
+Deno.test("a failover in the middle of a bar: the playing sequence changes no sample (output equals the replay)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-seq-" });
+  const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
+  patch.sequence = {
+    bpm: 175,
+    swing: 56,
+    playing: true,
+    tracks: {
+      lead: {
+        modules: ["voice1", "voice3"],
+        pattern: "x.x. ..x- x... X.x.",
+        notes: ["C3", "G3", "Eb3", "Bb2"],
+      },
+      bass: {
+        modules: ["acid1"],
+        pattern: "x.xX .x-x x.x. Xx.x",
+        notes: [36, 36, 48, 39],
+        lanes: { cutoff: [300, 600, 1200] },
+      },
+    },
+  };
+  const patchFile = `${dir}/seq.json`;
+  await Deno.writeTextFile(patchFile, JSON.stringify(patch));
+  // Block 600 is 1.6 s in: bar 2 at 175 BPM runs from 1.371 s to 2.743 s.
+  const run = await failoverRun(
+    ["trap@primary:600"],
+    2.5,
+    { failures: { trap: 1 }, failovers: 1, patchFile },
+    true,
+  );
+  const log = parseSessionLog(await Deno.readTextFile(run.logPath));
+  assert.ok(log.commands.some((c) => c.op === L.OP_SEQ_TRANSPORT && c.i0 === L.SEQ_START && c.frame === 0));
+  // The sequence played on both sides of the failover (the replay equality above covers every sample).
+  const energy = (from: number, to: number) =>
+    run.wav.subarray(from * 96000, to * 96000).reduce((a, v) => a + v * v, 0);
+  assert.ok(energy(0.5, 1.5) > 1 && energy(1.7, 2.5) > 1, "notes before and after the fault");
+  await Deno.remove(run.dir, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
 
 Deno.test("poison command: quarantined with an error, never reaches the standby, later commands apply", async () => {
   const run = await failoverRun(

@@ -2,11 +2,14 @@
 // pattern changes at the bar, an hour without drift), notes, lanes and voice groups; and its OSC surface.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
+import { ScoreEngine } from "../cli/score.ts";
+import { OscRouter, type PatchFiles } from "../osc/router.ts";
 import type { StampedCommand } from "../engine/command.ts";
 import { compileDsp, DspHost } from "../engine/dsp_host.ts";
 import { renderOffline } from "../engine/render.ts";
 import { scoreCommands } from "../cli/score.ts";
 import type { PatchFile } from "../patch/graph.ts";
+import { translate } from "../cli/language.ts";
 import { channel, zeroCrossingHz } from "./signal.ts";
 
 const module = await compileDsp();
@@ -193,4 +196,115 @@ Deno.test("sequencer: notes cycle per hit, a voice group plays round robin, lane
     [0, 1, 2, 3, 4, 5].map(level).map(Math.fround),
     [1, 0.5, 0.25, 1, 0.5, 0.25].map((v) => Math.fround(0.75 * v)),
   );
+});
+
+/** A router on a score engine with the default patch and files kept in memory. */
+async function router() {
+  const e = new ScoreEngine(SR, B);
+  e.patch.load(JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url))));
+  e.commit(0);
+  const files = new Map<string, string>();
+  const mem: PatchFiles = {
+    read: (p) => {
+      if (!files.has(p)) throw new Error("No such file");
+      return files.get(p)!;
+    },
+    write: (p, t) => void files.set(p, t),
+    list: (d) => [...files.keys()].filter((p) => p.startsWith(`${d}/`)).map((p) => p.slice(d.length + 1)),
+  };
+  const r = new OscRouter(e, mem, "pat");
+  /** Sends one text command line; returns its replies. */
+  const say = (line: string) => translate(line).messages.flatMap(([a, ...args]) => r.handle(a, args));
+  return { e, r, say, files };
+}
+
+Deno.test("sequencer over OSC: every bad input gets a plain /error and sends nothing", async () => {
+  const { e, say } = await router();
+  assert.deepEqual(say("seq add drums voice1 x..."), [{ address: "/seq/add.reply", args: ["drums"] }]);
+  const before = e.commands.length;
+  const cases: [string, RegExp][] = [
+    ["seq add t nosuch x...", /no module "nosuch"/],
+    ["seq add t voice1 x..o", /"o" is not a step/],
+    ["seq add t lfo1 x...", /a lfo \(lfo1\) has no gate/],
+    ["seq add t voice1,acid1 x...", /one type/],
+    ["seq add t voice1 x... H9", /"H9" is not a pitch/],
+    ["seq add t voice1 x... gate=0", /gate length 0 is out of range \(0.01 … 16\)/],
+    ["seq add t voice1 x... steps=2.5", /whole number/],
+    ["seq bpm 400", /tempo 400 is out of range \(20 … 300\)/],
+    ["seq swing 90", /swing 90 is out of range \(50 … 75\)/],
+    ["seq pattern nosuch x...", /no track "nosuch" \(tracks: drums\)/],
+    ["seq lane drums nosuch 1 2", /lane nosuch/],
+    ["seq lane drums cutoff 1 99999", /out of range/],
+    ["pattern load nothing", /cannot read pat\/nothing.json/],
+    ["pattern save ../etc", /not a pattern name/],
+  ];
+  for (const [line, re] of cases) {
+    const replies = say(line);
+    assert.equal(replies.length, 1, line);
+    assert.equal(replies[0].address, "/error", line);
+    assert.match(String(replies[0].args[1]), re, line);
+  }
+  assert.equal(e.commands.length, before, "no command was sent for a bad input");
+  for (let i = 1; i < L.SEQ_TRACKS; i++) say(`seq add t${i} voice1 x...`);
+  assert.match(String(say("seq add one-too-many voice1 x...")[0].args[1]), /no free track/);
+});
+
+Deno.test("sequencer over OSC: patterns save, list and load; patch files carry the sequence; deleted modules take their tracks", async () => {
+  const { e, say, files } = await router();
+  say("seq bpm 174");
+  say("seq swing 55");
+  say("seq add bass acid1 x.x- X... C2 Eb2 gate=0.8");
+  say("seq lane bass cutoff 400 800");
+  assert.deepEqual(say("pattern save groove"), [{
+    address: "/pattern/save.reply",
+    args: ["pat/groove.json"],
+  }]);
+  say("pattern save 3");
+  assert.deepEqual(say("pattern list"), [{ address: "/pattern/list.reply", args: ["groove", "slot-3"] }]);
+  const saved = e.sequencer.toFile();
+  assert.deepEqual(saved.tracks.bass, {
+    modules: ["acid1"],
+    pattern: "x.x-X...",
+    notes: ["C2", "Eb2"],
+    gate: 0.8,
+    lanes: { cutoff: [400, 800] },
+  });
+  say("seq clear");
+  say("seq bpm 120");
+  assert.deepEqual(e.sequencer.toFile().tracks, {});
+  assert.deepEqual(say("pattern load groove now"), [{
+    address: "/pattern/load.reply",
+    args: ["pat/groove.json", "now"],
+  }]);
+  assert.deepEqual(e.sequencer.toFile(), saved);
+  // The patch file holds the sequence; loading it brings the sequence back with the modules.
+  say("save /p.json");
+  assert.deepEqual(JSON.parse(files.get("/p.json")!).sequence, saved);
+  say("seq clear");
+  assert.equal(say("load /p.json")[0].address, "/patch/commit.reply");
+  assert.deepEqual(e.sequencer.toFile().tracks, saved.tracks);
+  // Deleting the module a track plays removes the track in the same transaction.
+  const n = e.commands.length;
+  say("delete acid1");
+  assert.deepEqual(e.sequencer.toFile().tracks, {});
+  assert.ok(e.commands.slice(n).some((c) => c.op === L.OP_SEQ_REMOVE));
+  // A patch file whose sequence is bad changes nothing, the patch included.
+  files.set(
+    "/bad.json",
+    JSON.stringify({
+      modules: { v: { type: "voice" } },
+      sequence: { tracks: { t: { modules: ["nope"], pattern: "x" } } },
+    }),
+  );
+  const m = e.commands.length;
+  assert.match(String(say("load /bad.json")[0].args[1]), /no module "nope"/);
+  assert.equal(e.commands.length, m);
+  assert.ok(e.patch.modules.has("voice1"));
+});
+
+Deno.test("sequencer: stop closes every gate at its frame; start plays from the first step again", () => {
+  const [x] = render(gates(), "0 seq add t g1 x--- gate=4\n0 seq start\n0.3 seq stop\n0.5 seq start", 0.8);
+  assert.equal(x[Math.round(0.3 * SR) - 1], 0.75);
+  assert.equal(x[Math.round(0.3 * SR)], 0, "the gate closes at the stop's frame");
+  assert.deepEqual(onsets(x).map((o) => o.frame), [0, 0.5 * SR]);
 });
