@@ -35,6 +35,7 @@ Usage: deno task start [flags]
   --duration SECONDS         run this long, then stop cleanly (default: until Ctrl-C)
   --log FILE                 session log (JSON Lines) for deno task render --replay
   --patch FILE|none          patch loaded at start (default: patches/default.json; none = only the engine tone)
+  --patterns DIR             where pattern save/load keep their files (default: patterns)
   --schema                   print every module type's ports and parameters as JSON and exit
   --osc-host HOST            OSC/UDP address to listen on (default 127.0.0.1)
   --osc-port PORT            OSC/UDP port (default 5005; 0 = any free port); --no-osc: no OSC server
@@ -84,6 +85,7 @@ function parse() {
         "osc-port": { type: "string", default: "5005" },
         "osc-allow-remote": { type: "boolean", default: false },
         "no-osc": { type: "boolean", default: false },
+        patterns: { type: "string", default: "patterns" },
         exercise: { type: "string" },
         summary: { type: "string" },
         "allow-fault-injection": { type: "boolean", default: false },
@@ -226,7 +228,11 @@ async function main(): Promise<void> {
 
   if (!a["no-osc"]) {
     try {
-      osc = await OscServer.start(engine, { host: oscHost, port: num("osc-port", a["osc-port"]) });
+      osc = await OscServer.start(engine, {
+        host: oscHost,
+        port: num("osc-port", a["osc-port"]),
+        patternDir: a.patterns,
+      });
       if (!quiet) console.error(`[chronus] OSC on ${oscHost}:${osc.port} (udp)`);
       if (osc.receiveBuffer.note) console.error(`[chronus] ${osc.receiveBuffer.note}`);
       if (!loopback) {
@@ -240,7 +246,7 @@ async function main(): Promise<void> {
   }
 
   // Stdin speaks the text language of `deno task chronus`, through the same router as OSC.
-  const router = new OscRouter(engine);
+  const router = new OscRouter(engine, undefined, a.patterns);
   const sendLine = (line: string): boolean => {
     if (/^\s*(quit|exit)\s*$/.test(line)) return false;
     try {

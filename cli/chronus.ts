@@ -5,6 +5,7 @@ import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
 import { decode, encode } from "node-osc";
 import { HELP_LINES, type OscMessage, translate } from "./language.ts";
+import type { TrackSpec } from "../sequencer/pattern.ts";
 
 const HELP = `Usage: deno task chronus [--host H] [--port P] [--json] [COMMAND …]
        deno task chronus play SCORE [--host H] [--port P]
@@ -140,6 +141,35 @@ function describe(reply: Reply, json: boolean): string {
           : ""
       }`;
     }
+    case "/seq/status.reply": {
+      const s = JSON.parse(String(args[0]));
+      const tracks = Object.entries(s.tracks as Record<string, TrackSpec>).map(([n, t]) =>
+        `  ${n}: ${t.modules.join(",")} ${t.pattern}${t.notes ? ` (${t.notes.join(" ")})` : ""}`
+      );
+      return `${s.running ? "playing" : "stopped"} · ${s.bpm} BPM · swing ${s.swing} %\n${
+        tracks.length ? tracks.join("\n") : "  no tracks (seq add TRACK MODULE PATTERN)"
+      }`;
+    }
+    case "/seq/add.reply":
+    case "/seq/remove.reply":
+    case "/seq/update/pattern.reply":
+    case "/seq/update/notes.reply":
+    case "/seq/set.reply":
+    case "/seq/lane.reply": {
+      const when = args[args.length - 1] === "now" ? "from its next step" : "from the next bar";
+      const what = address === "/seq/remove.reply" ? "removed" : "set";
+      return `track ${args[0]} ${what} ${when}`;
+    }
+    case "/seq/start.reply":
+      return "playing from the first bar";
+    case "/seq/stop.reply":
+      return "stopped (every gate closed)";
+    case "/pattern/list.reply":
+      return args.length ? args.join("\n") : "no patterns saved yet (pattern save NAME)";
+    case "/pattern/save.reply":
+      return `saved ${args[0]}`;
+    case "/pattern/load.reply":
+      return `loaded ${args[0]} (${args[1] === "now" ? "from each track's next step" : "from the next bar"})`;
     default:
       return `${address} ${args.join(" ")}`;
   }

@@ -338,12 +338,12 @@ export class OscRouter {
         }
         if (notes.length) spec.notes = notes;
         send(seq.add(track, spec, when));
-        return ok(track);
+        return ok(track, when);
       }
       case "/seq/remove":
         count(args, 1, 1, "/seq/remove <track> [now]");
         send(seq.remove(str(args, 0, "track"), when));
-        return ok(str(args, 0, "track"));
+        return ok(str(args, 0, "track"), when);
       case "/seq/clear":
         count(args, 0, 0, "/seq/clear [now]");
         send(seq.clear(when));
@@ -365,12 +365,12 @@ export class OscRouter {
       case "/seq/update/pattern":
         count(args, 2, 2, "/seq/update/pattern <track> <pattern> [now]");
         send(seq.update(str(args, 0, "track"), { pattern: str(args, 1, "pattern") }, when));
-        return ok(str(args, 0, "track"));
+        return ok(str(args, 0, "track"), when);
       case "/seq/update/notes": {
         if (args.length < 1) throw new ClientError("expected /seq/update/notes <track> <notes…>");
         const notes = args.slice(1).map((a, i) => value(args, i + 1) ?? a);
         send(seq.update(str(args, 0, "track"), { notes }, when));
-        return ok(str(args, 0, "track"));
+        return ok(str(args, 0, "track"), when);
       }
       case "/seq/set": {
         count(args, 3, 3, "/seq/set <track> gate|steps|modules <value> [now]");
@@ -379,7 +379,7 @@ export class OscRouter {
         else if (key === "modules" || key === "module") {
           send(seq.update(track, { modules: str(args, 2, "modules").split(",") }, when));
         } else throw new ClientError(`/seq/set changes gate, steps or modules, not "${key}"`);
-        return ok(track);
+        return ok(track, when);
       }
       case "/seq/lane": {
         if (args.length < 2) {
@@ -390,7 +390,7 @@ export class OscRouter {
         if (args.length === 2) delete lanes[param];
         else lanes[param] = args.slice(2).map((_, i) => value(args, i + 2));
         send(seq.update(track, { lanes }, when));
-        return ok(track, param);
+        return ok(track, param, when);
       }
       case "/seq/status":
         count(args, 0, 0, "/seq/status (no arguments)");

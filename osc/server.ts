@@ -20,6 +20,8 @@ import { TimeTagClock } from "./timetag.ts";
 export interface OscServerOptions {
   host: string;
   port: number;
+  /** Where /pattern/save and /pattern/load keep their files (default: patterns, in the current directory). */
+  patternDir?: string;
 }
 
 interface Decoded {
@@ -65,12 +67,13 @@ export class OscServer {
     engine: Engine,
     worker: Worker,
     listening: Extract<SocketEvent, { type: "listening" }>,
+    patternDir?: string,
   ) {
     this.#engine = engine;
     this.#worker = worker;
     this.#port = listening.port;
     this.receiveBuffer = { bytes: listening.receiveBuffer, note: listening.receiveBufferNote };
-    this.router = new OscRouter(engine);
+    this.router = new OscRouter(engine, undefined, patternDir);
     worker.onmessage = (e: MessageEvent<SocketEvent>) => {
       const m = e.data;
       if (m.type === "packets") {
@@ -89,7 +92,7 @@ export class OscServer {
     const worker = new Worker(new URL("./socket_worker.ts", import.meta.url), { type: "module" });
     return new Promise((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<SocketEvent>) => {
-        if (e.data.type === "listening") resolve(new OscServer(engine, worker, e.data));
+        if (e.data.type === "listening") resolve(new OscServer(engine, worker, e.data, options.patternDir));
         else if (e.data.type === "failed") {
           worker.terminate();
           reject(new Error(`Cannot listen for OSC on ${options.host}:${options.port}: ${e.data.message}`));

@@ -12,6 +12,15 @@ Deno.test("the text language: commands to OSC messages, plain-words errors", () 
   assert.deepEqual(translate("set voice2.wave square").messages, [["/mod/voice2/wave", "square"]]);
   assert.deepEqual(translate("gate voice1 on 0.5").messages, [["/gate/voice1", 1, 0.5]]);
   assert.deepEqual(translate("note voice1 C3 0.8 0.25").messages, [["/note", "voice1", "C3", 0.8, 0.25]]);
+  assert.deepEqual(translate("seq add drums kick1 x... x... X.x. x-x.").messages, [
+    ["/seq/add", "drums", "kick1", "x...x...X.x.x-x."],
+  ]);
+  assert.deepEqual(translate("seq add bass acid1 x.x. C2 36 gate=0.3 now").messages, [
+    ["/seq/add", "bass", "acid1", "x.x.", "C2", 36, "gate=0.3", "now"],
+  ]);
+  assert.deepEqual(translate("seq bpm 175").messages, [["/seq/bpm", 175]]);
+  assert.deepEqual(translate("pattern load groove now").messages, [["/pattern/load", "groove", "now"]]);
+  assert.throws(() => translate("seq dance"), /expected seq add\|remove/);
   assert.deepEqual(translate("patch lfo1 -> voice2.cutoff 0.5").messages, [
     ["/patch/connect", "lfo1", "voice2.cutoff", 0.5],
     ["/patch/commit"],
@@ -80,6 +89,15 @@ Deno.test("deno task chronus: answers in plain words, errors exit 1, play keeps 
   const piped = await run(p, "list\nset voice9.freq 1\ngate voice1 on\n");
   assert.match(piped.out, /modules: voice1 \(voice\)/);
   assert.match(piped.err, /No module "voice9"/);
+  // The sequencer in plain words: a pattern typed in groups, the transport, the status.
+  const add = await run([...p, "seq", "add", "lead", "voice1", "x...", "x.x.", "C3", "G3"]);
+  assert.equal(add.out.trim(), "track lead set from the next bar", add.err);
+  assert.equal((await run([...p, "seq", "start"])).out.trim(), "playing from the first bar");
+  const seqStatus = await run([...p, "seq", "status"]);
+  assert.match(seqStatus.out, /^playing · 120 BPM · swing 50 %\n  lead: voice1 x...x.x. \(C3 G3\)/);
+  const badBpm = await run([...p, "seq", "bpm", "999"]);
+  assert.match(badBpm.err, /error: \/seq\/bpm: tempo 999 is out of range \(20 … 300\)/);
+  assert.equal((await run([...p, "seq", "stop"])).out.trim(), "stopped (every gate closed)");
   const score = `${dir}/s.score`;
   await Deno.writeTextFile(score, "0.0 set voice3.freq 110\n0.0 gate voice3 on\n0.5 gate voice3 off\n");
   const played = await run([...p, "play", score]);

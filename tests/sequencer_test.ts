@@ -220,7 +220,7 @@ async function router() {
 
 Deno.test("sequencer over OSC: every bad input gets a plain /error and sends nothing", async () => {
   const { e, say } = await router();
-  assert.deepEqual(say("seq add drums voice1 x..."), [{ address: "/seq/add.reply", args: ["drums"] }]);
+  assert.deepEqual(say("seq add drums voice1 x..."), [{ address: "/seq/add.reply", args: ["drums", "bar"] }]);
   const before = e.commands.length;
   const cases: [string, RegExp][] = [
     ["seq add t nosuch x...", /no module "nosuch"/],
