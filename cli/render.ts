@@ -19,7 +19,8 @@ as many frames as the live session played.
 --patch loads a patch at frame 0 (default: patches/default.json when a score is given) and --score plays a
 score: the text command language of "deno task chronus", one command a line, prefixed by its time in
 seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo1 -> voice2.cutoff 1",
-"# comment"). Without --seconds it renders until 2 s after the last event.`;
+"# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
+patch whose sequence is "playing".
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
@@ -74,9 +75,12 @@ if (import.meta.main) {
       const score = a.score ? Deno.readTextFileSync(a.score) : "";
       commands = scoreCommands(file, score, settings.sampleRate, settings.block);
       const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);
+      // A playing sequence renders eight bars (and the tail), unless --seconds says otherwise.
+      const seq = file.sequence?.playing ? file.sequence : undefined;
+      const bars = seq ? Math.round((8 * 4 * 60 * settings.sampleRate) / (seq.bpm ?? 120)) : 0;
       frames = a.seconds !== undefined
         ? Math.round(Number(a.seconds) * settings.sampleRate)
-        : last + 2 * settings.sampleRate;
+        : Math.max(last, bars) + 2 * settings.sampleRate;
     }
   } catch (e) {
     fail((e as Error).message);

@@ -308,3 +308,38 @@ Deno.test("sequencer: stop closes every gate at its frame; start plays from the 
   assert.equal(x[Math.round(0.3 * SR)], 0, "the gate closes at the stop's frame");
   assert.deepEqual(onsets(x).map((o) => o.frame), [0, 0.5 * SR]);
 });
+
+Deno.test("sequencer: a pattern loaded mid-bar takes over exactly on the next downbeat", async () => {
+  const e = new ScoreEngine(SR, B);
+  e.patch.load(gates(2));
+  e.commit(0);
+  const files = new Map<string, string>();
+  const r = new OscRouter(e, {
+    read: (p) => files.get(p)!,
+    write: (p, t) => void files.set(p, t),
+    list: () => [],
+  }, "pat");
+  const say = (line: string) => {
+    for (const [a, ...args] of translate(line).messages) {
+      for (const reply of r.handle(a, args)) assert.notEqual(reply.address, "/error", JSON.stringify(reply));
+    }
+  };
+  // Save "b" (two tracks at 150 BPM), then play "a" and load "b" 1.1 s in (bar 1 at 120 BPM is 2 s long).
+  say("seq bpm 150");
+  say("seq add one g1 x.x.");
+  say("seq add two g2 ....x...");
+  say("pattern save b");
+  say("seq clear now");
+  say("seq bpm 120");
+  say("seq add one g1 x...");
+  say("seq start");
+  e.frame = Math.round(1.1 * SR);
+  say("pattern load b");
+  const x = renderOffline(module, settings, e.commands, 4 * SR);
+  const [one, two] = [onsets(channel(x, 0)).map((o) => o.frame), onsets(channel(x, 1)).map((o) => o.frame)];
+  const bar = 2 * SR; // 120 BPM, four beats
+  assert.deepEqual(one.filter((f) => f < bar), [0, 24000, 48000, 72000], "a plays to the bar");
+  // From the bar: 150 BPM (a step is 4800 frames), b's first step on the downbeat.
+  assert.deepEqual(one.filter((f) => f >= bar).slice(0, 4), [bar, bar + 9600, bar + 19200, bar + 28800]);
+  assert.deepEqual(two.slice(0, 2), [bar + 4 * 4800, bar + 12 * 4800]);
+});
