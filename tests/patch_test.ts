@@ -201,6 +201,10 @@ Deno.test("schema: every type, port and parameter, with ranges that hold their d
       "limiter",
       "out",
       "voice",
+      "kick",
+      "snare",
+      "hat",
+      "clap",
     ]
   ) assert.ok(s.modules.some((m) => m.type === t), t);
 });
