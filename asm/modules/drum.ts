@@ -24,6 +24,20 @@ export function settle(x: f64): f64 {
   return x < 1e-30 ? 0.0 : x;
 }
 
+/**
+ * sin(2π·p) for a phase p in [0, 1): folded to |2π·x| ≤ π/2 and a Taylor polynomial to x^15 there (within
+ * 3e-11). Several times faster than Math.sin, whose general argument reduction the drums do not need.
+ */
+@inline
+export function sinTurn(p: f64): f64 {
+  let x = p < 0.5 ? p : p - 1.0; // −0.5 … 0.5 turns
+  if (x > 0.25) x = 0.5 - x;
+  else if (x < -0.25) x = -0.5 - x;
+  const y = x * (2.0 * Math.PI), y2 = y * y;
+  return y * (1.0 + y2 * (-1.0 / 6.0 + y2 * (1.0 / 120.0 + y2 * (-1.0 / 5040.0 + y2 * (1.0 / 362880.0 +
+    y2 * (-1.0 / 39916800.0 + y2 * (1.0 / 6227020800.0 - y2 * (1.0 / 1307674368000.0))))))));
+}
+
 /** Writes zeros to frames [from, to) of an output buffer. */
 @inline
 export function silence(out: usize, from: i32, to: i32): void {

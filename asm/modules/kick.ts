@@ -20,10 +20,11 @@ import {
   KICK_PDECAY,
   KICK_SWEEP,
 } from "../gen/defs";
-import { decayFactor, drumSpans, END, settle, silence } from "./drum";
+import { decayFactor, drumSpans, END, settle, silence, sinTurn } from "./drum";
 import { rand } from "./rng";
 
 const CLICK_MS: f64 = 4.0;
+const BEND_END: f64 = 1e-7; // octaves (1e-4 cents): below it the sweep is over and costs nothing
 const LN10_20: f64 = 0.11512925464970229; // ln(10)/20: dB → natural log of the gain
 
 @unmanaged
@@ -85,10 +86,12 @@ function play(m: Inst, from: i32, to: i32): void {
       silence(out, i, to);
       break;
     }
-    const f = <f64> at(freq, i) * <f64> exp2f(<f32> (octaves * sweep));
+    const bend = octaves * sweep;
+    let f = <f64> at(freq, i);
+    if (bend > BEND_END) f *= <f64> exp2f(<f32> bend);
     phase += Math.min(f * isr, 0.45);
     if (phase >= 1.0) phase -= 1.0;
-    let y = Math.sin(phase * (2.0 * Math.PI)) * amp;
+    let y = sinTurn(phase) * amp;
     if (click >= END) {
       y += clickLevel * click * rand(rng);
       click *= clickMul;

@@ -21,13 +21,14 @@ import {
   SNARE_SNAPPY,
   SNARE_TONE,
 } from "../gen/defs";
-import { decayFactor, drumSpans, END, settle, silence } from "./drum";
+import { decayFactor, drumSpans, END, settle, silence, sinTurn } from "./drum";
 import { rand } from "./rng";
 import { Svf, svfFlush, svfTick, svfTune } from "./svf";
 
 const RATIO: f64 = 1.78;
 const SWEEP_OCT: f64 = 0.4;
 const SWEEP_MS: f64 = 20.0;
+const BEND_END: f64 = 1e-7; // octaves (1e-4 cents): below it the drop is over and costs nothing
 const BODY: f64 = 0.6; // the default hit peaks near 0.95
 const NOISE: f64 = 0.6;
 const HIGH_PASS = 2; // svfTick mode
@@ -85,7 +86,7 @@ export function snareGate(m: Inst, on: bool, velocity: f64): void {
 }
 
 function play(m: Inst, from: i32, to: i32): void {
-  const s = snare(m), f = svf(m), out = outp(m, 0);
+  const s = snare(m), hp = svf(m), out = outp(m, 0);
   if (s.amp1 < END && s.ampN < END) {
     silence(out, from, to);
     return;
@@ -95,7 +96,7 @@ function play(m: Inst, from: i32, to: i32): void {
   const mul1 = decayFactor(prm(m, SNARE_DECAY).value);
   const mul2 = mul1 * mul1;
   const mulN = decayFactor(prm(m, SNARE_NDECAY).value), sweepMul = decayFactor(SWEEP_MS);
-  svfTune(f, prm(m, SNARE_TONE).value, NOISE_RES);
+  svfTune(hp, prm(m, SNARE_TONE).value, NOISE_RES);
   const isr = 1.0 / G.sampleRate, vel = s.velocity;
   const rng = changetype<usize>(s) + offsetof<Snare>("rng");
   let phase1 = s.phase1, phase2 = s.phase2, amp1 = s.amp1, amp2 = s.amp2, ampN = s.ampN, sweep = s.sweep;
@@ -104,13 +105,16 @@ function play(m: Inst, from: i32, to: i32): void {
       silence(out, i, to);
       break;
     }
-    const dt = Math.min(<f64> at(freq, i) * <f64> exp2f(<f32> (SWEEP_OCT * sweep)) * isr, 0.45 / RATIO);
+    const bend = SWEEP_OCT * sweep;
+    let f = <f64> at(freq, i);
+    if (bend > BEND_END) f *= <f64> exp2f(<f32> bend);
+    const dt = Math.min(f * isr, 0.45 / RATIO);
     phase1 += dt;
     if (phase1 >= 1.0) phase1 -= 1.0;
     phase2 += RATIO * dt;
     if (phase2 >= 1.0) phase2 -= 1.0;
-    const body = Math.sin(phase1 * (2.0 * Math.PI)) * amp1 + 0.5 * Math.sin(phase2 * (2.0 * Math.PI)) * amp2;
-    const noise = svfTick(f, rand(rng), HIGH_PASS) * ampN;
+    const body = sinTurn(phase1) * amp1 + 0.5 * sinTurn(phase2) * amp2;
+    const noise = svfTick(hp, rand(rng), HIGH_PASS) * ampN;
     store<f32>(out + (<usize> i << 2), <f32> ((BODY * body + snappy * noise) * vel) * at(level, i));
     amp1 *= mul1;
     amp2 *= mul2;
@@ -123,7 +127,7 @@ function play(m: Inst, from: i32, to: i32): void {
   s.amp2 = settle(amp2);
   s.ampN = settle(ampN);
   s.sweep = settle(sweep);
-  svfFlush(f);
+  svfFlush(hp);
 }
 
 /** Renders frames [from, to). */
