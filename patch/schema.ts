@@ -415,6 +415,117 @@ export const MODULES: readonly ModuleDef[] = [
       OSC_FM,
     ],
   },
+  {
+    type: "kick",
+    doc:
+      "Bass drum (TR-808/909 manner): a sine falling from freq·2^sweep to freq, exponential decay, noise click, tanh drive.",
+    inputs: ["gate"],
+    outputs: ["out"],
+    gate: true,
+    params: [
+      hz({ name: "freq", min: 20, max: 500, default: 50, doc: "pitch the sweep falls to" }),
+      param({
+        name: "sweep",
+        min: 0,
+        max: 6,
+        default: 2.5,
+        unit: "octaves",
+        doc: "pitch above freq at the hit",
+      }),
+      ms({ name: "pdecay", min: 1, max: 1000, default: 35, doc: "time for the sweep to fall 40 dB" }),
+      ms({ name: "decay", min: 10, max: 5000, default: 450, doc: "time for the level to fall 40 dB" }),
+      level({ name: "click", default: 0.3, rate: "control", smooth: 0, doc: "noise click at the hit" }),
+      param({ name: "drive", min: 0, max: 24, default: 0, unit: "dB", doc: "gain into the tanh saturator" }),
+      level({ name: "level", default: 1, doc: "output level" }),
+    ],
+  },
+  {
+    type: "snare",
+    doc:
+      "Snare drum (TR-909 manner): two detuned sines with a short pitch drop, plus high-passed noise (snappy).",
+    inputs: ["gate"],
+    outputs: ["out"],
+    gate: true,
+    params: [
+      hz({
+        name: "freq",
+        min: 50,
+        max: 1000,
+        default: 185,
+        doc: "body pitch (the second sine at 1.78·freq)",
+      }),
+      ms({ name: "decay", min: 5, max: 2000, default: 180, doc: "time for the body to fall 40 dB" }),
+      level({ name: "snappy", default: 0.7, rate: "control", smooth: 0, doc: "noise level" }),
+      ms({ name: "ndecay", min: 5, max: 2000, default: 250, doc: "time for the noise to fall 40 dB" }),
+      param({
+        name: "tone",
+        min: 200,
+        max: 16000,
+        default: 1800,
+        unit: "Hz",
+        mod: "exp",
+        doc: "noise high-pass cutoff",
+      }),
+      level({ name: "level", default: 0.8, doc: "output level" }),
+    ],
+  },
+  {
+    type: "hat",
+    doc:
+      "Hi-hat (TR-808 manner): six square oscillators at inharmonic ratios plus noise, band-passed and high-passed.",
+    inputs: ["gate"],
+    outputs: ["out"],
+    gate: true,
+    params: [
+      hz({
+        name: "freq",
+        min: 50,
+        max: 2000,
+        default: 205.3,
+        doc: "lowest oscillator (the others at 1.48, 1.80, 2.55, 2.63, 3.90 times it)",
+      }),
+      ms({ name: "decay", min: 5, max: 5000, default: 60, doc: "time to fall 40 dB (long: an open hat)" }),
+      param({
+        name: "tone",
+        min: 2000,
+        max: 18000,
+        default: 8000,
+        unit: "Hz",
+        mod: "exp",
+        doc: "band-pass centre",
+      }),
+      level({
+        name: "noise",
+        default: 0.15,
+        rate: "control",
+        smooth: 0,
+        doc: "share of white noise in the source",
+      }),
+      level({ name: "level", default: 0.7, doc: "output level" }),
+    ],
+  },
+  {
+    type: "clap",
+    doc:
+      "Hand clap (TR-808 manner): band-passed noise struck three times `spread` apart, then a decaying tail.",
+    inputs: ["gate"],
+    outputs: ["out"],
+    gate: true,
+    params: [
+      param({
+        name: "tone",
+        min: 300,
+        max: 8000,
+        default: 1100,
+        unit: "Hz",
+        mod: "exp",
+        doc: "band-pass centre",
+      }),
+      ms({ name: "spread", min: 1, max: 50, default: 11, doc: "time between the strikes" }),
+      ms({ name: "decay", min: 10, max: 5000, default: 300, doc: "time for the tail to fall 40 dB" }),
+      level({ name: "level", default: 0.8, doc: "output level" }),
+    ],
+  },
 ];
 
 /** The module definition of a type name, or undefined. */

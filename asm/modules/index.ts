@@ -20,6 +20,10 @@ import { reverbInit, reverbParam, reverbProcess, reverbStateBytes } from "./reve
 import { limiterInit, limiterParam, limiterProcess, limiterStateBytes } from "./limiter";
 import { outProcess } from "./out";
 import { voiceGate, voiceInit, voiceParam, voiceProcess, voiceStateBytes } from "./voice";
+import { kickGate, kickInit, kickProcess, kickStateBytes } from "./kick";
+import { snareGate, snareInit, snareProcess, snareStateBytes } from "./snare";
+import { hatGate, hatInit, hatProcess, hatStateBytes } from "./hat";
+import { clapGate, clapInit, clapProcess, clapStateBytes } from "./clap";
 
 /** Bytes of private state for a type. */
 export function stateBytes(type: i32): i32 {
@@ -35,6 +39,10 @@ export function stateBytes(type: i32): i32 {
     case D.T_REVERB: return reverbStateBytes();
     case D.T_LIMITER: return limiterStateBytes();
     case D.T_VOICE: return voiceStateBytes();
+    case D.T_KICK: return kickStateBytes();
+    case D.T_SNARE: return snareStateBytes();
+    case D.T_HAT: return hatStateBytes();
+    case D.T_CLAP: return clapStateBytes();
     default: return 0;
   }
 }
@@ -53,6 +61,10 @@ export function initModule(m: Inst): void {
     case D.T_REVERB: reverbInit(m); break;
     case D.T_LIMITER: limiterInit(m); break;
     case D.T_VOICE: voiceInit(m); break;
+    case D.T_KICK: kickInit(m); break;
+    case D.T_SNARE: snareInit(m); break;
+    case D.T_HAT: hatInit(m); break;
+    case D.T_CLAP: clapInit(m); break;
     default: break;
   }
 }
@@ -74,6 +86,10 @@ export function processModule(m: Inst, from: i32, to: i32): void {
     case D.T_LIMITER: limiterProcess(m, from, to); break;
     case D.T_OUT: outProcess(m, from, to); break;
     case D.T_VOICE: voiceProcess(m, from, to); break;
+    case D.T_KICK: kickProcess(m, from, to); break;
+    case D.T_SNARE: snareProcess(m, from, to); break;
+    case D.T_HAT: hatProcess(m, from, to); break;
+    case D.T_CLAP: clapProcess(m, from, to); break;
     default: break;
   }
 }
@@ -97,6 +113,10 @@ export function gateModule(m: Inst, on: bool, vel: f64): void {
     case D.T_ACID: acidGate(m, on, vel); break;
     case D.T_ADSR: adsrGate(m, on, vel); break;
     case D.T_VOICE: voiceGate(m, on, vel); break;
+    case D.T_KICK: kickGate(m, on, vel); break;
+    case D.T_SNARE: snareGate(m, on, vel); break;
+    case D.T_HAT: hatGate(m, on, vel); break;
+    case D.T_CLAP: clapGate(m, on, vel); break;
     default: break;
   }
 }
