@@ -20,7 +20,7 @@ as many frames as the live session played.
 score: the text command language of "deno task chronus", one command a line, prefixed by its time in
 seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo1 -> voice2.cutoff 1",
 "# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
-patch whose sequence is "playing".
+patch whose sequence is "playing".`;
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
