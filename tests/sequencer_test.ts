@@ -7,6 +7,7 @@ import { OscRouter, type PatchFiles } from "../osc/router.ts";
 import type { StampedCommand } from "../engine/command.ts";
 import { compileDsp, DspHost } from "../engine/dsp_host.ts";
 import { renderOffline } from "../engine/render.ts";
+import { readWav, WavWriter } from "../engine/wav.ts";
 import { scoreCommands } from "../cli/score.ts";
 import type { PatchFile } from "../patch/graph.ts";
 import { translate } from "../cli/language.ts";
@@ -309,7 +310,7 @@ Deno.test("sequencer: stop closes every gate at its frame; start plays from the 
   assert.deepEqual(onsets(x).map((o) => o.frame), [0, 0.5 * SR]);
 });
 
-Deno.test("sequencer: a pattern loaded mid-bar takes over exactly on the next downbeat", async () => {
+Deno.test("sequencer: a pattern loaded mid-bar takes over exactly on the next downbeat", () => {
   const e = new ScoreEngine(SR, B);
   e.patch.load(gates(2));
   e.commit(0);
@@ -342,4 +343,65 @@ Deno.test("sequencer: a pattern loaded mid-bar takes over exactly on the next do
   // From the bar: 150 BPM (a step is 4800 frames), b's first step on the downbeat.
   assert.deepEqual(one.filter((f) => f >= bar).slice(0, 4), [bar, bar + 9600, bar + 19200, bar + 28800]);
   assert.deepEqual(two.slice(0, 2), [bar + 4 * 4800, bar + 12 * 4800]);
+});
+
+Deno.test("drum patterns: onsets detected in the rendered WAV match the ideal 175 BPM grid with swing, to the sample", async () => {
+  // Short decays, so each hit rises out of exact silence (a drum outputs exact zeros 2.5 decay times after a
+  // hit); the kick's pdecay and the snare's ndecay short too. The kick's pitch drop, the snare's noise and the clap's strikes all
+  // start at the hit's frame.
+  const drums: Record<string, Record<string, number>> = {
+    kick: { decay: 20, pdecay: 5 },
+    snare: { decay: 20, ndecay: 20 },
+    hat: { decay: 20 },
+    clap: { decay: 10, spread: 1 },
+  };
+  const pattern = "x..x ..x. X.x. x..x";
+  const hits = [...pattern.replace(/ /g, "")].flatMap((c, i) => c === "." ? [] : [i]);
+  const dir = await Deno.makeTempDir();
+  for (const [type, params] of Object.entries(drums)) {
+    const file: PatchFile = {
+      modules: { d: { type, params }, o: { type: "out" } },
+      connections: [["d", "o.L"]],
+    };
+    const x = renderOffline(
+      module,
+      settings,
+      scoreCommands(file, `0 seq bpm 175\n0 seq swing 58\n0 seq add t d ${pattern}\n0.05 seq start`, SR, B),
+      3 * SR,
+    );
+    const path = `${dir}/${type}.wav`;
+    const w = new WavWriter(path, SR, 2);
+    w.write(x);
+    w.close();
+    const left = channel(readWav(await Deno.readFile(path)).samples, 0);
+    const start = Math.round(0.05 * SR), F = (60 * SR) / (175 * 4);
+    const want: number[] = [];
+    for (let bar = 0; bar < 3; bar++) {
+      for (const h of hits) {
+        const k = bar * 16 + h;
+        const f = start + Math.floor(k * F + (k % 2 ? (0.58 - 0.5) * 2 * F : 0) + 0.5);
+        if (f < 3 * SR) want.push(f);
+      }
+    }
+    assert.deepEqual(onsets(left).map((o) => o.frame), want, type);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("examples: the dnb and acid patches play their sequences at once, under full scale", async () => {
+  for (const name of ["dnb-175", "acid"]) {
+    const file: PatchFile = JSON.parse(
+      await Deno.readTextFile(new URL(`../examples/${name}.json`, import.meta.url)),
+    );
+    assert.equal(file.sequence?.playing, true, name);
+    const x = renderOffline(module, settings, scoreCommands(file, "", SR, B), 6 * SR);
+    let peak = 0;
+    for (const v of x) peak = Math.max(peak, Math.abs(v));
+    assert.ok(peak > 0.3 && peak <= 1, `${name}: peak ${peak}`);
+    for (let s = 0; s < 6; s++) {
+      const sec = x.subarray(s * 2 * SR, (s + 1) * 2 * SR);
+      const db = 10 * Math.log10(sec.reduce((a, v) => a + v * v, 0) / sec.length);
+      assert.ok(db > -30, `${name}: second ${s} at ${db.toFixed(1)} dB RMS`);
+    }
+  }
 });
