@@ -294,18 +294,21 @@ function commit(t: i32, frame: i64, when: i32): void {
   tr.swap = when == SEQ_NOW ? CHANGE_NOW : CHANGE_AT_BAR;
 }
 
+// The track ends: its gates close and its slot is free.
+function undefine(t: i32, frame: i64): void {
+  const tr = track(t);
+  closeGates(t, frame, true);
+  tr.defined = 0;
+  tr.started = 0;
+  tr.swap = CHANGE_NONE;
+  tr.remove = CHANGE_NONE;
+}
+
 function remove(t: i32, frame: i64, when: i32): void {
   const tr = track(t);
   if (tr.defined == 0) return;
-  if (S.running == 0 || tr.started == 0 || when == SEQ_NOW) {
-    closeGates(t, frame, true);
-    tr.defined = 0;
-    tr.started = 0;
-    tr.swap = CHANGE_NONE;
-    tr.remove = CHANGE_NONE;
-    return;
-  }
-  tr.remove = CHANGE_AT_BAR;
+  if (S.running == 0 || tr.started == 0 || when == SEQ_NOW) undefine(t, frame);
+  else tr.remove = CHANGE_AT_BAR;
 }
 
 /** Applies a sequencer command at `frame`. */
@@ -372,11 +375,7 @@ function playStep(t: i32, frame: i64): void {
   let b = active(t);
   const barStart = s % <i64> (SEQ_BEATS_PER_BAR * load<i32>(b + B_SPB)) == 0;
   if (tr.remove == CHANGE_NOW || (tr.remove == CHANGE_AT_BAR && barStart)) {
-    closeGates(t, frame, true);
-    tr.defined = 0;
-    tr.started = 0;
-    tr.remove = CHANGE_NONE;
-    tr.swap = CHANGE_NONE;
+    undefine(t, frame);
     return;
   }
   if (tr.swap == CHANGE_NOW || (tr.swap == CHANGE_AT_BAR && barStart)) {
