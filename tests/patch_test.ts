@@ -7,7 +7,6 @@ import { renderOffline } from "../engine/render.ts";
 import { Patch, type PatchFile } from "../patch/graph.ts";
 import { patchCommands, renderPatch } from "../patch/render.ts";
 import { MODULES, schemaJson } from "../patch/schema.ts";
-import { firstDifference } from "./helpers.ts";
 import { channel, peak } from "./signal.ts";
 
 const module = await compileDsp();
@@ -156,15 +155,16 @@ Deno.test("patch files round-trip and the default patch plans sources before wha
       "voice3",
       "voice4",
       "acid1",
-      "kick1",
-      "snare1",
-      "hat1",
-      "clap1",
       "dist1",
       "reverb1",
       "delay1",
       "lfo1",
       "lfo2",
+      "kick1",
+      "snare1",
+      "hat1",
+      "clap1",
+      "drums1",
     ]
   ) {
     assert.ok(p.modules.has(name), name);
@@ -180,17 +180,6 @@ Deno.test("the default patch sounds at once: set voice1.freq 220, gate voice1 on
   const x = channel(out);
   assert.ok(peak(x) > 0.1, `peak ${peak(x)}`);
   assert.ok(peak(out) <= 10 ** (-0.3 / 20) + 1e-6, "under the limiter's ceiling");
-});
-
-Deno.test("the default patch's drums sound when struck: gate kick1|snare1|hat1|clap1 on", () => {
-  const quiet = renderPatch(module, settings, defaultPatch, 24000); // the reverb's anti-denormal floor only
-  for (const drum of ["kick1", "snare1", "hat1", "clap1"]) {
-    const out = renderPatch(module, settings, defaultPatch, 24000, [{ frame: 4800, gate: [drum, true] }]);
-    assert.ok(firstDifference(out, quiet) >= 2 * 4800, `${drum}: changed the output before the hit`);
-    const hit = out.map((v, i) => v - quiet[i]);
-    assert.ok(peak(hit) > 0.05, `${drum}: peak ${peak(hit)}`);
-    assert.ok(peak(out) <= 10 ** (-0.3 / 20) + 1e-6, `${drum}: under the limiter's ceiling`);
-  }
 });
 
 Deno.test("schema: every type, port and parameter, with ranges that hold their defaults", () => {

@@ -33,6 +33,7 @@ import {
 } from "../gen/defs";
 import { oscSample } from "./osc";
 import { rand } from "./rng";
+import { tanhXdX } from "./shape";
 
 const R_MAX: f64 = 4.4;
 const COMP: f64 = 0.5; // share of the feedback's passband loss made up at the input
@@ -113,14 +114,6 @@ export function acidGate(m: Inst, on: bool, vel: f64): void {
     s.gate = 0;
     ramp(s, 0.0, RELEASE_MS);
   }
-}
-
-/** tanh(x)/x: Padé [2/2] of tanh up to |x| = 3 (where it meets ±1 with zero slope), 1/|x| beyond. */
-@inline
-function tanhXdX(x: f64): f64 {
-  const a = x * x;
-  if (a >= 9.0) return 1.0 / Math.sqrt(a);
-  return (27.0 + a) / (27.0 + 9.0 * a);
 }
 
 /** tan(x) for 0 ≤ x ≤ 0.45π: Padé [5/4], within 2.5e-5 relative (0.005 cents of cutoff) there. */

@@ -1,110 +1,115 @@
-// clap: a hand clap in the manner of the TR-808.
-//   inputs: gate (a rising crossing of 0.5 is a hit, velocity 1); the gate command hits with its velocity.
-//   params: tone 300 … 8000 Hz (1100), spread 1 … 50 ms (11), decay 10 … 5000 ms (300), level 0 … 1 (0.8).
-// White noise (module PRNG) through a state-variable band-pass at `tone` (svf.ts, Q = 1.43), under an
-// envelope struck four times `spread` apart (n = 0, S, 2S, 3S samples after the hit, S = spread in samples):
-// the first three strikes fall 40 dB in `spread`, the fourth is the tail and falls 40 dB in `decay`.
-//   out = level · velocity · GAIN · bp(noise) · e[n]
-// The filter keeps its state between hits. Hits, chokes and the end of a hit: drum.ts.
+// clap: a hand clap in the TR-808 manner. Inputs: gate. Parameters: spread (ms, 2 … 40, default 11), decay
+// (ms, 20 … 3000, 240), cutoff (Hz, 300 … 8000, 1200), level (0.8). A hit (drum.ts: onset, velocity,
+// retrigger, idle) is the hit's noise (starting at +1, drum.ts) through a band-pass at cutoff (Q 1.1, unity
+// gain at its centre), then an amplifier driven by four onsets `spread` ms apart, like hands that do not clap
+// together: three bursts, each jumping to 1 and falling to exactly 0 by the next (curvature 3), then the
+// tail, jumping to 1 and falling to exactly 0 in decay ms (the −60 dB shape of drum.ts).
+//   out = level · velocity · softclip(GAIN · (burst + tail) · band(noise))
+// cutoff is read per sample (exponential modulation); spread and decay are taken at the hit.
 import { G } from "../globals";
-import { at, connected, Inst, inp, outp, prm } from "../graph";
-import { CLAP_DECAY, CLAP_IN_GATE, CLAP_LEVEL, CLAP_SPREAD, CLAP_TONE } from "../gen/defs";
-import { decayFactor, drumSpans, END, settle, silence } from "./drum";
-import { rand } from "./rng";
-import { Svf, svfFlush, svfTick, svfTune } from "./svf";
+import { at, Inst, outp, prm } from "../graph";
+import { CLAP_CUTOFF, CLAP_DECAY, CLAP_IN_GATE, CLAP_LEVEL, CLAP_SPREAD } from "../gen/defs";
+import { envOn, envStep, msToSamples } from "./env";
+import {
+  decayOn,
+  drum,
+  DRUM_BYTES,
+  drumEnv,
+  drumFinish,
+  drumHit,
+  drumIdle,
+  drumInit,
+  drumNoise,
+  drumProcess,
+  ENV_BYTES,
+} from "./drum";
+import { softClip } from "./shape";
+import { Svf, svfFlush, svfTick, svfTune, svfTuneFast } from "./svf";
 
-const STRIKES = 4;
-const BAND = 1; // svfTick mode
-const BAND_RES: f64 = 0.65;
-const GAIN: f64 = 1.6; // the default hit peaks near 0.8
+const BURSTS: i32 = 3;
+const BURST_CURVE: f64 = 3.0;
+const RES: f64 = 0.55; // Q 1.1
+const GAIN: f64 = 3.5;
+const BURST = 0;
+const TAIL = 1;
+const ENVS = 2;
+const SVF_AT: i32 = DRUM_BYTES + ENVS * ENV_BYTES;
 
 @unmanaged
 class Clap {
-  env: f64; // e[n]
-  velocity: f64;
-  struck: i32; // strikes so far in this hit (STRIKES: in the tail)
-  left: i32; // samples to the next strike
-  spreadN: i32; // S of this hit
-  high: i32; // the gate input's state (drum.ts)
-  rng: u32;
-  pad: u32;
+  spreadN: i32; // samples between onsets
+  onsets: i32; // onsets so far in this hit
+  until: i32; // samples until the next onset; −1: none left
+  pad: i32;
+  tailMs: f64; // the tail's decay, taken at the hit
 }
-
-const SVF_BYTES: i32 = <i32> offsetof<Svf>();
 
 @inline
 function band(m: Inst): Svf {
-  return changetype<Svf>(m.state);
+  return changetype<Svf>(m.state + <usize> SVF_AT);
 }
 
 @inline
 function clap(m: Inst): Clap {
-  return changetype<Clap>(m.state + <usize> SVF_BYTES);
+  return changetype<Clap>(m.state + <usize> (SVF_AT + <i32> offsetof<Svf>()));
 }
 
 /** Bytes of private state. */
 export function clapStateBytes(): i32 {
-  return SVF_BYTES + <i32> offsetof<Clap>();
+  return SVF_AT + <i32> offsetof<Svf>() + <i32> offsetof<Clap>();
 }
 
-/** Seeds the noise generator; nothing sounds until the first hit. */
+/** Seeds the noise. */
 export function clapInit(m: Inst): void {
-  const s = clap(m);
-  s.rng = m.seed;
-  s.struck = STRIKES;
+  drumInit(m);
 }
 
-function hit(m: Inst, velocity: f64): void {
-  const s = clap(m);
-  const n = <i32> Math.round(prm(m, CLAP_SPREAD).value * 0.001 * G.sampleRate);
-  s.env = 1;
-  s.struck = 1;
-  s.spreadN = n < 1 ? 1 : n;
-  s.left = s.spreadN;
-  s.velocity = velocity;
-}
-
-/** Gate on: a hit at its exact frame; gate off: nothing. */
-export function clapGate(m: Inst, on: bool, velocity: f64): void {
-  if (on) hit(m, velocity);
-}
-
-function play(m: Inst, from: i32, to: i32): void {
-  const s = clap(m), out = outp(m, 0);
-  if (s.struck >= STRIKES && s.env < END) {
-    silence(out, from, to);
-    return;
-  }
-  const bp = band(m), level = prm(m, CLAP_LEVEL);
-  svfTune(bp, prm(m, CLAP_TONE).value, BAND_RES);
-  const tailMul = decayFactor(prm(m, CLAP_DECAY).value);
-  const gain = GAIN * s.velocity;
-  const rng = changetype<usize>(s) + offsetof<Clap>("rng");
-  let env = s.env, struck = s.struck, left = s.left;
-  let mul = struck >= STRIKES ? tailMul : decayFactor(<f64> s.spreadN * 1000.0 / G.sampleRate);
-  for (let i = from; i < to; i++) {
-    if (struck >= STRIKES && env < END) {
-      silence(out, i, to);
-      break;
-    }
-    const y = svfTick(bp, rand(rng), BAND) * env;
-    store<f32>(out + (<usize> i << 2), <f32> (y * gain) * at(level, i));
-    env *= mul;
-    if (struck < STRIKES && --left == 0) {
-      struck++;
-      env = 1;
-      left = s.spreadN;
-      if (struck == STRIKES) mul = tailMul;
-    }
-  }
-  s.env = settle(env);
-  s.struck = struck;
-  s.left = left;
-  svfFlush(bp);
+/** Gate on: a new hit at this frame (gate off does nothing: the clap is a one-shot). */
+export function clapGate(m: Inst, on: bool, vel: f64): void {
+  if (!on) return;
+  const c = clap(m), f = band(m);
+  f.ic1 = 0.0;
+  f.ic2 = 0.0;
+  const n = max<i32>(msToSamples(prm(m, CLAP_SPREAD).value, G.sampleRate), 1);
+  c.spreadN = n;
+  c.onsets = 1;
+  c.until = n;
+  envOn(drumEnv(m, BURST), 0, n, 0.0, 0, BURST_CURVE);
+  memory.fill(changetype<usize>(drumEnv(m, TAIL)), 0, <usize> ENV_BYTES); // silent until its onset
+  c.tailMs = prm(m, CLAP_DECAY).value;
+  drumHit(drum(m), vel, BURSTS * n + msToSamples(c.tailMs, G.sampleRate));
 }
 
 /** Renders frames [from, to). */
 export function clapProcess(m: Inst, from: i32, to: i32): void {
-  const high = changetype<usize>(clap(m)) + offsetof<Clap>("high");
-  drumSpans(m, connected(m, CLAP_IN_GATE), inp(m, CLAP_IN_GATE), high, from, to, play, hit);
+  drumProcess(m, CLAP_IN_GATE, from, to, run, clapGate);
+}
+
+function run(m: Inst, from: i32, to: i32): void {
+  const d = drum(m), out = outp(m, 0);
+  if (drumIdle(d, out, from, to)) return;
+  const c = clap(m), f = band(m), burst = drumEnv(m, BURST), tail = drumEnv(m, TAIL);
+  const cutoff = prm(m, CLAP_CUTOFF), level = prm(m, CLAP_LEVEL);
+  const vel = d.velocity;
+  const moving = cutoff.step != 0;
+  if (!moving) svfTune(f, <f64> at(cutoff, from), RES);
+  const k = f.k;
+  for (let i = from; i < to; i++) {
+    if (c.until == 0) {
+      if (c.onsets < BURSTS) {
+        envOn(burst, 0, c.spreadN, 0.0, 0, BURST_CURVE);
+        c.until = c.spreadN;
+      } else {
+        decayOn(tail, c.tailMs);
+        c.until = -1;
+      }
+      c.onsets++;
+    }
+    if (c.until > 0) c.until--;
+    if (moving) svfTuneFast(f, <f64> at(cutoff, i), RES);
+    const x = k * svfTick(f, drumNoise(d), 1) * (envStep(burst) + envStep(tail));
+    store<f32>(out + (<usize> i << 2), <f32> (softClip(GAIN * x) * vel) * at(level, i));
+  }
+  svfFlush(f);
+  drumFinish(d, out, from, to);
 }

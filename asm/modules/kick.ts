@@ -1,15 +1,19 @@
-// kick: a bass drum in the manner of the TR-808/909.
-//   inputs: gate (a rising crossing of 0.5 is a hit, velocity 1); the gate command hits with its velocity.
-//   params: freq 20 … 500 Hz (50), sweep 0 … 6 octaves (2.5), pdecay 1 … 1000 ms (35), decay 10 … 5000 ms
-//           (450), click 0 … 1 (0.3), drive 0 … 24 dB (0), level 0 … 1 (1).
-// A sine whose pitch falls from freq·2^sweep to freq (the sweep, in octaves, falls 40 dB in `pdecay`) under
-// an amplitude that falls 40 dB in `decay`, plus a click of white noise (module PRNG) falling 40 dB in 4 ms:
-//   out[n] = level · velocity · tanh(g · (sin(2π·phase[n])·a[n] + click·c[n]·noise[n])),  g = 10^(drive/20)
-// with n samples since the hit, a[n] = 0.01^(n/decay), phase[n] = Σ_{k≤n} f[k]/sr (the first sample is one
-// step into the sine, not its zero). The phase restarts at every hit, so equal hits are equal waveforms.
-// Hits, chokes and the end of a hit: drum.ts.
+// kick: a bass drum in the TR-909 manner. Inputs: gate. Parameters: freq (Hz, 20 … 500, default 50), sweep
+// (octaves, 0 … 6, 2.5), pitchdecay (ms, 70), decay (ms, 450), click (0 … 1, 0.5), drive (0 … 1, 0.3),
+// level (0.9). A hit (drum.ts: onset, velocity, retrigger, idle) is, per sample:
+//   pitch = freq · 2^(sweep · p)   p falls from 1 to exactly 0 in pitchdecay ms (so the tail is at freq)
+//   body  = a · cos(phase)         a falls from 1 to exactly 0 in decay ms; cosine phase: the first sample is
+//                                  the loudest (the punch); phase integrated from the pitch in f64
+//   click = w · lowpass(noise)     w falls from `click` to 0 in 8 ms (curvature 2); an 8 kHz one-pole
+//                                  low-pass of the hit's noise, started at +1 (an edge, like a beater):
+//                                  with the body, the first sample is the hit's peak whatever the click
+//   x     = body · (1 − w) + click |x| ≤ 1: the click ducks the body while it lasts
+//   y     = x + drive · (tanh(g·x)/tanh(g) − x),  g = 1 + 7·drive: parallel saturation, fatter, never > 1
+//   out   = level · velocity · y
+// The pitch may be modulated per sample (freq is exponential, audio rate); the times are taken at the hit,
+// sweep, click and drive once per span.
 import { G } from "../globals";
-import { at, connected, exp2f, Inst, inp, outp, prm } from "../graph";
+import { at, exp2f, Inst, outp, prm } from "../graph";
 import {
   KICK_CLICK,
   KICK_DECAY,
@@ -17,98 +21,99 @@ import {
   KICK_FREQ,
   KICK_IN_GATE,
   KICK_LEVEL,
-  KICK_PDECAY,
+  KICK_PITCHDECAY,
   KICK_SWEEP,
 } from "../gen/defs";
-import { decayFactor, drumSpans, END, settle, silence, sinTurn } from "./drum";
-import { rand } from "./rng";
+import { envOn, envStep, msToSamples } from "./env";
+import {
+  cosTurns,
+  decayOn,
+  drum,
+  DRUM_BYTES,
+  drumEnv,
+  drumFinish,
+  drumHit,
+  drumIdle,
+  drumInit,
+  drumNoise,
+  drumProcess,
+  ENV_BYTES,
+} from "./drum";
+import { softClip } from "./shape";
 
-const CLICK_MS: f64 = 4.0;
-const BEND_END: f64 = 1e-7; // octaves (1e-4 cents): below it the sweep is over and costs nothing
-const LN10_20: f64 = 0.11512925464970229; // ln(10)/20: dB → natural log of the gain
+const CLICK_MS: f64 = 8.0;
+const CLICK_CURVE: f64 = 2.0; // gentler than the −60 dB shape: the click holds for a few ms
+const CLICK_HZ: f64 = 8000.0;
+const DRIVE_GAIN: f64 = 7.0;
+const AMP = 0;
+const PITCH = 1;
+const CLICK = 2;
+const ENVS = 3;
 
 @unmanaged
 class Kick {
-  phase: f64;
-  amp: f64; // a[n]
-  sweep: f64; // the pitch envelope, 1 at the hit
-  click: f64; // c[n]
-  velocity: f64;
-  high: i32; // the gate input's state (drum.ts)
-  rng: u32;
+  phase: f64; // cycles, [0, 1)
+  lp: f64; // the click's low-pass state
 }
 
 @inline
 function kick(m: Inst): Kick {
-  return changetype<Kick>(m.state);
+  return changetype<Kick>(m.state + <usize> (DRUM_BYTES + ENVS * ENV_BYTES));
 }
 
 /** Bytes of private state. */
 export function kickStateBytes(): i32 {
-  return <i32> offsetof<Kick>();
+  return DRUM_BYTES + ENVS * ENV_BYTES + <i32> offsetof<Kick>();
 }
 
-/** Seeds the click's generator. */
+/** Seeds the click's noise. */
 export function kickInit(m: Inst): void {
-  kick(m).rng = m.seed;
+  drumInit(m);
 }
 
-function hit(m: Inst, velocity: f64): void {
-  const s = kick(m);
-  s.phase = 0;
-  s.amp = 1;
-  s.sweep = 1;
-  s.click = 1;
-  s.velocity = velocity;
-}
-
-/** Gate on: a hit at its exact frame; gate off: nothing. */
-export function kickGate(m: Inst, on: bool, velocity: f64): void {
-  if (on) hit(m, velocity);
-}
-
-function play(m: Inst, from: i32, to: i32): void {
-  const s = kick(m), out = outp(m, 0);
-  if (s.amp < END) {
-    silence(out, from, to);
-    return;
-  }
-  const freq = prm(m, KICK_FREQ), level = prm(m, KICK_LEVEL);
-  const octaves = prm(m, KICK_SWEEP).value, clickLevel = prm(m, KICK_CLICK).value;
-  const g = Math.exp(prm(m, KICK_DRIVE).value * LN10_20);
-  const ampMul = decayFactor(prm(m, KICK_DECAY).value), sweepMul = decayFactor(prm(m, KICK_PDECAY).value);
-  const clickMul = decayFactor(CLICK_MS);
-  const isr = 1.0 / G.sampleRate, vel = s.velocity;
-  const rng = changetype<usize>(s) + offsetof<Kick>("rng");
-  let phase = s.phase, amp = s.amp, sweep = s.sweep, click = s.click;
-  for (let i = from; i < to; i++) {
-    if (amp < END) {
-      silence(out, i, to);
-      break;
-    }
-    const bend = octaves * sweep;
-    let f = <f64> at(freq, i);
-    if (bend > BEND_END) f *= <f64> exp2f(<f32> bend);
-    phase += Math.min(f * isr, 0.45);
-    if (phase >= 1.0) phase -= 1.0;
-    let y = sinTurn(phase) * amp;
-    if (click >= END) {
-      y += clickLevel * click * rand(rng);
-      click *= clickMul;
-    }
-    store<f32>(out + (<usize> i << 2), <f32> (Math.tanh(g * y) * vel) * at(level, i));
-    amp *= ampMul;
-    sweep *= sweepMul;
-  }
-  s.phase = phase;
-  s.amp = amp;
-  s.sweep = settle(sweep);
-  s.click = click;
+/** Gate on: a new hit at this frame (gate off does nothing: the kick is a one-shot). */
+export function kickGate(m: Inst, on: bool, vel: f64): void {
+  if (!on) return;
+  const k = kick(m);
+  k.phase = 0.0;
+  k.lp = 1.0;
+  const n = decayOn(drumEnv(m, AMP), prm(m, KICK_DECAY).value);
+  const np = decayOn(drumEnv(m, PITCH), prm(m, KICK_PITCHDECAY).value);
+  const nc = msToSamples(CLICK_MS, G.sampleRate);
+  envOn(drumEnv(m, CLICK), 0, nc, 0.0, 0, CLICK_CURVE);
+  drumHit(drum(m), vel, max<i32>(n, max<i32>(np, nc)));
 }
 
 /** Renders frames [from, to). */
 export function kickProcess(m: Inst, from: i32, to: i32): void {
-  const s = kick(m);
-  const high = changetype<usize>(s) + offsetof<Kick>("high");
-  drumSpans(m, connected(m, KICK_IN_GATE), inp(m, KICK_IN_GATE), high, from, to, play, hit);
+  drumProcess(m, KICK_IN_GATE, from, to, run, kickGate);
+}
+
+function run(m: Inst, from: i32, to: i32): void {
+  const d = drum(m), out = outp(m, 0);
+  if (drumIdle(d, out, from, to)) return;
+  const k = kick(m), amp = drumEnv(m, AMP), pitch = drumEnv(m, PITCH), click = drumEnv(m, CLICK);
+  const freq = prm(m, KICK_FREQ), level = prm(m, KICK_LEVEL);
+  const sweep = <f32> prm(m, KICK_SWEEP).value, clickLevel = prm(m, KICK_CLICK).value;
+  const drive = prm(m, KICK_DRIVE).value;
+  const g = 1.0 + DRIVE_GAIN * drive, norm = 1.0 / softClip(g);
+  const isr = 1.0 / G.sampleRate, kc = 1.0 - Math.exp(-2.0 * Math.PI * CLICK_HZ * isr);
+  const vel = d.velocity;
+  let phase = k.phase, lp = k.lp;
+  for (let i = from; i < to; i++) {
+    const p = <f32> envStep(pitch);
+    const a = envStep(amp);
+    const w = clickLevel * envStep(click);
+    const body = a * cosTurns(phase);
+    const dt = <f64> (at(freq, i) * exp2f(sweep * p)) * isr;
+    phase += dt < 0.45 ? dt : 0.45;
+    if (phase >= 1.0) phase -= 1.0;
+    lp += (drumNoise(d) - lp) * kc;
+    const x = body * (1.0 - w) + w * lp;
+    const y = x + drive * (softClip(g * x) * norm - x);
+    store<f32>(out + (<usize> i << 2), <f32> (y * vel) * at(level, i));
+  }
+  k.phase = phase;
+  k.lp = lp;
+  drumFinish(d, out, from, to);
 }
