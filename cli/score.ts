@@ -41,6 +41,22 @@ class ScoreEngine implements OscEngine {
   asap(): number {
     return this.frame;
   }
+
+  #noRecording(): never {
+    throw new ClientError("recording records a live engine; a score renders to a file already");
+  }
+
+  startRecording(): never {
+    this.#noRecording();
+  }
+
+  stopRecording(): never {
+    this.#noRecording();
+  }
+
+  recordingStatus(): never {
+    this.#noRecording();
+  }
 }
 
 /** The stamped commands of a patch loaded at frame 0 and a score; throws ClientError naming the line. */
