@@ -34,6 +34,7 @@ export interface RecordingStatus {
   frames: number;
   seconds: number;
   flushedFrames: number;
+  flushedSeconds: number;
   overruns: number;
   lostFrames: number;
   /** How far the recorder is behind the output now, and the most it has been, in ms of audio. */
@@ -219,6 +220,7 @@ export class Recorder {
         frames,
         seconds: frames / this.#sampleRate,
         flushedFrames: a.open ? Atomics.load(h, L.REC_FLUSHED) : 0,
+        flushedSeconds: (a.open ? Atomics.load(h, L.REC_FLUSHED) : 0) / this.#sampleRate,
         overruns: a.open ? Atomics.load(h, L.REC_OVERRUNS) : 0,
         lostFrames: a.open ? Atomics.load(h, L.REC_LOST) * this.#block : 0,
         lagMs: ms(lag),
@@ -233,7 +235,8 @@ export class Recorder {
       startFrame: l?.startFrame ?? 0,
       frames: l?.frames ?? 0,
       seconds: l?.seconds ?? 0,
-      flushedFrames: l?.frames ?? 0,
+      flushedFrames: l?.flushedFrames ?? 0,
+      flushedSeconds: (l?.flushedFrames ?? 0) / this.#sampleRate,
       overruns: l?.overruns ?? 0,
       lostFrames: l?.lostFrames ?? 0,
       lagMs: 0,

@@ -34,6 +34,8 @@ export interface RecordingResult {
   startFrame: number;
   frames: number;
   seconds: number;
+  /** Frames the file holds with a header that counts them (all of them, unless writing failed). */
+  flushedFrames: number;
   /** Times the recorder fell further behind than the tap holds, and the frames recorded as silence then. */
   overruns: number;
   lostFrames: number;
@@ -232,6 +234,7 @@ function result(r: Recording): RecordingResult {
     startFrame: r.startBlock * B,
     frames: r.writer.frames,
     seconds: r.writer.frames / sampleRate,
+    flushedFrames: r.writer.flushedFrames,
     overruns: r.overruns,
     lostFrames: r.lostBlocks * B,
     lost: r.lost.map(([a, b]) => [a * B, b * B]),
