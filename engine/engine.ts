@@ -170,6 +170,7 @@ export class Engine {
     });
     if (options.record) {
       try {
+        await recorder.ready();
         await recorder.startAt(options.record.path, options.record.format ?? "float32", 0);
       } catch (e) {
         await recorder.close(0);
@@ -212,6 +213,12 @@ export class Engine {
       throw e;
     }
     await engine.#waitForSpares(2, 3000);
+    try {
+      await recorder.ready();
+    } catch (e) {
+      await Promise.all([supervisor.stop(), recorder.close(0)]);
+      throw new Error(`Cannot start: ${(e as Error).message}`);
+    }
     engine.#startOutput(options.sink ?? { kind: "null" }, options.realtime ?? true);
     engine.#loop();
     return engine;

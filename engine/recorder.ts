@@ -102,6 +102,10 @@ export class Recorder {
   #nextId = 1;
   #closed = false;
   #dead = false;
+  #loaded = false;
+  #ready: Promise<void>;
+  #readyNow!: () => void;
+  #notReady!: (e: Error) => void;
 
   /** Starts the recorder worker (its file work never runs on the main thread or the output worker). */
   constructor(
@@ -115,14 +119,35 @@ export class Recorder {
     this.#block = block;
     this.#flushFrames = Math.max(block, Math.round((options.flushSeconds ?? FLUSH_SECONDS) * sampleRate));
     this.#onEvent = options.onEvent;
+    this.#ready = new Promise((res, rej) => {
+      this.#readyNow = res;
+      this.#notReady = rej;
+    });
+    this.#ready.catch(() => {}); // also reported as a record-failed event; ready() callers see it too
     this.#worker = new Worker(workerUrl, { type: "module" });
     this.#worker.onmessage = (e: MessageEvent<RecorderReply>) => this.#reply(e.data);
     this.#worker.onerror = (e) => {
       e.preventDefault();
       this.#dead = true;
+      this.#notReady(new Error(`the recorder worker failed: ${e.message}`));
       this.#fail(`the recorder worker failed: ${e.message}`);
     };
     this.#post({ type: "init", sab, sampleRate, block });
+  }
+
+  /**
+   * Resolves once the worker has loaded and can follow the tap, so that a recording asked for at once does not
+   * start seconds behind the output (a worker's first load can take that long). Rejects after `timeoutMs`.
+   */
+  ready(timeoutMs = 10_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, rej) => {
+      timer = setTimeout(
+        () => rej(new Error(`the recorder worker did not load within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    return Promise.race([this.#ready, late]).finally(() => clearTimeout(timer));
   }
 
   /** True while a recording is on (from the start request to the stop request). */
@@ -258,6 +283,17 @@ export class Recorder {
   async close(endBlock: number): Promise<{ result?: RecordingResult; error?: string }> {
     if (this.#closed) return {};
     this.#closed = true;
+    if (!this.#loaded) {
+      // Never loaded (or died loading): nothing was written; requests made meanwhile get their answer here.
+      this.#worker.terminate();
+      this.#dead = true;
+      for (const [id, p] of this.#pending) {
+        p.resolve({ type: "stop-failed", id, message: "the recorder did not load" });
+      }
+      this.#pending.clear();
+      this.#active = undefined;
+      return {};
+    }
     const out: { result?: RecordingResult; error?: string } = {};
     try {
       if (this.#active) {
@@ -292,6 +328,11 @@ export class Recorder {
   }
 
   #reply(r: RecorderReply): void {
+    if (r.type === "ready") {
+      this.#loaded = true;
+      this.#readyNow();
+      return;
+    }
     if ("id" in r && r.id !== undefined) {
       const p = this.#pending.get(r.id);
       this.#pending.delete(r.id);

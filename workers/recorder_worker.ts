@@ -47,6 +47,7 @@ export interface RecordingResult {
 
 /** What the recorder worker tells the engine; `id` answers the request with that id. */
 export type RecorderReply =
+  | { type: "ready" }
   | { type: "started"; id: number; path: string; startBlock: number }
   | { type: "start-failed"; id: number; path: string; message: string }
   | { type: "stopped"; id: number; result: RecordingResult }
@@ -87,8 +88,10 @@ const reply = (r: RecorderReply) => self.postMessage(r);
 
 self.onmessage = (e: MessageEvent<RecorderRequest>) => {
   const m = e.data;
-  if (m.type === "init") init(m.sab, m.sampleRate, m.block);
-  else if (m.type === "start") start(m.id, m.path, m.format, m.startBlock, m.flushFrames);
+  if (m.type === "init") {
+    init(m.sab, m.sampleRate, m.block);
+    reply({ type: "ready" });
+  } else if (m.type === "start") start(m.id, m.path, m.format, m.startBlock, m.flushFrames);
   else if (m.type === "stop") stop(m.id, m.endBlock);
   else if (m.type === "stall") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, m.ms);
   else if (m.type === "close") reply({ type: "closed", id: m.id });
@@ -169,8 +172,7 @@ function end(r: Recording): Recording {
 function follow(r: Recording, until: number, id?: number): boolean {
   const written = Atomics.load(tap.hdr, L.TAP_WRITTEN);
   r.maxLag = Math.max(r.maxLag, written - r.next);
-  const lostBefore = r.lostBlocks;
-  let firstLost = -1;
+  const lostNow: [number, number][] = []; // runs of blocks lost in this pass, reported after it
   try {
     for (; r.next < until; r.next++) {
       const m = r.next;
@@ -184,8 +186,10 @@ function follow(r: Recording, until: number, id?: number): boolean {
         lost = Atomics.load(tap.hdr, L.TAP_WRITTEN) - m >= cap;
       }
       if (lost) {
-        if (firstLost < 0) firstLost = m;
         noteLost(r, m);
+        const run = lostNow[lostNow.length - 1];
+        if (run && run[1] === m) run[1] = m + 1;
+        else lostNow.push([m, m + 1]);
       }
       r.writer.write(lost ? silence : staging);
       if (r.writer.frames - r.writer.flushedFrames >= r.flushFrames) r.writer.flush();
@@ -203,8 +207,8 @@ function follow(r: Recording, until: number, id?: number): boolean {
     return false;
   }
   publish(r);
-  if (r.lostBlocks > lostBefore) {
-    reply({ type: "overrun", recording: r.id, path: r.writer.path, fromBlock: firstLost, toBlock: r.next });
+  for (const [fromBlock, toBlock] of lostNow) {
+    reply({ type: "overrun", recording: r.id, path: r.writer.path, fromBlock, toBlock });
   }
   return true;
 }
