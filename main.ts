@@ -1,4 +1,5 @@
 // chronus: starts the engine. `deno task start --help` lists the flags.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { translate } from "./cli/language.ts";
 import { type EngineEvent } from "./engine/supervisor.ts";
@@ -156,6 +157,11 @@ async function main(): Promise<void> {
     recordFormat = parseRecordFormat(a["record-format"]);
   } catch (e) {
     fail(`--record-format: ${(e as Error).message}`);
+  }
+  // Two writers on one file would interleave their bytes into neither recording.
+  const same = (f?: string) => f !== undefined && a.record !== undefined && resolve(f) === resolve(a.record);
+  if (same(a.out) || same(a.tap)) {
+    fail(`--record ${a.record} is also the ${same(a.out) ? "--out" : "--tap"} file`);
   }
   if (a["list-devices"]) {
     const pa = PortAudio.open();

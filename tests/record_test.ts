@@ -3,11 +3,13 @@
 // and a recorder that stalls past the record tap: the audio never waits, the loss is silence and reported.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
+import { translate } from "../cli/language.ts";
 import { command } from "../engine/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { renderOffline } from "../engine/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import type { EngineEvent } from "../engine/supervisor.ts";
+import { defaultRecordingPath, parseRecordFormat } from "../engine/recorder.ts";
 import { readWav, type WavFormat, WavWriter } from "../engine/wav.ts";
 import { OscServer } from "../osc/server.ts";
 import type { PatchFile } from "../patch/graph.ts";
@@ -141,6 +143,26 @@ Deno.test("24-bit writer: rounds to the nearest step and clips both ends; a file
   assert.ok(Math.abs(r.samples[8] - x[8]) <= 2 ** -24 && Math.abs(r.samples[9] - x[9]) <= 2 ** -24);
   assert.equal(r.dataBytes, 5 * 6);
   await Deno.remove(path);
+});
+
+Deno.test("record commands: files resolved where typed, a lone format word, default names never clobber", async () => {
+  const cwd = Deno.cwd();
+  assert.deepEqual(translate("record start take1.wav").messages, [["/record/start", `${cwd}/take1.wav`]]);
+  assert.deepEqual(translate("record start /a/b.wav 24").messages, [["/record/start", "/a/b.wav", "24"]]);
+  assert.deepEqual(translate("record start float32").messages, [["/record/start", "float32"]]);
+  assert.deepEqual(translate("record start").messages, [["/record/start"]]);
+  assert.equal(translate("record stop").expect, "/record/stop.reply");
+  assert.throws(() => translate("record stop now"), /expected record start \[FILE\] \[float32\|24\]/);
+  assert.throws(() => translate("record pause"), /expected record start/);
+  assert.equal(parseRecordFormat(24), "pcm24");
+  assert.equal(parseRecordFormat("FLOAT32"), "float32");
+  assert.throws(() => parseRecordFormat("16"), /unknown recording format "16" \(float32 or 24\)/);
+  const dir = await Deno.makeTempDir();
+  const at = new Date(2026, 0, 2, 3, 4, 5);
+  assert.equal(defaultRecordingPath(dir, at), `${dir}/chronus-20260102-030405.wav`);
+  await Deno.writeTextFile(`${dir}/chronus-20260102-030405.wav`, "");
+  assert.equal(defaultRecordingPath(dir, at), `${dir}/chronus-20260102-030405-2.wav`);
+  await Deno.remove(dir, { recursive: true });
 });
 
 /** The engine CLI recording to `dir`/rec.wav from frame 0, with a session log; stderr collected as it comes. */
