@@ -66,7 +66,6 @@ interface Recording {
   writer: WavWriter;
   startBlock: number;
   next: number;
-  flushFrames: number;
   maxFrames: number;
   overruns: number;
   lostBlocks: number;
@@ -128,7 +127,6 @@ function start(id: number, path: string, format: WavFormat, startBlock: number, 
     writer,
     startBlock,
     next: startBlock,
-    flushFrames,
     maxFrames,
     overruns: 0,
     lostBlocks: 0,
@@ -191,8 +189,7 @@ function follow(r: Recording, until: number, id?: number): boolean {
         if (run && run[1] === m) run[1] = m + 1;
         else lostNow.push([m, m + 1]);
       }
-      r.writer.write(lost ? silence : staging);
-      if (r.writer.frames - r.writer.flushedFrames >= r.flushFrames) r.writer.flush();
+      r.writer.write(lost ? silence : staging); // flushes data and header each time flushFrames have gathered
     }
   } catch (e) {
     const message = `cannot write ${r.writer.path}: ${(e as Error).message}`;
