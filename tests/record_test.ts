@@ -301,7 +301,12 @@ Deno.test("OSC: /record/start, /status, a refused second start, /stop, errors; t
   const engine = await Engine.start({ patch: defaultPatch, lead: TEST_LEAD, sink: { kind: "null" } });
   const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0 });
   const client = new OscTestClient(osc.port);
-  const reply = (address: string) => client.waitFor((r) => r[0] === address);
+  // Each wait takes its message out, so that a later wait for the same address sees only a new one.
+  const reply = async (address: string) => {
+    const r = await client.waitFor((r) => r[0] === address);
+    client.received.splice(client.received.indexOf(r), 1);
+    return r;
+  };
   const error = async (address: string) => {
     const e = await client.waitFor((r) => r[0] === "/error" && r[1] === address);
     client.received.splice(client.received.indexOf(e), 1);
@@ -309,9 +314,7 @@ Deno.test("OSC: /record/start, /status, a refused second start, /stop, errors; t
   };
   const status = async () => {
     await client.send("/record/status");
-    const r = await reply("/record/status.reply");
-    client.received.splice(client.received.indexOf(r), 1);
-    return JSON.parse(String(r[1]));
+    return JSON.parse(String((await reply("/record/status.reply"))[1]));
   };
   try {
     engine.gate("voice1", true);
@@ -376,8 +379,9 @@ Deno.test("OSC: /record/start, /status, a refused second start, /stop, errors; t
 
     // A recording still on when the engine stops is finalized with it.
     await client.send("/record/start", `${dir}/last.wav`);
-    await reply("/record/start.reply");
+    assert.equal((await reply("/record/start.reply"))[1], `${dir}/last.wav`);
     await until(() => engine.recordingStatus().frames > 10 * B, 5000, "a few blocks");
+    assert.equal(engine.recordingStatus().path, `${dir}/last.wav`);
   } finally {
     await client.close();
     await osc.close();
