@@ -1,4 +1,5 @@
 // chronus: starts the engine. `deno task start --help` lists the flags.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { translate } from "./cli/language.ts";
 import { type EngineEvent } from "./engine/supervisor.ts";
@@ -11,7 +12,10 @@ import { chooseDevice, deviceTable, PortAudio } from "./ffi/portaudio.ts";
 import type { PatchFile } from "./patch/graph.ts";
 import { schemaJson } from "./patch/schema.ts";
 import { OscServer } from "./osc/server.ts";
-import { OscRouter } from "./osc/router.ts";
+import { type OscReply, OscRouter } from "./osc/router.ts";
+import { describe } from "./cli/chronus.ts";
+import { parseRecordFormat } from "./engine/recorder.ts";
+import type { WavFormat } from "./engine/wav.ts";
 
 const DEFAULT_PATCH = new URL("./patches/default.json", import.meta.url);
 
@@ -28,6 +32,9 @@ Usage: deno task start [flags]
   --channels N               output channels: the engine renders stereo, so 2 (other values are refused)
   --out FILE                 WAV file for --sink wav (32-bit float, every frame from frame 0)
   --fast                     render the wav sink as fast as possible instead of in real time
+  --record FILE              record the output from frame 0 into a WAV file (any sink), written off the audio
+                             path, flushed every 0.5 s, finalized at exit; also "record start" at any time
+  --record-format F          float32 (default: the output exactly) or 24 (24-bit PCM)
   --sample-rate HZ           default 48000
   --block FRAMES             frames per block, default 128
   --lead BLOCKS              blocks rendered ahead of the output, default 6
@@ -52,7 +59,8 @@ Usage: deno task start [flags]
   --help                     this text
 
 While it runs, type the text commands of "deno task chronus" on stdin ("set voice1.freq 220", "gate voice1 on",
-"note voice2 C3 0.8 0.5", "status", "list", "quit"; the engine tone: "freq 440", "gain 0.3").`;
+"note voice2 C3 0.8 0.5", "status", "list", "record start take.wav", "record stop", "quit"; the engine tone:
+"freq 440", "gain 0.3").`;
 
 function fail(message: string): never {
   console.error(`chronus: ${message}`);
@@ -72,6 +80,8 @@ function parse() {
         tap: { type: "string" },
         channels: { type: "string", default: "2" },
         fast: { type: "boolean", default: false },
+        record: { type: "string" },
+        "record-format": { type: "string", default: "float32" },
         "sample-rate": { type: "string", default: "48000" },
         block: { type: "string", default: "128" },
         lead: { type: "string", default: "6" },
@@ -143,6 +153,17 @@ async function main(): Promise<void> {
     fail(
       `--channels ${a.channels}: the engine renders ${L.CHANNELS} channels (stereo); other layouts are not built yet`,
     );
+  }
+  let recordFormat: WavFormat = "float32";
+  try {
+    recordFormat = parseRecordFormat(a["record-format"]);
+  } catch (e) {
+    fail(`--record-format: ${(e as Error).message}`);
+  }
+  // Two writers on one file would interleave their bytes into neither recording.
+  const same = (f?: string) => f !== undefined && a.record !== undefined && resolve(f) === resolve(a.record);
+  if (same(a.out) || same(a.tap)) {
+    fail(`--record ${a.record} is also the ${same(a.out) ? "--out" : "--tap"} file`);
   }
   if (a["list-devices"]) {
     const pa = PortAudio.open();
@@ -221,6 +242,7 @@ async function main(): Promise<void> {
       restartLimit: num("restart-limit", a["restart-limit"]),
       onEvent,
       patch,
+      record: a.record !== undefined ? { path: a.record, format: recordFormat } : undefined,
     });
   } catch (e) {
     fail((e as Error).message);
@@ -247,14 +269,16 @@ async function main(): Promise<void> {
 
   // Stdin speaks the text language of `deno task chronus`, through the same router as OSC.
   const router = new OscRouter(engine, undefined, a.patterns);
+  const print = (r: OscReply) => {
+    if (r.address === "/error") console.error(`error: ${r.args[1]}`);
+    else if (r.address.startsWith("/record/")) console.log(describe([r.address, ...r.args], false));
+    else console.log(r.args.length === 1 ? String(r.args[0]) : `${r.address} ${r.args.join(" ")}`);
+  };
   const sendLine = (line: string): boolean => {
     if (/^\s*(quit|exit)\s*$/.test(line)) return false;
     try {
       for (const [address, ...args] of translate(line).messages) {
-        for (const r of router.handle(address, args)) {
-          if (r.address === "/error") console.error(`error: ${r.args[1]}`);
-          else console.log(r.args.length === 1 ? String(r.args[0]) : `${r.address} ${r.args.join(" ")}`);
-        }
+        for (const r of router.handle(address, args, {}, print)) print(r);
       }
     } catch (e) {
       console.error(`error: ${(e as Error).message}`);
@@ -288,7 +312,8 @@ async function main(): Promise<void> {
   const statusTimer = quiet ? undefined : setInterval(() => {
     if (!engine.running) return;
     const s = engine.status();
-    const line = statusLine(s);
+    const rec = engine.recordingStatus();
+    const line = statusLine(s) + (rec.recording ? ` · rec ${rec.seconds.toFixed(1)} s` : "");
     const key = `${s.activeSlot}${s.redundant}${s.failovers}${s.lateBlocks}${s.underflows}${s.quarantined}`;
     if (key !== lastLine || performance.now() - lastPrint >= 1000) {
       console.error(line);
@@ -338,6 +363,15 @@ async function main(): Promise<void> {
           `divergences ${m.divergences}, zombies ${m.zombies}`,
       );
     }
+    // Where the recording went matters even when quiet: it is the one file the run was for.
+    const r = summary.recording;
+    if (r) {
+      const lost = r.lostFrames ? `; ${r.lostFrames} frames lost to overruns, recorded as silence` : "";
+      console.error(
+        `[chronus] recorded ${r.seconds.toFixed(2)} s (${r.frames} frames, ${r.format}) to ${r.path}${lost}`,
+      );
+    }
+    if (summary.recordingError) console.error(`[chronus] the recording failed: ${summary.recordingError}`);
   } catch (e) {
     console.error(`chronus: ${(e as Error).message}`);
     code = 1;

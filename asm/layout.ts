@@ -10,6 +10,11 @@
 //   │                     │                                         │ memory, written by │ copy for the parked│
 //   │                     │                                         │ the primary)       │ spare)             │
 //   └─────────────────────┴─────────────────────────────────────────┴────────────────────┴────────────────────┘
+//     TAP_OFFSET                                                                               SHARED_BYTES
+//   ┌──────────────────────┬───────────────────────────────────────────────────────────────────┐
+//   │ record tap header    │ record tap audio: TAP_CAP blocks × block × CHANNELS f32           │
+//   │ TAP_HDR_WORDS i32    │ (TAP_FRAMES frames at most); block n in tap slot n % TAP_CAP      │
+//   └──────────────────────┴───────────────────────────────────────────────────────────────────┘
 //
 //   control: CTRL_* words, then the fault-injection table (INJECT_MAX rows of INJECT_WORDS).
 //
@@ -22,6 +27,12 @@
 //
 //   Audio slot k holds block n when tag[k] == n (k = n % RING_BLOCKS); the tag is stored after the samples,
 //   so a reader that sees the tag sees the whole block. Samples are interleaved (L, R).
+//
+//   The record tap holds what the output emitted, for the recorder (workers/recorder_worker.ts): the output
+//   worker copies each block it hands to the sink (silence for a late block) into tap slot n % TAP_CAP, then
+//   stores TAP_WRITTEN = n + 1. It never waits for the recorder. Slot n % TAP_CAP is overwritten only while
+//   the output writes block n + TAP_CAP, which starts after TAP_WRITTEN reached n + TAP_CAP: so a reader of
+//   block m checks TAP_WRITTEN − m < TAP_CAP before and after its copy, and counts the block lost otherwise.
 //
 // ── Command record (CMD_WORDS × i32 = 64 bytes) ───────────────────────────────────────────────────────────
 //   word 0 seq        global sequence number (orders commands at the same frame)
@@ -77,6 +88,18 @@ export const OUT_STARTING = 0;
 export const OUT_RUNNING = 1;
 export const OUT_DONE = 2;
 
+// ── Record tap header words (i32 from TAP_OFFSET) ──
+export const TAP_FRAMES = 1 << 18; // 5.5 s at 48 kHz: how long the recorder may stall before it loses audio
+export const TAP_CAP = 0; // tap capacity in blocks (≤ TAP_FRAMES / block), set before the output starts
+export const TAP_WRITTEN = 1; // blocks the output has copied into the tap: the next block it will copy
+// Written by the recorder, read by the engine for /record/status (values of the current recording):
+export const REC_NEXT = 2; // the next block the recorder takes from the tap
+export const REC_FLUSHED = 3; // frames in the file with a header that counts them (what a crash leaves)
+export const REC_OVERRUNS = 4; // times the recorder fell more than TAP_CAP blocks behind
+export const REC_LOST = 5; // blocks recorded as silence because the tap had overwritten them
+export const REC_MAX_LAG = 6; // the most blocks the recorder has been behind the output
+export const TAP_HDR_WORDS = 16;
+
 // ── Slot header words ──
 export const H_EPOCH = 0; // identity of the worker allowed to write this slot; changed to fence it out
 export const H_STATE = 1; // W_* below
@@ -124,7 +147,9 @@ export const SLOT_AUDIO = SLOT_CMDS + CMD_CAP * CMD_WORDS * 4;
 export const SLOT_BYTES = SLOT_AUDIO + RING_BLOCKS * MAX_BLOCK * CHANNELS * 4;
 export const SNAP_OFFSET = CTRL_BYTES + MAX_SLOTS * SLOT_BYTES;
 export const HANDOFF_OFFSET = SNAP_OFFSET + WASM_PAGES * 65536;
-export const SHARED_BYTES = HANDOFF_OFFSET + WASM_PAGES * 65536;
+export const TAP_OFFSET = HANDOFF_OFFSET + WASM_PAGES * 65536;
+export const TAP_AUDIO = TAP_OFFSET + TAP_HDR_WORDS * 4;
+export const SHARED_BYTES = TAP_AUDIO + TAP_FRAMES * CHANNELS * 4;
 
 // ── Command record fields ──
 export const C_SEQ = 0;

@@ -97,7 +97,8 @@ class Connection {
   }
 }
 
-function describe(reply: Reply, json: boolean): string {
+/** An engine's reply in plain words (`json`: JSON replies as they came). */
+export function describe(reply: Reply, json: boolean): string {
   const [address, ...args] = reply;
   if (json && typeof args[0] === "string" && args[0].startsWith("{")) return args[0];
   switch (address) {
@@ -170,6 +171,23 @@ function describe(reply: Reply, json: boolean): string {
       return `saved ${args[0]}`;
     case "/pattern/load.reply":
       return `loaded ${args[0]} (${args[1] === "now" ? "from each track's next step" : "from the next bar"})`;
+    case "/record/start.reply":
+      return `recording to ${args[0]} from frame ${args[1]}`;
+    case "/record/stop.reply":
+      return `recorded ${Number(args[2]).toFixed(2)} s (${args[1]} frames) to ${args[0]}`;
+    case "/record/status.reply": {
+      const r = JSON.parse(String(args[0]));
+      const lost = r.lostFrames ? `, ${r.lostFrames} frames lost to ${r.overruns} overruns (silence)` : "";
+      if (r.recording) {
+        return `recording to ${r.path} (${r.format}): ${r.seconds.toFixed(2)} s, ` +
+          `${r.flushedSeconds.toFixed(2)} s on disk, ` +
+          `${r.lagMs.toFixed(0)} ms behind the output${lost}`;
+      }
+      const why = r.error ? `; it ended early: ${r.error}` : "";
+      return r.path === null
+        ? "not recording"
+        : `not recording (last: ${r.path}, ${r.seconds.toFixed(2)} s${lost}${why})`;
+    }
     default:
       return `${address} ${args.join(" ")}`;
   }

@@ -39,7 +39,8 @@ export const HELP_LINES = [
   "seq pattern TRACK PATTERN [now] / seq notes TRACK NOTES…",
   "seq set TRACK gate|steps|modules V / seq lane TRACK PARAM VALUES…",
   "pattern save NAME / load NAME [now] / list   the whole sequence as patterns/NAME.json",
-  "record start [FILE] / stop / status",
+  "record start [FILE] [float32|24]  a WAV of the output (default chronus-DATE-TIME.wav where the engine runs)",
+  "record stop / record status      finalize it; how long, where, flushed, lost",
   "sync                            wait until everything sent before has applied",
   "freq HZ / gain G / wave W       the engine tone (legacy; also set voice.freq HZ)",
 ];
@@ -115,14 +116,14 @@ export function translate(line: string): Translation {
       if (rest.length) usage(verb);
       return { messages: [[`/engine/${verb}`]], expect: `/engine/${verb}.reply` };
     case "record": {
-      const sub = rest[0];
-      if (!["start", "stop", "status"].includes(sub ?? "") || rest.length > (sub === "start" ? 2 : 1)) {
-        usage("record start [FILE] | record stop | record status");
+      const [sub, ...args] = rest;
+      if (!["start", "stop", "status"].includes(sub ?? "") || args.length > (sub === "start" ? 2 : 0)) {
+        usage("record start [FILE] [float32|24] | record stop | record status");
       }
-      return {
-        messages: [[`/record/${sub}`, ...rest.slice(1).map((f) => resolve(f))]],
-        expect: `/record/${sub}.reply`,
-      };
+      // The file is resolved here, against the directory of whoever typed it; a lone format word is no file.
+      const format = (w: string) => /^(float32|float|32|pcm24|24)$/i.test(w);
+      const words = args.map((w, i) => (i === 1 || (args.length === 1 && format(w)) ? w : resolve(w)));
+      return { messages: [[`/record/${sub}`, ...words]], expect: `/record/${sub}.reply` };
     }
     case "seq":
       return seq(rest, usage);

@@ -43,6 +43,22 @@ export class ScoreEngine implements OscEngine {
   asap(): number {
     return this.frame;
   }
+
+  #noRecording(): never {
+    throw new ClientError("recording records a live engine; a score renders to a file already");
+  }
+
+  startRecording(): never {
+    this.#noRecording();
+  }
+
+  stopRecording(): never {
+    this.#noRecording();
+  }
+
+  recordingStatus(): never {
+    this.#noRecording();
+  }
 }
 
 /**

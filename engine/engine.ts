@@ -7,8 +7,17 @@ import { failedOutput, type OutputDone } from "./output_report.ts";
 import { type Command, command } from "./command.ts";
 import { compileDsp } from "./dsp_host.ts";
 import { armInjections, type Injection } from "./faults.ts";
+import { ClientError } from "./params.ts";
+import {
+  Recorder,
+  type RecordingResult,
+  type RecordingStarted,
+  type RecordingStatus,
+  type RecordOptions,
+} from "./recorder.ts";
 import { SessionLogWriter } from "./session_log.ts";
-import { audioOffset, controlView, createShared, slotViews } from "./shared.ts";
+import { audioOffset, controlView, createShared, slotViews, tapCapacity, tapViews } from "./shared.ts";
+import type { WavFormat } from "./wav.ts";
 import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts";
 import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
@@ -42,6 +51,14 @@ export interface EngineOptions {
   onEvent?: (e: EngineEvent) => void;
   /** The patch loaded at frame 0 (one transaction). Default: none (only the engine tone). */
   patch?: PatchFile;
+  /** Record the output from frame 0 into this WAV file (see startRecording). Start fails if it cannot be
+   * created. */
+  record?: { path: string; format?: WavFormat };
+  /** Seconds of audio between the recorder's flushes (what a crash may lose, plus its lag). Default 0.5. */
+  recordFlushSeconds?: number;
+  /** Limit the record tap to this many blocks (default: all of TAP_FRAMES, 5.5 s at 48 kHz / 128). Tests use a
+   * small tap to make the recorder overrun it. */
+  tapBlocks?: number;
 }
 
 /** A snapshot of the engine for status lines and replies. */
@@ -71,6 +88,9 @@ export interface EngineSummary {
   mergedBlocks: number;
   output: OutputDone;
   metrics: ReturnType<Supervisor["metrics"]["toJSON"]>;
+  /** The recording that was on when the engine stopped, finalized; or why it could not be. */
+  recording?: RecordingResult;
+  recordingError?: string;
 }
 
 const outputWorkerUrl = new URL("../workers/output_worker.ts", import.meta.url);
@@ -90,6 +110,8 @@ export class Engine {
   #sab: SharedArrayBuffer;
   #output!: Worker;
   #log?: SessionLogWriter;
+  #recorder!: Recorder;
+  #faultsAllowed = false;
   #running = true;
   #startedAt = performance.now();
   #cpuPrev = new Map<number, { sum: number; at: number }>();
@@ -151,6 +173,20 @@ export class Engine {
       Atomics.store(ctrl, L.CTRL_END_BLOCK, Math.ceil((options.seconds * sampleRate) / block));
     }
     armInjections(ctrl, injections);
+    Atomics.store(tapViews(sab).hdr, L.TAP_CAP, tapCapacity(block, options.tapBlocks));
+    const recorder = new Recorder(sab, sampleRate, block, {
+      flushSeconds: options.recordFlushSeconds,
+      onEvent: options.onEvent,
+    });
+    if (options.record) {
+      try {
+        await recorder.ready();
+        await recorder.startAt(options.record.path, options.record.format ?? "float32", 0);
+      } catch (e) {
+        await recorder.close(0);
+        throw new Error(`Cannot start: ${(e as Error).message}`);
+      }
+    }
     const log = options.logPath
       ? new SessionLogWriter(options.logPath, { sampleRate, block, seed, channels: L.CHANNELS })
       : undefined;
@@ -168,6 +204,8 @@ export class Engine {
     });
     const engine = new Engine(sab, supervisor, sampleRate, block, patch);
     engine.#log = log;
+    engine.#recorder = recorder;
+    engine.#faultsAllowed = options.allowFaultInjection ?? false;
     // Before start(): the first primary holds the patch before its first block (the patch plays from frame 0).
     if (options.patch) engine.commit(0);
     if (options.patch?.sequence) engine.sendBatch(engine.sequencer.load(options.patch.sequence), 0);
@@ -179,8 +217,19 @@ export class Engine {
         });
       }
     }
-    await engine.#waitForLead(lead);
+    try {
+      await engine.#waitForLead(lead);
+    } catch (e) {
+      await recorder.close(0);
+      throw e;
+    }
     await engine.#waitForSpares(2, 3000);
+    try {
+      await recorder.ready();
+    } catch (e) {
+      await Promise.all([supervisor.stop(), recorder.close(0)]);
+      throw new Error(`Cannot start: ${(e as Error).message}`);
+    }
     engine.#startOutput(options.sink ?? { kind: "null" }, options.realtime ?? true);
     engine.#loop();
     return engine;
@@ -245,6 +294,36 @@ export class Engine {
       if (Atomics.load(v.tags, k) !== n) out.fill(0, i * B * C, (i + 1) * B * C); // overwritten meanwhile
     }
     return out;
+  }
+
+  /**
+   * Records the output into a WAV file from the first block it has not emitted yet (startFrame in the answer)
+   * until stopRecording(): the file then equals frames [startFrame, startFrame + frames) of the output,
+   * through failovers. Written by the recorder worker, off the audio path; flushed every recordFlushSeconds.
+   * `path` resolves against the current directory (default: chronus-YYYYMMDD-HHMMSS.wav there). Rejects with
+   * a ClientError when a recording is on, or the file cannot be created (nothing changes then).
+   */
+  startRecording(path?: string, options?: RecordOptions): Promise<RecordingStarted> {
+    if (!this.#running) return Promise.reject(new ClientError("the engine has stopped"));
+    return this.#recorder.start(path, options);
+  }
+
+  /** Stops the recording at the output's current block and finalizes the file; ClientError if none is on. */
+  stopRecording(): Promise<RecordingResult> {
+    return this.#recorder.stop();
+  }
+
+  /** The current recording (or the last one). */
+  recordingStatus(): RecordingStatus {
+    return this.#recorder.status();
+  }
+
+  /** Fault injection (tests): blocks the recorder worker for `ms`, like a disk that stops answering. */
+  stallRecorder(ms: number): void {
+    if (!this.#faultsAllowed) {
+      throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");
+    }
+    this.#recorder.stall(ms);
   }
 
   /** False once the output has ended. */
@@ -369,7 +448,11 @@ export class Engine {
         output: done,
         metrics: this.supervisor.metrics.toJSON(),
       };
-      this.supervisor.stop().then(() => {
+      // The recording ends where the output ended: every block it emitted is in the tap.
+      const recording = this.#recorder.close(Atomics.load(tapViews(this.#sab).hdr, L.TAP_WRITTEN));
+      Promise.all([this.supervisor.stop(), recording]).then(([, rec]) => {
+        if (rec.result) summary.recording = rec.result;
+        if (rec.error) summary.recordingError = rec.error;
         if (done.error) this.#reject(new Error(`Output failed: ${done.error}`));
         else this.#resolve(summary);
       }, this.#reject);

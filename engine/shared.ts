@@ -64,6 +64,26 @@ export function handoffView(sab: SharedArrayBuffer): Uint8Array {
   return new Uint8Array(sab, L.HANDOFF_OFFSET, L.WASM_PAGES * 65536);
 }
 
+/** Views over the record tap: its header words (TAP_*, REC_*) and its audio (interleaved float32). */
+export interface TapViews {
+  hdr: Int32Array;
+  audio: Float32Array;
+}
+
+/** Views over the record tap (asm/layout.ts draws it). */
+export function tapViews(sab: SharedArrayBuffer): TapViews {
+  return {
+    hdr: new Int32Array(sab, L.TAP_OFFSET, L.TAP_HDR_WORDS),
+    audio: new Float32Array(sab, L.TAP_AUDIO, L.TAP_FRAMES * L.CHANNELS),
+  };
+}
+
+/** The tap's capacity in blocks of `block` frames: all of it, or `limit` blocks (tests stall the recorder
+ * past a small tap). */
+export function tapCapacity(block: number, limit = Infinity): number {
+  return Math.max(1, Math.min(Math.floor(L.TAP_FRAMES / block), Math.floor(limit)));
+}
+
 /** Resets a slot's header, tags and rings for a new worker. */
 export function resetSlot(v: SlotViews, epoch: number): void {
   v.tags.fill(-1);

@@ -33,7 +33,10 @@ export interface EngineEvent {
     | "divergence"
     | "zombie"
     | "backoff"
-    | "both-dead";
+    | "both-dead"
+    // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
+    | "record-overrun"
+    | "record-failed";
   message: string;
 }
 

@@ -7,6 +7,7 @@ import * as L from "../asm/layout.ts";
 import { type Command, command } from "../engine/command.ts";
 import { ClientError, voiceParamCommand } from "../engine/params.ts";
 import type { Engine } from "../engine/engine.ts";
+import { parseRecordFormat } from "../engine/recorder.ts";
 import { Patch, type PatchFile } from "../patch/graph.ts";
 import { moduleDef, paramIndex, schemaJson } from "../patch/schema.ts";
 import { parsePitch } from "./pitch.ts";
@@ -25,7 +26,18 @@ export interface OscReply {
 /** What the router needs of an engine (the Engine class, or a fake in tests). */
 export type OscEngine = Pick<
   Engine,
-  "sampleRate" | "block" | "patch" | "sequencer" | "send" | "sendBatch" | "commit" | "status" | "asap"
+  | "sampleRate"
+  | "block"
+  | "patch"
+  | "sequencer"
+  | "send"
+  | "sendBatch"
+  | "commit"
+  | "status"
+  | "asap"
+  | "startRecording"
+  | "stopRecording"
+  | "recordingStatus"
 >;
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */
@@ -72,7 +84,7 @@ export const ADDRESSES = [
   "/pattern/list",
   "/sync <id>",
   "/notify <1|0>",
-  "/record/start [file]",
+  "/record/start [file] [float32|24]",
   "/record/stop",
   "/record/status",
 ];
@@ -158,8 +170,9 @@ export class OscRouter {
   }
 
   /**
-   * Handles one message. Returns the replies for its sender; `/sync` replies later, through `later`.
-   * Never throws for bad input: that becomes an `/error` reply.
+   * Handles one message. Returns the replies for its sender; `/sync`, `/record/start` and `/record/stop`
+   * reply later, through `later` (they wait for another thread). Never throws for bad input: that becomes an
+   * `/error` reply.
    */
   handle(address: string, args: OscArg[], at: Delivery = {}, later?: (r: OscReply) => void): OscReply[] {
     try {
@@ -277,11 +290,17 @@ export class OscRouter {
       case "/sync":
         return this.#sync(args, at, later);
       case "/record/start":
+        return this.#recordStart(args, later);
       case "/record/stop":
+        count(args, 0, 0, "/record/stop (no arguments)");
+        this.#answer(address, this.#e.stopRecording(), later, (r) => ({
+          address: "/record/stop.reply",
+          args: [r.path, r.frames, r.seconds],
+        }));
+        return [];
       case "/record/status":
-        throw new ClientError(
-          "recording is not built yet: the address is reserved (it comes with the sequencer)",
-        );
+        count(args, 0, 0, "/record/status (no arguments)");
+        return [{ address: "/record/status.reply", args: [JSON.stringify(this.#e.recordingStatus())] }];
       default:
         if (head === "engine" && parts.length === 2) {
           // The engine tone: /engine/freq, /engine/gain (alias amp), /engine/wave; other names are refused by
@@ -292,6 +311,40 @@ export class OscRouter {
         }
         throw new ClientError(`unknown address (known: ${ADDRESSES.map((a) => a.split(" ")[0]).join(", ")})`);
     }
+  }
+
+  // /record/start [file] [float32|24] (a lone float32|24 is the format) → /record/start.reply <path> <frame>.
+  // It acts at once, also inside a timed bundle: the recording starts at the next block the output emits.
+  #recordStart(args: OscArg[], later?: (r: OscReply) => void): OscReply[] {
+    count(args, 0, 2, "/record/start [file] [float32|24]");
+    const isFormat = (a: OscArg) =>
+      a === 24 || a === 32 || (typeof a === "string" && /^(float32|float|32|pcm24|24)$/i.test(a));
+    const file = args.length === 2 || (args.length === 1 && !isFormat(args[0]))
+      ? str(args, 0, "file")
+      : undefined;
+    const f = args.length === 2 ? args[1] : args.length === 1 && file === undefined ? args[0] : "float32";
+    const format = parseRecordFormat(typeof f === "number" || typeof f === "string" ? f : String(f));
+    this.#answer("/record/start", this.#e.startRecording(file, { format }), later, (r) => ({
+      address: "/record/start.reply",
+      args: [r.path, r.startFrame],
+    }));
+    return [];
+  }
+
+  // The reply of an engine call that answers later; a ClientError becomes `/error <address> <message>`.
+  #answer<T>(
+    address: string,
+    p: Promise<T>,
+    later: ((r: OscReply) => void) | undefined,
+    ok: (v: T) => OscReply,
+  ) {
+    p.then((v) => later?.(ok(v)), (e) => {
+      if (!(e instanceof ClientError)) {
+        console.error(`[chronus] ${address}: internal error: ${(e as Error).stack}`);
+      }
+      const text = e instanceof ClientError ? e.message : `internal error: ${(e as Error).message}`;
+      later?.({ address: "/error", args: [address, text] });
+    });
   }
 
   // The staged patch, then tracks left without their modules, then a loaded file's sequence: one batch, one

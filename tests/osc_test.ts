@@ -124,7 +124,7 @@ Deno.test("OSC: every bad input gets /error <address> <message> and changes noth
     ["/patch/connect", "voice1", "nowhere.in"],
     ["/patch/load", "/nonexistent.json"],
     ["/engine/status", 1],
-    ["/record/start", "take.wav"],
+    ["/record/stop"], // nothing is recording
     ["/notify", 7],
   ];
   for (const m of bad) await client.send(...m);
@@ -142,7 +142,7 @@ Deno.test("OSC: every bad input gets /error <address> <message> and changes noth
   assert.match(by("/nope")[0], /unknown address/);
   assert.match(by("/mod/voice1/freq").join("|"), /out of range \(0.1 … 20000 Hz\)/);
   assert.match(by("/mod/voice1/freq").join("|"), /cannot decode the packet/);
-  assert.match(by("/record/start")[0], /reserved/);
+  assert.match(by("/record/stop")[0], /not recording/);
   assert.match(by("?")[0], /cannot decode/);
   assert.equal(JSON.stringify(engine.patch.toFile()), before, "the patch did not change");
   const log = await stop();

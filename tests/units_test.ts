@@ -79,7 +79,7 @@ Deno.test("merge: the selected ring first, the standby's when the selected lacks
 
 Deno.test("wav: written frames read back exactly; a flushed file is readable before close", async () => {
   const path = await Deno.makeTempFile({ suffix: ".wav" });
-  const w = new WavWriter(path, 44100, 2, 64);
+  const w = new WavWriter(path, 44100, 2, { bufferFrames: 64 });
   const a = Float32Array.from({ length: 2 * 300 }, (_, i) => Math.sin(i / 7) * 0.9);
   w.write(a.subarray(0, 200));
   w.flush();

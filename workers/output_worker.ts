@@ -2,11 +2,13 @@
 // (selected ring, else the standby's: they are identical), hands it to the sink, and advances CTRL_OUT_BLOCK.
 // It never waits on the main thread: only on the rings (Atomics.wait on CTRL_PROGRESS), on its own deadline
 // clock, or on the device. Its loop is synchronous, so it stops itself: at CTRL_END_BLOCK.
+// Each block it emits is also copied into the record tap (asm/layout.ts) for the recorder worker, which owns
+// the files: here it is one copy of a block and one store, never a wait.
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
 import { pickSource } from "../engine/merge.ts";
 import { failedOutput, type OutputDone } from "../engine/output_report.ts";
-import { audioOffset, controlView, slotViews } from "../engine/shared.ts";
+import { audioOffset, controlView, slotViews, tapViews } from "../engine/shared.ts";
 import { nullSink } from "../sinks/null_sink.ts";
 import type { Sink, SinkSpec } from "../sinks/sink.ts";
 import { wavSink } from "../sinks/wav_sink.ts";
@@ -50,6 +52,11 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   const tags = slots.map((s) => s.tags);
   const sink = makeSink(msg.sink, sampleRate, B, ctrl);
   const frames = B * L.CHANNELS;
+  const tap = tapViews(sab);
+  const tapCap = Atomics.load(tap.hdr, L.TAP_CAP);
+  if (!(tapCap >= 1 && tapCap * frames <= tap.audio.length)) {
+    throw new RangeError(`Cannot start the output: the record tap holds ${tapCap} blocks of ${B} frames`);
+  }
   const silence = new Float32Array(frames);
   const blockMs = (B / sampleRate) * 1000;
   const paced = realtime && !sink.paced;
@@ -95,13 +102,16 @@ async function run(msg: OutputStart): Promise<OutputDone> {
         if (left <= 0) break;
         Atomics.wait(ctrl, L.CTRL_PROGRESS, seen, left);
       }
-      if (src >= 0) {
-        sink.write(blockViews[src][n & (L.RING_BLOCKS - 1)]);
-      } else {
+      let out: Float32Array = silence;
+      if (src >= 0) out = blockViews[src][n & (L.RING_BLOCKS - 1)];
+      else {
         Atomics.add(ctrl, L.CTRL_LATE, 1);
         if (lateCount < lateAt.length) lateAt[lateCount++] = n;
-        sink.write(silence);
       }
+      // The tap gets exactly what the sink gets, before the sink may block on the device.
+      tap.audio.set(out, (n % tapCap) * frames);
+      Atomics.store(tap.hdr, L.TAP_WRITTEN, n + 1);
+      sink.write(out);
       if (paced) maxLate = Math.max(maxLate, now() - deadline);
       const written = now();
       if (n > 0) intervals[(n - 1) & (intervals.length - 1)] = written - lastWrite;
