@@ -3,6 +3,7 @@
 // the same OSC router as live messages, against an engine stand-in that stamps commands at the line's frame:
 // a score renders exactly what `deno task chronus play` would send.
 import type { Command, StampedCommand } from "../engine/command.ts";
+import type { CommandReply } from "../engine/supervisor.ts";
 import type { EngineStatus } from "../engine/engine.ts";
 import { ClientError } from "../engine/params.ts";
 import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
@@ -24,9 +25,10 @@ export class ScoreEngine implements OscEngine {
     return this.#seq;
   }
 
-  sendBatch(cmds: readonly Command[], frame?: number): number {
+  sendBatch(cmds: readonly Command[], frame?: number, reply?: CommandReply): number {
     const first = this.#seq + 1;
     for (const c of cmds) this.send(c, frame);
+    reply?.accepted?.(frame ?? this.frame);
     return first;
   }
 

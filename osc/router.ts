@@ -514,17 +514,29 @@ export class OscRouter {
     if (seconds < 0 || seconds > 3600) {
       throw new ClientError(`duration ${seconds} s is out of range (0 … 3600)`);
     }
-    // An exact frame even "now", so that the duration is exact: the next block the primary may render.
+    // An exact frame even "now": the next block the primary may render.
     const frame = at.frame ?? this.#e.asap();
     const on = [this.#e.patch.setNow(module, "freq", hz), this.#e.patch.gate(module, true, velocity)];
-    this.#deliver(on, at, at.frame === undefined ? frame : at.frame);
-    if (seconds > 0) {
-      this.#deliver(
-        [this.#e.patch.gate(module, false)],
-        at,
-        frame + Math.round(seconds * this.#e.sampleRate),
-      );
+    const length = Math.round(seconds * this.#e.sampleRate);
+    const off = seconds > 0 ? this.#e.patch.gate(module, false) : undefined;
+    if (at.batch || !off) {
+      this.#deliver(on, at, frame);
+      if (off) this.#deliver([off], at, frame + length);
+      return [];
     }
+    // The gate-off is stamped from the frame the note really started at (reported when it is accepted): a
+    // pause of the main thread between asap() and the send makes the note start a block or two late (seen
+    // under CI load), and must not shorten it.
+    this.#lastFrame = Math.max(this.#lastFrame, frame + length);
+    this.#e.sendBatch(on, frame, {
+      accepted: (started) => {
+        try {
+          this.#e.send(off, started + length);
+        } catch (e) {
+          console.error(`[chronus] /note ${module}: the gate-off was not sent: ${(e as Error).message}`);
+        }
+      },
+    });
     return [];
   }
 

@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as L from "../asm/layout.ts";
+import type { Command } from "../engine/command.ts";
 import { Engine } from "../engine/engine.ts";
+import type { CommandReply } from "../engine/supervisor.ts";
 import { RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { OscServer } from "../osc/server.ts";
@@ -306,4 +308,25 @@ Deno.test("liblo's oscsendfile: a timed bundle lands at one frame", async (t) =>
   assert.equal(cmds.length, 2, JSON.stringify(cmds));
   assert.equal(cmds[0].frame, cmds[1].frame, "one frame");
   await Deno.remove(file);
+});
+
+Deno.test("/note: a note that starts late (a main-thread pause before the send) keeps its length", async () => {
+  const { ScoreEngine } = await import("../cli/score.ts");
+  const { OscRouter } = await import("../osc/router.ts");
+  // The engine reports the note's start two blocks after its stamp, as the primary does when it had already
+  // rendered the stamped block; the gate-off must follow the real start.
+  class LateEngine extends ScoreEngine {
+    override sendBatch(cmds: readonly Command[], frame?: number, reply?: CommandReply): number {
+      const first = super.sendBatch(cmds, frame);
+      reply?.accepted?.((frame ?? this.frame) + 256);
+      return first;
+    }
+  }
+  const e = new LateEngine(48000, 128);
+  e.patch.load(defaultPatch);
+  e.commit(0);
+  e.frame = 48000;
+  assert.deepEqual(new OscRouter(e).handle("/note", ["voice2", "C4", 0.8, 0.25]), []);
+  const off = e.commands.find((c) => c.op === L.OP_GATE && c.i0 === 0)!;
+  assert.equal(off.frame, 48000 + 256 + 12000);
 });
