@@ -2,7 +2,7 @@
 // Rendering is deterministic: it reads only its own linear memory and the events pushed into it, uses no
 // clock (the imported clock serves fault injection only) and draws randomness from the seeded PRNG.
 import { G } from "./globals";
-import { seqApply, seqFire, seqInit, seqNext } from "./sequencer";
+import { seqApply, seqBeatAt, seqBpm, seqFire, seqInit, seqNext } from "./sequencer";
 import { seedPrng } from "./prng";
 import { enqueue, peek, pop } from "./queue";
 import { Voice, voiceInit, voiceRender, voiceSet } from "./voice";
@@ -166,6 +166,7 @@ export function render(block: f64, fault: i32): i32 {
     }
   }
   if (pos < B) renderSpan(pos, B);
+  G.lastEnd = end;
   if (fault == FAULT_NAN) store<f32>(OUT, NaN);
   return checkBlock(B);
 }
@@ -211,6 +212,16 @@ export function sanitized(): i32 {
 export function clearQueue(): void {
   G.queueHead = 0;
   G.queueCount = 0;
+}
+
+/** The sequencer's position in beats at the end of the last rendered block (−1 while stopped). */
+export function seqBeat(): f64 {
+  return seqBeatAt(G.lastEnd);
+}
+
+/** The sequencer's tempo in BPM. */
+export function seqTempo(): f64 {
+  return seqBpm();
 }
 
 /** Commands waiting for their frame. */

@@ -23,6 +23,7 @@ export class Globals {
   edgeHigh: i32;
   edgeSpan: i32;
   edgeAt: i32;
+  lastEnd: i64; // the frame after the last rendered block
 }
 
 export const G = changetype<Globals>(memory.data(offsetof<Globals>(), 16));

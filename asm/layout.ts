@@ -121,6 +121,8 @@ export const HF_FAULT_AT = 0; // epoch ms when a fault started (injected or caug
 export const HF_RENDER_START = 1; // epoch ms when the current/last render started
 export const HF_RENDER_MS = 2; // duration of the last render
 export const HF_RENDER_MS_SUM = 3; // sum of render durations (CPU load)
+export const HF_SEQ_BEAT = 4; // the sequencer's position in beats at the end of block H_DONE−1 (−1: stopped)
+export const HF_SEQ_BPM = 5; // its tempo there
 export const HDR_WORDS = 32;
 
 export const W_STARTING = 0;

@@ -466,13 +466,12 @@ export function seqFire(frame: i64): void {
   recompute();
 }
 
-/** Whether the transport runs (for tests and status). */
-export function seqRunning(): i32 {
-  return S.running;
+/** The transport's position in beats at `frame` (−1 while stopped), for status displays. */
+export function seqBeatAt(frame: i64): f64 {
+  return S.running != 0 ? beatAt(frame) : -1.0;
 }
 
-/** The next step a track will play (for tests and status), or -1. */
-export function seqTrackStep(t: i32): f64 {
-  if (t < 0 || t >= SEQ_TRACKS || track(t).defined == 0 || track(t).started == 0) return -1;
-  return <f64> track(t).step;
+/** The tempo in BPM. */
+export function seqBpm(): f64 {
+  return S.bpm;
 }

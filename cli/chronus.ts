@@ -147,7 +147,8 @@ export function describe(reply: Reply, json: boolean): string {
       const tracks = Object.entries(s.tracks as Record<string, TrackSpec>).map(([n, t]) =>
         `  ${n}: ${t.modules.join(",")} ${t.pattern}${t.notes ? ` (${t.notes.join(" ")})` : ""}`
       );
-      return `${s.running ? "playing" : "stopped"} · ${s.bpm} BPM · swing ${s.swing} %\n${
+      const at = s.position ? ` · bar ${s.position.bar} beat ${s.position.beat}` : "";
+      return `${s.running ? "playing" : "stopped"}${at} · ${s.bpm} BPM · swing ${s.swing} %\n${
         tracks.length ? tracks.join("\n") : "  no tracks (seq add TRACK MODULE PATTERN)"
       }`;
     }

@@ -42,6 +42,10 @@ export class ScoreEngine implements OscEngine {
     throw new ClientError("status, list and schema answer a live engine, not a score");
   }
 
+  sequencePosition(): null {
+    return null; // a score has no "now"
+  }
+
   asap(): number {
     return this.frame;
   }

@@ -23,6 +23,8 @@ interface DspExports {
   pending(): number;
   clearQueue(): void;
   sanitized(): number;
+  seqBeat(): number;
+  seqTempo(): number;
 }
 
 /** Engine settings that every DSP instance of one session shares. */
@@ -95,6 +97,16 @@ export class DspHost {
   /** Renders block n into `out`; returns 0, or 1 when the block holds NaN/Inf. */
   render(block: number, fault = 0): number {
     return this.#x.render(block, fault);
+  }
+
+  /** The sequencer's position in beats at the end of the last rendered block (−1 while stopped). */
+  seqBeat(): number {
+    return this.#x.seqBeat();
+  }
+
+  /** The sequencer's tempo in BPM. */
+  seqTempo(): number {
+    return this.#x.seqTempo();
   }
 
   /** Hash of the last rendered block (as a signed 32-bit integer). */

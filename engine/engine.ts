@@ -336,6 +336,21 @@ export class Engine {
     return Atomics.load(this.#ctrl, L.CTRL_OUT_BLOCK);
   }
 
+  /**
+   * Where the sequencer is at the output (bar and beat from 1, beats from 0), or null while it is stopped. The
+   * primary reports its position at the end of each block it renders; the output is `lead` blocks behind.
+   */
+  sequencePosition(): { bar: number; beat: number; beats: number; bpm: number } | null {
+    const slot = this.supervisor.selected;
+    if (slot < 0) return null;
+    const v = slotViews(this.#sab, slot);
+    const beatAtDone = v.hdrF64[L.HF_SEQ_BEAT], bpm = v.hdrF64[L.HF_SEQ_BPM];
+    if (!(beatAtDone >= 0)) return null;
+    const ahead = (Atomics.load(v.hdr, L.H_DONE) - this.outBlock) * this.block;
+    const beats = Math.max(0, beatAtDone - (ahead * bpm) / (60 * this.sampleRate));
+    return { bar: Math.floor(beats / 4) + 1, beat: Math.floor(beats % 4) + 1, beats, bpm };
+  }
+
   /** Current status. */
   status(): EngineStatus {
     const m = this.supervisor.metrics;

@@ -30,6 +30,7 @@ export type OscEngine = Pick<
   | "block"
   | "patch"
   | "sequencer"
+  | "sequencePosition"
   | "send"
   | "sendBatch"
   | "commit"
@@ -447,7 +448,7 @@ export class OscRouter {
       }
       case "/seq/status":
         count(args, 0, 0, "/seq/status (no arguments)");
-        return ok(JSON.stringify(seq.status()));
+        return ok(JSON.stringify({ ...seq.status(), position: this.#e.sequencePosition() }));
       default:
         throw new ClientError(
           `unknown address (sequencer: ${

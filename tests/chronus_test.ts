@@ -94,7 +94,10 @@ Deno.test("deno task chronus: answers in plain words, errors exit 1, play keeps 
   assert.equal(add.out.trim(), "track lead set from the next bar", add.err);
   assert.equal((await run([...p, "seq", "start"])).out.trim(), "playing from the first bar");
   const seqStatus = await run([...p, "seq", "status"]);
-  assert.match(seqStatus.out, /^playing · 120 BPM · swing 50 %\n {2}lead: voice1 x...x.x. \(C3 G3\)/);
+  assert.match(
+    seqStatus.out,
+    /^playing · bar \d+ beat [1-4] · 120 BPM · swing 50 %\n {2}lead: voice1 x...x.x. \(C3 G3\)/,
+  );
   const badBpm = await run([...p, "seq", "bpm", "999"]);
   assert.match(badBpm.err, /error: \/seq\/bpm: tempo 999 is out of range \(20 … 300\)/);
   assert.equal((await run([...p, "seq", "stop"])).out.trim(), "stopped (every gate closed)");

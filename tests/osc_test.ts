@@ -330,3 +330,25 @@ Deno.test("/note: a note that starts late (a main-thread pause before the send) 
   const off = e.commands.find((c) => c.op === L.OP_GATE && c.i0 === 0)!;
   assert.equal(off.frame, 48000 + 256 + 12000);
 });
+
+Deno.test("OSC: /seq/status says where the sequencer is at the output (bar, beat)", async () => {
+  const { engine, client, stop } = await running();
+  await client.send("/seq/bpm", 120);
+  await client.send("/seq/add", "lead", "voice1", "x...");
+  await client.send("/seq/start");
+  await client.send("/sync", 1);
+  await client.waitFor((r) => r[0] === "/synced" && r[1] === 1);
+  await new Promise((r) => setTimeout(r, 700)); // past the first beat (0.5 s at 120 BPM)
+  await client.send("/seq/status");
+  const s = JSON.parse(String((await client.waitFor((r) => r[0] === "/seq/status.reply"))[1]));
+  const position = engine.sequencePosition()!, outFrame = engine.outBlock * engine.block;
+  const log = await stop();
+  const started = log.commands.find((c) => c.op === L.OP_SEQ_TRANSPORT && c.i0 === L.SEQ_START)!;
+  assert.equal(s.running, true);
+  assert.ok(s.position.beats > 1, JSON.stringify(s.position));
+  // The position at the output, against the start's frame in the log: within two blocks (the two reads race
+  // the workers by a block at most).
+  const want = (outFrame - started.frame) / 24000;
+  assert.ok(Math.abs(position.beats - want) <= (2 * engine.block) / 24000, `${position.beats} vs ${want}`);
+  assert.equal(position.bar, Math.floor(want / 4) + 1);
+});

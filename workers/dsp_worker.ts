@@ -217,6 +217,8 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     Atomics.store(tags, k, -1); // readers that re-check the tag never pair old samples with a new hash
     audio.set(host.out, audioOffset(k));
     hashes[k] = host.hash();
+    hdrF64[L.HF_SEQ_BEAT] = host.seqBeat(); // for status displays (two WASM reads, no allocation)
+    hdrF64[L.HF_SEQ_BPM] = host.seqTempo();
     Atomics.store(tags, k, block);
     const t1 = now();
     hdrF64[L.HF_RENDER_MS] = t1 - t0; // includes the drain: the control work this block cost
