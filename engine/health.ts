@@ -31,6 +31,16 @@ export function healthLimits(blockMs: number, hangBlocks: number): HealthLimits 
 }
 
 /**
+ * The deadlines before the output runs: nothing is audible yet, and the first primary's first block carries the
+ * whole initial patch and the first touch of its fresh memory (measured 0.8–4.9 ms here for the default patch,
+ * against a 5.3 ms hang deadline), so only a real hang or stall (250 ms) counts. A spurious "hang" there would
+ * quarantine the whole initial patch: the engine would start silent (seen twice under load).
+ */
+export function startupLimits(limits: HealthLimits): HealthLimits {
+  return { hangMs: Math.max(limits.hangMs, 250), stallMs: Math.max(limits.stallMs, 250) };
+}
+
+/**
  * Classifies a live worker: null when healthy, else why it must be replaced. A render takes microseconds, so
  * time inside one render measures a hang without the wake-up jitter of an idle thread; an idle worker that
  * does not wake up is caught by the longer stall deadline; a worker that says it stopped has exited.

@@ -11,7 +11,7 @@ import { type Command, recordFrame, type StampedCommand, writeRecord } from "./c
 import type { DspSettings } from "./dsp_host.ts";
 import type { DspStart } from "../workers/dsp_worker.ts";
 import { SpawnerHost } from "./spawner_host.ts";
-import { diagnose, type HealthLimits, healthLimits } from "./health.ts";
+import { diagnose, type HealthLimits, healthLimits, startupLimits } from "./health.ts";
 import { Metrics } from "./metrics.ts";
 import { controlView, resetSlot, type SlotViews, slotViews, snapshotView } from "./shared.ts";
 
@@ -156,6 +156,8 @@ export class Supervisor {
   #stopped = false;
   #blockMs: number;
   #limits: HealthLimits;
+  /** The deadlines while the output has not started (health.ts startupLimits). */
+  #startLimits: HealthLimits;
 
   constructor(opts: SupervisorOptions) {
     this.#o = {
@@ -177,6 +179,7 @@ export class Supervisor {
     this.ctrl = controlView(opts.sab);
     this.#blockMs = (opts.block / opts.sampleRate) * 1000;
     this.#limits = healthLimits(this.#blockMs, this.#o.hangBlocks);
+    this.#startLimits = startupLimits(this.#limits);
   }
 
   /** Starts the primary (slot 0) and the standby (slot 1) from the initial state. */
@@ -402,7 +405,7 @@ export class Supervisor {
         renderStart,
         now,
       },
-      this.#limits,
+      Atomics.load(this.ctrl, L.CTRL_OUT_STATE) === L.OUT_RUNNING ? this.#limits : this.#startLimits,
     );
     if (verdict === "hang") {
       this.#fail(live, "hang", `inside render of block ${done} for ${(now - renderStart).toFixed(1)} ms`);
