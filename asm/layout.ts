@@ -116,6 +116,7 @@ export const H_SNAP_BLOCK = 11; // snapshot taken before rendering this block
 export const H_SNAP_READ = 12; // command records drained when the snapshot was taken
 export const H_SNAP_BYTES = 13;
 export const H_RENDER_COUNT = 14; // blocks rendered by this worker (with catch-up)
+export const H_TID = 15; // the worker thread's Linux thread id (0: unknown): the hang check asks if it ran
 export const HDR_F64 = 16; // f64 fields start at this i32 word (byte HDR_F64*4)
 export const HF_FAULT_AT = 0; // epoch ms when a fault started (injected or caught)
 export const HF_RENDER_START = 1; // epoch ms when the current/last render started

@@ -14,6 +14,11 @@ export interface WorkerObservation {
   allowedSince: number;
   /** When its current render started (HF_RENDER_START, ms). */
   renderStart: number;
+  /**
+   * The share of the recent part of this render the thread spent on a CPU (0 … 1), or undefined when the
+   * platform cannot say (then wall time alone decides, as before).
+   */
+  running?: number;
   now: number;
 }
 
@@ -23,11 +28,17 @@ export interface HealthLimits {
   hangMs: number;
   /** Time allowed to render without doing so (not waking up) that counts as a stall (ms). */
   stallMs: number;
+  /** Time inside one render that counts as a hang even for a thread that hardly ran (ms). */
+  hangCapMs: number;
 }
+
+/** A render past the hang deadline that ran less than this share of the time was preempted, not hung. */
+export const PREEMPTED_SHARE = 0.25;
 
 /** The deadlines: a hang after `hangBlocks` blocks inside a render (at least 4 ms, below scheduling noise). */
 export function healthLimits(blockMs: number, hangBlocks: number): HealthLimits {
-  return { hangMs: Math.max(hangBlocks * blockMs, 4), stallMs: Math.max(8 * blockMs, 25) };
+  const hangMs = Math.max(hangBlocks * blockMs, 4);
+  return { hangMs, stallMs: Math.max(8 * blockMs, 25), hangCapMs: Math.max(10 * hangMs, 40) };
 }
 
 /**
@@ -37,17 +48,26 @@ export function healthLimits(blockMs: number, hangBlocks: number): HealthLimits 
  * quarantine the whole initial patch: the engine would start silent (seen twice under load).
  */
 export function startupLimits(limits: HealthLimits): HealthLimits {
-  return { hangMs: Math.max(limits.hangMs, 250), stallMs: Math.max(limits.stallMs, 250) };
+  return {
+    hangMs: Math.max(limits.hangMs, 250),
+    stallMs: Math.max(limits.stallMs, 250),
+    hangCapMs: Math.max(limits.hangCapMs, 250),
+  };
 }
 
 /**
  * Classifies a live worker: null when healthy, else why it must be replaced. A render takes microseconds, so
- * time inside one render measures a hang without the wake-up jitter of an idle thread; an idle worker that
- * does not wake up is caught by the longer stall deadline; a worker that says it stopped has exited.
+ * time inside one render measures a hang without the wake-up jitter of an idle thread, provided the thread
+ * ran: a render past the deadline whose thread mostly waited for a CPU was preempted (the output takes the
+ * other ring's block meanwhile), and only the longer cap makes it a hang. An idle worker that does not wake
+ * up is caught by the stall deadline; a worker that says it stopped has exited.
  */
 export function diagnose(o: WorkerObservation, limits: HealthLimits): "hang" | "exit" | "stall" | null {
   if (o.state === L.W_STOPPED) return "exit";
-  if (o.state === L.W_RENDERING && o.renderStart > 0 && o.now - o.renderStart > limits.hangMs) return "hang";
+  if (o.state === L.W_RENDERING && o.renderStart > 0 && o.now - o.renderStart > limits.hangMs) {
+    const preempted = o.running !== undefined && o.running < PREEMPTED_SHARE;
+    if (!preempted || o.now - o.renderStart > limits.hangCapMs) return "hang";
+  }
   // A worker inside a render is judged by the hang deadline only: it is not idle.
   if (o.state === L.W_RENDERING) return null;
   if (o.allowed && o.now - Math.max(o.lastProgressAt, o.allowedSince) > limits.stallMs) return "stall";

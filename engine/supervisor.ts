@@ -12,6 +12,7 @@ import type { DspSettings } from "./dsp_host.ts";
 import type { DspStart } from "../workers/dsp_worker.ts";
 import { SpawnerHost } from "./spawner_host.ts";
 import { diagnose, type HealthLimits, healthLimits, startupLimits } from "./health.ts";
+import { threadRunNs } from "../ffi/thread.ts";
 import { Metrics } from "./metrics.ts";
 import { controlView, resetSlot, type SlotViews, slotViews, snapshotView } from "./shared.ts";
 
@@ -57,6 +58,8 @@ export interface SupervisorOptions extends DspSettings {
   onEvent?: (e: EngineEvent) => void;
   /** Wall clock in epoch milliseconds (injected in tests). */
   now?: () => number;
+  /** A worker thread's time on a CPU in ns, by its thread id (ffi/thread.ts; injected in tests). */
+  threadRunNs?: (tid: number) => number | undefined;
   /** Starts DSP workers (injected in tests). Default: a spawner worker, off the main thread. */
   workers?: WorkerHost;
 }
@@ -115,6 +118,8 @@ interface Live {
   /** Last block of a from-scratch replay (0 otherwise). */
   replayUntil: number;
   failed: boolean;
+  /** Its thread's run time at the start of the current window of a long render, and the last window's share. */
+  runSample?: { renderStart: number; at: number; runNs: number; share: number };
 }
 
 interface Retired {
@@ -167,6 +172,7 @@ export class Supervisor {
       restartWindowMs: opts.restartWindowMs ?? 10_000,
       maxZombies: opts.maxZombies ?? 4,
       now: opts.now ?? (() => performance.timeOrigin + performance.now()),
+      threadRunNs: opts.threadRunNs ?? threadRunNs,
       workers: opts.workers ?? new SpawnerHost({
         type: "park",
         spareId: 0,
@@ -396,6 +402,9 @@ export class Supervisor {
     const allowed = done < Math.min(out + lead, gate);
     if (!allowed) live.allowedSince = now;
     const renderStart = live.views.hdrF64[L.HF_RENDER_START];
+    const limits = Atomics.load(this.ctrl, L.CTRL_OUT_STATE) === L.OUT_RUNNING
+      ? this.#limits
+      : this.#startLimits;
     const verdict = diagnose(
       {
         state,
@@ -403,9 +412,10 @@ export class Supervisor {
         lastProgressAt: live.lastProgressAt,
         allowedSince: live.allowedSince,
         renderStart,
+        running: this.#running(live, state, renderStart, now, limits),
         now,
       },
-      Atomics.load(this.ctrl, L.CTRL_OUT_STATE) === L.OUT_RUNNING ? this.#limits : this.#startLimits,
+      limits,
     );
     if (verdict === "hang") {
       this.#fail(live, "hang", `inside render of block ${done} for ${(now - renderStart).toFixed(1)} ms`);
@@ -417,6 +427,30 @@ export class Supervisor {
         `no block for ${(now - Math.max(live.lastProgressAt, live.allowedSince)).toFixed(1)} ms`,
       );
     }
+  }
+
+  // The share of a long render's latest window (≥ 1 ms) its thread spent on a CPU (undefined: unknown, wall
+  // time decides). Sampling starts at the first look past half the hang deadline, so renders of microseconds
+  // cost no system call; until a first window has passed the share is 0 ("not yet"), and the next tick
+  // (≤ 1 ms later) decides. A thread that waited, then spins, is judged by its spinning window.
+  #running(live: Live, state: number, renderStart: number, now: number, limits: HealthLimits) {
+    if (state !== L.W_RENDERING || !(renderStart > 0) || now - renderStart < limits.hangMs / 2) {
+      return undefined;
+    }
+    const tid = Atomics.load(live.views.hdr, L.H_TID);
+    const runNs = tid > 0 ? this.#o.threadRunNs(tid) : undefined;
+    if (runNs === undefined) return undefined;
+    const s = live.runSample;
+    if (s?.renderStart !== renderStart) {
+      live.runSample = { renderStart, at: now, runNs, share: 0 };
+      return 0;
+    }
+    if (now - s.at >= 1) {
+      s.share = (runNs - s.runNs) / 1e6 / (now - s.at);
+      s.at = now;
+      s.runNs = runNs;
+    }
+    return s.share;
   }
 
   #fail(live: Live, kind: FailureKind, detail: string): void {

@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
 import { command, recordFrame, writeRecordFrame } from "../engine/command.ts";
 import { createShared, slotViews } from "../engine/shared.ts";
-import { type EngineEvent, Supervisor, type WorkerHost } from "../engine/supervisor.ts";
+import {
+  type EngineEvent,
+  Supervisor,
+  type SupervisorOptions,
+  type WorkerHost,
+} from "../engine/supervisor.ts";
 import type { DspStart } from "../workers/dsp_worker.ts";
 import { dspModule } from "./helpers.ts";
 
@@ -27,7 +32,7 @@ class FakeHost implements WorkerHost {
   }
 }
 
-async function setup(extra: { restartLimit?: number } = {}) {
+async function setup(extra: Partial<Pick<SupervisorOptions, "restartLimit" | "threadRunNs">> = {}) {
   const sab = createShared(4);
   const host = new FakeHost();
   let t = 1_000_000;
@@ -191,6 +196,33 @@ Deno.test("hang deadline: time inside one render, driven by an injected clock", 
   assert.equal(sup.metrics.failures.hang, 1);
   assert.equal(Atomics.load(ctrl, L.CTRL_SELECTOR), 1);
   assert.ok(sup.metrics.detectionMs[0] >= hangMs && sup.metrics.detectionMs[0] < hangMs + 1);
+});
+
+Deno.test("hang deadline: a render past it whose thread waited for a CPU is preempted, not hung", async () => {
+  let runNs = 0;
+  const { sab, sup, ctrl, clock } = await setup({ threadRunNs: () => runNs });
+  const [p] = bootPair(sab, 4);
+  Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
+  Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
+  sup.tick();
+  Atomics.store(p.v.hdr, L.H_TID, 4242);
+  p.v.hdrF64[L.HF_RENDER_START] = clock.now;
+  Atomics.store(p.v.hdr, L.H_STATE, L.W_RENDERING);
+  const hangMs = 2 * (B / 48000) * 1000;
+  // Ticks every half millisecond for 15 ms: the thread never runs (it waits for a CPU).
+  for (let t = 0; t < 15; t += 0.5) {
+    clock.advance(0.5);
+    sup.tick();
+  }
+  assert.equal(sup.metrics.failovers, 0, "a preempted render is not a hang");
+  // It runs again but does not finish: it spins, so it is hung.
+  for (let t = 0; t < 2 && sup.metrics.failovers === 0; t += 0.5) {
+    clock.advance(0.5);
+    runNs += 0.5e6;
+    sup.tick();
+  }
+  assert.equal(sup.metrics.failures.hang, 1);
+  assert.ok(clock.now - p.v.hdrF64[L.HF_RENDER_START] > hangMs);
 });
 
 Deno.test("a worker that stopped by itself is an exit; one that never starts fails after 5 s", async () => {

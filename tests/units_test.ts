@@ -57,6 +57,12 @@ Deno.test("health: a hang is time inside one render; an idle worker gets the lon
     null,
   );
   assert.equal(diagnose({ ...base, state: L.W_STOPPED }, lim), "exit");
+  // Past the deadline, a thread that mostly waited for a CPU was preempted, not hung, until the cap.
+  const late = { ...base, state: L.W_RENDERING, now: 112 };
+  assert.equal(diagnose({ ...late, running: 0.05 }, lim), null, "preempted");
+  assert.equal(diagnose({ ...late, running: 0.9 }, lim), "hang", "spinning");
+  assert.equal(diagnose({ ...late, running: undefined }, lim), "hang", "unknown: wall time decides");
+  assert.equal(diagnose({ ...late, running: 0, now: 100 + lim.hangCapMs + 0.1 }, lim), "hang", "the cap");
 });
 
 Deno.test("merge: the selected ring first, the standby's when the selected lacks the block, else none", () => {

@@ -7,6 +7,7 @@ import type { StampedCommand } from "../engine/command.ts";
 import { DspHost, type DspSettings, warmUp } from "../engine/dsp_host.ts";
 import { MODULES } from "../patch/schema.ts";
 import { audioOffset, controlView, handoffView, slotViews, snapshotView } from "../engine/shared.ts";
+import { threadId } from "../ffi/thread.ts";
 
 /** The one message a DSP worker receives. */
 export interface DspStart {
@@ -46,6 +47,9 @@ export interface DspPark {
   module: WebAssembly.Module;
   settings: DspSettings;
 }
+
+/** This thread's Linux id, for the supervisor's hang check (did a long render run, or wait for a CPU?). */
+const tid = threadId();
 
 self.onmessage = (e: MessageEvent<DspStart | DspPark>) => {
   self.onmessage = null;
@@ -103,6 +107,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   const replay = msg.replay;
   let replayAt = 0;
   let n = msg.startBlock;
+  Atomics.store(hdr, L.H_TID, tid);
   Atomics.store(hdr, L.H_DONE, n);
   Atomics.store(hdr, L.H_STATE, L.W_IDLE);
 
