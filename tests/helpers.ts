@@ -53,9 +53,10 @@ export function firstDifferenceOutside(
 /**
  * True when the late blocks form at most `events` runs of at most `maxRun` consecutive blocks: VM stalls.
  * This machine's hypervisor takes its vCPUs away for 10–25 ms at times (steal time, see bench/results.json),
- * most often right when a worker is being loaded; each such pause can cost a block or a few.
+ * most often right when a worker is being loaded; each such pause can cost a block or a few. Once a clean-clone
+ * CI run saw 6 in a row (16 ms) with no fault anywhere near and no failure detected: the whole machine paused.
  */
-export function stallsAtMost(late: readonly number[], maxRun = 4, events = 2): boolean {
+export function stallsAtMost(late: readonly number[], maxRun = 8, events = 2): boolean {
   const sorted = [...late].sort((a, b) => a - b);
   let runs = 0;
   for (let i = 0; i < sorted.length;) {
