@@ -15,8 +15,8 @@ export interface WorkerObservation {
   /** When its current render started (HF_RENDER_START, ms). */
   renderStart: number;
   /**
-   * The share of the recent part of this render the thread spent on a CPU (0 … 1), or undefined when the
-   * platform cannot say (then wall time alone decides, as before).
+   * The share of the latest measured millisecond or more of this render the thread spent on a CPU (0 … 1), or
+   * undefined when none was measured yet or the platform cannot say (then wall time alone decides).
    */
   running?: number;
   now: number;

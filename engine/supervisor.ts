@@ -119,7 +119,7 @@ interface Live {
   replayUntil: number;
   failed: boolean;
   /** Its thread's run time at the start of the current window of a long render, and the last window's share. */
-  runSample?: { renderStart: number; at: number; runNs: number; share: number };
+  runSample?: { renderStart: number; at: number; runNs: number; share: number | undefined };
 }
 
 interface Retired {
@@ -412,7 +412,7 @@ export class Supervisor {
         lastProgressAt: live.lastProgressAt,
         allowedSince: live.allowedSince,
         renderStart,
-        running: this.#running(live, state, renderStart, now, limits),
+        running: this.#running(live, state, renderStart, now),
         now,
       },
       limits,
@@ -429,21 +429,19 @@ export class Supervisor {
     }
   }
 
-  // The share of a long render's latest window (≥ 1 ms) its thread spent on a CPU (undefined: unknown, wall
-  // time decides). Sampling starts at the first look past half the hang deadline, so renders of microseconds
-  // cost no system call; until a first window has passed the share is 0 ("not yet"), and the next tick
-  // (≤ 1 ms later) decides. A thread that waited, then spins, is judged by its spinning window.
-  #running(live: Live, state: number, renderStart: number, now: number, limits: HealthLimits) {
-    if (state !== L.W_RENDERING || !(renderStart > 0) || now - renderStart < limits.hangMs / 2) {
-      return undefined;
-    }
+  // The share of the current render's latest window (≥ 1 ms) its thread spent on a CPU, or undefined while no
+  // such window has been measured (or the platform cannot say): then wall time alone decides, so a preempted
+  // thread is only spared on evidence. Sampling starts at the first look that finds the worker rendering (a
+  // render takes microseconds, so few looks do; each costs one clock read).
+  #running(live: Live, state: number, renderStart: number, now: number): number | undefined {
+    if (state !== L.W_RENDERING || !(renderStart > 0)) return undefined;
     const tid = Atomics.load(live.views.hdr, L.H_TID);
     const runNs = tid > 0 ? this.#o.threadRunNs(tid) : undefined;
     if (runNs === undefined) return undefined;
     const s = live.runSample;
     if (s?.renderStart !== renderStart) {
-      live.runSample = { renderStart, at: now, runNs, share: 0 };
-      return 0;
+      live.runSample = { renderStart, at: now, runNs, share: undefined };
+      return undefined;
     }
     if (now - s.at >= 1) {
       s.share = (runNs - s.runNs) / 1e6 / (now - s.at);

@@ -225,6 +225,20 @@ Deno.test("hang deadline: a render past it whose thread waited for a CPU is pree
   assert.ok(clock.now - p.v.hdrF64[L.HF_RENDER_START] > hangMs);
 });
 
+Deno.test("hang deadline: without a measured window (the first look comes after the deadline), wall time decides", async () => {
+  const { sab, sup, ctrl, clock } = await setup({ threadRunNs: () => 0 });
+  const [p] = bootPair(sab, 4);
+  Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
+  Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
+  sup.tick();
+  Atomics.store(p.v.hdr, L.H_TID, 4242);
+  p.v.hdrF64[L.HF_RENDER_START] = clock.now;
+  Atomics.store(p.v.hdr, L.H_STATE, L.W_RENDERING);
+  clock.advance(6);
+  sup.tick();
+  assert.equal(sup.metrics.failures.hang, 1, "no evidence of preemption: a hang, as before");
+});
+
 Deno.test("a worker that stopped by itself is an exit; one that never starts fails after 5 s", async () => {
   const { sab, sup, clock } = await setup();
   const p = worker(sab, 0);
