@@ -1,6 +1,7 @@
 // A real OSC/UDP client for tests: node-osc's codec over Deno's datagram socket, replies collected in order.
 import { Buffer } from "node:buffer";
 import { decode, encode } from "node-osc";
+import { enlargeReceiveBuffer, RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
 
 /** A decoded reply: address and argument values. */
 export type Received = [string, ...(string | number | boolean | null)[]];
@@ -15,6 +16,9 @@ export class OscTestClient {
 
   constructor(port: number, host = "127.0.0.1") {
     const sock = Deno.listenDatagram({ port: 0, hostname: "127.0.0.1", transport: "udp" });
+    // The same kernel buffer as the server's: the fuzz test's ~9,500 error replies arrive while this thread
+    // (shared with the engine's main thread) is busy, and 256 datagrams of default buffer lost 13 % once in CI.
+    enlargeReceiveBuffer(sock.addr as Deno.NetAddr, RECEIVE_BUFFER_BYTES);
     this.#sock = sock;
     this.#to = { transport: "udp", hostname: host, port };
     this.#loop = (async () => {
