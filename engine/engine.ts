@@ -20,7 +20,7 @@ import { audioOffset, controlView, createShared, slotViews, tapCapacity, tapView
 import type { WavFormat } from "./wav.ts";
 import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts";
 import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
-import { Sequencer } from "../sequencer/sequencer.ts";
+import { checkSequence, Sequencer } from "../sequencer/sequencer.ts";
 
 /** How to run an engine. Every field has a default. */
 export interface EngineOptions {
@@ -156,12 +156,7 @@ export class Engine {
     // Staged here, so that a bad patch is a ClientError before anything starts.
     const patch = new Patch();
     if (options.patch) patch.load(options.patch);
-    if (options.patch?.sequence) {
-      const check = new Patch();
-      check.load(options.patch);
-      check.commit();
-      new Sequencer(check).load(options.patch.sequence);
-    }
+    if (options.patch) checkSequence(options.patch);
     const injections = options.injections ?? [];
     if (injections.length > 0 && !options.allowFaultInjection) {
       throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");

@@ -8,11 +8,11 @@ import { type Command, command } from "../engine/command.ts";
 import { ClientError, voiceParamCommand } from "../engine/params.ts";
 import type { Engine } from "../engine/engine.ts";
 import { parseRecordFormat } from "../engine/recorder.ts";
-import { Patch, type PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../patch/graph.ts";
 import { moduleDef, paramIndex, schemaJson } from "../patch/schema.ts";
 import { parsePitch } from "./pitch.ts";
 import { patternFileName, type SequenceFile, type TrackSpec } from "../sequencer/pattern.ts";
-import { Sequencer, type When } from "../sequencer/sequencer.ts";
+import { checkSequence, type When } from "../sequencer/sequencer.ts";
 
 /** One OSC argument as node-osc decodes it. */
 export type OscArg = number | string | boolean | null | Uint8Array;
@@ -352,13 +352,7 @@ export class OscRouter {
   // frame.
   #commit(at: Delivery, file?: PatchFile): OscReply[] {
     const seq = this.#e.sequencer, sequence = file?.sequence;
-    if (sequence !== undefined) {
-      // Checked against the file's own patch first: a bad sequence changes nothing, the patch included.
-      const check = new Patch();
-      check.load(file!);
-      check.commit();
-      new Sequencer(check).load(sequence);
-    }
+    if (file) checkSequence(file); // a bad sequence changes nothing, the patch included
     const c = this.#e.patch.commit();
     const cmds = [...c.commands, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])];
     this.#deliver(cmds, at);

@@ -4,7 +4,7 @@
 import * as L from "../asm/layout.ts";
 import { type Command, command } from "../engine/command.ts";
 import { ClientError } from "../engine/params.ts";
-import { parseParamValue, type Patch } from "../patch/graph.ts";
+import { parseParamValue, Patch, type PatchFile } from "../patch/graph.ts";
 import { moduleDef, paramIndex } from "../patch/schema.ts";
 import {
   BPM_MAX,
@@ -287,6 +287,18 @@ export class Sequencer {
     if (lanes.length) clean.lanes = Object.fromEntries(lanes.map(([p, v]) => [p, [...v]]));
     return { commands: out, ids: mods.map((m) => m.id), spec: clean };
   }
+}
+
+/**
+ * Checks a patch file's sequence against that file's own patch (throws ClientError), so that a bad sequence
+ * refuses the whole file before anything of it is applied.
+ */
+export function checkSequence(file: PatchFile): void {
+  if (file.sequence === undefined) return;
+  const patch = new Patch();
+  patch.load(file);
+  patch.commit();
+  new Sequencer(patch).load(file.sequence);
 }
 
 function whenCode(when: When): number {
