@@ -198,9 +198,9 @@ Deno.test("hang deadline: time inside one render, driven by an injected clock", 
   assert.ok(sup.metrics.detectionMs[0] >= hangMs && sup.metrics.detectionMs[0] < hangMs + 1);
 });
 
-Deno.test("hang deadline: a render past it whose thread waited for a CPU is preempted, not hung", async () => {
-  let runNs = 0;
-  const { sab, sup, ctrl, clock } = await setup({ threadRunNs: () => runNs });
+/** A primary (thread id 4242, CPU clock `runNs`) that starts a render while the output runs. */
+async function renderingPrimary(runNs: () => number) {
+  const { sab, sup, ctrl, clock } = await setup({ threadRunNs: runNs });
   const [p] = bootPair(sab, 4);
   Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
   Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
@@ -208,6 +208,12 @@ Deno.test("hang deadline: a render past it whose thread waited for a CPU is pree
   Atomics.store(p.v.hdr, L.H_TID, 4242);
   p.v.hdrF64[L.HF_RENDER_START] = clock.now;
   Atomics.store(p.v.hdr, L.H_STATE, L.W_RENDERING);
+  return { sup, clock, p };
+}
+
+Deno.test("hang deadline: a render past it whose thread waited for a CPU is preempted, not hung", async () => {
+  let runNs = 0;
+  const { sup, clock, p } = await renderingPrimary(() => runNs);
   const hangMs = 2 * (B / 48000) * 1000;
   // Ticks every half millisecond for 15 ms: the thread never runs (it waits for a CPU).
   for (let t = 0; t < 15; t += 0.5) {
@@ -226,14 +232,7 @@ Deno.test("hang deadline: a render past it whose thread waited for a CPU is pree
 });
 
 Deno.test("hang deadline: without a measured window (the first look comes after the deadline), wall time decides", async () => {
-  const { sab, sup, ctrl, clock } = await setup({ threadRunNs: () => 0 });
-  const [p] = bootPair(sab, 4);
-  Atomics.store(ctrl, L.CTRL_OUT_STATE, L.OUT_RUNNING);
-  Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 1);
-  sup.tick();
-  Atomics.store(p.v.hdr, L.H_TID, 4242);
-  p.v.hdrF64[L.HF_RENDER_START] = clock.now;
-  Atomics.store(p.v.hdr, L.H_STATE, L.W_RENDERING);
+  const { sup, clock } = await renderingPrimary(() => 0);
   clock.advance(6);
   sup.tick();
   assert.equal(sup.metrics.failures.hang, 1, "no evidence of preemption: a hang, as before");
