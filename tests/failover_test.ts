@@ -24,8 +24,6 @@ interface Expect {
   patch?: boolean;
   /** A patch file to run instead (one with a playing sequence). */
   patchFile?: string;
-  /** Spurious hang or stall detections tolerated (default 1; see below). */
-  spurious?: number;
 }
 
 async function failoverRun(injections: string[], seconds: number, expect: Expect, keep = false) {
@@ -64,7 +62,7 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
   const spurious = Object.entries(extra).filter(([, n]) => n > 0);
   const spuriousCount = spurious.reduce((a, [, n]) => a + n, 0);
   assert.ok(
-    spurious.every(([kind]) => ["hang", "stall"].includes(kind)) && spuriousCount <= (expect.spurious ?? 1),
+    spurious.every(([kind]) => ["hang", "stall"].includes(kind)) && spuriousCount <= 1,
     `unexpected failures ${JSON.stringify(spurious)}: ${context}`,
   );
   const allowed = ([] as number[]).concat(expect.failovers);
@@ -112,13 +110,10 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
 for (const kind of ["trap", "throw", "nan", "exit", "hang"]) {
   const failure = { trap: "trap", throw: "throw", nan: "nonfinite", exit: "exit", hang: "hang" }[kind]!;
   Deno.test(`${kind} in the primary: failover without a gap, output equals the replay`, async () => {
-    // The injected hang spins one of this machine's two vCPUs for 2 s, and everything else shares the other:
-    // a second spurious detection is then likely enough to tolerate (measured: 2 in one of 3 CI runs).
     await failoverRun([`${kind}@primary:600`], kind === "hang" ? 3.2 : 2, {
       failures: { [failure]: 1 },
       failovers: 1,
       patch: true,
-      spurious: kind === "hang" ? 2 : 1,
     });
   });
 }
@@ -128,7 +123,6 @@ for (const kind of ["trap", "hang"]) {
     await failoverRun([`${kind}@standby:600`], kind === "hang" ? 3.2 : 2, {
       failures: { [kind]: 1 },
       failovers: 0,
-      spurious: kind === "hang" ? 2 : 1, // as for the primary's hang
     });
   });
 }

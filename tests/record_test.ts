@@ -76,11 +76,7 @@ async function recordThroughFailover(format: WavFormat) {
   assert.equal(started.startFrame % B, 0, "the recording starts on a block boundary");
   const startBlock = started.startFrame / B, endBlock = startBlock + stopped.frames / B;
   assert.ok(startBlock < faultBlock && endBlock > faultBlock + 100, `the fault is inside: ${context}`);
-  // The output moved. The trap is caught in the worker and stored at once, but a VM pause of the worker
-  // between the trap and that store outlasts the 5.3 ms render deadline now and then, and the supervisor then
-  // calls it a hang (seen once in CI, with no other trap): either kind is the injected fault's failover.
-  const f = summary.metrics.failures;
-  assert.ok(summary.metrics.failovers >= 1 && (f.trap ?? 0) + (f.hang ?? 0) >= 1, context);
+  assert.ok(summary.metrics.failovers >= 1 && (summary.metrics.failures.trap ?? 0) >= 1, context);
   assert.equal(summary.metrics.divergences, 0);
   assert.ok(status.recording && status.frames > 0 && status.format === format, JSON.stringify(status));
   assert.equal(stopped.lostFrames, 0, context);
