@@ -19,6 +19,11 @@ export interface WorkerObservation {
    * undefined when none was measured yet or the platform cannot say (then wall time alone decides).
    */
   running?: number;
+  /**
+   * How long the output can still do without this worker's block (ms): for the primary, the blocks between
+   * the output and the block it renders; for a standby, Infinity (the output never waits for it).
+   */
+  slackMs?: number;
   now: number;
 }
 
@@ -58,15 +63,19 @@ export function startupLimits(limits: HealthLimits): HealthLimits {
 /**
  * Classifies a live worker: null when healthy, else why it must be replaced. A render takes microseconds, so
  * time inside one render measures a hang without the wake-up jitter of an idle thread, provided the thread
- * ran: a render past the deadline whose thread mostly waited for a CPU was preempted (the output takes the
- * other ring's block meanwhile), and only the longer cap makes it a hang. An idle worker that does not wake
- * up is caught by the stall deadline; a worker that says it stopped has exited.
+ * ran. A render past the deadline whose thread mostly waited for a CPU was preempted: it is spared up to the
+ * longer cap while the output can do without its block: always for a standby, and for the primary while more
+ * than half the deadline of blocks stands between the output and it (then a failover is what saves the
+ * sound: the standby is gated at the primary's progress, so it covers only once promoted). An idle worker
+ * that does not wake up is caught by the stall deadline; a worker that says it stopped has exited.
  */
 export function diagnose(o: WorkerObservation, limits: HealthLimits): "hang" | "exit" | "stall" | null {
   if (o.state === L.W_STOPPED) return "exit";
   if (o.state === L.W_RENDERING && o.renderStart > 0 && o.now - o.renderStart > limits.hangMs) {
     const preempted = o.running !== undefined && o.running < PREEMPTED_SHARE;
-    if (!preempted || o.now - o.renderStart > limits.hangCapMs) return "hang";
+    const spare = preempted && o.now - o.renderStart <= limits.hangCapMs &&
+      (o.slackMs ?? Infinity) > limits.hangMs / 2;
+    if (!spare) return "hang";
   }
   // A worker inside a render is judged by the hang deadline only: it is not idle.
   if (o.state === L.W_RENDERING) return null;

@@ -413,6 +413,7 @@ export class Supervisor {
         allowedSince: live.allowedSince,
         renderStart,
         running: this.#running(live, state, renderStart, now),
+        slackMs: primary ? (done - out) * this.#blockMs : Infinity,
         now,
       },
       limits,

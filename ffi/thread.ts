@@ -1,8 +1,8 @@
 // Linux scheduling facts about threads: a thread's id (gettid) and how long it has run on a CPU (its CPU-time
 // clock, read with clock_gettime from any thread of the process), through libc. The supervisor uses them to
 // tell a hung render (a thread spinning on a CPU) from a preempted one (a thread waiting for a CPU: on two
-// vCPUs shared by the engine's own threads, a 40 µs render now and then waits 6–17 ms; it is not hung, and the
-// output covers it from the other ring). /proc/self/task/<tid>/schedstat holds the same figure, but for a
+// vCPUs shared by the engine's own threads, a 40 µs render now and then waits 6–17 ms; it is not hung, and
+// replacing it only adds a rebuild to the contention). /proc/self/task/<tid>/schedstat holds the same figure, but for a
 // thread that is running it lags by up to a scheduler tick (4 ms here); the clock brings it up to date.
 //
 //   struct timespec { i64 tv_sec @0; i64 tv_nsec @8 }   16 B
