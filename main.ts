@@ -2,20 +2,20 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { translate } from "./cli/language.ts";
-import { type EngineEvent } from "./engine/supervisor.ts";
+import type { EngineEvent } from "./engine/supervisor.ts";
 import { Engine, type EngineStatus } from "./engine/engine.ts";
 import { type Injection, parseInjection } from "./engine/faults.ts";
-import { command } from "./engine/command.ts";
+import { command } from "./core/command.ts";
 import * as L from "./asm/layout.ts";
-import type { SinkSpec } from "./sinks/sink.ts";
+import type { SinkSpec } from "./core/messages.ts";
 import { chooseDevice, deviceTable, PortAudio } from "./ffi/portaudio.ts";
-import type { PatchFile } from "./patch/graph.ts";
+import type { PatchFile } from "./core/files.ts";
 import { schemaJson } from "./patch/schema.ts";
 import { OscServer } from "./osc/server.ts";
 import { type OscReply, OscRouter } from "./osc/router.ts";
 import { describe } from "./cli/chronus.ts";
 import { parseRecordFormat } from "./engine/recorder.ts";
-import type { WavFormat } from "./engine/wav.ts";
+import type { WavFormat } from "./core/wav.ts";
 
 const DEFAULT_PATCH = new URL("./patches/default.json", import.meta.url);
 

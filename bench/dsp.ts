@@ -6,8 +6,8 @@
 // Also writes the reference patches to bench/patches/, so other engines can render exactly this work with
 // `deno task render --patch bench/patches/reference-voice-256.json --seconds 10 --out x.wav`.
 import { parseArgs } from "node:util";
-import { compileDsp, DspHost } from "../engine/dsp_host.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import { compileDsp, DspHost } from "../core/dsp_host.ts";
+import type { PatchFile } from "../core/files.ts";
 import { patchCommands } from "../patch/render.ts";
 import { referencePatch, TsVoices } from "./reference_voice.ts";
 

@@ -4,12 +4,12 @@
 // Writes bench/results.json and prints a table. Medians and percentiles come from one run on this machine.
 import { parseArgs } from "node:util";
 import * as L from "../asm/layout.ts";
-import { command, type StampedCommand } from "../engine/command.ts";
-import { compileDsp, DspHost } from "../engine/dsp_host.ts";
+import { command, type StampedCommand } from "../core/command.ts";
+import { compileDsp, DspHost } from "../core/dsp_host.ts";
 import { summarize } from "../engine/metrics.ts";
-import { renderOffline } from "../engine/render.ts";
+import { renderOffline } from "../core/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
-import { readWav } from "../engine/wav.ts";
+import { readWav } from "../core/wav.ts";
 
 const args = parseArgs({ args: Deno.args, options: { quick: { type: "boolean", default: false } } }).values;
 const quick = args.quick;

@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { decode, encode } from "node-osc";
 import { Engine } from "../engine/engine.ts";
 import { OscServer } from "../osc/server.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 
 const patch: PatchFile = JSON.parse(
   Deno.readTextFileSync(new URL("../patches/default.json", import.meta.url)),

@@ -7,9 +7,9 @@
 import { parseArgs } from "node:util";
 import * as L from "../asm/layout.ts";
 import { Engine } from "../engine/engine.ts";
-import { tapCapacity, tapViews } from "../engine/shared.ts";
-import type { WavFormat } from "../engine/wav.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import { tapCapacity, tapViews } from "../core/shared.ts";
+import type { WavFormat } from "../core/wav.ts";
+import type { PatchFile } from "../core/files.ts";
 
 const a = parseArgs({ args: Deno.args, options: { seconds: { type: "string", default: "10" } } }).values;
 const seconds = Number(a.seconds);

@@ -1,7 +1,7 @@
 // The reference voice of the DSP benchmark (issue 4), as a Chronus patch and as plain TypeScript.
 // Voice i: PolyBLEP saw at 55·(1 + ((i·0.37) mod 4)) Hz → 2-pole resonant low-pass (1200 Hz, Q 2) →
 // ADSR (5 ms, 100 ms, 0.6, 200 ms) → VCA; gate 250 ms on / 250 ms off (a 2 Hz square LFO); N voices summed.
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 
 /** Frequency of voice i. */
 export function voiceHz(i: number): number {

@@ -5,7 +5,7 @@ import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
 import { decode, encode } from "node-osc";
 import { HELP_LINES, type OscMessage, translate } from "./language.ts";
-import type { TrackSpec } from "../sequencer/pattern.ts";
+import type { TrackSpec } from "../core/files.ts";
 
 const HELP = `Usage: deno task chronus [--host H] [--port P] [--json] [COMMAND …]
        deno task chronus play SCORE [--host H] [--port P]

@@ -2,7 +2,7 @@
 // musician or an agent can type. One line → the messages to send (several are sent as one bundle) and what
 // kind of answer to wait for.
 import { resolve } from "node:path";
-import { ClientError } from "../engine/params.ts";
+import { ClientError } from "../core/errors.ts";
 
 /** One OSC message. */
 export type OscMessage = [address: string, ...args: (string | number)[]];

@@ -2,12 +2,12 @@
 // offline and as fast as possible, through the same WASM as the live engine.
 import { parseArgs } from "node:util";
 import * as L from "../asm/layout.ts";
-import { compileDsp } from "../engine/dsp_host.ts";
-import { renderOffline } from "../engine/render.ts";
+import { compileDsp } from "../core/dsp_host.ts";
+import { renderOffline } from "../core/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
-import { WavWriter } from "../engine/wav.ts";
-import type { StampedCommand } from "../engine/command.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import { WavWriter } from "../core/wav.ts";
+import type { StampedCommand } from "../core/command.ts";
+import type { PatchFile } from "../core/files.ts";
 import { scoreCommands } from "./score.ts";
 
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]

@@ -2,11 +2,12 @@
 // ("0.000 set voice1.freq 220", "0.5 note voice1 C3 0.8 0.25", "# comment"). Offline, each line goes through
 // the same OSC router as live messages, against an engine stand-in that stamps commands at the line's frame:
 // a score renders exactly what `deno task chronus play` would send.
-import type { Command, StampedCommand } from "../engine/command.ts";
+import type { Command, StampedCommand } from "../core/command.ts";
 import type { CommandReply } from "../engine/supervisor.ts";
 import type { EngineStatus } from "../engine/engine.ts";
-import { ClientError } from "../engine/params.ts";
-import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
+import { ClientError } from "../core/errors.ts";
+import { type Commit, Patch } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { type OscEngine, OscRouter } from "../osc/router.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
 import { translate } from "./language.ts";

@@ -1,13 +1,13 @@
 // The engine: shared memory, the supervisor, the DSP workers and the output worker, wired together and
 // started and stopped cleanly. Everything a front end (CLI, OSC, tests) needs goes through this class.
 import * as L from "../asm/layout.ts";
-import type { SinkSpec } from "../sinks/sink.ts";
-import type { OutputStart } from "../workers/output_worker.ts";
-import { failedOutput, type OutputDone } from "./output_report.ts";
-import { type Command, command } from "./command.ts";
-import { compileDsp } from "./dsp_host.ts";
+import type { SinkSpec } from "../core/messages.ts";
+import type { OutputStart } from "../core/messages.ts";
+import { failedOutput, type OutputDone } from "../core/messages.ts";
+import { type Command, command } from "../core/command.ts";
+import { compileDsp } from "../core/dsp_host.ts";
 import { armInjections, type Injection } from "./faults.ts";
-import { ClientError } from "./params.ts";
+import { ClientError } from "../core/errors.ts";
 import {
   Recorder,
   type RecordingResult,
@@ -16,10 +16,11 @@ import {
   type RecordOptions,
 } from "./recorder.ts";
 import { SessionLogWriter } from "./session_log.ts";
-import { audioOffset, controlView, createShared, slotViews, tapCapacity, tapViews } from "./shared.ts";
-import type { WavFormat } from "./wav.ts";
+import { audioOffset, controlView, createShared, slotViews, tapCapacity, tapViews } from "../core/shared.ts";
+import type { WavFormat } from "../core/wav.ts";
 import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts";
-import { type Commit, Patch, type PatchFile } from "../patch/graph.ts";
+import { type Commit, Patch } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { checkSequence, Sequencer } from "../sequencer/sequencer.ts";
 
 /** How to run an engine. Every field has a default. */

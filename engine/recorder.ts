@@ -3,13 +3,13 @@
 // nothing recording, and answers status from the tap header without asking the worker.
 import { resolve } from "node:path";
 import * as L from "../asm/layout.ts";
-import type { RecorderReply, RecorderRequest, RecordingResult } from "../workers/recorder_worker.ts";
-import { ClientError } from "./params.ts";
-import { tapViews } from "./shared.ts";
+import type { RecorderReply, RecorderRequest, RecordingResult } from "../core/messages.ts";
+import { ClientError } from "../core/errors.ts";
+import { tapViews } from "../core/shared.ts";
 import type { EngineEvent } from "./supervisor.ts";
-import type { WavFormat } from "./wav.ts";
+import type { WavFormat } from "../core/wav.ts";
 
-export type { RecordingResult } from "../workers/recorder_worker.ts";
+export type { RecordingResult } from "../core/messages.ts";
 
 /** How a recording is written. */
 export interface RecordOptions {

@@ -1,7 +1,7 @@
 // Session logs: JSON Lines of the engine settings, then every accepted command with its effective frame,
 // then the number of frames the output produced. `deno task render --replay` re-renders them bit for bit.
-import type { StampedCommand } from "./command.ts";
-import type { DspSettings } from "./dsp_host.ts";
+import type { StampedCommand } from "../core/command.ts";
+import type { DspSettings } from "../core/dsp_host.ts";
 
 /** The first line of a session log. */
 export interface LogSettings extends DspSettings {

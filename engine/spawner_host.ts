@@ -3,10 +3,10 @@
 // and parked on a shared-memory mailbox, and the supervisor claims it with one compare-exchange.
 // The two initial workers (and a fallback when no spare is parked) are created here directly.
 import * as L from "../asm/layout.ts";
-import type { SpawnerReport, SpawnerRequest } from "../workers/spawner_worker.ts";
-import type { DspPark, DspStart } from "../workers/dsp_worker.ts";
-import type { WorkerHost } from "./supervisor.ts";
-import { controlView, handoffView } from "./shared.ts";
+import type { SpawnerReport, SpawnerRequest } from "../core/messages.ts";
+import type { DspPark, DspStart } from "../core/messages.ts";
+import type { WorkerHost } from "./worker_host.ts";
+import { controlView, handoffView } from "../core/shared.ts";
 
 const dspUrl = new URL("../workers/dsp_worker.ts", import.meta.url);
 

@@ -7,14 +7,15 @@
 // is *accepted*: logged, and forwarded with its effective frame to the standby, whose gate then opens up to
 // that block. A command whose block makes the primary fail never reaches the standby: it is quarantined.
 import * as L from "../asm/layout.ts";
-import { type Command, recordFrame, type StampedCommand, writeRecord } from "./command.ts";
-import type { DspSettings } from "./dsp_host.ts";
-import type { DspStart } from "../workers/dsp_worker.ts";
+import { type Command, recordFrame, type StampedCommand, writeRecord } from "../core/command.ts";
+import type { DspSettings } from "../core/dsp_host.ts";
 import { SpawnerHost } from "./spawner_host.ts";
-import { diagnose, type HealthLimits, healthLimits, startupLimits } from "./health.ts";
+import { type FailureKind, WORKER_ERRORS } from "../core/errors.ts";
+import type { WorkerHost } from "./worker_host.ts";
+import { diagnose, type HealthLimits, healthLimits, startupLimits } from "../core/health.ts";
 import { threadRunNs } from "../ffi/thread.ts";
 import { Metrics } from "./metrics.ts";
-import { controlView, resetSlot, type SlotViews, slotViews, snapshotView } from "./shared.ts";
+import { controlView, resetSlot, type SlotViews, slotViews, snapshotView } from "../core/shared.ts";
 
 /** Answers to a command's sender. */
 export interface CommandReply {
@@ -64,27 +65,6 @@ export interface SupervisorOptions extends DspSettings {
   workers?: WorkerHost;
 }
 
-/** Starts and ends DSP workers; errors come back through onError. */
-export interface WorkerHost {
-  /** Starts a worker; true when a warm (parked) spare was used. */
-  start(id: number, msg: DspStart): boolean;
-  terminate(id: number): void;
-  onError: ((id: number, message: string) => void) | null;
-  /** Ends every worker it started. */
-  shutdown(): Promise<void>;
-}
-
-/** Kinds of failure, as counted in the metrics. */
-export type FailureKind =
-  | "trap"
-  | "throw"
-  | "nonfinite"
-  | "queue-full"
-  | "hang"
-  | "exit"
-  | "stall"
-  | "error-event";
-
 interface Entry extends StampedCommand {
   /** Effective frame, once the primary has drained it; -1 before. */
   effective: number;
@@ -132,12 +112,6 @@ interface Retired {
 
 const INT_MAX = 0x7fffffff;
 const STARTUP_MS = 5000;
-const ERROR_KIND: Record<number, FailureKind> = {
-  [L.ERR_TRAP]: "trap",
-  [L.ERR_THROW]: "throw",
-  [L.ERR_NONFINITE]: "nonfinite",
-  [L.ERR_QUEUE_FULL]: "queue-full",
-};
 
 /** Runs two DSP workers in lockstep and keeps the output fed through their failures. */
 export class Supervisor {
@@ -369,8 +343,8 @@ export class Supervisor {
       const code = Atomics.load(hdr, L.H_ERROR);
       this.#fail(
         live,
-        ERROR_KIND[code] ?? "throw",
-        `error code ${code} at block ${Atomics.load(hdr, L.H_ERROR_BLOCK)}`,
+        WORKER_ERRORS[code]?.kind ?? "throw",
+        `${WORKER_ERRORS[code]?.text ?? `error code ${code}`} at block ${Atomics.load(hdr, L.H_ERROR_BLOCK)}`,
       );
       return;
     }

@@ -1,6 +1,6 @@
 // Meters for /viz: peak and RMS per channel in dBFS, and an 8-band spectrum (octaves from 62.5 Hz, the last
 // band up to Nyquist) in dB, from the most recent output. Runs on the main thread at 10 Hz, off the audio path.
-import { fft } from "../engine/fft.ts";
+import { fft } from "../core/fft.ts";
 
 /** The meter values: levels [peakL, peakR, rmsL, rmsR] and spectrum (8 bands), dB, floored at −120. */
 export interface Meters {

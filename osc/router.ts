@@ -4,14 +4,16 @@
 // Errors are values at this edge: a handler throws ClientError, handle() turns it into `/error <address> <text>`
 // and nothing else changes. Out-of-range values are refused, not clamped (the reply names the range).
 import * as L from "../asm/layout.ts";
-import { type Command, command } from "../engine/command.ts";
-import { ClientError, voiceParamCommand } from "../engine/params.ts";
+import { type Command, command } from "../core/command.ts";
+import { ClientError } from "../core/errors.ts";
+import { voiceParamCommand } from "../core/tone_params.ts";
 import type { Engine } from "../engine/engine.ts";
 import { parseRecordFormat } from "../engine/recorder.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { moduleDef, paramIndex, schemaJson } from "../patch/schema.ts";
-import { parsePitch } from "./pitch.ts";
-import { patternFileName, type SequenceFile, type TrackSpec } from "../sequencer/pattern.ts";
+import { parsePitch } from "../core/pitch.ts";
+import { patternFileName } from "../sequencer/pattern.ts";
+import type { SequenceFile, TrackSpec } from "../core/files.ts";
 import { checkSequence, type When } from "../sequencer/sequencer.ts";
 
 /** One OSC argument as node-osc decodes it. */

@@ -8,7 +8,7 @@
 // (osc/socket_worker.ts) that keeps draining the kernel's buffer while the main thread is paused.
 import { Buffer } from "node:buffer";
 import { decode, encode } from "node-osc";
-import type { Command } from "../engine/command.ts";
+import type { Command } from "../core/command.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { EngineEvent } from "../engine/supervisor.ts";
 import type { SocketEvent, SocketRequest } from "./socket_worker.ts";

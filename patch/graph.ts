@@ -5,10 +5,10 @@
 // Cycles are allowed and broken with a one-block delay: the order is topological where it can be, and a
 // module inside a cycle reads the previous block of the sources that come after it (reported in `delayed`).
 import * as L from "../asm/layout.ts";
-import { type Command, command } from "../engine/command.ts";
-import { ClientError } from "../engine/params.ts";
-import type { SequenceFile } from "../sequencer/pattern.ts";
+import { type Command, command } from "../core/command.ts";
+import { ClientError } from "../core/errors.ts";
 import { type ModuleDef, moduleDef, MODULES, paramIndex, typeCode } from "./schema.ts";
+import type { PatchFile } from "../core/files.ts";
 
 /** A module in the patch. */
 export interface ModuleState {
@@ -29,15 +29,6 @@ export interface Connection {
   dstPort: string;
   toParam: boolean;
   depth: number;
-}
-
-/** A patch file (JSON). */
-export interface PatchFile {
-  modules: Record<string, { type: string; params?: Record<string, number | string> }>;
-  /** [from, to, depth?]: "module[.output]" → "module[.input|.param]". */
-  connections?: [string, string, number?][];
-  /** Sequencer tracks, tempo and swing (sequencer/pattern.ts), loaded after the modules. */
-  sequence?: SequenceFile;
 }
 
 interface Model {

@@ -1,9 +1,10 @@
 // Offline rendering of a patch plus timed events through the same WASM as the live engine: the reference that
 // module tests and the benchmark measure, and what `deno task render --patch` writes.
-import type { Command, StampedCommand } from "../engine/command.ts";
-import type { DspSettings } from "../engine/dsp_host.ts";
-import { renderOffline } from "../engine/render.ts";
-import { Patch, type PatchFile } from "./graph.ts";
+import type { Command, StampedCommand } from "../core/command.ts";
+import type { DspSettings } from "../core/dsp_host.ts";
+import { renderOffline } from "../core/render.ts";
+import { Patch } from "./graph.ts";
+import type { PatchFile } from "../core/files.ts";
 
 /** A timed change: a parameter, a gate, or any command built from the patch. */
 export type PatchEvent =

@@ -1,33 +1,7 @@
 // Patterns as musicians type them, and the files they are saved in: pure parsing, no engine.
 import * as L from "../asm/layout.ts";
-import { ClientError } from "../engine/params.ts";
-import { parsePitch } from "../osc/pitch.ts";
-
-/** One track as written in files and sent by clients (names, not ids). */
-export interface TrackSpec {
-  /** The module it plays, or a voice group (round robin over the list). */
-  modules: string[];
-  /** `x` hit, `X` accent, `.` rest, `-` tie (holds the previous hit); spaces and `|` are only for the eye. */
-  pattern: string;
-  /** Pitches (Hz, MIDI numbers, names like "C#3"), one per hit, cycling. */
-  notes?: (string | number)[];
-  /** Gate length in steps (0.5: half a step; a tie adds whole steps). */
-  gate?: number;
-  /** Steps per beat (4: sixteenth notes, so 16 steps are one bar of four beats). */
-  steps?: number;
-  /** Parameter lanes: a value per step, cycling (`{"cutoff": [400, 800, 1200]}`). */
-  lanes?: Record<string, (number | string)[]>;
-}
-
-/** A whole sequence: what /pattern/save writes, what a patch file's "sequence" holds. */
-export interface SequenceFile {
-  bpm?: number;
-  /** Percent: 50 straight … 75 (where the off-beat step of each pair sits). */
-  swing?: number;
-  tracks: Record<string, TrackSpec>;
-  /** Start the transport when loaded at engine start or by `deno task render`. */
-  playing?: boolean;
-}
+import { ClientError } from "../core/errors.ts";
+import { parsePitch } from "../core/pitch.ts";
 
 export const BPM_MIN = 20, BPM_MAX = 300;
 export const SWING_MIN = 50, SWING_MAX = 75;

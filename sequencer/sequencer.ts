@@ -2,9 +2,10 @@
 // for the DSP's sequencer (asm/sequencer.ts), which plays them at exact frames. This side keeps what was asked
 // (plain data, for status and /pattern/save); the DSP keeps where the music is.
 import * as L from "../asm/layout.ts";
-import { type Command, command } from "../engine/command.ts";
-import { ClientError } from "../engine/params.ts";
-import { parseParamValue, Patch, type PatchFile } from "../patch/graph.ts";
+import { type Command, command } from "../core/command.ts";
+import { ClientError } from "../core/errors.ts";
+import { parseParamValue, Patch } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { moduleDef, paramIndex } from "../patch/schema.ts";
 import {
   BPM_MAX,
@@ -16,12 +17,11 @@ import {
   inRange,
   parseNotes,
   parsePattern,
-  type SequenceFile,
   STEPS_PER_BEAT_MAX,
   SWING_MAX,
   SWING_MIN,
-  type TrackSpec,
 } from "./pattern.ts";
+import type { SequenceFile, TrackSpec } from "../core/files.ts";
 
 /** When a change takes effect: at the next bar (the default), or at the track's next step. */
 export type When = "bar" | "now";

@@ -2,7 +2,7 @@
 // an optional tap WAV of exactly what went to the device, and a fade-out block on close so stopping never
 // clicks.
 import { chooseDevice, PA_OUTPUT_UNDERFLOWED, PortAudio } from "../ffi/portaudio.ts";
-import { WavWriter } from "../engine/wav.ts";
+import { WavWriter } from "../core/wav.ts";
 import type { Sink } from "./sink.ts";
 
 /** Options of the PortAudio sink. */

@@ -13,9 +13,3 @@ export interface Sink {
   /** Output latency the device reports, in ms. */
   latencyMs?(): number;
 }
-
-/** How to build a sink inside the output worker (plain data: it crosses postMessage). */
-export type SinkSpec =
-  | { kind: "null" }
-  | { kind: "wav"; path: string }
-  | { kind: "portaudio"; device?: string; latency?: number; tapPath?: string };

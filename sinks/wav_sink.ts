@@ -1,4 +1,4 @@
-import { WavWriter } from "../engine/wav.ts";
+import { WavWriter } from "../core/wav.ts";
 import type { Sink } from "./sink.ts";
 
 /** Writes every frame from frame 0 into a 32-bit float WAV file. */

@@ -1,7 +1,7 @@
 // The command line as a person uses it: signals, help, bad flags, and the render task.
 import assert from "node:assert/strict";
 import { parseSessionLog } from "../engine/session_log.ts";
-import { readWav } from "../engine/wav.ts";
+import { readWav } from "../core/wav.ts";
 import {
   firstDifference,
   firstDifferenceOutside,

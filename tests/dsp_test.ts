@@ -1,9 +1,9 @@
 // The DSP rendered offline, block by block, measured on its signal.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command, type StampedCommand } from "../engine/command.ts";
-import { DspHost } from "../engine/dsp_host.ts";
-import { renderOffline } from "../engine/render.ts";
+import { command, type StampedCommand } from "../core/command.ts";
+import { DspHost } from "../core/dsp_host.ts";
+import { renderOffline } from "../core/render.ts";
 import { dspModule, firstDifference } from "./helpers.ts";
 
 const settings = { sampleRate: 48000, block: 128, seed: 7 };

@@ -1,9 +1,9 @@
 // The whole engine in this process (Deno's sanitizers check that it leaves nothing behind).
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command } from "../engine/command.ts";
+import { command } from "../core/command.ts";
 import { Engine } from "../engine/engine.ts";
-import { readWav } from "../engine/wav.ts";
+import { readWav } from "../core/wav.ts";
 import {
   firstDifference,
   firstDifferenceOutside,

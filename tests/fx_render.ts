@@ -1,6 +1,6 @@
 // Offline rendering for the effect-module tests: the patch's stereo output as two channels, plus the count of
 // non-finite samples the out module had to replace (the raw DSP output, before sanitizing, was finite iff 0).
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import type { PatchEvent } from "../patch/render.ts";
 import { renderChannels } from "./module_probe.ts";
 

@@ -1,9 +1,9 @@
 // Shared test helpers: offline rendering, WAV comparison and running the engine CLI in a subprocess.
-import { compileDsp } from "../engine/dsp_host.ts";
+import { compileDsp } from "../core/dsp_host.ts";
 import { Engine, type EngineOptions } from "../engine/engine.ts";
-import { renderOffline } from "../engine/render.ts";
+import { renderOffline } from "../core/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
-import { readWav } from "../engine/wav.ts";
+import { readWav } from "../core/wav.ts";
 
 let cached: Promise<WebAssembly.Module> | undefined;
 

@@ -1,10 +1,10 @@
 // Raw offline rendering for module tests: like renderPatch, plus the count of non-finite samples the out
 // module had to replace (the out module sanitizes, so the rendered audio alone cannot show a NaN).
 import * as L from "../asm/layout.ts";
-import { DspHost } from "../engine/dsp_host.ts";
+import { DspHost } from "../core/dsp_host.ts";
 import { patchCommands, type PatchEvent } from "../patch/render.ts";
-import type { PatchFile } from "../patch/graph.ts";
-import { fft } from "../engine/fft.ts";
+import type { PatchFile } from "../core/files.ts";
+import { fft } from "../core/fft.ts";
 import { dspModule } from "./helpers.ts";
 
 /** Sample rate of every probe render. */

@@ -1,9 +1,9 @@
 // The acid module (asm/modules/acid.ts), measured on its rendered output: 48 kHz, 128-frame blocks.
 // Events come 100 ms after the patch loads: a new module's smoothed parameters glide from their defaults first.
 import assert from "node:assert/strict";
-import { fft } from "../engine/fft.ts";
-import { DspHost } from "../engine/dsp_host.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import { fft } from "../core/fft.ts";
+import { DspHost } from "../core/dsp_host.ts";
+import type { PatchFile } from "../core/files.ts";
 import { patchCommands, type PatchEvent, renderPatch } from "../patch/render.ts";
 import { dspModule, firstDifference } from "./helpers.ts";
 

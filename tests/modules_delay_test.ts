@@ -4,7 +4,7 @@
 // 5-sample ramp 0.8, 0.6, 0.4, 0.2, 0 from the gate's frame on: a short pulse with its peak exactly at that
 // frame and energy up to ~10 kHz, fed straight into the delay's audio input.
 import assert from "node:assert/strict";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { brightness, energy, peak, peakIndex, renderStereo, SR } from "./fx_render.ts";
 import { dspModule } from "./helpers.ts";
 

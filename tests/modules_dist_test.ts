@@ -1,6 +1,6 @@
 // The distortion module, measured on rendered audio (48 kHz).
 import assert from "node:assert/strict";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { aliasRatioDb, mean, peak, renderRaw, SR, thd } from "./module_probe.ts";
 
 const MODES = ["soft", "hard", "fold", "crush"] as const;

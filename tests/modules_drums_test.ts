@@ -1,8 +1,8 @@
 // The drum voices (kick, snare, hat, clap; asm/modules/drum.ts and one file each), measured on rendered signal:
 // 128-frame blocks, hits inside a block (frame 1000), seed 1.
 import assert from "node:assert/strict";
-import { compileDsp } from "../engine/dsp_host.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import { compileDsp } from "../core/dsp_host.ts";
+import type { PatchFile } from "../core/files.ts";
 import { type PatchEvent, renderPatch } from "../patch/render.ts";
 import { moduleDef } from "../patch/schema.ts";
 import { renderChannels } from "./module_probe.ts";

@@ -1,7 +1,8 @@
 // The limiter module, measured on rendered audio (48 kHz).
 import assert from "node:assert/strict";
-import type { Command } from "../engine/command.ts";
-import { Patch, type PatchFile } from "../patch/graph.ts";
+import type { Command } from "../core/command.ts";
+import { Patch } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import type { PatchEvent } from "../patch/render.ts";
 import { peak, renderRaw, SR } from "./module_probe.ts";
 

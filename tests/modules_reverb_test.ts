@@ -3,7 +3,7 @@
 // The impulse: an adsr with attack 0, decay 0.1 ms (5 samples), sustain 0 and curve 0 outputs the 5-sample
 // ramp 0.8, 0.6, 0.4, 0.2, 0 from the gate's frame on, fed into the reverb's left input (Freeverb sums L + R).
 import assert from "node:assert/strict";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { brightness, energy, peak, renderStereo, SR, type Stereo } from "./fx_render.ts";
 import { dspModule } from "./helpers.ts";
 

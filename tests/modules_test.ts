@@ -1,10 +1,10 @@
 // The module library measured on rendered signal: vco, noise, vcf, adsr, vca, mixer, lfo, voice.
 // (acid, distortion, limiter, delay and reverb have their own files.)
 import assert from "node:assert/strict";
-import { compileDsp } from "../engine/dsp_host.ts";
+import { compileDsp } from "../core/dsp_host.ts";
 import type { PatchEvent } from "../patch/render.ts";
 import { renderPatch } from "../patch/render.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { bandPower, cents, channel, db, peak, spectrum, toneAmplitude, zeroCrossingHz } from "./signal.ts";
 import { renderRaw, SR as PROBE_SR } from "./module_probe.ts";
 

@@ -3,14 +3,14 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as L from "../asm/layout.ts";
-import type { Command } from "../engine/command.ts";
+import type { Command } from "../core/command.ts";
 import { Engine } from "../engine/engine.ts";
 import type { CommandReply } from "../engine/supervisor.ts";
 import { RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { OscServer } from "../osc/server.ts";
-import { parsePitch } from "../osc/pitch.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import { parsePitch } from "../core/pitch.ts";
+import type { PatchFile } from "../core/files.ts";
 import { OscTestClient } from "./osc_helpers.ts";
 import { stallsAtMost, TEST_LEAD } from "./helpers.ts";
 

@@ -2,10 +2,10 @@
 // transaction applies at one frame in both (the frame the output then starts to differ from a replay without it).
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { readWav } from "../engine/wav.ts";
-import { renderOffline } from "../engine/render.ts";
+import { readWav } from "../core/wav.ts";
+import { renderOffline } from "../core/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import {
   dspModule,
   firstDifference,

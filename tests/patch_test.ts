@@ -1,10 +1,11 @@
 // The patch graph: transactions, validation, cycles, deletion, files, schema; rendered through the WASM.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { compileDsp } from "../engine/dsp_host.ts";
-import { ClientError } from "../engine/params.ts";
-import { renderOffline } from "../engine/render.ts";
-import { Patch, type PatchFile } from "../patch/graph.ts";
+import { compileDsp } from "../core/dsp_host.ts";
+import { ClientError } from "../core/errors.ts";
+import { renderOffline } from "../core/render.ts";
+import { Patch } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { patchCommands, renderPatch } from "../patch/render.ts";
 import { MODULES, schemaJson } from "../patch/schema.ts";
 import { channel, peak } from "./signal.ts";

@@ -3,8 +3,8 @@
 // under CI, where .ci/run installs both and a skip is a failure.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command } from "../engine/command.ts";
-import { readWav } from "../engine/wav.ts";
+import { command } from "../core/command.ts";
+import { readWav } from "../core/wav.ts";
 import { chooseDevice, type PaDevice, PortAudio } from "../ffi/portaudio.ts";
 import {
   firstDifferenceOutside,

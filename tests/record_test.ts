@@ -4,15 +4,15 @@
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
 import { translate } from "../cli/language.ts";
-import { command } from "../engine/command.ts";
+import { command } from "../core/command.ts";
 import { Engine } from "../engine/engine.ts";
-import { renderOffline } from "../engine/render.ts";
+import { renderOffline } from "../core/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import type { EngineEvent } from "../engine/supervisor.ts";
 import { defaultRecordingPath, parseRecordFormat } from "../engine/recorder.ts";
-import { readWav, type WavFormat, WavWriter } from "../engine/wav.ts";
+import { readWav, type WavFormat, WavWriter } from "../core/wav.ts";
 import { OscServer } from "../osc/server.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import {
   dspModule,
   firstDifference,

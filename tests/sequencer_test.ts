@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
 import { ScoreEngine } from "../cli/score.ts";
 import { OscRouter, type PatchFiles } from "../osc/router.ts";
-import type { StampedCommand } from "../engine/command.ts";
-import { compileDsp, DspHost } from "../engine/dsp_host.ts";
-import { renderOffline } from "../engine/render.ts";
-import { readWav, WavWriter } from "../engine/wav.ts";
+import type { StampedCommand } from "../core/command.ts";
+import { compileDsp, DspHost } from "../core/dsp_host.ts";
+import { renderOffline } from "../core/render.ts";
+import { readWav, WavWriter } from "../core/wav.ts";
 import { scoreCommands } from "../cli/score.ts";
-import type { PatchFile } from "../patch/graph.ts";
+import type { PatchFile } from "../core/files.ts";
 import { translate } from "../cli/language.ts";
 import { channel, zeroCrossingHz } from "./signal.ts";
 

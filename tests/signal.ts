@@ -1,5 +1,5 @@
 // Signal measurements for the DSP tests: pitch from zero crossings, spectra from an FFT, levels in dB.
-import { fft } from "../engine/fft.ts";
+import { fft } from "../core/fft.ts";
 
 export { fft };
 

@@ -2,15 +2,11 @@
 // the records it writes, answer as a worker would, and drive its deadlines with an injected clock.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command, recordFrame, writeRecordFrame } from "../engine/command.ts";
-import { createShared, slotViews } from "../engine/shared.ts";
-import {
-  type EngineEvent,
-  Supervisor,
-  type SupervisorOptions,
-  type WorkerHost,
-} from "../engine/supervisor.ts";
-import type { DspStart } from "../workers/dsp_worker.ts";
+import { command, recordFrame, writeRecordFrame } from "../core/command.ts";
+import { createShared, slotViews } from "../core/shared.ts";
+import { type EngineEvent, Supervisor, type SupervisorOptions } from "../engine/supervisor.ts";
+import type { WorkerHost } from "../engine/worker_host.ts";
+import type { DspStart } from "../core/messages.ts";
 import { dspModule } from "./helpers.ts";
 
 const B = 128;

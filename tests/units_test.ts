@@ -1,14 +1,15 @@
 // Small pure parts: records, health deadlines, the merge, WAV files, session logs, specs and parameters.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command, recordFrame, writeRecord } from "../engine/command.ts";
+import { command, recordFrame, writeRecord } from "../core/command.ts";
 import { armInjections, parseInjection } from "../engine/faults.ts";
-import { diagnose, healthLimits } from "../engine/health.ts";
-import { pickSource } from "../engine/merge.ts";
-import { ClientError, voiceParamCommand } from "../engine/params.ts";
+import { diagnose, healthLimits } from "../core/health.ts";
+import { pickSource } from "../core/merge.ts";
+import { ClientError } from "../core/errors.ts";
+import { voiceParamCommand } from "../core/tone_params.ts";
 import { parseSessionLog, SessionLogWriter } from "../engine/session_log.ts";
-import { controlView, createShared, slotViews } from "../engine/shared.ts";
-import { readWav, WavWriter } from "../engine/wav.ts";
+import { controlView, createShared, slotViews } from "../core/shared.ts";
+import { readWav, WavWriter } from "../core/wav.ts";
 import { translate } from "../cli/language.ts";
 
 Deno.test("layout: regions do not overlap and the rings are powers of two", () => {

@@ -3,26 +3,11 @@
 // The per-block path reads and writes preallocated shared memory only.
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
-import type { StampedCommand } from "../engine/command.ts";
-import { DspHost, type DspSettings, warmUp } from "../engine/dsp_host.ts";
+import { DspHost, warmUp } from "../core/dsp_host.ts";
 import { MODULES } from "../patch/schema.ts";
-import { audioOffset, controlView, handoffView, slotViews, snapshotView } from "../engine/shared.ts";
+import { audioOffset, controlView, handoffView, slotViews, snapshotView } from "../core/shared.ts";
 import { threadId } from "../ffi/thread.ts";
-
-/** The one message a DSP worker receives. */
-export interface DspStart {
-  sab: SharedArrayBuffer;
-  module: WebAssembly.Module;
-  slot: number;
-  epoch: number;
-  /** First block to render (the snapshot's block, or 0). */
-  startBlock: number;
-  settings: DspSettings;
-  /** State to start from; absent = the initial state. */
-  snapshot?: Uint8Array;
-  /** Commands to apply while rendering from startBlock, sorted by (frame, seq): a rebuild from scratch. */
-  replay?: StampedCommand[];
-}
+import type { DspPark, DspStart } from "../core/messages.ts";
 
 const now = () => performance.timeOrigin + performance.now();
 const YIELD_EVERY = 64; // consecutive blocks (catch-up) between macrotask yields, so terminate() can land
@@ -36,16 +21,6 @@ function yieldTask(): Promise<void> {
     yieldResolve = r;
     yieldChannel.port2.postMessage(0);
   });
-}
-
-/** A spare: load and instantiate now, wait in the mailbox (CTRL_SPARE_*) to be made a standby. */
-export interface DspPark {
-  type: "park";
-  /** The spawner's number for this spare, written to CTRL_SPARE_ID while parked. */
-  spareId: number;
-  sab: SharedArrayBuffer;
-  module: WebAssembly.Module;
-  settings: DspSettings;
 }
 
 /** This thread's Linux id, for the supervisor's hang check (did a long render run, or wait for a CPU?). */

@@ -6,23 +6,15 @@
 // the files: here it is one copy of a block and one store, never a wait.
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
-import { pickSource } from "../engine/merge.ts";
-import { failedOutput, type OutputDone } from "../engine/output_report.ts";
-import { audioOffset, controlView, slotViews, tapViews } from "../engine/shared.ts";
+import { pickSource } from "../core/merge.ts";
+import { failedOutput, type OutputDone } from "../core/messages.ts";
+import { audioOffset, controlView, slotViews, tapViews } from "../core/shared.ts";
 import { nullSink } from "../sinks/null_sink.ts";
-import type { Sink, SinkSpec } from "../sinks/sink.ts";
+import type { Sink } from "../sinks/sink.ts";
+import type { SinkSpec } from "../core/messages.ts";
 import { wavSink } from "../sinks/wav_sink.ts";
 import { portaudioSink } from "../sinks/portaudio_sink.ts";
-
-/** The one message the output worker receives. */
-export interface OutputStart {
-  sab: SharedArrayBuffer;
-  sampleRate: number;
-  block: number;
-  sink: SinkSpec;
-  /** Pace at real time (null/wav); false = as fast as the DSP renders. */
-  realtime: boolean;
-}
+import type { OutputStart } from "../core/messages.ts";
 
 self.onmessage = async (e: MessageEvent<OutputStart>) => {
   self.onmessage = null;

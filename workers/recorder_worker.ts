@@ -7,58 +7,13 @@
 // stores a counter, it does not notify anyone for the recorder.
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
-import { tapViews } from "../engine/shared.ts";
-import { type WavFormat, WavWriter } from "../engine/wav.ts";
+import { tapViews } from "../core/shared.ts";
+import { type WavFormat, WavWriter } from "../core/wav.ts";
+import type { RecorderReply, RecorderRequest, RecordingResult } from "../core/messages.ts";
 
 /** How often the recorder looks at the tap. The output emits a block every 2.7 ms (128 frames at 48 kHz), so
  * each look takes about 7 blocks; the tap holds seconds. */
 export const POLL_MS = 20;
-
-/** What the engine asks of the recorder worker. */
-export type RecorderRequest =
-  | { type: "init"; sab: SharedArrayBuffer; sampleRate: number; block: number }
-  | { type: "start"; id: number; path: string; format: WavFormat; startBlock: number; flushFrames: number }
-  /** Ends the recording at `endBlock` (a block the output has already emitted), or where the recorder already
-   * is when it went further between the request and its arrival (at most one poll). */
-  | { type: "stop"; id: number; endBlock: number }
-  /** Test hook (fault injection): the worker's thread blocks for `ms`, like a write to a disk that hangs. */
-  | { type: "stall"; ms: number }
-  /** Answered after every request before it: the engine then ends the worker. */
-  | { type: "close"; id: number };
-
-/** A finished (or failed) recording. */
-export interface RecordingResult {
-  path: string;
-  format: WavFormat;
-  /** First frame of the output in the file: the file holds output frames [startFrame, startFrame + frames). */
-  startFrame: number;
-  frames: number;
-  seconds: number;
-  /** Frames the file holds with a header that counts them (all of them, unless writing failed). */
-  flushedFrames: number;
-  /** Times the recorder fell further behind than the tap holds, and the frames recorded as silence then. */
-  overruns: number;
-  lostFrames: number;
-  /** The output frame ranges recorded as silence, [from, to) (the first 64). */
-  lost: [number, number][];
-  /** The most the recorder was behind the output, in ms of audio. */
-  maxLagMs: number;
-}
-
-/** What the recorder worker tells the engine; `id` answers the request with that id. */
-export type RecorderReply =
-  | { type: "ready" }
-  | { type: "started"; id: number; path: string; startBlock: number }
-  | { type: "start-failed"; id: number; path: string; message: string }
-  | { type: "stopped"; id: number; result: RecordingResult }
-  | { type: "stop-failed"; id: number; message: string }
-  | { type: "closed"; id: number }
-  /** Blocks [fromBlock, toBlock) of the recording started by request `recording` were overwritten in the tap
-   * before the recorder took them. */
-  | { type: "overrun"; recording: number; path: string; fromBlock: number; toBlock: number }
-  /** Writing the recording started by request `recording` failed (while following the tap: no id; or while
-   * stopping): it ended, and the file holds what was flushed. */
-  | { type: "failed"; id?: number; recording: number; message: string; result: RecordingResult };
 
 interface Recording {
   /** The id of the start request. */

@@ -2,18 +2,8 @@
 // (measured here, whatever the module), which would delay the supervisor's failure detection.
 // It keeps warm spares, parked on a shared-memory mailbox, so a replacement starts without that delay.
 /// <reference lib="deno.worker" />
-import type { DspPark, DspStart } from "./dsp_worker.ts";
-
-/** Requests from the supervisor. */
-export type SpawnerRequest =
-  | { type: "init"; park: DspPark }
-  | { type: "start"; id: number; start: DspStart }
-  | { type: "adopted"; id: number; spareId: number }
-  | { type: "terminate"; id: number }
-  | { type: "shutdown" };
-
-/** Reports to the supervisor. */
-export type SpawnerReport = { type: "error"; id: number; message: string } | { type: "shutdown-done" };
+import type { DspPark } from "../core/messages.ts";
+import type { SpawnerReport, SpawnerRequest } from "../core/messages.ts";
 
 const dspUrl = new URL("./dsp_worker.ts", import.meta.url);
 const live = new Map<number, Worker>();

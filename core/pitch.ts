@@ -1,5 +1,5 @@
 // Pitches as musicians and agents write them: MIDI numbers, Hz, or note names.
-import { ClientError } from "../engine/params.ts";
+import { ClientError } from "./errors.ts";
 
 const STEPS: Record<string, number> = { C: 0, D: 2, E: 4, F: 5, G: 7, A: 9, B: 11 };
 

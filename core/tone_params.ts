@@ -2,6 +2,7 @@
 // (The module library generates these tables from its module definitions.)
 import * as L from "../asm/layout.ts";
 import { type Command, command } from "./command.ts";
+import { ClientError } from "./errors.ts";
 
 /** One parameter's contract. */
 export interface ParamSpec {
@@ -20,11 +21,6 @@ export const VOICE_PARAMS: Record<string, ParamSpec> = {
   gain: { index: L.P_GAIN, min: 0, max: 1, default: 0, unit: "linear" },
   wave: { index: L.P_WAVE, min: 0, max: 2, default: 1, unit: "enum", names: ["sine", "saw", "noise"] },
 };
-
-/** Client errors: bad input that gets an error reply and changes nothing. */
-export class ClientError extends Error {
-  override name = "ClientError";
-}
 
 /** Builds the command that sets a voice parameter; throws ClientError on an unknown name or a bad value. */
 export function voiceParamCommand(name: string, value: number | string): Command {

@@ -1,0 +1,38 @@
+// The files Chronus reads and writes, as plain data: a patch file (modules, connections and an optional
+// sequence) and a sequence (what /pattern/save writes). Declared here because the patch, the sequencer, the
+// OSC routes and the CLI all pass them along and none of them should import another for a type.
+
+/** A patch file (JSON). */
+export interface PatchFile {
+  modules: Record<string, { type: string; params?: Record<string, number | string> }>;
+  /** [from, to, depth?]: "module[.output]" → "module[.input|.param]". */
+  connections?: [string, string, number?][];
+  /** Sequencer tracks, tempo and swing (sequencer/pattern.ts), loaded after the modules. */
+  sequence?: SequenceFile;
+}
+
+/** A whole sequence: what /pattern/save writes, what a patch file's "sequence" holds. */
+export interface SequenceFile {
+  bpm?: number;
+  /** Percent: 50 straight … 75 (where the off-beat step of each pair sits). */
+  swing?: number;
+  tracks: Record<string, TrackSpec>;
+  /** Start the transport when loaded at engine start or by `deno task render`. */
+  playing?: boolean;
+}
+
+/** One track as written in files and sent by clients (names, not ids). */
+export interface TrackSpec {
+  /** The module it plays, or a voice group (round robin over the list). */
+  modules: string[];
+  /** `x` hit, `X` accent, `.` rest, `-` tie (holds the previous hit); spaces and `|` are only for the eye. */
+  pattern: string;
+  /** Pitches (Hz, MIDI numbers, names like "C#3"), one per hit, cycling. */
+  notes?: (string | number)[];
+  /** Gate length in steps (0.5: half a step; a tie adds whole steps). */
+  gate?: number;
+  /** Steps per beat (4: sixteenth notes, so 16 steps are one bar of four beats). */
+  steps?: number;
+  /** Parameter lanes: a value per step, cycling (`{"cutoff": [400, 800, 1200]}`). */
+  lanes?: Record<string, (number | string)[]>;
+}

@@ -1,0 +1,144 @@
+// The messages that cross postMessage between the engine and its workers: plain data, declared here so that
+// neither side imports the other (the engine composes workers; workers import only core/, sinks/ and patch/).
+import type { StampedCommand } from "./command.ts";
+import type { DspSettings } from "./dsp_host.ts";
+import type { WavFormat } from "./wav.ts";
+
+// ── DSP workers (workers/dsp_worker.ts) ──
+
+/** The one message a DSP worker receives. */
+export interface DspStart {
+  sab: SharedArrayBuffer;
+  module: WebAssembly.Module;
+  slot: number;
+  epoch: number;
+  /** First block to render (the snapshot's block, or 0). */
+  startBlock: number;
+  settings: DspSettings;
+  /** State to start from; absent = the initial state. */
+  snapshot?: Uint8Array;
+  /** Commands to apply while rendering from startBlock, sorted by (frame, seq): a rebuild from scratch. */
+  replay?: StampedCommand[];
+}
+
+/** A spare: load and instantiate now, wait in the mailbox (CTRL_SPARE_*) to be made a standby. */
+export interface DspPark {
+  type: "park";
+  /** The spawner's number for this spare, written to CTRL_SPARE_ID while parked. */
+  spareId: number;
+  sab: SharedArrayBuffer;
+  module: WebAssembly.Module;
+  settings: DspSettings;
+}
+
+// ── The output worker (workers/output_worker.ts) ──
+
+/** The one message the output worker receives. */
+export interface OutputStart {
+  sab: SharedArrayBuffer;
+  sampleRate: number;
+  block: number;
+  sink: SinkSpec;
+  /** Pace at real time (null/wav); false = as fast as the DSP renders. */
+  realtime: boolean;
+}
+
+/** How to build a sink inside the output worker (plain data: it crosses postMessage). */
+export type SinkSpec =
+  | { kind: "null" }
+  | { kind: "wav"; path: string }
+  | { kind: "portaudio"; device?: string; latency?: number; tapPath?: string };
+
+/** The output worker's final report. */
+export interface OutputDone {
+  type: "done";
+  blocks: number;
+  late: number;
+  merged: number;
+  maxLatenessMs: number;
+  /** Device underflows (PortAudio). */
+  underflows: number;
+  /** Output latency the device reported, ms (PortAudio; 0 otherwise). */
+  deviceLatencyMs: number;
+  /** Time between consecutive block writes, ms (the device's pace with PortAudio). */
+  writeIntervalMs?: { p50: number; p99: number; max: number };
+  /** The first blocks played as silence (up to 64), for diagnosis. */
+  lateAt: number[];
+  error?: string;
+}
+
+/** The report of an output that failed after `blocks` blocks. */
+export function failedOutput(blocks: number, error: string): OutputDone {
+  return {
+    type: "done",
+    blocks,
+    late: 0,
+    merged: 0,
+    maxLatenessMs: 0,
+    underflows: 0,
+    deviceLatencyMs: 0,
+    lateAt: [],
+    error,
+  };
+}
+
+// ── The recorder worker (workers/recorder_worker.ts) ──
+
+/** What the engine asks of the recorder worker. */
+export type RecorderRequest =
+  | { type: "init"; sab: SharedArrayBuffer; sampleRate: number; block: number }
+  | { type: "start"; id: number; path: string; format: WavFormat; startBlock: number; flushFrames: number }
+  /** Ends the recording at `endBlock` (a block the output has already emitted), or where the recorder already
+   * is when it went further between the request and its arrival (at most one poll). */
+  | { type: "stop"; id: number; endBlock: number }
+  /** Test hook (fault injection): the worker's thread blocks for `ms`, like a write to a disk that hangs. */
+  | { type: "stall"; ms: number }
+  /** Answered after every request before it: the engine then ends the worker. */
+  | { type: "close"; id: number };
+
+/** A finished (or failed) recording. */
+export interface RecordingResult {
+  path: string;
+  format: WavFormat;
+  /** First frame of the output in the file: the file holds output frames [startFrame, startFrame + frames). */
+  startFrame: number;
+  frames: number;
+  seconds: number;
+  /** Frames the file holds with a header that counts them (all of them, unless writing failed). */
+  flushedFrames: number;
+  /** Times the recorder fell further behind than the tap holds, and the frames recorded as silence then. */
+  overruns: number;
+  lostFrames: number;
+  /** The output frame ranges recorded as silence, [from, to) (the first 64). */
+  lost: [number, number][];
+  /** The most the recorder was behind the output, in ms of audio. */
+  maxLagMs: number;
+}
+
+/** What the recorder worker tells the engine; `id` answers the request with that id. */
+export type RecorderReply =
+  | { type: "ready" }
+  | { type: "started"; id: number; path: string; startBlock: number }
+  | { type: "start-failed"; id: number; path: string; message: string }
+  | { type: "stopped"; id: number; result: RecordingResult }
+  | { type: "stop-failed"; id: number; message: string }
+  | { type: "closed"; id: number }
+  /** Blocks [fromBlock, toBlock) of the recording started by request `recording` were overwritten in the tap
+   * before the recorder took them. */
+  | { type: "overrun"; recording: number; path: string; fromBlock: number; toBlock: number }
+  /** Writing the recording started by request `recording` failed (while following the tap: no id; or while
+   * stopping): it ended, and the file holds what was flushed. */
+  | { type: "failed"; id?: number; recording: number; message: string; result: RecordingResult };
+
+// ── The spawner worker (workers/spawner_worker.ts) ──
+
+/** Requests from the supervisor. */
+export type SpawnerRequest =
+  | { type: "init"; park: DspPark }
+  | { type: "start"; id: number; start: DspStart }
+  | { type: "adopted"; id: number; spareId: number }
+  | { type: "terminate"; id: number }
+  | { type: "shutdown" };
+
+/** Reports to the supervisor. */
+export type SpawnerReport = { type: "error"; id: number; message: string } | { type: "shutdown-done" };

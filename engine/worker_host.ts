@@ -1,0 +1,13 @@
+// How the supervisor starts and ends DSP workers, as an interface the engine injects: the spawner worker in
+// production (engine/spawner_host.ts), an in-process fake in tests.
+import type { DspStart } from "../core/messages.ts";
+
+/** Starts and ends DSP workers; errors come back through onError. */
+export interface WorkerHost {
+  /** Starts a worker; true when a warm (parked) spare was used. */
+  start(id: number, msg: DspStart): boolean;
+  terminate(id: number): void;
+  onError: ((id: number, message: string) => void) | null;
+  /** Ends every worker it started. */
+  shutdown(): Promise<void>;
+}
