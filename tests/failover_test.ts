@@ -95,8 +95,10 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
   const stray = late.filter((b) => !inGap(b));
   assert.equal(late.length, run.summary.lateBlocks, "every late block is located");
   assert.ok(stallsAtMost(stray), `late blocks ${JSON.stringify(late)}: ${context}`);
+  // Both down is reported; silence in the gap is allowed, not required: a from-scratch rebuild of a light
+  // patch can replay the whole history within the lead (seen in a run: caught up at block 611, no late block).
   if (gap && m.scratchRebuilds > 0) {
-    assert.ok(late.some(inGap), `expected silence in blocks ${gap}: ${context}`);
+    assert.match(run.stderr, /both-dead: primary failed/, `both down, not reported: ${context}`);
   }
   assert.equal(run.wavFrames, Math.ceil((seconds * 48000) / 128) * 128);
   const replay = await replayLog(run.logPath);
@@ -208,7 +210,7 @@ Deno.test("a spurious hang (a 12 ms stall): failover, and the fenced worker publ
   await failoverRun(["slow@primary:600"], 2, { failures: { hang: 1 }, failovers: 1 });
 });
 
-Deno.test("both workers down: silence only while a primary is rebuilt from scratch, exact before and after", async () => {
+Deno.test("both workers down: silence at most while a primary is rebuilt from scratch, exact before and after", async () => {
   // The primary stalls (declared hung), its successor fails before a replacement exists: nothing is left, so
   // the output plays silence until a new primary has replayed the whole history; a later failover from the
   // rebuilt pair is clean again.
