@@ -9,7 +9,8 @@
 // Buffers are indexed by the frame inside the block, so a span [from, to) reads and writes [from, to) and a
 // module processed before its source (a cycle) reads the source's previous block: a one-block delay.
 import { G } from "./globals";
-import { CONN_PARAM, MAX_BLOCK, MAX_CONNS, MAX_MODULES } from "./layout";
+import { CONN_PARAM, MAX_CONNS, MAX_MODULES } from "./layout";
+import { at, connected, exp2f, Inst, outp, Param, PARAM_BYTES, prm, smoothingCoef, ZERO } from "./module_abi";
 import {
   P_AUDIO,
   P_DEFAULT,
@@ -28,41 +29,6 @@ import { voiceQuadProcess } from "./modules/voice";
 import { gateModule, initModule, paramChanged, processModule, stateBytes } from "./modules/index";
 
 @unmanaged
-export class Param {
-  value: f64; // smoothed base value
-  target: f64;
-  coef: f64; // one-pole coefficient per sample; 1 = the value jumps
-  min: f64;
-  max: f64;
-  constant: f32; // what `ptr` points at when the value is constant over the span
-  step: i32; // 0: read `constant`; 4: read `buf`
-  ptr: usize; // kernels read sample i at ptr + i·step
-  buf: usize; // per-sample buffer (audio-rate parameters), or 0
-  modHead: i32; // first connection that modulates this parameter, or -1
-  modExp: i32; // 1: modulation multiplies by 2^(depth·signal)
-}
-
-@unmanaged
-export class Inst {
-  type: i32;
-  active: i32;
-  nIn: i32;
-  nOut: i32;
-  nParam: i32;
-  seed: u32;
-  params: usize;
-  outs: usize;
-  ins: usize; // resolved input pointers for the current span
-  heads: usize; // first connection into each input, or -1
-  scratch: usize;
-  state: usize;
-  size: i32;
-  rendered: i32; // 0 until the first span: values set before it apply without smoothing
-  still: i32; // 1 when every parameter held still and unmodulated at the last prepare: nothing to prepare
-  mods: i32; // cables into parameters (modulation)
-}
-
-@unmanaged
 class Conn {
   src: i32;
   srcPort: i32;
@@ -75,15 +41,12 @@ class Conn {
   depth: f64;
 }
 
-const PARAM_BYTES: usize = 64;
 const INST_BYTES: i32 = 64; // offsetof<Inst>() = 64
 const CONN_BYTES: i32 = 48;
 const INSTS = memory.data(MAX_MODULES * INST_BYTES, 16);
 const CONNS = memory.data(MAX_CONNS * CONN_BYTES, 16);
 const PLAN = memory.data(MAX_MODULES * 4, 16);
 const FREE = memory.data(64 * 4, 16); // free list head per type (0 = empty); TYPE_COUNT ≤ 64
-/** A block of zeros: what an unconnected input reads. */
-export const ZERO = memory.data(MAX_BLOCK * 4, 16);
 
 @inline
 export function inst(id: i32): Inst {
@@ -93,36 +56,6 @@ export function inst(id: i32): Inst {
 @inline
 function conn(id: i32): Conn {
   return changetype<Conn>(CONNS + <usize> id * <usize> CONN_BYTES);
-}
-
-/** Parameter p of module m. */
-@inline
-export function prm(m: Inst, p: i32): Param {
-  return changetype<Param>(m.params + <usize> p * PARAM_BYTES);
-}
-
-/** Where module m's input j is for the current span (a block of f32 indexed by frame). */
-@inline
-export function inp(m: Inst, j: i32): usize {
-  return load<usize>(m.ins + (<usize> j << 2));
-}
-
-/** True when something is connected to input j. */
-@inline
-export function connected(m: Inst, j: i32): bool {
-  return load<i32>(m.heads + (<usize> j << 2)) >= 0;
-}
-
-/** Module m's output buffer j. */
-@inline
-export function outp(m: Inst, j: i32): usize {
-  return m.outs + <usize> (j * G.block) * 4;
-}
-
-/** Sample i of an audio-rate parameter, as prepared for the current span. */
-@inline
-export function at(p: Param, i: i32): f32 {
-  return load<f32>(p.ptr + <usize> (i * p.step));
 }
 
 @inline
@@ -222,11 +155,6 @@ export function createModule(id: i32, type: i32, seed: u32): bool {
   m.active = 1;
   initModule(m);
   return true;
-}
-
-/** One-pole coefficient for a time constant in ms (0 ms = jump). */
-export function smoothingCoef(ms: f64): f64 {
-  return ms <= 0 ? 1.0 : 1.0 - Math.exp(-1.0 / (ms * 0.001 * G.sampleRate));
 }
 
 /** Deletes module `id` and every connection into or out of it. */
@@ -469,17 +397,6 @@ function control(q: Param, from: i32): f64 {
     c = k.next;
   }
   return Math.min(Math.max(v, q.min), q.max);
-}
-
-/** 2^x for modulation: exact at integers, within 2e-7 relative between (degree-6 polynomial on the fraction). */
-@inline
-export function exp2f(x: f32): f32 {
-  const xc = min<f32>(max<f32>(x, -60), 60);
-  const fl = Mathf.floor(xc);
-  const f = xc - fl;
-  const p = <f32> 1.0 + f * (<f32> 0.6931472 + f * (<f32> 0.2402265 + f * (<f32> 0.05550411 +
-    f * (<f32> 0.009618129 + f * (<f32> 0.001333355 + f * <f32> 0.0001540353)))));
-  return reinterpret<f32>(reinterpret<i32>(p) + (<i32> fl << 23));
 }
 
 // True when nothing of module `src` reaches module m (inputs or parameter modulation).

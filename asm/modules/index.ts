@@ -4,7 +4,7 @@
 //   <type>Process(m: Inst, from: i32, to: i32)    frames [from, to) of the current block
 //   <type>Param(m: Inst, p: i32): void            optional: after a parameter's target changed
 //   <type>Gate(m: Inst, on: bool, vel: f64): void optional: the gate command, at its exact frame
-import { Inst } from "../graph";
+import { Inst } from "../module_abi";
 import * as D from "../gen/defs";
 import { vcoInit, vcoParam, vcoProcess, vcoStateBytes } from "./vco";
 import { noiseInit, noiseProcess, noiseStateBytes } from "./noise";

@@ -2,7 +2,7 @@
 // follows the envelope by `envamt` octaves → amplifier driven by the same envelope (env.ts) and velocity.
 // Fusing the chain keeps every intermediate in registers (the reference voice of the benchmark).
 import { G } from "../globals";
-import { at, connected, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../graph";
+import { at, connected, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../module_abi";
 import {
   VOICE_ATTACK,
   VOICE_CUTOFF,
