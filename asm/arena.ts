@@ -14,7 +14,7 @@ import { G } from "./globals";
 import { MAX_MODULES } from "./layout";
 import { Inst, PARAM_BYTES, prm, ZERO } from "./module_abi";
 import { P_AUDIO, T_NIN, T_NOUT, T_NPARAM, T_PBASE } from "./gen/defs";
-import { stateBytes } from "./modules/index";
+import { stateBytes } from "./gen/dispatch";
 
 const INST_BYTES: i32 = 64; // offsetof<Inst>() = 64
 const INSTS = memory.data(MAX_MODULES * INST_BYTES, 16);

@@ -1,18 +1,18 @@
 // The patch graph inside the DSP: which modules exist and the order they run in. The control side
 // (patch/graph.ts) decides the order, breaking cycles, and sends it as the plan; this file runs it, span by
-// span. Where modules live is arena.ts's, their cables cables.ts's, their parameters smoothing.ts's.
+// span. Where modules live is arena.ts's, their cables cables.ts's, their parameters smoothing.ts's, and
+// which kernel a type runs the generated dispatch's (asm/gen/dispatch.ts, from the kernels' hooks).
 //
 // Buffers are indexed by the frame inside the block, so a span [from, to) reads and writes [from, to) and a
 // module processed before its source (a cycle) reads the source's previous block: a one-block delay.
 import { G } from "./globals";
 import { MAX_MODULES } from "./layout";
 import { Inst } from "./module_abi";
-import { T_VOICE, TYPE_COUNT } from "./gen/defs";
+import { TYPE_COUNT } from "./gen/defs";
 import { arenaInit, arenaUsedBytes, freeModule, inst, placeModule } from "./arena";
 import { cablesInit, disconnectModule, independent, prepareInputs } from "./cables";
 import { paramsInit, prepareParams, setTarget } from "./smoothing";
-import { voiceQuadProcess } from "./modules/voice";
-import { gateModule, initModule, paramChanged, processModule } from "./modules/index";
+import { gateModule, initModule, paramChanged, processModule, processQuad, rendersInFours } from "./gen/dispatch";
 
 const PLAN = memory.data(MAX_MODULES * 4, 16);
 
@@ -80,13 +80,13 @@ export function setPlanLength(n: i32): void {
   G.planLen = n < 0 ? 0 : n > MAX_MODULES ? MAX_MODULES : n;
 }
 
-// True when plan entries i … i+3 are active voices and none feeds a later one.
-function quad(i: i32): bool {
+// True when plan entries i … i+3 are active modules of `type` and none feeds a later one.
+function quad(i: i32, type: i32): bool {
   for (let j = 1; j < 4; j++) {
     const id = load<i32>(PLAN + (<usize> (i + j) << 2));
     if (id <= 0) return false;
     const q = inst(id);
-    if (!q.active || q.type != T_VOICE) return false;
+    if (!q.active || q.type != type) return false;
     for (let k = 0; k < j; k++) if (!independent(q, load<i32>(PLAN + (<usize> (i + k) << 2)))) return false;
   }
   return true;
@@ -103,8 +103,9 @@ export function renderGraph(from: i32, to: i32): void {
     if (!m.active) continue;
     prepareInputs(m, from, to);
     prepareParams(m, from, to);
-    // Four adjacent voices that do not feed each other render together (f32x4; the same samples as one by one).
-    if (m.type == T_VOICE && i + 3 < n && quad(i)) {
+    // Four adjacent modules of a type that has a four-at-once kernel (the voice's f32x4 one), none feeding
+    // another, render together: the same samples as one by one, in a quarter of the loops.
+    if (rendersInFours(m.type) && i + 3 < n && quad(i, m.type)) {
       const m1 = inst(load<i32>(PLAN + (<usize> (i + 1) << 2)));
       const m2 = inst(load<i32>(PLAN + (<usize> (i + 2) << 2)));
       const m3 = inst(load<i32>(PLAN + (<usize> (i + 3) << 2)));
@@ -114,7 +115,7 @@ export function renderGraph(from: i32, to: i32): void {
       prepareParams(m2, from, to);
       prepareInputs(m3, from, to);
       prepareParams(m3, from, to);
-      voiceQuadProcess(m, m1, m2, m3, from, to);
+      processQuad(m, m1, m2, m3, from, to);
       m.rendered = m1.rendered = m2.rendered = m3.rendered = 1;
       wrote(m);
       wrote(m1);
@@ -129,8 +130,8 @@ export function renderGraph(from: i32, to: i32): void {
   }
 }
 
-// A module just wrote its outputs: a cached scan of one of them (a reader behind a cycle scanned it before)
-// is stale now.
+// A module just wrote its outputs: a cached scan of one of them (voice.ts nextGateEdge; a reader behind a
+// cycle scanned it before) is stale now.
 @inline
 function wrote(m: Inst): void {
   const b = G.edgeBuf;

@@ -2,13 +2,17 @@
 // file in modules/ imports this file and nothing else of the graph, so the graph's arena, cables and plan can
 // change without touching a kernel.
 //
-// A kernel file for type <type> (patch/schema.ts) exports these hooks (modules/index.ts dispatches to them):
+// The kernel of type <type> (patch/schema.ts) is the file in modules/ that exports these hooks; the build
+// finds them by name (scripts/gen_defs.ts) and writes the dispatch (asm/gen/dispatch.ts):
 //   <type>Process(m: Inst, from: i32, to: i32)   required: frames [from, to) of the current block
 //   <type>StateBytes(): i32                       bytes of private state (the sample rate is known: G.sampleRate)
 //   <type>Init(m: Inst): void                     state from the parameters' defaults (memory is zeroed)
 //   <type>Param(m: Inst, p: i32): void            after parameter p's target changed
 //   <type>Gate(m: Inst, on: bool, vel: f64): void the gate command, at its exact frame
-// Every hook but Process may be left out.
+//   <type>QuadProcess(m0, m1, m2, m3: Inst, from: i32, to: i32)
+//                                                 four adjacent modules of the type, none feeding another, at
+//                                                 once: the same samples as four Process calls
+// Every hook but Process may be left out. Write them as `export function <name>` at the start of a line.
 //
 // What a kernel may rely on, and must keep:
 // - Ports. inp(m, j) is a block of f32 indexed by frame, valid over [from, to) of the current span: the source's

@@ -156,8 +156,9 @@ function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
 }
 
 // ── Four voices at once ──
-// The graph hands groups of four adjacent voices that do not feed each other to voiceQuadProcess. When all
-// four are on the f32 path one f32x4 loop renders them (voice_saw_f32x4.ts).
+// The graph hands groups of four adjacent voices that do not feed each other to voiceQuadProcess (the
+// QuadProcess hook: module_abi.ts). When all four are on the f32 path one f32x4 loop renders them
+// (voice_saw_f32x4.ts).
 
 // True when the voice would render through runSawLowFixed.
 function fast(m: Inst): bool {
