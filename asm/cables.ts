@@ -100,7 +100,10 @@ export function setDepth(c: i32, depth: f64): void {
   if (c >= 0 && c < MAX_CONNS && conn(c).active && isFinite(depth)) conn(c).depth = depth;
 }
 
-// Resolves inputs for [from, to): nothing = zeros, one cable at depth 1 = the source buffer itself, else a sum.
+/**
+ * Resolves module m's inputs for [from, to): nothing = zeros, one cable at depth 1 = the source's buffer itself,
+ * else a sum.
+ */
 export function prepareInputs(m: Inst, from: i32, to: i32): void {
   const B = <usize> G.block * 4;
   for (let j = 0; j < m.nIn; j++) {
