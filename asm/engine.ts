@@ -7,19 +7,17 @@ import { seedPrng } from "./prng";
 import { enqueue, peek, pop } from "./queue";
 import { Voice, voiceInit, voiceRender, voiceSet } from "./voice";
 import {
-  connect,
   createModule,
   deleteModule,
-  disconnect,
   gate,
   graphInit,
   graphUsedBytes,
   renderGraph,
-  setDepth,
   setParam,
   setPlan,
   setPlanLength,
 } from "./graph";
+import { connect, disconnect, setDepth } from "./cables";
 import {
   CHANNELS,
   FAULT_HANG,

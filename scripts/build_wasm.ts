@@ -30,17 +30,10 @@ function builtAt(): number {
   }
 }
 
-// The DSP's module tables come from patch/schema.ts (written only when they change, so mtimes stay honest).
-const { generateDefs } = await import("./gen_defs.ts");
-const defsPath = join(asmDir, "gen", "defs.ts");
-const defs = generateDefs();
-let oldDefs = "";
-try {
-  oldDefs = Deno.readTextFileSync(defsPath);
-} catch {
-  Deno.mkdirSync(join(asmDir, "gen"), { recursive: true });
-}
-if (oldDefs !== defs) Deno.writeTextFileSync(defsPath, defs);
+// The DSP's module tables and dispatch come from patch/schema.ts and the kernels' hooks (written only when
+// they change, so mtimes stay honest).
+const { writeGenerated } = await import("./gen_defs.ts");
+writeGenerated(new URL("../asm/", import.meta.url));
 
 if (Deno.args.includes("--force") || builtAt() < newestSource()) {
   const { WASM_PAGES } = await import("../asm/layout.ts");

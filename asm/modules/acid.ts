@@ -16,7 +16,7 @@
 // waits (its state kept for the next note) and only the oscillator phase and the envelopes move on.
 // A white floor at −120 dB (module PRNG) feeds the ladder so it can self-oscillate with nothing at its input.
 import { G } from "../globals";
-import { at, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../graph";
+import { at, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../module_abi";
 import {
   ACID_ACCENT,
   ACID_CUTOFF,

@@ -1,6 +1,6 @@
 // adsr: the envelope core (env.ts) driven by the gate command (at its exact frame) or the gate input (a
 // crossing of 0.5, at its sample). The gate is on while either is on. out = level · velocity.
-import { Inst, inp, outp, prm } from "../graph";
+import { Inst, inp, outp, prm } from "../module_abi";
 import { ADSR_ATTACK, ADSR_IN_GATE, ADSR_SUSTAIN } from "../gen/defs";
 import { Env, envOffFrom, envOnFrom, envStep, envSustain } from "./env";
 

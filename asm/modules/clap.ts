@@ -7,7 +7,7 @@
 //   out = level · velocity · softclip(GAIN · (burst + tail) · band(noise))
 // cutoff is read per sample (exponential modulation); spread and decay are taken at the hit.
 import { G } from "../globals";
-import { at, Inst, outp, prm } from "../graph";
+import { at, Inst, outp, prm } from "../module_abi";
 import { CLAP_CUTOFF, CLAP_DECAY, CLAP_IN_GATE, CLAP_LEVEL, CLAP_SPREAD } from "../gen/defs";
 import { envOn, envStep, msToSamples } from "./env";
 import {

@@ -10,7 +10,7 @@
 // through it n − 1 times. Its one-pole coefficient is 0.9·damp at 48 kHz, converted to the engine rate
 // (a = (0.9·damp)^(48000/sr)) so the cutoff in Hz does not depend on the rate: damp 0.3 ≈ 10 kHz, 1 ≈ 800 Hz.
 import { G } from "../globals";
-import { at, Inst, inp, outp, prm } from "../graph";
+import { at, Inst, inp, outp, prm } from "../module_abi";
 import {
   DELAY_DAMP,
   DELAY_FEEDBACK,

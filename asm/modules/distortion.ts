@@ -15,7 +15,7 @@
 // cannot be both DC-free and within ±1 anyway (a 60 % duty square without DC spans +0.8 … −1.2).
 // Level scales the wet path only, so mix = 0 returns the input sample for sample.
 import { G } from "../globals";
-import { at, exp2f, Inst, inp, outp, prm } from "../graph";
+import { at, exp2f, Inst, inp, outp, prm } from "../module_abi";
 import {
   DISTORTION_BITS,
   DISTORTION_DRIVE,

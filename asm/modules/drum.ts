@@ -13,7 +13,7 @@
 // Output: kernels write level · velocity · (their hit through a shaper bounded by ±1); drumFinish adds the
 // ramp and clamps to ±1 (only a ramp under a new hit's peak can reach the clamp). Velocity scales linearly.
 import { G } from "../globals";
-import { connected, Inst, inp } from "../graph";
+import { connected, Inst, inp } from "../module_abi";
 import { Env, envOn, msToSamples } from "./env";
 import { rand } from "./rng";
 

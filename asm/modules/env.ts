@@ -7,7 +7,7 @@
 // so a kernel can keep (w, mul, add, A, B) in locals for a whole run. The last sample of a segment is
 // exactly `end`. Attack and release start from the current level (retrigger and release never jump).
 import { G } from "../globals";
-import { Inst, prm } from "../graph";
+import { Inst, prm } from "../module_abi";
 
 export const IDLE = 0;
 export const ATTACK = 1;

@@ -9,7 +9,7 @@
 // One module is one hat: a new hit restarts it, so a closed hit chokes a ringing open one (drum.ts's ramp).
 // freq and cutoff are read per sample (exponential modulation); the mode and time are taken at the hit.
 import { G } from "../globals";
-import { at, Inst, outp, prm } from "../graph";
+import { at, Inst, outp, prm } from "../module_abi";
 import {
   HAT_CLOSED,
   HAT_COLOR,

@@ -13,7 +13,7 @@
 // The pitch may be modulated per sample (freq is exponential, audio rate); the times are taken at the hit,
 // sweep, click and drive once per span.
 import { G } from "../globals";
-import { at, exp2f, Inst, outp, prm } from "../graph";
+import { at, exp2f, Inst, outp, prm } from "../module_abi";
 import {
   KICK_CLICK,
   KICK_DECAY,

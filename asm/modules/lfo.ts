@@ -1,7 +1,7 @@
 // lfo: sine, triangle, saw (rising), square, sample-and-hold (a new random value each cycle, module PRNG).
 // out = offset + depth·wave, wave in −1 … 1. Naive waveforms on purpose: it modulates, it is not heard.
 import { G } from "../globals";
-import { at, Inst, outp, prm } from "../graph";
+import { at, Inst, outp, prm } from "../module_abi";
 import { LFO_DEPTH, LFO_OFFSET, LFO_RATE, LFO_WAVE } from "../gen/defs";
 import { rand } from "./rng";
 

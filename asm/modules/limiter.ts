@@ -12,7 +12,7 @@
 // never drifts and stays bit-exact across workers; the gain is exactly 1 when nothing is limited, so a signal
 // below the ceiling comes out as the input delayed by L samples.
 import { G } from "../globals";
-import { at, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../graph";
+import { at, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../module_abi";
 import {
   LIMITER_CEILING,
   LIMITER_GAIN,

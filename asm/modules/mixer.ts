@@ -1,5 +1,5 @@
 // mixer: eight mono inputs, each with level and equal-power pan (−1 left … 1 right), onto L and R.
-import { at, connected, Inst, inp, outp, prm } from "../graph";
+import { at, connected, Inst, inp, outp, prm } from "../module_abi";
 import { MIXER_LEVEL1, MIXER_MASTER, MIXER_PAN1 } from "../gen/defs";
 
 export function mixerProcess(m: Inst, from: i32, to: i32): void {

@@ -1,6 +1,6 @@
 // noise: white (uniform), pink (Paul Kellet's refined 7-pole filter, ±0.05 dB of −3 dB/octave above 10 Hz at
 // 44.1 kHz) or brown (leaky integrator, −6 dB/octave above 7.6 Hz at 48 kHz), from the module's own PRNG.
-import { at, Inst, outp, prm } from "../graph";
+import { at, Inst, outp, prm } from "../module_abi";
 import { NOISE_COLOR, NOISE_LEVEL } from "../gen/defs";
 import { rand } from "./rng";
 

@@ -1,7 +1,7 @@
 // out: the master bus. Adds L and R (times level) into the engine's interleaved stereo output; a non-finite
 // sample becomes 0 and is counted, so a DSP bug can never put NaN/Inf on the device.
 import { G } from "../globals";
-import { at, Inst, inp, prm } from "../graph";
+import { at, Inst, inp, prm } from "../module_abi";
 import { OUT_IN_L, OUT_IN_R, OUT_LEVEL } from "../gen/defs";
 
 export function outProcess(m: Inst, from: i32, to: i32): void {

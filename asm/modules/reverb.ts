@@ -10,7 +10,7 @@
 // their states settle at ~1e-17 instead of decaying into f32 subnormals (slow on x86; WASM cannot set
 // flush-to-zero). Deterministic, and inaudible; the dry path never sees it.
 import { G } from "../globals";
-import { at, Inst, inp, outp, prm } from "../graph";
+import { at, Inst, inp, outp, prm } from "../module_abi";
 import {
   REVERB_DAMP,
   REVERB_IN_L,

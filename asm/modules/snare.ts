@@ -9,7 +9,7 @@
 //   out    = level · velocity · softclip(tone · shell + snappy · NOISE_GAIN · snares)
 // freq and cutoff are read per sample (exponential modulation); the times are taken at the hit.
 import { G } from "../globals";
-import { at, exp2f, Inst, outp, prm } from "../graph";
+import { at, exp2f, Inst, outp, prm } from "../module_abi";
 import {
   SNARE_CUTOFF,
   SNARE_DECAY,

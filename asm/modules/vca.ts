@@ -1,5 +1,5 @@
 // vca: out = in · gain, times the cv input when something is connected to it.
-import { at, connected, Inst, inp, outp, prm } from "../graph";
+import { at, connected, Inst, inp, outp, prm } from "../module_abi";
 import { VCA_GAIN, VCA_IN_CV, VCA_IN_IN } from "../gen/defs";
 
 export function vcaProcess(m: Inst, from: i32, to: i32): void {

@@ -1,6 +1,6 @@
 // vcf: the state-variable filter (svf.ts) with per-sample cutoff and resonance. Coefficients are computed once
 // per span while cutoff and resonance hold still, per sample while they move (modulation, smoothing).
-import { at, Inst, inp, outp, prm } from "../graph";
+import { at, Inst, inp, outp, prm } from "../module_abi";
 import { VCF_CUTOFF, VCF_IN_IN, VCF_LEVEL, VCF_MODE, VCF_RES } from "../gen/defs";
 import { Svf, svfFlush, svfTick, svfTune, svfTuneFast } from "./svf";
 

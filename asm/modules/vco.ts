@@ -3,9 +3,8 @@
 // Hard sync: a rising zero crossing on `sync` restarts the phase at the crossing's sub-sample position.
 // Glide: the freq parameter's one-pole smoothing takes the glide time (0 = notes jump at their frame).
 import { G } from "../globals";
-import { at, Inst, inp, outp, prm, smoothingCoef } from "../graph";
+import { at, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../module_abi";
 import { VCO_DETUNE, VCO_FM, VCO_FREQ, VCO_GLIDE, VCO_IN_FM, VCO_IN_SYNC, VCO_LEVEL, VCO_PW, VCO_WAVE } from "../gen/defs";
-import { exp2f } from "../graph";
 import { oscSample } from "./osc";
 
 @unmanaged

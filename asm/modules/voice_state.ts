@@ -1,0 +1,39 @@
+// The voice's state, shared by its entry points (voice.ts) and its three kernels: one block at m.state,
+//   ┌──────────────────────────┬──────────────────────────┬───────────────────────────────────────┐
+//   │ Env (env.ts): envelope   │ Svf (svf.ts): the filter │ Voice: oscillator phase, velocity and │
+//   │ recurrence and stage     │ state and coefficients   │ the two gate sources                  │
+//   └──────────────────────────┴──────────────────────────┴───────────────────────────────────────┘
+// in its own file so that the kernels and the entry points that choose them both import it, and neither the
+// other.
+import { Inst } from "../module_abi";
+import { Env } from "./env";
+import { Svf } from "./svf";
+
+@unmanaged
+export class Voice {
+  phase: f64; // cycles, [0, 1)
+  velocity: f64; // of the last trigger, 0 … 1
+  cmdGate: i32; // 1 while the gate command is on
+  inGate: i32; // 1 while the gate input is above 0.5
+}
+
+const ENV_BYTES: i32 = <i32> offsetof<Env>();
+const SVF_BYTES: i32 = <i32> offsetof<Svf>();
+
+/** Bytes of the voice's state. */
+export const VOICE_BYTES: i32 = ENV_BYTES + SVF_BYTES + <i32> offsetof<Voice>();
+
+@inline
+export function env(m: Inst): Env {
+  return changetype<Env>(m.state);
+}
+
+@inline
+export function svf(m: Inst): Svf {
+  return changetype<Svf>(m.state + <usize> ENV_BYTES);
+}
+
+@inline
+export function voice(m: Inst): Voice {
+  return changetype<Voice>(m.state + <usize> (ENV_BYTES + SVF_BYTES));
+}
