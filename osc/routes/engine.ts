@@ -56,7 +56,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
     text: {
       form: "freq HZ / gain G / wave W",
       examples: ["freq 440", "set voice.freq 440"],
-      note: "the engine tone (legacy)",
+      note: "the engine tone, legacy",
     },
     // voiceParamCommand refuses other names, listing the known ones.
     handle: ({ out }, [v], { path, at }) => {
