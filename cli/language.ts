@@ -36,6 +36,13 @@ function forms(family: FamilyName): string[] {
   return ROUTES.filter((r) => r.family === family && r.text).map((r) => r.text!.form);
 }
 
+/** The engine tone's one-word commands (`freq 440`): the /engine/WORD addresses that take one value. */
+const TONE_WORDS = new Set(
+  ROUTES.filter((r) => r.family === "engine" && r.text && r.args.length === 1).map((r) =>
+    r.address.slice("/engine/".length)
+  ),
+);
+
 /** The help of the language: each address's text form with its examples, family by family. */
 export function helpLines(routes: readonly Route[]): string[] {
   return routes.flatMap((r) => {
@@ -146,9 +153,10 @@ export function translate(line: string): Translation {
     case "sync":
       return { messages: [], expect: "sync" };
     default:
-      // `freq 440`, `gain 0.3`, `wave sine` and other one-value words: the engine tone (the router names its
-      // parameters when the word is none of them).
-      if (rest.length === 1) return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
+      // `freq 440`, `gain 0.3`, `wave sine`: the engine tone's addresses (they set voice1).
+      if (rest.length === 1 && TONE_WORDS.has(verb)) {
+        return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
+      }
       throw new ClientError(`"${verb}" is not a command; commands:\n  ${HELP_LINES.join("\n  ")}`);
   }
 }

@@ -1,11 +1,59 @@
 // The engine itself: status, the patch as a file, the schema (module types and this address table), the
-// subscription to events and meters (/notify), and the engine tone's old addresses.
+// subscription to events and meters (/notify), and the engine tone's old addresses, which now set voice1.
 import { ClientError } from "../../core/errors.ts";
-import { voiceParamCommand } from "../../core/tone_params.ts";
-import { schemaJson } from "../../patch/schema.ts";
-import { num, onOff, opt, type Route, route, routeJson, value } from "./route.ts";
+import { moduleDef, schemaJson } from "../../patch/schema.ts";
+import type { Patch } from "../../patch/graph.ts";
+import type { Delivery, OscReply } from "../types.ts";
+import {
+  choice,
+  num,
+  onOff,
+  opt,
+  type Route,
+  route,
+  type RouteContext,
+  routeJson,
+  type Shape,
+  value,
+} from "./route.ts";
 
 const ENGINE = { family: "engine", dialect: "chronus" } as const;
+
+/** The module the engine tone's addresses set, as the seed system's last engine did ("all map to voice1"). */
+export const TONE_MODULE = "voice1";
+
+const VOICE = moduleDef("voice")!;
+
+/** The tone's wave names that the voice has too (its noise has no voice wave). */
+const TONE_WAVES = ["sine", "saw"].filter((w) =>
+  VOICE.params.find((p) => p.name === "wave")!.names!.includes(w)
+);
+
+// A parameter of the voice: its range and unit from patch/schema.ts, checked by the patch like /mod's.
+function voiceParam(name: string): Shape<number | string> {
+  const p = VOICE.params.find((q) => q.name === name)!;
+  return { ...value(name), type: "number", min: p.min, max: p.max, unit: p.unit, doc: p.doc };
+}
+
+function checkTone(patch: Patch): void {
+  const m = patch.modules.get(TONE_MODULE);
+  if (!m) {
+    throw new ClientError(
+      `the engine tone is ${TONE_MODULE} now, and the patch has no ${TONE_MODULE} (create ${TONE_MODULE} voice)`,
+    );
+  }
+  if (m.type !== "voice") {
+    throw new ClientError(
+      `the engine tone is ${TONE_MODULE} now, and ${TONE_MODULE} is a ${m.type}, not a voice`,
+    );
+  }
+}
+
+function setTone({ engine, out }: RouteContext, param: string, v: number | string, at: Delivery): OscReply[] {
+  checkTone(engine.patch);
+  out.deliver([engine.patch.setNow(TONE_MODULE, param, v)], at);
+  return [];
+}
 
 const TONE_REPLY = "none (send /sync to know it has applied)";
 
@@ -49,20 +97,44 @@ export const ENGINE_ROUTES: readonly Route[] = [
   }),
   route({
     ...ENGINE,
-    address: "/engine/<param>",
-    args: [value("value")],
-    summary: "the engine tone (module 0): freq (Hz), gain (alias amp, 0 … 1), wave (sine, saw, noise)",
+    address: "/engine/freq",
+    args: [voiceParam("freq")],
+    summary: `the engine tone's pitch: sets ${TONE_MODULE}'s freq`,
     reply: TONE_REPLY,
     text: {
-      form: "freq HZ / gain G / wave W",
-      examples: ["freq 440", "set voice.freq 440"],
-      note: "the engine tone, legacy",
+      form: "freq HZ",
+      examples: ["freq 440", "set freq 440", "set voice.freq 440"],
+      note: `the engine tone: ${TONE_MODULE}'s freq`,
     },
-    // voiceParamCommand refuses other names, listing the known ones.
-    handle: ({ out }, [v], { path, at }) => {
-      out.deliver([voiceParamCommand(path.param === "amp" ? "gain" : path.param, v)], at);
-      return [];
-    },
+    handle: (ctx, [v], { at }) => setTone(ctx, "freq", v, at),
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/gain",
+    args: [voiceParam("gain")],
+    summary: `the engine tone's level: sets ${TONE_MODULE}'s gain`,
+    reply: TONE_REPLY,
+    text: { form: "gain G", examples: ["gain 0.3", "set voice.gain 0.3"], note: `${TONE_MODULE}'s gain` },
+    handle: (ctx, [v], { at }) => setTone(ctx, "gain", v, at),
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/amp",
+    args: [voiceParam("gain")],
+    summary: `the same as /engine/gain: sets ${TONE_MODULE}'s gain`,
+    reply: TONE_REPLY,
+    text: { form: "amp G", examples: ["amp 0.3"], note: `${TONE_MODULE}'s gain` },
+    handle: (ctx, [v], { at }) => setTone(ctx, "gain", v, at),
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/wave",
+    args: [choice("wave", TONE_WAVES, { doc: "a name, or its number in this list" })],
+    summary:
+      `the engine tone's waveform: sets ${TONE_MODULE}'s wave (the tone's noise has no voice wave; /mod/${TONE_MODULE}/wave has square and triangle too)`,
+    reply: TONE_REPLY,
+    text: { form: `wave ${TONE_WAVES.join("|")}`, examples: ["wave sine"], note: `${TONE_MODULE}'s wave` },
+    handle: (ctx, [v], { at }) => setTone(ctx, "wave", v, at),
   }),
   route({
     ...ENGINE,
