@@ -32,7 +32,8 @@ const TONE_WAVES = ["sine", "saw"].filter((w) =>
 // A parameter of the voice: its range and unit from patch/schema.ts, checked by the patch like /mod's.
 function voiceParam(name: string): Shape<number | string> {
   const p = VOICE.params.find((q) => q.name === name)!;
-  return { ...value(name), type: "number", min: p.min, max: p.max, unit: p.unit, doc: p.doc };
+  const unit = p.unit === "linear" ? undefined : p.unit; // a plain factor needs no unit in usage text
+  return { ...value(name), type: "number", min: p.min, max: p.max, unit, doc: p.doc };
 }
 
 function checkTone(patch: Patch): void {
