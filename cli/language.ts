@@ -3,6 +3,8 @@
 // kind of answer to wait for.
 import { resolve } from "node:path";
 import { ClientError } from "../core/errors.ts";
+import type { FamilyName, Route } from "../osc/routes/route.ts";
+import { ROUTES } from "../osc/routes/table.ts";
 
 /** One OSC message. */
 export type OscMessage = [address: string, ...args: (string | number)[]];
@@ -22,28 +24,39 @@ function word(w: string): string | number {
   return /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(w) ? Number(w) : w;
 }
 
-/** The language's commands, for help and errors. */
-export const HELP_LINES = [
-  "set MODULE.PARAM VALUE          set voice1.freq 220, set voice1.filter.freq 900, set voice2.wave square",
-  "gate MODULE on|off [VELOCITY]   gate voice1 on, gate acid1 on 1",
-  "note MODULE PITCH VEL [SECONDS] note voice1 C3 0.8 0.25 (PITCH: C#3, 60 = MIDI, 110hz)",
-  "patch SRC -> DST [DEPTH]        patch lfo1 -> voice2.cutoff 0.5 (applies at once; 'to' works for '->')",
-  "unpatch SRC -> DST              unpatch lfo1 to voice2.cutoff",
-  "create ID TYPE / delete ID      create bass vco, delete bass",
-  "load FILE / save FILE           a patch file (JSON)",
-  "status / list / schema          the engine, the patch, every module type (--json for JSON)",
-  "seq add TRACK MODULE[,MODULE] PATTERN [NOTES…] [gate=G] [steps=N] [now]",
-  "                                seq add drums kick1 x...x...x...x..., seq add bass acid1 x.xX x.x- C2 C2 G1",
-  "seq start / stop / reset / status / clear / remove TRACK",
-  "seq bpm BPM [now] / seq swing PERCENT   seq bpm 175, seq swing 58 (50 straight … 75)",
-  "seq pattern TRACK PATTERN [now] / seq notes TRACK NOTES…",
-  "seq set TRACK gate|steps|modules V / seq lane TRACK PARAM VALUES…",
-  "pattern save NAME / load NAME [now] / list   the whole sequence as patterns/NAME.json",
-  "record start [FILE] [float32|24]  a WAV of the output (default chronus-DATE-TIME.wav where the engine runs)",
-  "record stop / record status      finalize it; how long, where, flushed, lost",
-  "sync                            wait until everything sent before has applied",
-  "freq HZ / gain G / wave W       the engine tone (legacy; also set voice.freq HZ)",
-];
+/** The text form of an address (osc/routes/): the command that sends it, as help and errors show it. */
+function form(address: string): string {
+  const r = ROUTES.find((r) => r.address === address);
+  if (!r?.text) throw new Error(`${address} has no text form in the address table`);
+  return r.text.form;
+}
+
+/** The text forms of a family's addresses, for a usage that lists them all. */
+function forms(family: FamilyName): string[] {
+  return ROUTES.filter((r) => r.family === family && r.text).map((r) => r.text!.form);
+}
+
+/** The engine tone's one-word commands (`freq 440`): the /engine/WORD addresses that take one value. */
+const TONE_WORDS = new Set(
+  ROUTES.filter((r) => r.family === "engine" && r.text && r.args.length === 1).map((r) =>
+    r.address.slice("/engine/".length)
+  ),
+);
+
+/** The help of the language: each address's text form with its examples, family by family. */
+export function helpLines(routes: readonly Route[]): string[] {
+  return routes.flatMap((r) => {
+    if (!r.text) return [];
+    const { form, examples, note } = r.text;
+    const shown = examples.filter((e) => e !== form).join(", ");
+    const say = note ? (shown ? `${shown} (${note})` : note) : shown;
+    if (!say) return [form];
+    return form.length < 32 ? [`${form.padEnd(32)}${say}`] : [form, `${"".padEnd(32)}${say}`];
+  });
+}
+
+/** The language's commands, for help and errors (generated from the address table). */
+export const HELP_LINES: readonly string[] = helpLines(ROUTES);
 
 /** Translates one line; throws ClientError in plain words. Blank lines and # comments give no messages. */
 export function translate(line: string): Translation {
@@ -56,7 +69,7 @@ export function translate(line: string): Translation {
   switch (verb.toLowerCase()) {
     case "set": {
       const joined = rest.join(" ").replace("=", " ").split(/\s+/).filter((w) => w !== "");
-      if (joined.length !== 2) usage("set MODULE.PARAM VALUE");
+      if (joined.length !== 2) usage(form("/mod/<module>/<param>"));
       const [target, value] = joined;
       const dot = target.indexOf(".");
       // The engine tone's forms from before the patch: `set freq 440`, `set voice.gain 0.3`.
@@ -70,14 +83,14 @@ export function translate(line: string): Translation {
     case "gate": {
       const [module, state, vel] = rest;
       if (!module || !state || rest.length > 3 || (!ON.has(state) && !OFF.has(state))) {
-        usage("gate MODULE on|off [VELOCITY]");
+        usage(form("/gate/<module>"));
       }
       const m: OscMessage = [`/gate/${module}`, ON.has(state) ? 1 : 0];
       if (vel !== undefined) m.push(word(vel));
       return { messages: [m], expect: "sync" };
     }
     case "note": {
-      if (rest.length < 3 || rest.length > 4) usage("note MODULE PITCH VELOCITY [SECONDS]");
+      if (rest.length < 3 || rest.length > 4) usage(form("/note"));
       return {
         messages: [["/note", rest[0], word(rest[1]), word(rest[2]), ...(rest[3] ? [word(rest[3])] : [])]],
         expect: "sync",
@@ -88,7 +101,7 @@ export function translate(line: string): Translation {
       // "->" (quote it in a shell: > redirects) or "to".
       const arrow = rest.findIndex((w) => w === "->" || w === "to");
       if (arrow !== 1 || rest.length < 3 || rest.length > (verb === "patch" ? 4 : 3)) {
-        usage(verb === "patch" ? "patch SRC -> DST [DEPTH]" : "unpatch SRC -> DST");
+        usage(form(verb === "patch" ? "/patch/connect" : "/patch/disconnect"));
       }
       const m: OscMessage = verb === "patch"
         ? ["/patch/connect", rest[0], rest[2], ...(rest[3] !== undefined ? [word(rest[3])] : [])]
@@ -96,29 +109,29 @@ export function translate(line: string): Translation {
       return { messages: [m, ["/patch/commit"]], expect: "/patch/commit.reply" };
     }
     case "create":
-      if (rest.length !== 2) usage("create ID TYPE");
+      if (rest.length !== 2) usage(form("/patch/create"));
       return {
         messages: [["/patch/create", rest[0], rest[1]], ["/patch/commit"]],
         expect: "/patch/commit.reply",
       };
     case "delete":
-      if (rest.length !== 1) usage("delete ID");
+      if (rest.length !== 1) usage(form("/patch/delete"));
       return { messages: [["/patch/delete", rest[0]], ["/patch/commit"]], expect: "/patch/commit.reply" };
     case "load":
-      if (rest.length !== 1) usage("load FILE");
+      if (rest.length !== 1) usage(form("/patch/load"));
       return { messages: [["/patch/load", resolve(rest[0])]], expect: "/patch/commit.reply" };
     case "save":
-      if (rest.length !== 1) usage("save FILE");
+      if (rest.length !== 1) usage(form("/patch/save"));
       return { messages: [["/patch/save", resolve(rest[0])]], expect: "/patch/save.reply" };
     case "status":
     case "list":
     case "schema":
-      if (rest.length) usage(verb);
+      if (rest.length) usage(form(`/engine/${verb.toLowerCase()}`));
       return { messages: [[`/engine/${verb}`]], expect: `/engine/${verb}.reply` };
     case "record": {
       const [sub, ...args] = rest;
       if (!["start", "stop", "status"].includes(sub ?? "") || args.length > (sub === "start" ? 2 : 0)) {
-        usage("record start [FILE] [float32|24] | record stop | record status");
+        usage(forms("record").join(" | "));
       }
       // The file is resolved here, against the directory of whoever typed it; a lone format word is no file.
       const format = (w: string) => /^(float32|float|32|pcm24|24)$/i.test(w);
@@ -133,16 +146,17 @@ export function translate(line: string): Translation {
         !["save", "load", "list"].includes(sub ?? "") ||
         rest.length > (sub === "list" ? 1 : sub === "load" ? 3 : 2)
       ) {
-        usage("pattern save NAME | pattern load NAME [now] | pattern list");
+        usage(forms("pattern").join(" | "));
       }
       return { messages: [[`/pattern/${sub}`, ...rest.slice(1)]], expect: `/pattern/${sub}.reply` };
     }
     case "sync":
       return { messages: [], expect: "sync" };
     default:
-      // `freq 440`, `gain 0.3`, `wave sine` and other one-value words: the engine tone (the router names its
-      // parameters when the word is none of them).
-      if (rest.length === 1) return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
+      // `freq 440`, `gain 0.3`, `wave sine`: the engine tone's addresses (they set voice1).
+      if (rest.length === 1 && TONE_WORDS.has(verb)) {
+        return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
+      }
       throw new ClientError(`"${verb}" is not a command; commands:\n  ${HELP_LINES.join("\n  ")}`);
   }
 }
@@ -164,13 +178,13 @@ function seq(rest: string[], usage: (u: string) => never): Translation {
   });
   switch (sub?.toLowerCase()) {
     case "add":
-      if (a.length < 3) usage("seq add TRACK MODULE[,MODULE…] PATTERN [NOTES…] [gate=G] [steps=N] [now]");
+      if (a.length < 3) usage(form("/seq/add"));
       return reply("/seq/add", joinPattern(2));
     case "pattern":
-      if (a.length < 2) usage("seq pattern TRACK PATTERN [now]");
+      if (a.length < 2) usage(form("/seq/update/pattern"));
       return reply("/seq/update/pattern", joinPattern(1));
     case "notes":
-      if (a.length < 1) usage("seq notes TRACK NOTES…");
+      if (a.length < 1) usage(form("/seq/update/notes"));
       return reply("/seq/update/notes", [a[0], ...a.slice(1).map(word)]);
     case "start":
     case "stop":
@@ -188,6 +202,6 @@ function seq(rest: string[], usage: (u: string) => never): Translation {
         a.map((w, i) => i === 0 && sub !== "bpm" && sub !== "swing" ? w : word(w)),
       );
     default:
-      return usage("seq add|remove|clear|start|stop|reset|bpm|swing|pattern|notes|set|lane|status …");
+      return usage(`seq ${forms("seq").map((f) => f.split(" ")[1]).join("|")} …`);
   }
 }

@@ -189,28 +189,20 @@ export class OscServer {
     this.counts.messages++;
     const address = d.address ?? "";
     const args = (d.args ?? []).map((a) => a.value);
-    if (address === "/notify") {
-      // /notify 1|0 [port]: events, meters and a copy of every reply to this host go to the sender (or to
-      // `port` on its host: tools that cannot receive on the port they send from, like liblo's oscsend/oscdump).
-      const flag = args[0], port = args.length > 1 ? Number(args[1]) : rinfo.port;
-      const on = flag === 1 || flag === true || flag === "1",
-        off = flag === 0 || flag === false || flag === "0";
-      if (
-        args.length < 1 || args.length > 2 || (!on && !off) ||
-        !(Number.isInteger(port) && port > 0 && port < 65536)
-      ) {
-        this.#reply({ address: "/error", args: [address, "expected /notify 1|0 [port]"] }, rinfo);
-        return;
-      }
-      const key = `${rinfo.address}:${port}`;
-      if (on) this.#subscribers.set(key, { address: rinfo.address, port });
-      else this.#subscribers.delete(key);
-      this.#meters();
-      this.#reply({ address: "/notify.reply", args: [on ? 1 : 0] }, rinfo);
-      return;
-    }
-    const replies = this.router.handle(address, args, at, (r) => this.#reply(r, rinfo));
+    const replies = this.router.handle(address, args, at, (r) => this.#reply(r, rinfo), {
+      subscribe: (on, port = rinfo.port) => this.#subscribe(rinfo.address, port, on),
+    });
     for (const r of replies) this.#reply(r, rinfo);
+  }
+
+  // /notify 1|0 [port] (osc/routes/engine.ts): events, meters and a copy of every reply to this host go to the
+  // sender, or to `port` on its host (tools that cannot receive on the port they send from, like liblo's
+  // oscsend/oscdump).
+  #subscribe(host: string, port: number, on: boolean): void {
+    const key = `${host}:${port}`;
+    if (on) this.#subscribers.set(key, { address: host, port });
+    else this.#subscribers.delete(key);
+    this.#meters();
   }
 
   // A bundle: its time tag maps to one frame; its messages' commands go out as one batch at that frame.

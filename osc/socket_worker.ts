@@ -4,6 +4,7 @@
 // even while the main thread is paused; what arrives meanwhile waits in the message queue, in order. It also
 // sends the replies, from the same port. Its kernel buffer is enlarged to 4 MiB (ffi/socket_buffer.ts), so
 // that a pause of the worker itself (hypervisor steal) costs latency, not datagrams.
+/// <reference lib="deno.worker" />
 import { enlargeReceiveBuffer, RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
 
 /** Main thread → socket worker. */

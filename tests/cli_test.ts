@@ -1,6 +1,8 @@
 // The command line as a person uses it: signals, help, bad flags, and the render task.
 import assert from "node:assert/strict";
+import * as L from "../asm/layout.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
+import { moduleDef, paramIndex } from "../patch/schema.ts";
 import { readWav } from "../core/wav.ts";
 import {
   firstDifference,
@@ -64,19 +66,24 @@ Deno.test("SIGTERM stops cleanly: exit 0, WAV header and session log finalized, 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("stdin commands reach the voice; bad ones get a plain-words error and change nothing", async () => {
+Deno.test("stdin: the engine tone's commands reach voice1; bad ones get a plain-words error and change nothing", async () => {
   const dir = await Deno.makeTempDir();
-  const child = engine(dir, ["--duration", "1", "--stdin", "--patch", "none"], "piped").spawn();
+  const child = engine(dir, ["--duration", "1", "--stdin"], "piped").spawn();
   const w = child.stdin.getWriter();
   await w.write(new TextEncoder().encode("gain 0.4\nfreq 99999\nwobble 3\nfreq 330\n"));
   await w.close();
   const out = await child.output();
   const err = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, err);
-  assert.match(err, /error: Cannot set "freq": 99999 is out of range \(1 … 20000 Hz\)/);
-  assert.match(err, /error: Cannot set "wobble": unknown parameter/);
+  assert.match(err, /error: Cannot set freq: 99999 is out of range \(0.1 … 20000 Hz\)/);
+  assert.match(err, /error: "wobble" is not a command/);
   const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
-  assert.deepEqual(log.commands.map((c) => c.f0), [0.4, 330]);
+  const live = log.commands.filter((c) => c.frame > 0); // the patch itself is the frame-0 transaction
+  const voice = moduleDef("voice")!;
+  assert.deepEqual(live.map((c) => [c.op, c.target, c.param, c.f0]), [
+    [L.OP_SET_PARAM, 1, paramIndex(voice, "gain"), 0.4],
+    [L.OP_SET_PARAM, 1, paramIndex(voice, "freq"), 330],
+  ]);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -11,6 +11,7 @@ import { parseSessionLog } from "../engine/session_log.ts";
 import { OscServer } from "../osc/server.ts";
 import { parsePitch } from "../core/pitch.ts";
 import type { PatchFile } from "../core/files.ts";
+import { moduleDef, paramIndex } from "../patch/schema.ts";
 import { OscTestClient } from "./osc_helpers.ts";
 import { stallsAtMost, TEST_LEAD } from "./helpers.ts";
 
@@ -69,11 +70,11 @@ Deno.test("OSC: messages change the sound at their frames; queries reply to the 
   assert.equal(status.block, 128);
   assert.equal(status.redundant, true);
   for (const k of ["activeSlot", "failovers", "lateBlocks", "cpu", "uptimeS"]) assert.ok(k in status, k);
+  await client.send("/engine/freq", 330); // the engine tone's old address: voice1's freq
   await client.send("/mod/voice1/filter/freq", 900); // a sub-path: the alias filter.freq = cutoff
   await client.send("/mod/voice1/freq", 233);
   await client.send("/gate/voice1", 1, 0.7);
   await client.send("/note", "voice2", "C4", 0.8, 0.25);
-  await client.send("/engine/freq", 330); // legacy: the engine tone
   await client.send("/sync", 42);
   await client.waitFor((r) => r[0] === "/synced" && r[1] === 42);
   await client.send("/engine/list");
@@ -83,6 +84,10 @@ Deno.test("OSC: messages change the sound at their frames; queries reply to the 
   await client.send("/engine/schema");
   const schema = JSON.parse(String((await client.waitFor((r) => r[0] === "/engine/schema.reply"))[1]));
   assert.ok(schema.modules.some((m: { type: string }) => m.type === "voice"));
+  assert.ok(
+    schema.addresses.some((a: { address: string }) => a.address === "/engine/schema"),
+    "the addresses",
+  );
   const outBlock = engine.outBlock;
   const log = await stop();
   assert.deepEqual(client.received.filter((r) => r[0] === "/error"), [], "no errors");
@@ -99,9 +104,14 @@ Deno.test("OSC: messages change the sound at their frames; queries reply to the 
   assert.ok(Math.abs(noteOn[0].f0 - 261.6256) < 1e-3);
   const noteOff = live.find((c) => c.op === L.OP_GATE && c.target === voice2 && c.i0 === 0)!;
   assert.equal(noteOff.frame - noteOn[0].frame, 12000);
+  const freq = paramIndex(moduleDef("voice")!, "freq");
   assert.ok(
-    live.some((c) => c.op === L.OP_SET_PARAM && c.target === L.MOD_VOICE && c.f0 === 330),
-    "engine tone",
+    live.some((c) => c.op === L.OP_SET_PARAM && c.target === voice1 && c.param === freq && c.f0 === 330),
+    "the engine tone's /engine/freq set voice1's freq",
+  );
+  assert.ok(
+    !live.some((c) => c.op === L.OP_SET_PARAM && c.target === L.MOD_VOICE),
+    "nothing for the old tone (module 0)",
   );
   assert.ok(gateOn.frame < outBlock * 128, "/synced came after the commands had applied");
 });

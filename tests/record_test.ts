@@ -179,10 +179,12 @@ function recordingCli(dir: string, extra: string[] = []) {
       "null",
       "--lead",
       String(TEST_LEAD),
+      // Only the DSP's module 0, which --exercise plays at gain 0.25 (`--set gain=…` sets voice1 now, and
+      // --patch none has none).
       "--patch",
       "none",
-      "--set",
-      "gain=0.3",
+      "--exercise",
+      "50",
       "--log",
       `${dir}/s.jsonl`,
       ...extra,

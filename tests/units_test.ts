@@ -1,16 +1,17 @@
-// Small pure parts: records, health deadlines, the merge, WAV files, session logs, specs and parameters.
+// Small pure parts: records, health deadlines, the merge, WAV files, session logs, specs and the engine tone.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
 import { command, recordFrame, writeRecord } from "../core/command.ts";
 import { armInjections, parseInjection } from "../engine/faults.ts";
 import { diagnose, healthLimits } from "../core/health.ts";
 import { pickSource } from "../core/merge.ts";
-import { ClientError } from "../core/errors.ts";
-import { voiceParamCommand } from "../core/tone_params.ts";
 import { parseSessionLog, SessionLogWriter } from "../engine/session_log.ts";
 import { controlView, createShared, slotViews } from "../core/shared.ts";
 import { readWav, WavWriter } from "../core/wav.ts";
 import { translate } from "../cli/language.ts";
+import { ScoreEngine } from "../cli/score.ts";
+import { OscRouter } from "../osc/router.ts";
+import { moduleDef, paramIndex } from "../patch/schema.ts";
 
 Deno.test("layout: regions do not overlap and the rings are powers of two", () => {
   assert.ok(L.INJECT_BASE > L.CTRL_SPARE_SNAP_BYTES);
@@ -147,20 +148,54 @@ Deno.test("fault specs: parsed, refused with the accepted forms, and armed in th
   assert.deepEqual(row(2), [0, 0, L.FAULT_NONE, 0]);
 });
 
-Deno.test("parameters: validated on the control side with plain-words errors", () => {
-  assert.equal(voiceParamCommand("freq", 440).f0, 440);
-  assert.equal(voiceParamCommand("wave", "sine").f0, L.WAVE_SINE);
-  assert.throws(
-    () => voiceParamCommand("freq", 0),
-    (e) => e instanceof ClientError && /out of range \(1 … 20000 Hz\)/.test(e.message),
+Deno.test("the engine tone's addresses set voice1's parameters, with plain-words errors", async () => {
+  const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
+  const e = new ScoreEngine(48000, 128);
+  e.patch.load(patch);
+  e.commit(0);
+  const r = new OscRouter(e);
+  const voice1 = e.patch.module("voice1").id, voice = moduleDef("voice")!;
+  const index = (name: string) => paramIndex(voice, name);
+  /** The command an address sent: target, parameter, value. */
+  const sent = (address: string, v: string | number) => {
+    assert.deepEqual(r.handle(address, [v]), [], address);
+    const c = e.commands[e.commands.length - 1];
+    return [c.target, c.param, c.f0];
+  };
+  assert.deepEqual(sent("/engine/freq", 440), [voice1, index("freq"), 440]);
+  assert.deepEqual(sent("/engine/gain", 0.3), [voice1, index("gain"), 0.3]);
+  assert.deepEqual(sent("/engine/amp", 0.2), [voice1, index("gain"), 0.2]);
+  assert.deepEqual(sent("/engine/wave", "sine"), [voice1, index("wave"), 0]);
+  assert.deepEqual(sent("/engine/wave", 1), [voice1, index("wave"), 1], "the tone's numbers: 1 is saw");
+  assert.equal(e.patch.module("voice1").params.wave, 1);
+  const before = e.commands.length;
+  const error = (address: string, v: string | number, engine = r) => {
+    const replies = engine.handle(address, [v]);
+    assert.equal(replies.length, 1, address);
+    assert.equal(replies[0].address, "/error", address);
+    return String(replies[0].args[1]);
+  };
+  assert.match(error("/engine/freq", 0), /Cannot set freq: 0 is out of range \(0.1 … 20000 Hz\)/);
+  assert.match(error("/engine/gain", "loud"), /is not a number/);
+  assert.match(error("/engine/cutoff", 3), /unknown address \(engine: .*\/engine\/freq, \/engine\/gain/);
+  assert.match(error("/engine/wave", "noise"), /wave "noise" is not one of sine \| saw/);
+  assert.match(error("/engine/wave", 2), /wave 2 is not one of sine \| saw/);
+  assert.equal(e.commands.length, before, "a refused value sends nothing");
+  // Without a voice1, or with one that is no voice, the reply says so.
+  const empty = new ScoreEngine(48000, 128);
+  assert.match(
+    error("/engine/freq", 440, new OscRouter(empty)),
+    /the patch has no voice1 \(create voice1 voice\)/,
   );
-  assert.throws(() => voiceParamCommand("gain", "loud"), /is not a number/);
-  assert.throws(() => voiceParamCommand("cutoff", 3), /unknown parameter \(known: freq, gain, wave\)/);
-  assert.throws(() => voiceParamCommand("wave", "square"), /out of range \(sine \| saw \| noise\)/);
-  // The engine tone's text forms from before the patch still reach it (through the OSC router's /engine/*).
+  empty.patch.create("voice1", "vco");
+  empty.commit(0);
+  assert.match(error("/engine/gain", 0.5, new OscRouter(empty)), /voice1 is a vco, not a voice/);
+  // The engine tone's text forms from before the patch reach these addresses.
   assert.deepEqual(translate("set voice.freq 330").messages, [["/engine/freq", 330]]);
   assert.deepEqual(translate("set freq=440").messages, [["/engine/freq", 440]]);
   assert.deepEqual(translate("gain 0.2").messages, [["/engine/gain", 0.2]]);
+  assert.deepEqual(translate("wave sine").messages, [["/engine/wave", "sine"]]);
   assert.deepEqual(translate("  # a comment").messages, []);
   assert.throws(() => translate("set freq"), /expected set/);
+  assert.throws(() => translate("wobble 3"), /"wobble" is not a command/);
 });

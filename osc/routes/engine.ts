@@ -1,0 +1,156 @@
+// The engine itself: status, the patch as a file, the schema (module types and this address table), the
+// subscription to events and meters (/notify), and the engine tone's old addresses, which now set voice1.
+import { ClientError } from "../../core/errors.ts";
+import { moduleDef, schemaJson } from "../../patch/schema.ts";
+import type { Patch } from "../../patch/graph.ts";
+import type { Delivery, OscReply } from "../types.ts";
+import {
+  choice,
+  num,
+  onOff,
+  opt,
+  type Route,
+  route,
+  type RouteContext,
+  routeJson,
+  type Shape,
+  value,
+} from "./route.ts";
+
+const ENGINE = { family: "engine", dialect: "chronus" } as const;
+
+/** The module the engine tone's addresses set, as the seed system's last engine did ("all map to voice1"). */
+export const TONE_MODULE = "voice1";
+
+const VOICE = moduleDef("voice")!;
+
+/** The tone's wave names that the voice has too (its noise has no voice wave). */
+const TONE_WAVES = ["sine", "saw"].filter((w) =>
+  VOICE.params.find((p) => p.name === "wave")!.names!.includes(w)
+);
+
+// A parameter of the voice: its range and unit from patch/schema.ts, checked by the patch like /mod's.
+function voiceParam(name: string): Shape<number | string> {
+  const p = VOICE.params.find((q) => q.name === name)!;
+  const unit = p.unit === "linear" ? undefined : p.unit; // a plain factor needs no unit in usage text
+  return { ...value(name), type: "number", min: p.min, max: p.max, unit, doc: p.doc };
+}
+
+function checkTone(patch: Patch): void {
+  const m = patch.modules.get(TONE_MODULE);
+  if (!m) {
+    throw new ClientError(
+      `the engine tone is ${TONE_MODULE} now, and the patch has no ${TONE_MODULE} (create ${TONE_MODULE} voice)`,
+    );
+  }
+  if (m.type !== "voice") {
+    throw new ClientError(
+      `the engine tone is ${TONE_MODULE} now, and ${TONE_MODULE} is a ${m.type}, not a voice`,
+    );
+  }
+}
+
+function setTone({ engine, out }: RouteContext, param: string, v: number | string, at: Delivery): OscReply[] {
+  checkTone(engine.patch);
+  out.deliver([engine.patch.setNow(TONE_MODULE, param, v)], at);
+  return [];
+}
+
+const TONE_REPLY = "none (send /sync to know it has applied)";
+
+/** /engine/*, /notify. */
+export const ENGINE_ROUTES: readonly Route[] = [
+  route({
+    ...ENGINE,
+    address: "/engine/status",
+    args: [],
+    summary: "uptime, sample rate, block, active slot, redundancy, failovers, late blocks, CPU",
+    reply: "/engine/status.reply <JSON>",
+    text: {
+      form: "status",
+      examples: ["status"],
+      note: "deno task chronus --json status: the JSON as it came",
+    },
+    handle: ({ engine }) => [{ address: "/engine/status.reply", args: [JSON.stringify(engine.status())] }],
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/list",
+    args: [],
+    summary: "the committed patch, as a patch file",
+    reply: "/engine/list.reply <JSON patch file>",
+    text: { form: "list", examples: ["list"] },
+    handle: (
+      { engine },
+    ) => [{ address: "/engine/list.reply", args: [JSON.stringify(engine.patch.toFile())] }],
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/schema",
+    args: [],
+    summary: "every module type (ports, parameters with ranges and units) and every address of this table",
+    reply: "/engine/schema.reply <JSON: modules, addresses>",
+    text: { form: "schema", examples: ["schema"] },
+    handle: ({ routes }) => [{
+      address: "/engine/schema.reply",
+      args: [JSON.stringify({ ...(schemaJson() as object), addresses: routes.map(routeJson) })],
+    }],
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/freq",
+    args: [voiceParam("freq")],
+    summary: `the engine tone's pitch: sets ${TONE_MODULE}'s freq`,
+    reply: TONE_REPLY,
+    text: {
+      form: "freq HZ",
+      examples: ["freq 440", "set freq 440", "set voice.freq 440"],
+      note: `the engine tone: ${TONE_MODULE}'s freq`,
+    },
+    handle: (ctx, [v], { at }) => setTone(ctx, "freq", v, at),
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/gain",
+    args: [voiceParam("gain")],
+    summary: `the engine tone's level: sets ${TONE_MODULE}'s gain`,
+    reply: TONE_REPLY,
+    text: { form: "gain G", examples: ["gain 0.3", "set voice.gain 0.3"], note: `${TONE_MODULE}'s gain` },
+    handle: (ctx, [v], { at }) => setTone(ctx, "gain", v, at),
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/amp",
+    args: [voiceParam("gain")],
+    summary: `the same as /engine/gain: sets ${TONE_MODULE}'s gain`,
+    reply: TONE_REPLY,
+    text: { form: "amp G", examples: ["amp 0.3"], note: `${TONE_MODULE}'s gain` },
+    handle: (ctx, [v], { at }) => setTone(ctx, "gain", v, at),
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/wave",
+    args: [choice("wave", TONE_WAVES, { doc: "a name, or its number in this list" })],
+    summary:
+      `the engine tone's waveform: sets ${TONE_MODULE}'s wave (the tone's noise has no voice wave; /mod/${TONE_MODULE}/wave has square and triangle too)`,
+    reply: TONE_REPLY,
+    text: { form: `wave ${TONE_WAVES.join("|")}`, examples: ["wave sine"], note: `${TONE_MODULE}'s wave` },
+    handle: (ctx, [v], { at }) => setTone(ctx, "wave", v, at),
+  }),
+  route({
+    ...ENGINE,
+    address: "/notify",
+    args: [
+      onOff("subscribe"),
+      opt(num("port", { min: 1, max: 65535, integer: true, doc: "default: the port the message came from" })),
+    ],
+    summary:
+      "1: events (/event <type> <message>), a copy of every reply to this host, /viz/levels and an 8-band /viz/spectrum at 10 Hz go to the sender (or to port on its host, for tools that cannot receive where they send from); 0: stop",
+    reply: "/notify.reply <1|0>",
+    handle: (_, [on, port], { peer }) => {
+      if (!peer) throw new ClientError("/notify subscribes an OSC sender; this input has none");
+      peer.subscribe(on, port);
+      return [{ address: "/notify.reply", args: [on ? 1 : 0] }];
+    },
+  }),
+];

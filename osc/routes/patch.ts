@@ -1,0 +1,149 @@
+// The patch: a transaction staged by create/connect/disconnect/delete/set and applied at one frame by
+// commit; load and save go through a patch file.
+import type { PatchFile } from "../../core/files.ts";
+import { checkSequence } from "../../sequencer/sequencer.ts";
+import { readJson, writeJson } from "../files.ts";
+import type { Delivery, OscReply } from "../types.ts";
+import { num, opt, type Route, route, type RouteContext, str, value } from "./route.ts";
+
+const PATCH = { family: "patch", dialect: "chronus" } as const;
+
+const STAGED = "none (it applies at /patch/commit)";
+const COMMITTED = "/patch/commit.reply <commands> <delayed cables as JSON>";
+
+// The staged patch, then tracks left without their modules, then a loaded file's sequence: one batch, one
+// frame.
+function commit({ engine, out }: RouteContext, at: Delivery, file?: PatchFile): OscReply[] {
+  const seq = engine.sequencer, sequence = file?.sequence;
+  if (file) checkSequence(file); // a bad sequence changes nothing, the patch included
+  const c = engine.patch.commit();
+  out.deliver([...c.commands, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])], at);
+  return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
+}
+
+/** /patch/*. */
+export const PATCH_ROUTES: readonly Route[] = [
+  route({
+    ...PATCH,
+    address: "/patch/create",
+    args: [str("id"), str("type", { doc: "a module type (docs/modules.md)" })],
+    summary: "stages a new module",
+    reply: "/patch/create.reply <id>",
+    text: {
+      form: "create ID TYPE",
+      examples: ["create bass vco"],
+      note: "commits at once",
+    },
+    handle: ({ engine }, [id, type]) => {
+      engine.patch.create(id, type);
+      return [{ address: "/patch/create.reply", args: [id] }];
+    },
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/connect",
+    args: [
+      str("source", { shown: "src[.port]" }),
+      str("destination", { shown: "dst[.port|.param]" }),
+      opt(num("depth", { doc: "how far the signal moves a parameter (in its unit, or octaves)" }), 1),
+    ],
+    summary: "stages a cable from an output to an input, or to a parameter (modulation)",
+    reply: STAGED,
+    text: {
+      form: "patch SRC -> DST [DEPTH]",
+      examples: ["patch lfo1 -> voice2.cutoff 0.5"],
+      note: "commits at once; 'to' works for '->'",
+    },
+    handle: ({ engine }, [from, to, depth]) => {
+      engine.patch.connect(from, to, depth);
+      return [];
+    },
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/disconnect",
+    args: [str("source", { shown: "src" }), str("destination", { shown: "dst" })],
+    summary: "stages removing a cable",
+    reply: STAGED,
+    text: {
+      form: "unpatch SRC -> DST",
+      examples: ["unpatch lfo1 to voice2.cutoff"],
+      note: "commits at once",
+    },
+    handle: ({ engine }, [from, to]) => {
+      engine.patch.disconnect(from, to);
+      return [];
+    },
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/delete",
+    args: [str("id")],
+    summary: "stages removing a module, its cables and the sequencer tracks that play it",
+    reply: STAGED,
+    text: { form: "delete ID", examples: ["delete bass"], note: "commits at once" },
+    handle: ({ engine }, [id]) => {
+      engine.patch.delete(id);
+      return [];
+    },
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/set",
+    args: [str("id"), str("param"), value("value")],
+    summary: "stages a parameter value (applies with the rest of the transaction)",
+    reply: STAGED,
+    handle: ({ engine }, [id, param, v]) => {
+      engine.patch.set(id, param, v);
+      return [];
+    },
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/commit",
+    args: [],
+    summary: "applies the staged transaction at one frame",
+    reply: COMMITTED,
+    handle: (ctx, _, { at }) => commit(ctx, at),
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/abort",
+    args: [],
+    summary: "drops the staged transaction",
+    reply: "/patch/abort.reply",
+    handle: ({ engine }) => {
+      engine.patch.abort();
+      return [{ address: "/patch/abort.reply", args: [] }];
+    },
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/load",
+    args: [str("file", { doc: "a patch file (JSON), as the engine's process sees the path" })],
+    summary: "replaces the patch (and the sequence, when the file has one) at one frame",
+    reply: COMMITTED,
+    text: { form: "load FILE", examples: ["load examples/dnb-175.json"], note: "a JSON patch file" },
+    handle: (ctx, [path], { at }) => {
+      const file = readJson<PatchFile>(ctx.files, path);
+      ctx.engine.patch.abort();
+      ctx.engine.patch.load(file);
+      return commit(ctx, at, file);
+    },
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/save",
+    args: [str("file")],
+    summary: "writes the committed patch, with the sequence when it has tracks",
+    reply: "/patch/save.reply <file>",
+    text: { form: "save FILE", examples: ["save mine.json"] },
+    handle: ({ engine, files }, [path]) => {
+      const file: PatchFile = engine.patch.toFile();
+      const sequence = engine.sequencer.toFile();
+      if (Object.keys(sequence.tracks).length) file.sequence = sequence;
+      writeJson(files, path, file);
+      return [{ address: "/patch/save.reply", args: [path] }];
+    },
+  }),
+];

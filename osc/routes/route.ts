@@ -1,0 +1,296 @@
+// One OSC address as data: the arguments it takes, what it does and answers, how the text language says it,
+// and its handler. The router (osc/router.ts) dispatches from a table of these (osc/routes/table.ts);
+// /engine/schema, the help of `deno task chronus` and docs/osc.md are generated from the same table, so the
+// places that describe an address cannot disagree with the code that serves it.
+//
+// Arguments are read by shapes: each shape checks one argument and says what is wrong in plain words, and the
+// same shape prints the argument in usage text and docs. A handler gets its arguments already read.
+import { ClientError } from "../../core/errors.ts";
+import { parsePitch } from "../../core/pitch.ts";
+import type { When } from "../../sequencer/sequencer.ts";
+import type { PatchFiles } from "../files.ts";
+import type { Outbox } from "../outbox.ts";
+import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "../types.ts";
+
+/** Whose address space an entry belongs to (later issues add the seed system's dialects). */
+export type Dialect = "chronus";
+
+/** The route files, one per family of addresses. */
+export type FamilyName = "play" | "patch" | "seq" | "pattern" | "record" | "engine";
+
+/** One argument's shape: how it is read and checked, and how usage text and docs show it. */
+export interface Shape<T = unknown> {
+  readonly name: string;
+  /** What it is, for docs and /engine/schema ("number", "string", "number or name", "pitch" …). */
+  readonly type: string;
+  readonly doc?: string;
+  readonly optional?: boolean;
+  /** Takes every remaining argument (zero or more). */
+  readonly rest?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly unit?: string;
+  /** The accepted names of an enumerated argument. */
+  readonly values?: readonly string[];
+  /** What usage text shows inside the brackets when the name says too little ("0|1", "src[.port]"). */
+  readonly shown?: string;
+  /** Reads argument `i` (for a rest shape: `i` and every one after it); throws ClientError. */
+  read(args: readonly OscArg[], i: number): T;
+}
+
+/** What a handler works with: the engine, files, the outbox and the whole table. */
+export interface RouteContext {
+  readonly engine: OscEngine;
+  readonly files: PatchFiles;
+  readonly patternDir: string;
+  readonly out: Outbox;
+  readonly routes: readonly Route[];
+}
+
+/** One message as the handler sees it. */
+export interface Call {
+  readonly address: string;
+  /** The arguments, after a trailing "now" or "bar" was taken off (routes with `now`). */
+  readonly args: readonly OscArg[];
+  readonly when: When;
+  /** The values of the address's placeholders ("/mod/<module>/<param>": module, param). */
+  readonly path: Readonly<Record<string, string>>;
+  readonly at: Delivery;
+  /** Replies that come after handle() returned (they wait for another thread). */
+  readonly later?: (r: OscReply) => void;
+  readonly peer?: OscPeer;
+}
+
+/** How an address names the text language's command that sends it. */
+export interface TextForm {
+  /** The command with its words in capitals ("gate MODULE on|off [VELOCITY]"). */
+  readonly form: string;
+  readonly examples: readonly string[];
+  /** A remark for help and docs. */
+  readonly note?: string;
+}
+
+/** One address of the table. */
+export interface Route {
+  /** Exact ("/seq/add") or with placeholders ("/mod/<module>/<param>"). */
+  readonly address: string;
+  readonly family: FamilyName;
+  readonly dialect: Dialect;
+  readonly args: readonly Shape[];
+  /** The last placeholder takes the rest of the path, joined by "." ("/mod/voice1/filter/freq": filter.freq). */
+  readonly tail?: boolean;
+  /**
+   * A trailing "now" (or "bar") argument: "applies" when it chooses when the change takes effect (shown as
+   * [now]), "ignored" when the address accepts it as the rest of its family does but has no bar to wait for.
+   */
+  readonly now?: "applies" | "ignored";
+  /** The address and its arguments, as error messages and docs show them. */
+  readonly usage: string;
+  /** What it does, in one line. */
+  readonly summary: string;
+  /** What the sender gets back (besides `/error <address> <message>` when it is refused). */
+  readonly reply: string;
+  readonly text?: TextForm;
+  /** Does the work; throws ClientError for bad input (the router answers `/error`). */
+  handle(ctx: RouteContext, values: readonly unknown[], call: Call): OscReply[];
+}
+
+type Values<A extends readonly Shape[]> = {
+  -readonly [K in keyof A]: A[K] extends Shape<infer T> ? T : never;
+};
+
+/** An entry before its usage text is made from its arguments. */
+export type RouteSpec<A extends readonly Shape[]> = Omit<Route, "usage" | "args" | "handle"> & {
+  readonly args: A;
+  handle(ctx: RouteContext, values: Values<A>, call: Call): OscReply[];
+};
+
+/** Builds an entry: its usage text comes from its address and argument shapes. */
+export function route<const A extends readonly Shape[]>(spec: RouteSpec<A>): Route {
+  const tokens = [spec.address, ...spec.args.map(token), ...(spec.now === "applies" ? ["[now]"] : [])];
+  return {
+    ...spec,
+    usage: tokens.join(" "),
+    handle: (ctx, values, call) => spec.handle(ctx, values as Values<A>, call),
+  };
+}
+
+/** How usage text shows one argument: <name>, [name] when optional, [name…] for the rest. */
+export function token(s: Shape): string {
+  const range = s.min !== undefined && s.max !== undefined
+    ? ` ${s.min}…${s.max}${s.unit ? ` ${s.unit}` : ""}`
+    : "";
+  const inner = s.shown ?? (s.values ? s.values.join("|") : `${s.name}${range}`);
+  const name = `${inner}${s.rest && !inner.endsWith("…") ? "…" : ""}`;
+  return s.optional || s.rest ? `[${name}]` : `<${name}>`;
+}
+
+/** Checks the argument count against the entry and reads every argument; throws ClientError. */
+export function readArgs(r: Route, args: readonly OscArg[]): unknown[] {
+  const min = r.args.filter((s) => !s.optional && !s.rest).length;
+  const max = r.args.some((s) => s.rest) ? Infinity : r.args.length;
+  if (args.length < min || args.length > max) {
+    const none = max === 0 ? " with no arguments" : "";
+    throw new ClientError(
+      `expected ${r.usage}${none} (${args.length} argument${args.length === 1 ? "" : "s"} given)`,
+    );
+  }
+  return r.args.map((s, i) => s.read(args, i));
+}
+
+// The readers. Their messages are what a client sees in `/error`, so they name the argument and the value.
+
+function needString(args: readonly OscArg[], i: number, name: string): string {
+  const v = args[i];
+  if (typeof v !== "string" || v === "") {
+    throw new ClientError(`argument ${i + 1} (${name}) must be a string`);
+  }
+  return v;
+}
+
+function needNumber(args: readonly OscArg[], i: number, name: string): number {
+  const v = typeof args[i] === "string" && args[i] !== "" ? Number(args[i]) : args[i];
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new ClientError(
+      `argument ${i + 1} (${name}) must be a number, got ${JSON.stringify(args[i] ?? null)}`,
+    );
+  }
+  return v;
+}
+
+function needValue(args: readonly OscArg[], i: number, name: string): number | string {
+  const v = args[i];
+  if (typeof v === "number" || typeof v === "string") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  throw new ClientError(`argument ${i + 1} (${name}) must be a number or a name`);
+}
+
+/** A non-empty string. */
+export function str(name: string, more: Partial<Shape> = {}): Shape<string> {
+  return { name, type: "string", ...more, read: (a, i) => needString(a, i, name) };
+}
+
+/** A number (numeric strings too), within min … max when both are given (also a whole one when `integer`). */
+export function num(
+  name: string,
+  more: Partial<Shape> & { integer?: boolean } = {},
+): Shape<number> {
+  const { integer, ...rest } = more;
+  return {
+    name,
+    type: integer ? "integer" : "number",
+    ...rest,
+    read: (a, i) => {
+      const v = needNumber(a, i, name);
+      if (integer && !Number.isInteger(v)) throw new ClientError(`${name} must be a whole number, got ${v}`);
+      const { min, max, unit } = more;
+      if (min !== undefined && max !== undefined && (v < min || v > max)) {
+        throw new ClientError(`${name} ${v} is out of range (${min} … ${max}${unit ? ` ${unit}` : ""})`);
+      }
+      return v;
+    },
+  };
+}
+
+/** A number or a name (an OSC true/false is 1/0); whoever takes it checks it (a parameter: the patch). */
+export function value(name: string, more: Partial<Shape> = {}): Shape<number | string> {
+  return { name, type: "number or name", ...more, read: (a, i) => needValue(a, i, name) };
+}
+
+/** A pitch in Hz: a whole number 0–127 is MIDI, other numbers Hz, or a name ("C#3", "110hz"). */
+export function pitch(name: string, more: Partial<Shape> = {}): Shape<number> {
+  return {
+    name,
+    type: "pitch",
+    doc: "a whole number 0–127 is a MIDI note, other numbers Hz; or a name: C#3, Eb5, 110hz",
+    ...more,
+    read: (a, i) => parsePitch(needValue(a, i, name)),
+  };
+}
+
+/** A gate: any number, on when it is not 0. */
+export function gate(name: string): Shape<boolean> {
+  return {
+    name,
+    type: "number",
+    shown: "0|1",
+    doc: "on unless 0",
+    read: (a, i) => needNumber(a, i, name) !== 0,
+  };
+}
+
+/** Strictly 1 or 0 (also true/false and "1"/"0"). */
+export function onOff(name: string, more: Partial<Shape> = {}): Shape<boolean> {
+  return {
+    name,
+    type: "1 or 0",
+    shown: "1|0",
+    ...more,
+    read: (a, i) => {
+      const v = a[i];
+      if (v === 1 || v === true || v === "1") return true;
+      if (v === 0 || v === false || v === "0") return false;
+      throw new ClientError(`argument ${i + 1} (${name}) must be 1 or 0, got ${JSON.stringify(v ?? null)}`);
+    },
+  };
+}
+
+/** One of `names` (or its index in the list); reads as the name. */
+export function choice(name: string, names: readonly string[], more: Partial<Shape> = {}): Shape<string> {
+  return {
+    name,
+    type: "name",
+    values: names,
+    ...more,
+    read: (a, i) => {
+      const v = needValue(a, i, name);
+      const index = typeof v === "number" ? v : /^\d+$/.test(v.trim()) ? Number(v) : names.indexOf(v.trim());
+      if (!Number.isInteger(index) || index < 0 || index >= names.length) {
+        throw new ClientError(`${name} ${JSON.stringify(v)} is not one of ${names.join(" | ")}`);
+      }
+      return names[index];
+    },
+  };
+}
+
+/** The same shape, optional: absent reads as `fallback`. */
+export function opt<T>(s: Shape<T>): Shape<T | undefined>;
+export function opt<T>(s: Shape<T>, fallback: T): Shape<T>;
+export function opt<T>(s: Shape<T>, fallback?: T): Shape<T | undefined> {
+  return { ...s, optional: true, read: (a, i) => (i < a.length ? s.read(a, i) : fallback) };
+}
+
+/** The same shape for every remaining argument (zero or more). */
+export function rest<T>(s: Shape<T>, more: Partial<Shape> = {}): Shape<T[]> {
+  return {
+    ...s,
+    rest: true,
+    ...more,
+    read: (a, i) => a.slice(i).map((_, k) => s.read(a, i + k)),
+  };
+}
+
+/** The entry as plain JSON data (what /engine/schema lists under "addresses"). */
+export function routeJson(r: Route): unknown {
+  return {
+    address: r.address,
+    family: r.family,
+    dialect: r.dialect,
+    usage: r.usage,
+    summary: r.summary,
+    args: r.args.map((s) => ({
+      name: s.name,
+      type: s.type,
+      ...(s.optional ? { optional: true } : {}),
+      ...(s.rest ? { rest: true } : {}),
+      ...(s.min !== undefined ? { min: s.min } : {}),
+      ...(s.max !== undefined ? { max: s.max } : {}),
+      ...(s.unit ? { unit: s.unit } : {}),
+      ...(s.values ? { values: s.values } : {}),
+      ...(s.doc ? { doc: s.doc } : {}),
+    })),
+    ...(r.now ? { now: r.now } : {}),
+    reply: r.reply,
+    ...(r.text ? { text: r.text } : {}),
+  };
+}

@@ -1,0 +1,203 @@
+// The sequencer: tracks (a module or a voice group, a step pattern, notes, lanes), tempo, swing and the
+// transport. Each change is one batch (a track's whole definition), effective at the next bar unless "now".
+import type { TrackSpec } from "../../core/files.ts";
+import { ClientError } from "../../core/errors.ts";
+import { BPM_MAX, BPM_MIN, SWING_MAX, SWING_MIN } from "../../sequencer/pattern.ts";
+import type { OscReply } from "../types.ts";
+import { num, rest, type Route, route, type Shape, str, value } from "./route.ts";
+
+const SEQ = { family: "seq", dialect: "chronus" } as const;
+
+const ok = (
+  address: string,
+  ...args: (string | number)[]
+): OscReply[] => [{ address: `${address}.reply`, args }];
+
+const track = (): Shape<string> => str("track", { doc: "a name: a letter, then letters, digits, _ or -" });
+const pattern = (): Shape<string> =>
+  str("pattern", { doc: "x hit, X accent, . rest, - tie; spaces and | only for the eye" });
+
+/** /seq/*. */
+export const SEQ_ROUTES: readonly Route[] = [
+  route({
+    ...SEQ,
+    address: "/seq/add",
+    now: "applies",
+    args: [
+      track(),
+      str("modules", { shown: "module[,module…]", doc: "one module, or a voice group played round robin" }),
+      pattern(),
+      rest(value("notes"), {
+        shown: "note|gate=G|steps=N…",
+        doc: "pitches, one per hit, cycling; gate=G: gate length in steps; steps=N: steps per beat",
+      }),
+    ],
+    summary: "defines or replaces a track",
+    reply: "/seq/add.reply <track> bar|now",
+    text: {
+      form: "seq add TRACK MODULE[,MODULE…] PATTERN [NOTES…] [gate=G] [steps=N] [now]",
+      examples: ["seq add drums kick1 x...x...x...x...", "seq add bass acid1 x.xX x.x- C2 C2 G1"],
+      note: "a pattern may be typed in groups",
+    },
+    handle: ({ engine, out }, [name, modules, steps, words], { address, when, at }) => {
+      const spec: TrackSpec = { modules: modules.split(",").filter((m) => m !== ""), pattern: steps };
+      const notes: (string | number)[] = [];
+      for (const w of words) {
+        const kv = typeof w === "string" ? /^(gate|steps)=(.+)$/i.exec(w) : null;
+        if (kv) spec[kv[1].toLowerCase() as "gate" | "steps"] = Number(kv[2]);
+        else notes.push(w);
+      }
+      if (notes.length) spec.notes = notes;
+      out.deliver(engine.sequencer.add(name, spec, when), at);
+      return ok(address, name, when);
+    },
+  }),
+  route({
+    ...SEQ,
+    address: "/seq/remove",
+    now: "applies",
+    args: [track()],
+    summary: "removes a track",
+    reply: "/seq/remove.reply <track> bar|now",
+    text: { form: "seq remove TRACK [now]", examples: ["seq remove drums"] },
+    handle: ({ engine, out }, [name], { address, when, at }) => {
+      out.deliver(engine.sequencer.remove(name, when), at);
+      return ok(address, name, when);
+    },
+  }),
+  route({
+    ...SEQ,
+    address: "/seq/clear",
+    now: "applies",
+    args: [],
+    summary: "removes every track",
+    reply: "/seq/clear.reply",
+    text: { form: "seq clear [now]", examples: ["seq clear now"] },
+    handle: ({ engine, out }, _, { address, when, at }) => {
+      out.deliver(engine.sequencer.clear(when), at);
+      return ok(address);
+    },
+  }),
+  ...(["start", "stop", "reset"] as const).map((verb) =>
+    route({
+      ...SEQ,
+      address: `/seq/${verb}`,
+      now: "ignored",
+      args: [],
+      summary: {
+        start: "starts the transport from the first step",
+        stop: "stops the transport and closes every gate",
+        reset: "moves the transport back to the first step",
+      }[verb],
+      reply: `/seq/${verb}.reply`,
+      text: { form: `seq ${verb}`, examples: [`seq ${verb}`] },
+      handle: ({ engine, out }, _, { address, at }) => {
+        const seq = engine.sequencer;
+        out.deliver(verb === "start" ? seq.start() : verb === "stop" ? seq.stop() : seq.reset(), at);
+        return ok(address);
+      },
+    })
+  ),
+  route({
+    ...SEQ,
+    address: "/seq/bpm",
+    now: "applies",
+    args: [num("tempo", { min: BPM_MIN, max: BPM_MAX, doc: "beats per minute" })],
+    summary: "sets the tempo",
+    reply: "/seq/bpm.reply <bpm>",
+    text: { form: "seq bpm BPM [now]", examples: ["seq bpm 175"] },
+    handle: ({ engine, out }, [bpm], { address, when, at }) => {
+      out.deliver(engine.sequencer.bpm(bpm, when), at);
+      return ok(address, bpm);
+    },
+  }),
+  route({
+    ...SEQ,
+    address: "/seq/swing",
+    now: "ignored",
+    args: [num("swing", { min: SWING_MIN, max: SWING_MAX, doc: "percent: 50 straight … 75" })],
+    summary: "moves every off-beat step later (applies at once)",
+    reply: "/seq/swing.reply <percent>",
+    text: { form: "seq swing PERCENT", examples: ["seq swing 58"], note: "50 straight … 75" },
+    handle: ({ engine, out }, [percent], { address, at }) => {
+      out.deliver(engine.sequencer.swing(percent), at);
+      return ok(address, percent);
+    },
+  }),
+  route({
+    ...SEQ,
+    address: "/seq/update/pattern",
+    now: "applies",
+    args: [track(), pattern()],
+    summary: "changes a track's pattern",
+    reply: "/seq/update/pattern.reply <track> bar|now",
+    text: { form: "seq pattern TRACK PATTERN [now]", examples: ["seq pattern drums x.x.x.x."] },
+    handle: ({ engine, out }, [name, steps], { address, when, at }) => {
+      out.deliver(engine.sequencer.update(name, { pattern: steps }, when), at);
+      return ok(address, name, when);
+    },
+  }),
+  route({
+    ...SEQ,
+    address: "/seq/update/notes",
+    now: "applies",
+    args: [track(), rest(value("notes", { doc: "pitches, one per hit, cycling" }))],
+    summary: "changes a track's notes",
+    reply: "/seq/update/notes.reply <track> bar|now",
+    text: { form: "seq notes TRACK NOTES…", examples: ["seq notes bass C2 Eb2 G1"] },
+    handle: ({ engine, out }, [name, notes], { address, when, at }) => {
+      out.deliver(engine.sequencer.update(name, { notes }, when), at);
+      return ok(address, name, when);
+    },
+  }),
+  route({
+    ...SEQ,
+    address: "/seq/set",
+    now: "applies",
+    args: [track(), str("field", { shown: "gate|steps|modules" }), value("value")],
+    summary: "changes a track's gate length (steps), steps per beat, or modules",
+    reply: "/seq/set.reply <track> bar|now",
+    text: { form: "seq set TRACK gate|steps|modules VALUE [now]", examples: ["seq set bass gate 0.8"] },
+    handle: ({ engine, out }, [name, field], { address, args, when, at }) => {
+      const seq = engine.sequencer, key = field.toLowerCase();
+      if (key === "gate" || key === "steps") {
+        out.deliver(seq.update(name, { [key]: num(key).read(args, 2) }, when), at);
+      } else if (key === "modules" || key === "module") {
+        out.deliver(seq.update(name, { modules: str("modules").read(args, 2).split(",") }, when), at);
+      } else throw new ClientError(`/seq/set changes gate, steps or modules, not "${key}"`);
+      return ok(address, name, when);
+    },
+  }),
+  route({
+    ...SEQ,
+    address: "/seq/lane",
+    now: "applies",
+    args: [
+      track(),
+      str("param"),
+      rest(value("values", { doc: "a value per step, cycling; none removes the lane" })),
+    ],
+    summary: "sets a parameter lane (a value per step), or removes it when no values are given",
+    reply: "/seq/lane.reply <track> <param> bar|now",
+    text: { form: "seq lane TRACK PARAM [VALUES…]", examples: ["seq lane bass cutoff 400 800 1200"] },
+    handle: ({ engine, out }, [name, param, values], { address, when, at }) => {
+      const seq = engine.sequencer;
+      const lanes = { ...seq.toFile().tracks[name]?.lanes };
+      if (values.length === 0) delete lanes[param];
+      else lanes[param] = values;
+      out.deliver(seq.update(name, { lanes }, when), at);
+      return ok(address, name, param, when);
+    },
+  }),
+  route({
+    ...SEQ,
+    address: "/seq/status",
+    now: "ignored",
+    args: [],
+    summary: "the sequence and where the transport is at the output",
+    reply: "/seq/status.reply <JSON: running, bpm, swing, tracks, position (bar, beat)>",
+    text: { form: "seq status", examples: ["seq status"] },
+    handle: ({ engine }, _, { address }) =>
+      ok(address, JSON.stringify({ ...engine.sequencer.status(), position: engine.sequencePosition() })),
+  }),
+];

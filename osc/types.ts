@@ -1,0 +1,46 @@
+// What the router and its routes pass around: decoded OSC arguments, replies, where a message's commands go,
+// and the part of the engine they may use. Kept apart from osc/router.ts so the route files (osc/routes/)
+// can use them without importing the dispatcher that imports them.
+import type { Command } from "../core/command.ts";
+import type { Engine } from "../engine/engine.ts";
+
+/** One OSC argument as node-osc decodes it. */
+export type OscArg = number | string | boolean | null | Uint8Array;
+
+/** A reply: an address and its arguments. */
+export interface OscReply {
+  address: string;
+  args: (number | string)[];
+}
+
+/** What the router needs of an engine (the Engine class, or a fake in tests). */
+export type OscEngine = Pick<
+  Engine,
+  | "sampleRate"
+  | "block"
+  | "patch"
+  | "sequencer"
+  | "sequencePosition"
+  | "send"
+  | "sendBatch"
+  | "commit"
+  | "status"
+  | "asap"
+  | "startRecording"
+  | "stopRecording"
+  | "recordingStatus"
+>;
+
+/** Where a message's commands go: sent at once, or collected for a bundle's frame. */
+export interface Delivery {
+  /** The bundle's frame (undefined: as soon as possible). */
+  frame?: number;
+  /** Present inside a bundle: commands are appended here and sent together by the server. */
+  batch?: Command[];
+}
+
+/** The sender of a message, when it came over a socket (the server's subscriptions live behind it). */
+export interface OscPeer {
+  /** Starts or stops events, meters and copies of replies to the sender (or to `port` on its host). */
+  subscribe(on: boolean, port?: number): void;
+}
