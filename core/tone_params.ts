@@ -17,9 +17,9 @@ export interface ParamSpec {
 
 /** The voice's parameters (module 0). */
 export const VOICE_PARAMS: Record<string, ParamSpec> = {
-  freq: { index: L.P_FREQ, min: 1, max: 20000, default: 220, unit: "Hz" },
-  gain: { index: L.P_GAIN, min: 0, max: 1, default: 0, unit: "linear" },
-  wave: { index: L.P_WAVE, min: 0, max: 2, default: 1, unit: "enum", names: ["sine", "saw", "noise"] },
+  freq: { index: 0, min: 1, max: 20000, default: 220, unit: "Hz" },
+  gain: { index: 1, min: 0, max: 1, default: 0, unit: "linear" },
+  wave: { index: 2, min: 0, max: 2, default: 1, unit: "enum", names: ["sine", "saw", "noise"] },
 };
 
 /** Builds the command that sets a voice parameter; throws ClientError on an unknown name or a bad value. */
@@ -43,5 +43,5 @@ export function voiceParamCommand(name: string, value: number | string): Command
     const range = spec.names ? spec.names.join(" | ") : `${spec.min} … ${spec.max} ${spec.unit}`;
     throw new ClientError(`Cannot set "${name}": ${value} is out of range (${range})`);
   }
-  return command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: spec.index, f0: v });
+  return command({ op: L.OP_SET_PARAM, target: 0, param: spec.index, f0: v });
 }

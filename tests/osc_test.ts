@@ -100,7 +100,7 @@ Deno.test("OSC: messages change the sound at their frames; queries reply to the 
   const noteOff = live.find((c) => c.op === L.OP_GATE && c.target === voice2 && c.i0 === 0)!;
   assert.equal(noteOff.frame - noteOn[0].frame, 12000);
   assert.ok(
-    live.some((c) => c.op === L.OP_SET_PARAM && c.target === L.MOD_VOICE && c.f0 === 330),
+    live.some((c) => c.op === L.OP_SET_PARAM && c.target === 0 && c.f0 === 330),
     "engine tone",
   );
   assert.ok(gateOn.frame < outBlock * 128, "/synced came after the commands had applied");
