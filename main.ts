@@ -5,7 +5,6 @@ import { translate } from "./cli/language.ts";
 import type { EngineEvent } from "./engine/supervisor.ts";
 import { Engine, type EngineStatus } from "./engine/engine.ts";
 import { type Injection, parseInjection } from "./engine/faults.ts";
-import { command } from "./core/command.ts";
 import * as L from "./asm/layout.ts";
 import type { SinkSpec } from "./core/messages.ts";
 import { chooseDevice, deviceTable, PortAudio } from "./ffi/portaudio.ts";
@@ -41,14 +40,15 @@ Usage: deno task start [flags]
   --seed N                   PRNG seed of the DSP, default 1
   --duration SECONDS         run this long, then stop cleanly (default: until Ctrl-C)
   --log FILE                 session log (JSON Lines) for deno task render --replay
-  --patch FILE|none          patch loaded at start (default: patches/default.json; none = only the engine tone)
+  --patch FILE|none          patch loaded at start (default: patches/default.json; patches/tone.json: one
+                             voice; none: an empty patch, silent)
   --patterns DIR             where pattern save/load keep their files (default: patterns)
   --schema                   print every module type's ports and parameters as JSON and exit
   --osc-host HOST            OSC/UDP address to listen on (default 127.0.0.1)
   --osc-port PORT            OSC/UDP port (default 5005; 0 = any free port); --no-osc: no OSC server
   --osc-allow-remote         allow a non-loopback --osc-host (OSC has no authentication)
-  --set MOD.PARAM=VALUE      initial parameter (e.g. voice1.freq=220; freq=440 sets the engine tone), repeatable
-  --exercise BLOCKS          change the pitch every BLOCKS blocks (a deterministic test pattern)
+  --set MOD.PARAM=VALUE      initial parameter (e.g. voice1.freq=220), repeatable
+  --exercise BLOCKS          play voice1 and change its pitch every BLOCKS blocks (a deterministic test pattern)
   --summary FILE             write the run summary as JSON at exit
   --allow-fault-injection    allow --inject
   --inject SPEC              KIND@primary|standby:BLOCK (KIND trap, throw, hang, hang-forever, exit, nan)
@@ -59,8 +59,7 @@ Usage: deno task start [flags]
   --help                     this text
 
 While it runs, type the text commands of "deno task chronus" on stdin ("set voice1.freq 220", "gate voice1 on",
-"note voice2 C3 0.8 0.5", "status", "list", "record start take.wav", "record stop", "quit"; the engine tone:
-"freq 440", "gain 0.3").`;
+"note voice2 C3 0.8 0.5", "status", "list", "record start take.wav", "record stop", "quit").`;
 
 function fail(message: string): never {
   console.error(`chronus: ${message}`);
@@ -294,14 +293,16 @@ async function main(): Promise<void> {
     const scale = [220, 247.5, 275, 293.3, 330, 366.7, 412.5, 440];
     let i = 0;
     let nextBlock = every;
-    engine.send(command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: 0.25 }), 0);
+    // It plays voice1 (patches/tone.json has nothing else): held open from frame 0, a new pitch each time.
+    try {
+      engine.gate("voice1", true, 1, 0);
+    } catch (e) {
+      fail(`--exercise plays voice1: ${(e as Error).message}`);
+    }
     exerciseTimer = setInterval(() => {
       while (engine.running && nextBlock < engine.outBlock + 32) {
         const f0 = scale[i++ % scale.length];
-        engine.send(
-          command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0 }),
-          nextBlock * engine.block + 17,
-        );
+        engine.send(engine.patch.setNow("voice1", "freq", f0), nextBlock * engine.block + 17);
         nextBlock += every;
       }
     }, 20);

@@ -5,7 +5,6 @@ import { G } from "./globals";
 import { seqApply, seqBeatAt, seqBpm, seqFire, seqInit, seqNext } from "./sequencer";
 import { seedPrng } from "./prng";
 import { enqueue, peek, pop } from "./queue";
-import { Voice, voiceInit, voiceRender, voiceSet } from "./voice";
 import {
   createModule,
   deleteModule,
@@ -28,7 +27,6 @@ import {
   HANG_MS,
   SLOW_MS,
   MAX_BLOCK,
-  MOD_VOICE,
   OP_CONNECT,
   OP_CREATE,
   OP_DELETE,
@@ -48,7 +46,6 @@ import {
 declare function clock(): f64;
 
 const OUT = memory.data(MAX_BLOCK * CHANNELS * 4, 16);
-const VOICE = changetype<Voice>(memory.data(offsetof<Voice>(), 16));
 const SPIN = memory.data(8, 8);
 
 /** Resets the whole DSP state. Returns 0, or 1 when the block size is out of range. */
@@ -62,7 +59,6 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   G.hash = 0;
   seedPrng(seed);
   G.seed = seed;
-  voiceInit(VOICE);
   G.outBus = OUT;
   G.sanitized = 0;
   graphInit();
@@ -90,8 +86,7 @@ function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: 
   if (op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) {
     seqApply(op, target, param, i0, i1, f0, f1, frame);
   } else if (op == OP_SET_PARAM) {
-    if (target == MOD_VOICE) voiceSet(VOICE, param, f0);
-    else setParam(target, param, f0);
+    setParam(target, param, f0);
   } else if (op == OP_GATE) {
     gate(target, i0 != 0, f0);
   } else if (op == OP_CREATE) {
@@ -115,9 +110,9 @@ function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: 
   }
 }
 
-// The engine tone writes the span; the patch's out modules add to it.
+// The patch's out modules add into the output bus, so each span starts from silence.
 function renderSpan(from: i32, to: i32): void {
-  voiceRender(VOICE, OUT, from, to);
+  memory.fill(OUT + <usize>(from * CHANNELS * 4), 0, <usize>((to - from) * CHANNELS * 4));
   renderGraph(from, to);
 }
 

@@ -170,8 +170,9 @@ export const OP_NOP = 0;
 export const OP_SET_PARAM = 1; // target, param, f0 = value
 export const OP_POISON = 2; // traps the DSP when applied: exercises the quarantine path
 export const OP_RESEED = 3; // i0 = new PRNG seed
-// Patch graph (module ids 1 … MAX_MODULES-1; 0 is the engine tone). The control side validates and computes
-// the plan; a transaction is a run of records stamped with one frame, published to the worker at once.
+// Patch graph (module ids 1 … MAX_MODULES-1; 0 was the engine tone and stays unused). The control side
+// validates and computes the plan; a transaction is a run of records stamped with one frame, published to the
+// worker at once.
 export const OP_CREATE = 4; // target = module id, i0 = type code (asm/gen/defs.ts), i1 = seed
 export const OP_DELETE = 5; // target = module id (its connections go with it)
 export const OP_CONNECT = 6; // target = dst module, param = dst index, i0 = src module,
@@ -234,12 +235,7 @@ export const SLOW_MS = 12;
 export const MAX_MODULES = 1024; // module ids 1 … MAX_MODULES-1
 export const MAX_CONNS = 4096;
 
-// ── The engine tone (module 0): the minimal voice that proved the engine; legacy /engine/freq and gain ──
-export const MOD_VOICE = 0;
-export const P_FREQ = 0; // Hz, 1 … 20000, default 220
-export const P_GAIN = 1; // linear, 0 … 1, default 0
-export const P_WAVE = 2; // 0 sine, 1 saw (PolyBLEP), 2 white noise (seeded PRNG); default 1
-export const P_COUNT = 3;
-export const WAVE_SINE = 0;
-export const WAVE_SAW = 1;
-export const WAVE_NOISE = 2;
+// ── Retired: the engine tone (module 0) ──
+// A minimal oscillator that proved the engine before the patch existed (MOD_VOICE = 0 with parameters
+// P_FREQ 0, P_GAIN 1, P_WAVE 2). It is gone: module id 0 stays unused, and the legacy /engine/freq, gain, amp
+// and wave addresses act on the patch's voice1 (osc/routes/engine.ts).

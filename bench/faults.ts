@@ -3,13 +3,13 @@
 // 7 blocks; the live WAV is compared with the replay of the session log to count samples lost or altered.
 // Writes bench/results.json and prints a table. Medians and percentiles come from one run on this machine.
 import { parseArgs } from "node:util";
-import * as L from "../asm/layout.ts";
-import { command, type StampedCommand } from "../core/command.ts";
+import type { StampedCommand } from "../core/command.ts";
 import { compileDsp, DspHost } from "../core/dsp_host.ts";
 import { summarize } from "../engine/metrics.ts";
 import { renderOffline } from "../core/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { readWav } from "../core/wav.ts";
+import { Patch } from "../patch/graph.ts";
 
 const args = parseArgs({ args: Deno.args, options: { quick: { type: "boolean", default: false } } }).values;
 const quick = args.quick;
@@ -138,13 +138,21 @@ function stealJiffies(): number {
   }
 }
 
-/** DSP cost per block of the minimal voice (saw, smoothing on), median of 7 runs of 20,000 blocks. */
+/** patches/tone.json (one voice, saw, into the output) as stamped commands at frame 0, voice1 sounding. */
+function toneSetup(): { patch: Patch; commands: StampedCommand[] } {
+  const patch = new Patch();
+  patch.load(JSON.parse(Deno.readTextFileSync(new URL("../patches/tone.json", import.meta.url))));
+  const cmds = [...patch.commit().commands, patch.setNow("voice1", "gain", 0.5), patch.gate("voice1", true)];
+  return { patch, commands: cmds.map((c, i) => ({ ...c, seq: i + 1, frame: 0 })) };
+}
+
+/** DSP cost per block of patches/tone.json (one voice sounding), median of 7 runs of 20,000 blocks. */
 async function dspCost() {
   const module = await compileDsp();
   const runs: number[] = [];
   for (let r = 0; r < 7; r++) {
     const h = new DspHost(module, { sampleRate: 48000, block: 128, seed: 1 });
-    h.push({ ...command({ op: L.OP_SET_PARAM, param: L.P_GAIN, f0: 0.5 }), seq: 1, frame: 0 });
+    for (const c of toneSetup().commands) h.push(c);
     const t0 = performance.now();
     for (let n = 0; n < 20000; n++) h.render(n);
     runs.push(((performance.now() - t0) * 1000) / 20000);
@@ -155,13 +163,9 @@ async function dspCost() {
 /** Real-time ratio of the offline render: 60 s with a command every 7 blocks, median of 5. */
 async function renderSpeed() {
   const module = await compileDsp();
-  const cmds: StampedCommand[] = [];
-  for (let n = 7, seq = 1; n < 22500; n += 7, seq++) {
-    cmds.push({
-      ...command({ op: L.OP_SET_PARAM, param: L.P_FREQ, f0: 100 + (n % 700) }),
-      seq,
-      frame: n * 128 + 17,
-    });
+  const { patch, commands: cmds } = toneSetup();
+  for (let n = 7, seq = cmds.length + 1; n < 22500; n += 7, seq++) {
+    cmds.push({ ...patch.setNow("voice1", "freq", 100 + (n % 700)), seq, frame: n * 128 + 17 });
   }
   const ratios: number[] = [];
   for (let r = 0; r < 5; r++) {

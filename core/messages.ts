@@ -1,5 +1,6 @@
 // The messages that cross postMessage between the engine and its workers: plain data, declared here so that
-// neither side imports the other (the engine composes workers; workers import only core/, sinks/ and patch/).
+// neither side imports the other (the engine and the OSC server start workers by URL; workers import only
+// core/, sinks/ and patch/).
 import type { StampedCommand } from "./command.ts";
 import type { DspSettings } from "./dsp_host.ts";
 import type { WavFormat } from "./wav.ts";
@@ -142,3 +143,18 @@ export type SpawnerRequest =
 
 /** Reports to the supervisor. */
 export type SpawnerReport = { type: "error"; id: number; message: string } | { type: "shutdown-done" };
+
+// ── The OSC socket worker (osc/socket_worker.ts) ──
+
+/** Main thread → socket worker. */
+export type SocketRequest =
+  | { type: "listen"; hostname: string; port: number }
+  | { type: "send"; bytes: Uint8Array; hostname: string; port: number }
+  | { type: "close" };
+
+/** Socket worker → main thread. */
+export type SocketEvent =
+  | { type: "listening"; port: number; receiveBuffer: number; receiveBufferNote?: string }
+  | { type: "failed"; message: string }
+  | { type: "packets"; packets: { bytes: Uint8Array; hostname: string; port: number }[] }
+  | { type: "closed" };

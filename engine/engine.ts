@@ -50,7 +50,7 @@ export interface EngineOptions {
   /** Failures within 10 s that make the supervisor back off before rebuilding. Default 5. */
   restartLimit?: number;
   onEvent?: (e: EngineEvent) => void;
-  /** The patch loaded at frame 0 (one transaction). Default: none (only the engine tone). */
+  /** The patch loaded at frame 0 (one transaction). Default: none (an empty patch: silence). */
   patch?: PatchFile;
   /** Record the output from frame 0 into this WAV file (see startRecording). Start fails if it cannot be
    * created. */

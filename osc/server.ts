@@ -11,7 +11,7 @@ import { decode, encode } from "node-osc";
 import type { Command } from "../core/command.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { EngineEvent } from "../engine/supervisor.ts";
-import type { SocketEvent, SocketRequest } from "./socket_worker.ts";
+import type { SocketEvent, SocketRequest } from "../core/messages.ts";
 import { meters } from "./meters.ts";
 import { type OscArg, type OscReply, OscRouter } from "./router.ts";
 import { TimeTagClock } from "./timetag.ts";

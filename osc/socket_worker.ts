@@ -6,19 +6,7 @@
 // that a pause of the worker itself (hypervisor steal) costs latency, not datagrams.
 /// <reference lib="deno.worker" />
 import { enlargeReceiveBuffer, RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
-
-/** Main thread → socket worker. */
-export type SocketRequest =
-  | { type: "listen"; hostname: string; port: number }
-  | { type: "send"; bytes: Uint8Array; hostname: string; port: number }
-  | { type: "close" };
-
-/** Socket worker → main thread. */
-export type SocketEvent =
-  | { type: "listening"; port: number; receiveBuffer: number; receiveBufferNote?: string }
-  | { type: "failed"; message: string }
-  | { type: "packets"; packets: { bytes: Uint8Array; hostname: string; port: number }[] }
-  | { type: "closed" };
+import type { SocketEvent, SocketRequest } from "../core/messages.ts";
 
 let sock: Deno.DatagramConn | null = null;
 let sending: Promise<unknown> = Promise.resolve();

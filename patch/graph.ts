@@ -149,7 +149,9 @@ export class Patch {
       );
     }
     if (name === "voice") {
-      throw new ClientError('Cannot create "voice": the name belongs to the engine tone (set voice.freq …)');
+      throw new ClientError(
+        'Cannot create "voice": the text language reads "voice" as voice1 (set voice.freq …)',
+      );
     }
     const d = def(type);
     const m = this.#stage();

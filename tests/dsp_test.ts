@@ -1,20 +1,17 @@
 // The DSP rendered offline, block by block, measured on its signal.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command, type StampedCommand } from "../core/command.ts";
+import { command } from "../core/command.ts";
 import { DspHost } from "../core/dsp_host.ts";
 import { renderOffline } from "../core/render.ts";
 import { dspModule, firstDifference } from "./helpers.ts";
+import { testTone } from "./tone.ts";
 
 const settings = { sampleRate: 48000, block: 128, seed: 7 };
-const set = (param: number, f0: number, frame: number, seq: number): StampedCommand => ({
-  ...command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param, f0 }),
-  frame,
-  seq,
-});
 
 Deno.test("saw at 440 Hz is within 1 cent: its resets come every 48000/440 samples", async () => {
-  const cmds = [set(L.P_FREQ, 440, 0, 1), set(L.P_GAIN, 0.5, 0, 2)];
+  const t = testTone("vco", { wave: "saw" });
+  const cmds = [...t.setup, t.set("freq", 440, 0), t.set("level", 0.5, 0)];
   const out = renderOffline(await dspModule(), settings, cmds, 48000);
   // A PolyBLEP saw falls through zero once per period (the reset); count those downward crossings.
   const crossings: number[] = [];
@@ -30,9 +27,9 @@ Deno.test("saw at 440 Hz is within 1 cent: its resets come every 48000/440 sampl
 Deno.test("a command applies at its exact frame, inside a block", async () => {
   const module = await dspModule();
   const F = 1000 * 128 + 77; // mid-block
-  const base = [set(L.P_GAIN, 0.5, 0, 1)];
-  const a = renderOffline(module, settings, base, F + 512);
-  const b = renderOffline(module, settings, [...base, set(L.P_FREQ, 880, F, 2)], F + 512);
+  const t = testTone("vco", { level: 0.5 });
+  const a = renderOffline(module, settings, t.setup, F + 512);
+  const b = renderOffline(module, settings, [...t.setup, t.set("freq", 880, F)], F + 512);
   // Identical up to frame F-1; the frequency smoother moves from F on, so frame F+1 differs.
   assert.equal(firstDifference(a.subarray(0, 2 * F), b.subarray(0, 2 * F)), -1);
   const d = firstDifference(a, b);
@@ -41,7 +38,8 @@ Deno.test("a command applies at its exact frame, inside a block", async () => {
 
 Deno.test("parameter smoothing: a gain step has no jump larger than one smoothing step", async () => {
   const module = await dspModule();
-  const cmds = [set(L.P_WAVE, L.WAVE_SINE, 0, 1), set(L.P_FREQ, 50, 0, 2), set(L.P_GAIN, 1, 4800, 3)];
+  const t = testTone("vco", { wave: "sine", freq: 50 });
+  const cmds = [...t.setup, t.set("level", 1, 4800)];
   const out = renderOffline(module, settings, cmds, 9600);
   let maxStep = 0;
   for (let i = 2; i < out.length; i += 2) maxStep = Math.max(maxStep, Math.abs(out[i] - out[i - 2]));
@@ -51,11 +49,8 @@ Deno.test("parameter smoothing: a gain step has no jump larger than one smoothin
 
 Deno.test("two instances render bit-identical blocks (noise included: seeded PRNG)", async () => {
   const module = await dspModule();
-  const cmds = [
-    set(L.P_WAVE, L.WAVE_NOISE, 0, 1),
-    set(L.P_GAIN, 0.3, 0, 2),
-    set(L.P_WAVE, L.WAVE_SAW, 20000, 3),
-  ];
+  const t = testTone("noise", { level: 0.3 });
+  const cmds = [...t.setup, t.set("color", "pink", 20000)];
   const a = renderOffline(module, settings, cmds, 48000);
   const b = renderOffline(module, settings, cmds, 48000);
   assert.equal(firstDifference(a, b), -1);
@@ -66,17 +61,19 @@ Deno.test("two instances render bit-identical blocks (noise included: seeded PRN
 Deno.test("a snapshot restored into a new instance continues bit for bit, without the queued commands", async () => {
   const module = await dspModule();
   const a = new DspHost(module, settings);
-  a.push(set(L.P_GAIN, 0.5, 0, 1));
-  a.push(set(L.P_FREQ, 300, 100 * 128 + 5, 2));
+  const t = testTone("vco", { level: 0.5 });
+  const at300 = t.set("freq", 300, 100 * 128 + 5), at500 = t.set("freq", 500, 60 * 128);
+  for (const c of t.setup) a.push(c);
+  a.push(at300);
   for (let n = 0; n < 50; n++) a.render(n);
-  a.push(set(L.P_FREQ, 500, 60 * 128, 3)); // queued for later: a restore must drop it
+  a.push(at500); // queued for later: a restore must drop it
   assert.equal(a.pending(), 2);
   const snap = a.bytes.slice(0, a.usedBytes());
   const b = new DspHost(module, settings);
   b.restore(snap);
   assert.equal(b.pending(), 0);
-  b.push(set(L.P_FREQ, 300, 100 * 128 + 5, 2));
-  b.push(set(L.P_FREQ, 500, 60 * 128, 3));
+  b.push(at300);
+  b.push(at500);
   for (let n = 50; n < 200; n++) {
     assert.equal(a.render(n), 0);
     assert.equal(b.render(n), 0);
@@ -88,7 +85,7 @@ Deno.test("a snapshot restored into a new instance continues bit for bit, withou
 Deno.test("the render reports NaN/Inf and the hash tracks the content", async () => {
   const module = await dspModule();
   const h = new DspHost(module, settings);
-  h.push(set(L.P_GAIN, 0.5, 0, 1));
+  for (const c of testTone("vco", { level: 0.5 }).setup) h.push(c);
   assert.equal(h.render(0), 0);
   const h0 = h.hash();
   assert.equal(h.render(1), 0);

@@ -1,8 +1,6 @@
 // The whole engine in this process (Deno's sanitizers check that it leaves nothing behind).
 import assert from "node:assert/strict";
-import * as L from "../asm/layout.ts";
-import { command } from "../core/command.ts";
-import { Engine } from "../engine/engine.ts";
+import { Engine, type EngineOptions } from "../engine/engine.ts";
 import { readWav } from "../core/wav.ts";
 import {
   firstDifference,
@@ -12,14 +10,21 @@ import {
   startLogged,
   TEST_LEAD,
 } from "./helpers.ts";
+import { testTone, testTonePatch } from "./tone.ts";
 
-const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0: hz });
-const setGain = (g: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: g });
+// Every engine here plays the test tone: one vco (`tone`) into the output, silent until its level is set.
+const patch = testTonePatch("vco", { wave: "saw" });
+const PATCH_COMMANDS = testTone("vco", { wave: "saw" }).setup.length;
+let current: Engine;
+const setFreq = (hz: number) => current.patch.setNow("tone", "freq", hz);
+const setGain = (g: number) => current.patch.setNow("tone", "level", g);
+const startTone = async (dir: string, options: EngineOptions) =>
+  current = await startLogged(dir, { patch, ...options });
 
 Deno.test("lockstep: both rings hold bit-identical blocks over 6 s with a command every 3 blocks", async () => {
   const dir = await Deno.makeTempDir();
   const seconds = 6;
-  const engine = await startLogged(dir, {
+  const engine = await startTone(dir, {
     seconds,
     lead: TEST_LEAD,
   });
@@ -37,7 +42,7 @@ Deno.test("lockstep: both rings hold bit-identical blocks over 6 s with a comman
   );
   const live = readWav(await Deno.readFile(`${dir}/out.wav`));
   const replay = await replayLog(`${dir}/s.jsonl`);
-  assert.equal(replay.commands, 1 + Math.ceil((blocks - first) / 3));
+  assert.equal(replay.commands, PATCH_COMMANDS + 1 + Math.ceil((blocks - first) / 3));
   assert.equal(live.frames, blocks * 128);
   assert.ok(stallsAtMost(summary.output.lateAt), `late blocks ${summary.output.lateAt}`);
   assert.equal(firstDifferenceOutside(live.samples, replay.samples, summary.output.lateAt), -1);
@@ -46,7 +51,7 @@ Deno.test("lockstep: both rings hold bit-identical blocks over 6 s with a comman
 
 Deno.test("as fast as possible (wav --fast): the output equals the replay exactly, no block ever late", async () => {
   const dir = await Deno.makeTempDir();
-  const engine = await startLogged(dir, {
+  const engine = await startTone(dir, {
     seconds: 10,
     realtime: false,
   });
@@ -63,7 +68,7 @@ Deno.test("as fast as possible (wav --fast): the output equals the replay exactl
 
 Deno.test("real time: commands sent as soon as possible are stamped, logged and replayed exactly", async () => {
   const dir = await Deno.makeTempDir();
-  const engine = await startLogged(dir, {
+  const engine = await startTone(dir, {
     seconds: 1.5,
     lead: TEST_LEAD,
   });
@@ -88,7 +93,7 @@ Deno.test("real time: commands sent as soon as possible are stamped, logged and 
 
 Deno.test("clean stop: finalizes the WAV and the log, and leaves no worker, timer or file open", async () => {
   const dir = await Deno.makeTempDir();
-  const engine = await startLogged(dir, {
+  const engine = await startTone(dir, {
     lead: TEST_LEAD,
   });
   engine.send(setGain(0.5));

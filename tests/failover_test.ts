@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { parseSessionLog } from "../engine/session_log.ts";
 import * as L from "../asm/layout.ts";
 import { firstDifferenceOutside, replayLog, runCli, stallsAtMost, TEST_LEAD } from "./helpers.ts";
+import { TONE_PATCH_PATH } from "./tone.ts";
 
 interface Expect {
   /** Failures by kind. */
@@ -19,8 +20,8 @@ interface Expect {
   /** Blocks where silence is expected (both workers down): [first, last]. */
   gap?: [number, number];
   /** Run the default patch (single faults: patch state and replay equality through a failover). Without it the
-   * engine runs only the tone, as the multi-fault runs were calibrated: on two vCPUs the patch's extra render
-   * and rebuild work makes spurious 5–6 ms "hangs" likelier when faults come in storms. */
+   * engine runs patches/tone.json (one voice), as the multi-fault runs were calibrated: on two vCPUs the default
+   * patch's extra render and rebuild work makes spurious 5–6 ms "hangs" likelier when faults come in storms. */
   patch?: boolean;
   /** A patch file to run instead (one with a playing sequence). */
   patchFile?: string;
@@ -42,7 +43,7 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
     "--lead",
     String(TEST_LEAD),
     "--no-osc",
-    ...(expect.patchFile ? ["--patch", expect.patchFile] : expect.patch ? [] : ["--patch", "none"]),
+    ...(expect.patchFile ? ["--patch", expect.patchFile] : expect.patch ? [] : ["--patch", TONE_PATCH_PATH]),
   ];
   for (const i of injections) args.push("--inject", i);
   const run = await runCli(args);

@@ -110,7 +110,7 @@ Deno.test("OSC: messages change the sound at their frames; queries reply to the 
     "the engine tone's /engine/freq set voice1's freq",
   );
   assert.ok(
-    !live.some((c) => c.op === L.OP_SET_PARAM && c.target === L.MOD_VOICE),
+    !live.some((c) => c.op === L.OP_SET_PARAM && c.target === 0),
     "nothing for the old tone (module 0)",
   );
   assert.ok(gateOn.frame < outBlock * 128, "/synced came after the commands had applied");

@@ -2,8 +2,6 @@
 // card). The test starts and stops jackd itself; without libportaudio2 or jackd2 it says so and skips, except
 // under CI, where .ci/run installs both and a skip is a failure.
 import assert from "node:assert/strict";
-import * as L from "../asm/layout.ts";
-import { command } from "../core/command.ts";
 import { readWav } from "../core/wav.ts";
 import { chooseDevice, type PaDevice, PortAudio } from "../ffi/portaudio.ts";
 import {
@@ -14,6 +12,7 @@ import {
   startLogged,
   TEST_LEAD,
 } from "./helpers.ts";
+import { testTonePatch } from "./tone.ts";
 
 const mainTs = new URL("../main.ts", import.meta.url).pathname;
 const inCI = Deno.env.get("CI") === "true";
@@ -139,6 +138,7 @@ Deno.test("PortAudio on the JACK dummy clock", async (t) => {
           sink: { kind: "portaudio", tapPath: `${dir}/tap.wav` },
           allowFaultInjection: true,
           injections: [{ kind: "trap", role: "primary", block: 2000 }],
+          patch: testTonePatch("vco", { wave: "saw" }),
         });
         // DESIGN.md §4's load: a 20 ms synchronous task on the main thread every 100 ms.
         const busy = setInterval(() => {
@@ -146,10 +146,10 @@ Deno.test("PortAudio on the JACK dummy clock", async (t) => {
           while (performance.now() - t0 < 20) { /* busy */ }
         }, 100);
         let i = 0;
-        engine.send(command({ op: L.OP_SET_PARAM, param: L.P_GAIN, f0: 0.3 }));
+        engine.set("tone", "level", 0.3);
         const traffic = setInterval(() => {
           if (engine.running) {
-            engine.send(command({ op: L.OP_SET_PARAM, param: L.P_FREQ, f0: 200 + (i++ % 12) * 30 }));
+            engine.set("tone", "freq", 200 + (i++ % 12) * 30);
           }
         }, 4);
         const summary = await engine.finished;

@@ -2,9 +2,7 @@
 // for bit, 24-bit within half a step), a crash (SIGKILL) and a clean shutdown, over OSC and the chronus CLI,
 // and a recorder that stalls past the record tap: the audio never waits, the loss is silence and reported.
 import assert from "node:assert/strict";
-import * as L from "../asm/layout.ts";
 import { translate } from "../cli/language.ts";
-import { command } from "../core/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { renderOffline } from "../core/render.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
@@ -22,6 +20,7 @@ import {
   startLogged,
   TEST_LEAD,
 } from "./helpers.ts";
+import { TONE_PATCH_PATH } from "./tone.ts";
 import { OscTestClient } from "./osc_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -43,14 +42,18 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 /** Blocks (of the whole output) the output played as silence, as block indices relative to `startBlock`. */
 const relative = (late: readonly number[], startBlock: number) => late.map((b) => b - startBlock);
 
-/** Plays the default patch loudly, with the engine tone on top (so that the 24-bit file has to clip). */
+/** Plays the default patch, loudly with a full-scale saw straight into the output, past the limiter (so that
+ * the 24-bit file has to clip). */
 function play(engine: Engine, loud: boolean): void {
   engine.set("voice1", "freq", 220);
   engine.gate("voice1", true);
   engine.set("acid1", "freq", 55);
   engine.gate("acid1", true, 1);
   if (loud) {
-    engine.send(command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: 1 }));
+    engine.patch.create("loud", "vco", { wave: "saw", freq: 110, level: 1 });
+    engine.patch.connect("loud", "out1.L");
+    engine.patch.connect("loud", "out1.R");
+    engine.commit();
   }
 }
 
@@ -182,9 +185,9 @@ function recordingCli(dir: string, extra: string[] = []) {
       // Only the DSP's module 0, which --exercise plays at gain 0.25 (`--set gain=…` sets voice1 now, and
       // --patch none has none).
       "--patch",
-      "none",
+      TONE_PATCH_PATH,
       "--exercise",
-      "50",
+      "7",
       "--log",
       `${dir}/s.jsonl`,
       ...extra,
@@ -264,7 +267,7 @@ Deno.test("SIGKILL while recording: the file is a readable WAV of everything up 
   const silent = silentBlocks(wav.samples, replay);
   assert.ok(stallsAtMost(silent), `silent blocks ${silent}`);
   assert.equal(firstDifferenceOutside(wav.samples, replay, silent), -1);
-  assert.ok(wav.samples.some((x) => Math.abs(x) > 0.2), "the engine tone plays in it");
+  assert.ok(wav.samples.some((x) => Math.abs(x) > 0.2), "the tone plays in it");
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -102,7 +102,8 @@ function bootPair(sab: SharedArrayBuffer, n: number) {
   return pair;
 }
 
-const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0: hz });
+// A parameter change of module 1: the supervisor routes commands without looking inside them.
+const setFreq = (hz: number) => command({ op: L.OP_SET_PARAM, target: 1, param: 0, f0: hz });
 
 Deno.test("a command reaches the standby only after the primary published its block, at the effective frame", async () => {
   const { sab, sup, ctrl, accepted } = await setup();

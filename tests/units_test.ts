@@ -117,7 +117,7 @@ Deno.test("wav: written frames read back exactly; a flushed file is readable bef
 Deno.test("session log: settings, commands and the end record round-trip; bad lines are named", async () => {
   const path = await Deno.makeTempFile({ suffix: ".jsonl" });
   const log = new SessionLogWriter(path, { sampleRate: 48000, block: 128, seed: 3, channels: 2 });
-  log.command({ ...command({ op: L.OP_SET_PARAM, param: L.P_GAIN, f0: 0.5 }), seq: 1, frame: 640 });
+  log.command({ ...command({ op: L.OP_SET_PARAM, target: 1, param: 1, f0: 0.5 }), seq: 1, frame: 640 });
   log.close(9600);
   const parsed = parseSessionLog(await Deno.readTextFile(path));
   assert.equal(parsed.settings.seed, 3);
