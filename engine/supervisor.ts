@@ -7,7 +7,8 @@
 // is *accepted*: logged, and forwarded with its effective frame to the standby, whose gate then opens up to
 // that block. A command whose block makes the primary fail never reaches the standby: it is quarantined.
 import * as L from "../asm/layout.ts";
-import { type Command, recordFrame, type StampedCommand, writeRecord } from "../core/command.ts";
+import type { Command, StampedCommand } from "../core/command.ts";
+import { recordFrame, writeRecord } from "../core/command_record.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
 import { SpawnerHost } from "./spawner_host.ts";
 import { type FailureKind, WORKER_ERRORS } from "../core/errors.ts";

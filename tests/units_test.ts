@@ -1,7 +1,8 @@
 // Small pure parts: records, health deadlines, the merge, WAV files, session logs, specs and parameters.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command, recordFrame, writeRecord } from "../core/command.ts";
+import { command } from "../core/command.ts";
+import { recordFrame, writeRecord } from "../core/command_record.ts";
 import { armInjections, parseInjection } from "../engine/faults.ts";
 import { diagnose, healthLimits } from "../core/health.ts";
 import { pickSource } from "../core/merge.ts";

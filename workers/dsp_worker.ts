@@ -3,6 +3,7 @@
 // The per-block path reads and writes preallocated shared memory only.
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
+import { recordFrame, writeRecordFrame } from "../core/command_record.ts";
 import { DspHost, warmUp } from "../core/dsp_host.ts";
 import { MODULES } from "../patch/schema.ts";
 import { audioOffset, controlView, handoffView, slotViews, snapshotView } from "../core/shared.ts";
@@ -126,13 +127,9 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     const first = block * B;
     for (let i = r; i !== w; i = (i + 1) | 0) {
       const idx = i & (L.CMD_CAP - 1);
-      const word = idx * L.CMD_WORDS;
-      const frame = cmdI32[word + L.C_FRAME_HI] * 0x100000000 + (cmdI32[word + L.C_FRAME_LO] >>> 0);
+      const frame = recordFrame(cmdI32, idx);
       const eff = frame < first ? first : frame;
-      if (eff !== frame) {
-        cmdI32[word + L.C_FRAME_LO] = eff % 0x100000000 | 0;
-        cmdI32[word + L.C_FRAME_HI] = Math.floor(eff / 0x100000000);
-      }
+      if (eff !== frame) writeRecordFrame(cmdI32, idx, eff);
       if (host.pushRecord(cmdI32, cmdF64, idx, eff) !== 0) throw new QueueFull();
     }
     Atomics.store(hdr, L.H_CMD_READ, w);
