@@ -8,7 +8,7 @@
 // that block. A command whose block makes the primary fail never reaches the standby: it is quarantined.
 import * as L from "../asm/layout.ts";
 import type { Command, StampedCommand } from "../core/command.ts";
-import { recordFrame, writeRecord } from "../core/command_record.ts";
+import { CommandRingWriter, ringDoorbell, type RingEntry } from "../core/command_ring.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
 import { SpawnerHost } from "./spawner_host.ts";
 import { type FailureKind, WORKER_ERRORS } from "../core/errors.ts";
@@ -66,9 +66,7 @@ export interface SupervisorOptions extends DspSettings {
   workers?: WorkerHost;
 }
 
-interface Entry extends StampedCommand {
-  /** Effective frame, once the primary has drained it; -1 before. */
-  effective: number;
+interface Entry extends RingEntry {
   accepted: boolean;
   /** Present in the current standby (forwarded, or inside its snapshot). */
   inStandby: boolean;
@@ -83,11 +81,8 @@ interface Live {
   views: SlotViews;
   /** Worker id in the WorkerHost (the epoch: unique per worker). */
   worker: number;
-  /** Entries in this worker's ring order; ring[i] has ring index ringBase + i. */
-  ring: Entry[];
-  ringBase: number;
-  written: number;
-  readBack: number;
+  /** Its command ring, with the commands written into it and not yet pruned. */
+  commands: CommandRingWriter<Entry>;
   lastDone: number;
   lastProgressAt: number;
   allowedSince: number;
@@ -201,7 +196,7 @@ export class Supervisor {
   /** Commands sent but not yet accepted or rejected. */
   get inFlight(): number {
     let n = this.#backlog.length;
-    for (const e of this.#primary?.ring ?? []) if (!e.accepted) n++;
+    for (const e of this.#primary?.commands.entries ?? []) if (!e.accepted) n++;
     return n;
   }
 
@@ -301,10 +296,7 @@ export class Supervisor {
       epoch,
       views,
       worker,
-      ring: [],
-      ringBase: 0,
-      written: 0,
-      readBack: 0,
+      commands: new CommandRingWriter(views),
       lastDone: startBlock,
       lastProgressAt: now,
       allowedSince: now,
@@ -449,7 +441,7 @@ export class Supervisor {
   }
 
   #failPrimary(p: Live, kind: FailureKind, detail: string, faultAt: number): void {
-    this.#readBack(p);
+    p.commands.readBack();
     const failedBlock = Atomics.load(p.views.hdr, L.H_DONE);
     const s = this.#standby;
     // Commands the primary took into the failing block may be what failed it (a poison): quarantine them.
@@ -460,7 +452,7 @@ export class Supervisor {
     const suspect = (e: Entry) =>
       kind !== "stall" && e.effective >= 0 && Math.floor(e.effective / this.#o.block) === failedBlock &&
       !e.accepted;
-    for (const e of p.ring) {
+    for (const e of p.commands.entries) {
       if (suspect(e)) {
         this.metrics.quarantined++;
         const msg =
@@ -475,27 +467,27 @@ export class Supervisor {
         "both-dead",
         `primary failed (${kind}: ${detail}) with no standby: output is silent until rebuilt`,
       );
-      const carry = p.ring.filter((e) => !e.accepted && !suspect(e));
+      const carry = p.commands.entries.filter((e) => !e.accepted && !suspect(e));
       this.#backlog.unshift(...carry.map((e) => ({ ...e, effective: -1, inStandby: false })));
       Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
       return;
     }
     // Promote the standby: give it what the primary had and it had not, then switch the output to its ring.
     // Drained commands keep their effective frames; undrained ones are stamped by the new primary.
-    for (const e of p.ring) {
+    for (const e of p.commands.entries) {
       if (suspect(e) || e.inStandby) continue;
       if (e.effective >= 0) e.frame = e.effective;
       e.effective = -1;
-      this.#write(s, e);
+      s.commands.write(e);
     }
-    this.#publish(s);
-    for (const e of s.ring) e.inStandby = false;
+    s.commands.publish();
+    for (const e of s.commands.entries) e.inStandby = false;
     const t0 = performance.now();
     Atomics.store(s.views.hdr, L.H_GATE, INT_MAX);
     Atomics.store(this.ctrl, L.CTRL_SELECTOR, s.slot);
     Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
     const switchUs = (performance.now() - t0) * 1000;
-    this.#ring(s);
+    ringDoorbell(s.views.hdr);
     this.#primary = s;
     this.#standby = null;
     s.lastProgressAt = this.#o.now();
@@ -532,7 +524,7 @@ export class Supervisor {
     if (now < this.#notBefore) return;
     if (this.#freeSlot() < 0) return;
     Atomics.store(p.views.hdr, L.H_SNAP_REQ, L.SNAP_REQUESTED);
-    this.#ring(p);
+    ringDoorbell(p.views.hdr);
     this.#snapshotFor = "standby";
   }
 
@@ -556,9 +548,9 @@ export class Supervisor {
     if (slot < 0) return;
     // The snapshot holds every command applied before its block and none queued for later (restore drops
     // the queue): those are forwarded when the primary has rendered their block cleanly, like any other.
-    this.#readBack(p);
+    p.commands.readBack();
     const cut = block * this.#o.block;
-    for (const e of p.ring) e.inStandby = e.effective >= 0 && e.effective < cut;
+    for (const e of p.commands.entries) e.inStandby = e.effective >= 0 && e.effective < cut;
     this.#standby = this.#spawn(slot, block, bytes, block);
     this.#standby.spawnedAt = now;
     Atomics.store(this.ctrl, L.CTRL_OTHER, slot);
@@ -639,43 +631,19 @@ export class Supervisor {
 
   // ── commands ──
 
-  #write(live: Live, e: Entry): boolean {
-    if (live.written - live.readBack >= L.CMD_CAP) return false;
-    const idx = live.written & (L.CMD_CAP - 1);
-    writeRecord(live.views.cmdI32, live.views.cmdF64, idx, e);
-    if (live.ring.length === 0) live.ringBase = live.written;
-    live.ring.push(e);
-    live.written++;
-    return true;
-  }
-
-  // Makes written records visible to the worker. One store per batch: a worker drains all of a batch before
-  // a block or none of it, so a patch transaction applies at one frame.
-  #publish(live: Live): void {
-    Atomics.store(live.views.hdr, L.H_CMD_WRITE, live.written);
-  }
-
   #flushBacklog(): void {
     const p = this.#primary;
     if (!p) return;
     let i = 0;
     while (i < this.#backlog.length) {
       const n = Math.min(this.#backlog[i].batch ?? 1, this.#backlog.length - i);
-      if (p.written - p.readBack + n > L.CMD_CAP) break;
-      for (let k = 0; k < n; k++) this.#write(p, this.#backlog[i + k]);
+      if (!p.commands.fits(n)) break;
+      for (let k = 0; k < n; k++) p.commands.write(this.#backlog[i + k]);
       i += n;
     }
     if (i > 0) {
       this.#backlog.splice(0, i);
-      this.#publish(p);
-    }
-  }
-
-  #readBack(live: Live): void {
-    const r = Atomics.load(live.views.hdr, L.H_CMD_READ);
-    for (; live.readBack !== r; live.readBack++) {
-      const e = live.ring[live.readBack - live.ringBase];
-      e.effective = recordFrame(live.views.cmdI32, live.readBack & (L.CMD_CAP - 1));
+      p.commands.publish();
     }
   }
 
@@ -683,11 +651,11 @@ export class Supervisor {
   #pump(p: Live): void {
     // Load DONE before READ: every record drained for a published block is then visible (DESIGN §2 lockstep).
     const done = this.#done(p);
-    this.#readBack(p);
+    p.commands.readBack();
     const limit = done * this.#o.block;
     const s = this.#standby && !this.#standby.failed ? this.#standby : null;
     const forward: Entry[] = [];
-    for (const e of p.ring) {
+    for (const e of p.commands.entries) {
       if (e.effective < 0 || e.effective >= limit) continue;
       if (!e.accepted) {
         e.accepted = true;
@@ -712,51 +680,29 @@ export class Supervisor {
       forward.sort((a, b) => a.effective - b.effective || a.seq - b.seq);
       let sent = 0;
       for (const e of forward) {
-        const c = { ...e, frame: e.effective };
-        if (!this.#writeForward(s, c)) break;
+        const c: Entry = { ...e, frame: e.effective, accepted: true, inStandby: false };
+        if (!s.commands.write(c)) break;
         e.inStandby = true;
         sent++;
       }
-      if (sent) this.#publish(s);
+      if (sent) s.commands.publish();
       // Open the gate only as far as every forwarded command reaches.
       const gate = sent === forward.length ? done : Math.floor(forward[sent].effective / this.#o.block);
       if (gate > Atomics.load(s.views.hdr, L.H_GATE)) {
         Atomics.store(s.views.hdr, L.H_GATE, gate);
-        this.#ring(s);
+        ringDoorbell(s.views.hdr);
       }
-      this.#readBack(s);
+      s.commands.readBack();
     }
     this.#prune(p, s);
   }
 
-  #writeForward(s: Live, c: Entry): boolean {
-    if (s.written - s.readBack >= L.CMD_CAP) return false;
-    const e: Entry = { ...c, effective: c.frame, accepted: true, inStandby: false };
-    return this.#write(s, e);
-  }
-
-  // Drops ring entries both workers have applied; the front only, so ring indices stay valid.
+  // Drops ring entries both workers have applied.
   #prune(p: Live, s: Live | null): void {
     if (this.#snapshotFor) return;
     const keepFrom = (s ? Math.min(this.#done(p), this.#done(s)) : this.#done(p)) * this.#o.block;
-    let k = 0;
-    while (k < p.ring.length && k < p.readBack - p.ringBase) {
-      const e = p.ring[k];
-      if (!e.accepted || e.effective >= keepFrom || (s && !e.inStandby)) break;
-      k++;
-    }
-    if (k > 0) {
-      p.ring.splice(0, k);
-      p.ringBase += k;
-    }
-    if (s) {
-      let j = 0;
-      while (j < s.ring.length && j < s.readBack - s.ringBase && s.ring[j].frame < keepFrom) j++;
-      if (j > 0) {
-        s.ring.splice(0, j);
-        s.ringBase += j;
-      }
-    }
+    p.commands.prune((e) => e.accepted && e.effective < keepFrom && (!s || e.inStandby));
+    s?.commands.prune((e) => e.frame < keepFrom);
   }
 
   // ── checks ──
@@ -783,11 +729,6 @@ export class Supervisor {
       }
     }
     this.#hashChecked = Math.max(this.#hashChecked, upTo - 1);
-  }
-
-  #ring(live: Live): void {
-    Atomics.add(live.views.hdr, L.H_DOORBELL, 1);
-    Atomics.notify(live.views.hdr, L.H_DOORBELL);
   }
 
   #event(type: EngineEvent["type"], message: string): void {
