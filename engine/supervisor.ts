@@ -10,7 +10,6 @@ import * as L from "../asm/layout.ts";
 import type { Command, StampedCommand } from "../core/command.ts";
 import { CommandRingWriter, ringDoorbell, type RingEntry } from "../core/command_ring.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
-import { SpawnerHost } from "./spawner_host.ts";
 import { type FailureKind, WORKER_ERRORS } from "../core/errors.ts";
 import type { WorkerHost } from "./worker_host.ts";
 import { diagnose, type HealthLimits, healthLimits, startupLimits } from "../core/health.ts";
@@ -62,8 +61,8 @@ export interface SupervisorOptions extends DspSettings {
   now?: () => number;
   /** A worker thread's time on a CPU in ns, by its thread id (ffi/thread.ts; injected in tests). */
   threadRunNs?: (tid: number) => number | undefined;
-  /** Starts DSP workers (injected in tests). Default: a spawner worker, off the main thread. */
-  workers?: WorkerHost;
+  /** Starts and ends DSP workers: a SpawnerHost (engine/spawner_host.ts) in the engine, a fake in tests. */
+  workers: WorkerHost;
 }
 
 interface Entry extends RingEntry {
@@ -143,13 +142,6 @@ export class Supervisor {
       maxZombies: opts.maxZombies ?? 4,
       now: opts.now ?? (() => performance.timeOrigin + performance.now()),
       threadRunNs: opts.threadRunNs ?? threadRunNs,
-      workers: opts.workers ?? new SpawnerHost({
-        type: "park",
-        spareId: 0,
-        sab: opts.sab,
-        module: opts.module,
-        settings: { sampleRate: opts.sampleRate, block: opts.block, seed: opts.seed },
-      }),
     };
     this.#o.workers.onError = (id, message) => this.workerError(id, message);
     this.ctrl = controlView(opts.sab);
