@@ -10,11 +10,13 @@ import * as L from "../asm/layout.ts";
 import type { Command, StampedCommand } from "../core/command.ts";
 import { CommandRingWriter, ringDoorbell, type RingEntry } from "../core/command_ring.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
-import { type FailureKind, WORKER_ERRORS } from "../core/errors.ts";
+import type { FailureKind } from "../core/errors.ts";
 import type { WorkerHost } from "./worker_host.ts";
-import { diagnose, type HealthLimits, healthLimits, startupLimits } from "../core/health.ts";
+import { healthLimits, startupLimits } from "../core/health.ts";
 import { threadRunNs } from "../ffi/thread.ts";
-import { Metrics } from "./metrics.ts";
+import { checkDivergence } from "./divergence.ts";
+import { checkHealth, type HealthClocks, healthClocks, type HealthEnv } from "./health_check.ts";
+import { type EngineEvent, Metrics } from "./metrics.ts";
 import { controlView, resetSlot, type SlotViews, slotViews, snapshotView } from "../core/shared.ts";
 
 /** Answers to a command's sender. */
@@ -25,22 +27,7 @@ export interface CommandReply {
   rejected?(message: string): void;
 }
 
-/** Something the engine reports to people and clients. */
-export interface EngineEvent {
-  type:
-    | "failover"
-    | "standby-lost"
-    | "rebuilt"
-    | "quarantine"
-    | "divergence"
-    | "zombie"
-    | "backoff"
-    | "both-dead"
-    // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
-    | "record-overrun"
-    | "record-failed";
-  message: string;
-}
+export type { EngineEvent } from "./metrics.ts";
 
 /** Supervisor settings. */
 export interface SupervisorOptions extends DspSettings {
@@ -82,19 +69,13 @@ interface Live {
   worker: number;
   /** Its command ring, with the commands written into it and not yet pruned. */
   commands: CommandRingWriter<Entry>;
-  lastDone: number;
-  lastProgressAt: number;
-  allowedSince: number;
-  /** The supervisor has seen it out of STARTING (its health clocks are meaningful from then on). */
-  seenRunning: boolean;
+  health: HealthClocks;
   spawnedAt: number;
   /** Set while a replacement catches up; cleared when it is back in lockstep. */
   rebuilding: boolean;
   /** Last block of a from-scratch replay (0 otherwise). */
   replayUntil: number;
   failed: boolean;
-  /** Its thread's run time at the start of the current window of a long render, and the last window's share. */
-  runSample?: { renderStart: number; at: number; runNs: number; share: number | undefined };
 }
 
 interface Retired {
@@ -106,7 +87,6 @@ interface Retired {
 }
 
 const INT_MAX = 0x7fffffff;
-const STARTUP_MS = 5000;
 
 /** Runs two DSP workers in lockstep and keeps the output fed through their failures. */
 export class Supervisor {
@@ -128,10 +108,7 @@ export class Supervisor {
   #backedOffAt = 0;
   #hashChecked = -1;
   #stopped = false;
-  #blockMs: number;
-  #limits: HealthLimits;
-  /** The deadlines while the output has not started (health.ts startupLimits). */
-  #startLimits: HealthLimits;
+  #health: HealthEnv;
 
   constructor(opts: SupervisorOptions) {
     this.#o = {
@@ -145,9 +122,15 @@ export class Supervisor {
     };
     this.#o.workers.onError = (id, message) => this.workerError(id, message);
     this.ctrl = controlView(opts.sab);
-    this.#blockMs = (opts.block / opts.sampleRate) * 1000;
-    this.#limits = healthLimits(this.#blockMs, this.#o.hangBlocks);
-    this.#startLimits = startupLimits(this.#limits);
+    const blockMs = (opts.block / opts.sampleRate) * 1000;
+    const limits = healthLimits(blockMs, this.#o.hangBlocks);
+    this.#health = {
+      ctrl: this.ctrl,
+      limits,
+      startLimits: startupLimits(limits),
+      blockMs,
+      threadRunNs: this.#o.threadRunNs,
+    };
   }
 
   /** Starts the primary (slot 0) and the standby (slot 1) from the initial state. */
@@ -231,9 +214,9 @@ export class Supervisor {
     if (this.#stopped) return;
     const now = this.#o.now();
     const p = this.#primary;
-    if (p && !p.failed) this.#checkHealth(p, now, true);
-    const s = this.#standby;
-    if (s && !s.failed) this.#checkHealth(s, now, false);
+    if (p && !p.failed) this.#check(p, true, now);
+    const s = this.#standby; // after the primary's check: a failover there promotes the standby
+    if (s && !s.failed) this.#check(s, false, now);
     if (this.#primary) this.#pump(this.#primary);
     this.#flushBacklog();
     this.#checkSnapshot(now);
@@ -289,14 +272,11 @@ export class Supervisor {
       views,
       worker,
       commands: new CommandRingWriter(views),
-      lastDone: startBlock,
-      lastProgressAt: now,
-      allowedSince: now,
+      health: healthClocks(startBlock, now),
       spawnedAt: now,
       rebuilding: snapshot !== undefined || replay !== undefined,
       replayUntil: 0,
       failed: false,
-      seenRunning: false,
     };
     beforeStart?.(live);
     const warm = this.#o.workers.start(worker, {
@@ -322,93 +302,9 @@ export class Supervisor {
     return Atomics.load(live.views.hdr, L.H_DONE);
   }
 
-  #checkHealth(live: Live, now: number, primary: boolean): void {
-    const hdr = live.views.hdr;
-    if (Atomics.load(hdr, L.H_STATE) === L.W_FAULT) {
-      const code = Atomics.load(hdr, L.H_ERROR);
-      this.#fail(
-        live,
-        WORKER_ERRORS[code]?.kind ?? "throw",
-        `${WORKER_ERRORS[code]?.text ?? `error code ${code}`} at block ${Atomics.load(hdr, L.H_ERROR_BLOCK)}`,
-      );
-      return;
-    }
-    const state = Atomics.load(hdr, L.H_STATE);
-    if (state === L.W_STARTING) {
-      // Spawning and instantiating takes tens of milliseconds; only a worker that never starts is a failure.
-      live.lastProgressAt = live.allowedSince = now;
-      if (now - live.spawnedAt > STARTUP_MS) {
-        this.#fail(live, "stall", `did not start within ${STARTUP_MS} ms`);
-      }
-      return;
-    }
-    if (!live.seenRunning) {
-      // The first look at a started worker: when it left STARTING is unknown (the main thread may not have
-      // ticked for a while: two cold workers block it ~50 ms at engine start), so its clocks start now.
-      live.seenRunning = true;
-      live.lastProgressAt = live.allowedSince = now;
-      live.lastDone = this.#done(live);
-      return;
-    }
-    const done = this.#done(live);
-    if (done !== live.lastDone) {
-      live.lastDone = done;
-      live.lastProgressAt = now;
-    }
-    const out = Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK);
-    const lead = Atomics.load(this.ctrl, L.CTRL_LEAD);
-    const gate = primary ? INT_MAX : Atomics.load(hdr, L.H_GATE);
-    const allowed = done < Math.min(out + lead, gate);
-    if (!allowed) live.allowedSince = now;
-    const renderStart = live.views.hdrF64[L.HF_RENDER_START];
-    const limits = Atomics.load(this.ctrl, L.CTRL_OUT_STATE) === L.OUT_RUNNING
-      ? this.#limits
-      : this.#startLimits;
-    const verdict = diagnose(
-      {
-        state,
-        allowed,
-        lastProgressAt: live.lastProgressAt,
-        allowedSince: live.allowedSince,
-        renderStart,
-        running: this.#running(live, state, renderStart, now),
-        slackMs: primary ? (done - out) * this.#blockMs : Infinity,
-        now,
-      },
-      limits,
-    );
-    if (verdict === "hang") {
-      this.#fail(live, "hang", `inside render of block ${done} for ${(now - renderStart).toFixed(1)} ms`);
-    } else if (verdict === "exit") this.#fail(live, "exit", `stopped at block ${done}`);
-    else if (verdict === "stall") {
-      this.#fail(
-        live,
-        "stall",
-        `no block for ${(now - Math.max(live.lastProgressAt, live.allowedSince)).toFixed(1)} ms`,
-      );
-    }
-  }
-
-  // The share of the current render's latest window (≥ 1 ms) its thread spent on a CPU, or undefined while no
-  // such window has been measured (or the platform cannot say): then wall time alone decides, so a preempted
-  // thread is only spared on evidence. Sampling starts at the first look that finds the worker rendering (a
-  // render takes microseconds, so few looks do; each costs one clock read).
-  #running(live: Live, state: number, renderStart: number, now: number): number | undefined {
-    if (state !== L.W_RENDERING || !(renderStart > 0)) return undefined;
-    const tid = Atomics.load(live.views.hdr, L.H_TID);
-    const runNs = tid > 0 ? this.#o.threadRunNs(tid) : undefined;
-    if (runNs === undefined) return undefined;
-    const s = live.runSample;
-    if (s?.renderStart !== renderStart) {
-      live.runSample = { renderStart, at: now, runNs, share: undefined };
-      return undefined;
-    }
-    if (now - s.at >= 1) {
-      s.share = (runNs - s.runNs) / 1e6 / (now - s.at);
-      s.at = now;
-      s.runNs = runNs;
-    }
-    return s.share;
+  #check(live: Live, primary: boolean, now: number): void {
+    const failure = checkHealth(this.#health, live, primary, now);
+    if (failure) this.#fail(live, failure.kind, failure.detail);
   }
 
   #fail(live: Live, kind: FailureKind, detail: string): void {
@@ -482,7 +378,7 @@ export class Supervisor {
     ringDoorbell(s.views.hdr);
     this.#primary = s;
     this.#standby = null;
-    s.lastProgressAt = this.#o.now();
+    s.health.lastProgressAt = this.#o.now();
     const detectMs = this.#o.now() - faultAt;
     this.metrics.failover(detectMs, switchUs);
     this.#event(
@@ -699,32 +595,22 @@ export class Supervisor {
 
   // ── checks ──
 
-  // Compares block hashes of both rings, block by block in order, for every block both have published.
   #checkDivergence(): void {
     const p = this.#primary, s = this.#standby;
     if (!p || !s || s.rebuilding) return;
-    const pv = p.views, sv = s.views;
     const upTo = Math.min(this.#done(p), this.#done(s));
-    for (let b = Math.max(this.#hashChecked + 1, upTo - L.RING_BLOCKS); b < upTo; b++) {
-      const k = b & (L.RING_BLOCKS - 1);
-      if (Atomics.load(pv.tags, k) !== b || Atomics.load(sv.tags, k) !== b) continue;
-      const hp = pv.hashes[k], hs = sv.hashes[k];
-      // Re-reading the tags proves the hashes belong to block b (writers clear a tag before rewriting a slot).
-      if (Atomics.load(pv.tags, k) !== b || Atomics.load(sv.tags, k) !== b) continue;
-      this.metrics.blocksCompared++;
-      if (hp !== hs) {
-        this.metrics.divergences++;
-        this.#event(
-          "divergence",
-          `block ${b}: primary hash ${hp >>> 0} ≠ standby hash ${hs >>> 0}: non-determinism`,
-        );
-      }
-    }
-    this.#hashChecked = Math.max(this.#hashChecked, upTo - 1);
+    this.#hashChecked = checkDivergence(
+      p.views,
+      s.views,
+      upTo,
+      this.#hashChecked,
+      this.metrics,
+      (type, message) => this.#event(type, message),
+    );
   }
 
   #event(type: EngineEvent["type"], message: string): void {
-    this.metrics.events.push({ type, message, at: this.#o.now() });
+    this.metrics.events.push({ type, message, timeMs: this.#o.now() });
     this.#o.onEvent?.({ type, message });
   }
 }
