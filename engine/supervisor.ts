@@ -1,32 +1,21 @@
-// The supervisor (main thread): owns the output selector (the atomic ring switch), stamps and routes commands,
-// watches the workers, fails over, rebuilds standbys from snapshots, and keeps the failure metrics.
-//
-// Command flow (DESIGN.md §2): a command goes to the primary's ring first. The primary applies it at
-// max(stamped frame, the block it renders next) and writes that effective frame back into the record. Once the
-// primary has published the block that contains the frame (so the block passed the finite check), the command
-// is *accepted*: logged, and forwarded with its effective frame to the standby, whose gate then opens up to
-// that block. A command whose block makes the primary fail never reaches the standby: it is quarantined.
+// The supervisor (main thread): owns the output selector (the atomic ring switch), watches the workers, fails
+// over, rebuilds standbys from snapshots, and keeps the failure metrics. Commands flow through engine/lockstep.ts.
 import * as L from "../asm/layout.ts";
 import type { Command, StampedCommand } from "../core/command.ts";
-import { CommandRingWriter, ringDoorbell, type RingEntry } from "../core/command_ring.ts";
+import { ringDoorbell } from "../core/command_ring.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
 import type { FailureKind } from "../core/errors.ts";
 import type { WorkerHost } from "./worker_host.ts";
 import { healthLimits, startupLimits } from "../core/health.ts";
 import { threadRunNs } from "../ffi/thread.ts";
 import { checkDivergence } from "./divergence.ts";
-import { checkHealth, type HealthClocks, healthClocks, type HealthEnv } from "./health_check.ts";
+import { checkHealth, type HealthEnv } from "./health_check.ts";
+import { type CommandReply, done, type Entry, Launcher, type Live, UNGATED } from "./live.ts";
+import { Lockstep } from "./lockstep.ts";
 import { type EngineEvent, Metrics } from "./metrics.ts";
-import { controlView, resetSlot, type SlotViews, slotViews, snapshotView } from "../core/shared.ts";
+import { controlView, slotViews, snapshotView } from "../core/shared.ts";
 
-/** Answers to a command's sender. */
-export interface CommandReply {
-  /** The command was applied at `frame` in a block that rendered cleanly. */
-  accepted?(frame: number): void;
-  /** The command was refused or quarantined. */
-  rejected?(message: string): void;
-}
-
+export type { CommandReply } from "./live.ts";
 export type { EngineEvent } from "./metrics.ts";
 
 /** Supervisor settings. */
@@ -52,32 +41,6 @@ export interface SupervisorOptions extends DspSettings {
   workers: WorkerHost;
 }
 
-interface Entry extends RingEntry {
-  accepted: boolean;
-  /** Present in the current standby (forwarded, or inside its snapshot). */
-  inStandby: boolean;
-  reply?: CommandReply;
-  /** On the first entry of a batch: how many entries the batch has (they reach a worker in one publish). */
-  batch?: number;
-}
-
-interface Live {
-  slot: number;
-  epoch: number;
-  views: SlotViews;
-  /** Worker id in the WorkerHost (the epoch: unique per worker). */
-  worker: number;
-  /** Its command ring, with the commands written into it and not yet pruned. */
-  commands: CommandRingWriter<Entry>;
-  health: HealthClocks;
-  spawnedAt: number;
-  /** Set while a replacement catches up; cleared when it is back in lockstep. */
-  rebuilding: boolean;
-  /** Last block of a from-scratch replay (0 otherwise). */
-  replayUntil: number;
-  failed: boolean;
-}
-
 interface Retired {
   slot: number;
   worker: number;
@@ -85,8 +48,6 @@ interface Retired {
   wasRendering: boolean;
   zombie: boolean;
 }
-
-const INT_MAX = 0x7fffffff;
 
 /** Runs two DSP workers in lockstep and keeps the output fed through their failures. */
 export class Supervisor {
@@ -98,10 +59,8 @@ export class Supervisor {
   #primary: Live | null = null;
   #standby: Live | null = null;
   #retired: Retired[] = [];
-  #nextEpoch = 1;
-  #seq = 0;
-  #backlog: Entry[] = [];
-  #history: StampedCommand[] = [];
+  #launcher: Launcher;
+  #lockstep: Lockstep;
   #snapshotFor: "standby" | null = null;
   #failTimes: number[] = [];
   #notBefore = 0;
@@ -131,17 +90,28 @@ export class Supervisor {
       blockMs,
       threadRunNs: this.#o.threadRunNs,
     };
+    this.#launcher = new Launcher({
+      sab: opts.sab,
+      module: opts.module,
+      settings: { sampleRate: opts.sampleRate, block: opts.block, seed: opts.seed },
+      workers: opts.workers,
+      metrics: this.metrics,
+      now: this.#o.now,
+    });
+    this.#lockstep = new Lockstep(opts.block, opts.onAccept);
   }
 
   /** Starts the primary (slot 0) and the standby (slot 1) from the initial state. */
   start(): void {
     // The first primary finds what was sent before start() (the initial patch) in its ring before it runs, so
     // the patch applies at frame 0.
-    this.#primary = this.#spawn(0, 0, undefined, INT_MAX, undefined, (live) => {
-      this.#primary = live;
-      this.#flushBacklog();
-    });
-    this.#standby = this.#spawn(1, 0, undefined, 0);
+    const p = this.#launcher.open(0, 0, UNGATED);
+    this.#primary = p;
+    this.#lockstep.flush(p);
+    this.#launcher.launch(p);
+    const s = this.#launcher.open(1, 0, 0);
+    this.#launcher.launch(s);
+    this.#standby = s;
     Atomics.store(this.ctrl, L.CTRL_SELECTOR, 0);
     Atomics.store(this.ctrl, L.CTRL_OTHER, 1);
   }
@@ -154,13 +124,13 @@ export class Supervisor {
   /** Blocks both live workers have published (-1 when one is missing). */
   get lockstepBlock(): number {
     if (!this.#primary || !this.#standby || this.#standby.rebuilding) return -1;
-    return Math.min(this.#done(this.#primary), this.#done(this.#standby));
+    return Math.min(done(this.#primary), done(this.#standby));
   }
 
   /** True once the primary has rendered `lead` blocks and a standby has started: the output may begin. */
   ready(lead: number): boolean {
     const p = this.#primary, s = this.#standby;
-    return !!p && !!s && this.#done(p) >= lead && Atomics.load(s.views.hdr, L.H_STATE) !== L.W_STARTING;
+    return !!p && !!s && done(p) >= lead && Atomics.load(s.views.hdr, L.H_STATE) !== L.W_STARTING;
   }
 
   /** True when a healthy standby is in lockstep behind the primary. */
@@ -170,9 +140,7 @@ export class Supervisor {
 
   /** Commands sent but not yet accepted or rejected. */
   get inFlight(): number {
-    let n = this.#backlog.length;
-    for (const e of this.#primary?.commands.entries ?? []) if (!e.accepted) n++;
-    return n;
+    return this.#lockstep.inFlight(this.#primary);
   }
 
   /** Sends a command to apply at `frame` (omitted or past = as soon as possible); returns its sequence number. */
@@ -185,27 +153,11 @@ export class Supervisor {
    * Returns the first sequence number. Throws RangeError when the batch cannot fit one command ring.
    */
   sendBatch(cmds: readonly Command[], frame = 0, reply?: CommandReply): number {
-    if (cmds.length > L.CMD_CAP) {
-      throw new RangeError(`Cannot send ${cmds.length} commands at once (max ${L.CMD_CAP})`);
-    }
-    if (cmds.length === 0) return this.#seq;
     // Never before the block the output plays next: a primary catching up from scratch would otherwise apply an
     // "as soon as possible" command in blocks that have already been heard without it.
-    const at = Math.max(frame, this.#outBlock() * this.#o.block);
-    const first = this.#seq + 1;
-    cmds.forEach((cmd, i) => {
-      this.#backlog.push({
-        ...cmd,
-        seq: ++this.#seq,
-        frame: at,
-        effective: -1,
-        accepted: false,
-        inStandby: false,
-        reply: i === cmds.length - 1 ? reply : undefined,
-        batch: i === 0 && cmds.length > 1 ? cmds.length : undefined,
-      });
-    });
-    this.#flushBacklog();
+    const stamp = Math.max(frame, Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK) * this.#o.block);
+    const first = this.#lockstep.stamp(cmds, stamp, reply);
+    if (cmds.length > 0) this.#lockstep.flush(this.#primary);
     return first;
   }
 
@@ -217,8 +169,8 @@ export class Supervisor {
     if (p && !p.failed) this.#check(p, true, now);
     const s = this.#standby; // after the primary's check: a failover there promotes the standby
     if (s && !s.failed) this.#check(s, false, now);
-    if (this.#primary) this.#pump(this.#primary);
-    this.#flushBacklog();
+    if (this.#primary) this.#lockstep.pump(this.#primary, this.#standby, this.#snapshotFor !== null);
+    this.#lockstep.flush(this.#primary);
     this.#checkSnapshot(now);
     this.#checkRebuilt(now);
     this.#checkDivergence();
@@ -246,60 +198,7 @@ export class Supervisor {
 
   /** Accepted commands so far, with their effective frames. */
   get history(): readonly StampedCommand[] {
-    return this.#history;
-  }
-
-  // ── workers ──
-
-  #spawn(
-    slot: number,
-    startBlock: number,
-    snapshot: Uint8Array | undefined,
-    gate: number,
-    replay?: StampedCommand[],
-    beforeStart?: (live: Live) => void,
-  ): Live {
-    const epoch = this.#nextEpoch++;
-    const views = slotViews(this.#o.sab, slot);
-    resetSlot(views, epoch);
-    Atomics.store(views.hdr, L.H_DONE, startBlock);
-    Atomics.store(views.hdr, L.H_GATE, gate);
-    const worker = epoch;
-    const now = this.#o.now();
-    const live: Live = {
-      slot,
-      epoch,
-      views,
-      worker,
-      commands: new CommandRingWriter(views),
-      health: healthClocks(startBlock, now),
-      spawnedAt: now,
-      rebuilding: snapshot !== undefined || replay !== undefined,
-      replayUntil: 0,
-      failed: false,
-    };
-    beforeStart?.(live);
-    const warm = this.#o.workers.start(worker, {
-      sab: this.#o.sab,
-      module: this.#o.module,
-      slot,
-      epoch,
-      startBlock,
-      snapshot,
-      replay,
-      settings: { sampleRate: this.#o.sampleRate, block: this.#o.block, seed: this.#o.seed },
-    });
-    if (warm) this.metrics.warmStarts++;
-    else this.metrics.coldStarts++;
-    return live;
-  }
-
-  #outBlock(): number {
-    return Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK);
-  }
-
-  #done(live: Live): number {
-    return Atomics.load(live.views.hdr, L.H_DONE);
+    return this.#lockstep.history;
   }
 
   #check(live: Live, primary: boolean, now: number): void {
@@ -330,13 +229,14 @@ export class Supervisor {
 
   #failPrimary(p: Live, kind: FailureKind, detail: string, faultAt: number): void {
     p.commands.readBack();
-    const failedBlock = Atomics.load(p.views.hdr, L.H_DONE);
+    const failedBlock = done(p);
     const s = this.#standby;
+    // Accept what the primary published before the failing block: only that block's commands are suspects.
+    this.#lockstep.pump(p, s, this.#snapshotFor !== null);
     // Commands the primary took into the failing block may be what failed it (a poison): quarantine them.
     // Not after a stall: an idle worker that did not wake up is no evidence against any command (a command
     // that loops forever is caught inside the render, as a hang), and at engine start the failing block
     // holds the whole patch.
-    this.#pump(p);
     const suspect = (e: Entry) =>
       kind !== "stall" && e.effective >= 0 && Math.floor(e.effective / this.#o.block) === failedBlock &&
       !e.accepted;
@@ -355,23 +255,14 @@ export class Supervisor {
         "both-dead",
         `primary failed (${kind}: ${detail}) with no standby: output is silent until rebuilt`,
       );
-      const carry = p.commands.entries.filter((e) => !e.accepted && !suspect(e));
-      this.#backlog.unshift(...carry.map((e) => ({ ...e, effective: -1, inStandby: false })));
+      this.#lockstep.carry(p, suspect);
       Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
       return;
     }
     // Promote the standby: give it what the primary had and it had not, then switch the output to its ring.
-    // Drained commands keep their effective frames; undrained ones are stamped by the new primary.
-    for (const e of p.commands.entries) {
-      if (suspect(e) || e.inStandby) continue;
-      if (e.effective >= 0) e.frame = e.effective;
-      e.effective = -1;
-      s.commands.write(e);
-    }
-    s.commands.publish();
-    for (const e of s.commands.entries) e.inStandby = false;
+    this.#lockstep.handOver(p, s, suspect);
     const t0 = performance.now();
-    Atomics.store(s.views.hdr, L.H_GATE, INT_MAX);
+    Atomics.store(s.views.hdr, L.H_GATE, UNGATED);
     Atomics.store(this.ctrl, L.CTRL_SELECTOR, s.slot);
     Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
     const switchUs = (performance.now() - t0) * 1000;
@@ -434,37 +325,37 @@ export class Supervisor {
     this.#snapshotFor = null;
     const slot = this.#freeSlot();
     if (slot < 0) return;
-    // The snapshot holds every command applied before its block and none queued for later (restore drops
-    // the queue): those are forwarded when the primary has rendered their block cleanly, like any other.
-    p.commands.readBack();
-    const cut = block * this.#o.block;
-    for (const e of p.commands.entries) e.inStandby = e.effective >= 0 && e.effective < cut;
-    this.#standby = this.#spawn(slot, block, bytes, block);
-    this.#standby.spawnedAt = now;
+    this.#lockstep.inSnapshot(p, block);
+    const s = this.#launcher.open(slot, block, block);
+    this.#launcher.launch(s, bytes);
+    this.#standby = s;
+    s.spawnedAt = now;
     Atomics.store(this.ctrl, L.CTRL_OTHER, slot);
     this.metrics.rebuildsStarted++;
   }
 
   #checkRebuilt(now: number): void {
     const p0 = this.#primary;
-    if (p0?.rebuilding && this.#done(p0) >= this.#outBlock() && this.#done(p0) > p0.replayUntil) {
+    if (
+      p0?.rebuilding && done(p0) >= Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK) && done(p0) > p0.replayUntil
+    ) {
       p0.rebuilding = false;
       this.metrics.rebuilt(now - p0.spawnedAt);
       this.#event(
         "rebuilt",
-        `primary (slot ${p0.slot}) rebuilt from scratch, caught up at block ${this.#done(p0)}`,
+        `primary (slot ${p0.slot}) rebuilt from scratch, caught up at block ${done(p0)}`,
       );
     }
     const s = this.#standby, p = this.#primary;
     if (!s || !p || !s.rebuilding) return;
     // Back in lockstep: it has rendered since it started and is at most one block behind the primary.
-    if (Atomics.load(s.views.hdr, L.H_RENDER_COUNT) > 0 && this.#done(s) >= this.#done(p) - 1) {
+    if (Atomics.load(s.views.hdr, L.H_RENDER_COUNT) > 0 && done(s) >= done(p) - 1) {
       s.rebuilding = false;
       const ms = now - s.spawnedAt;
       this.metrics.rebuilt(ms);
       this.#event(
         "rebuilt",
-        `standby (slot ${s.slot}) back in lockstep at block ${this.#done(s)} in ${ms.toFixed(1)} ms`,
+        `standby (slot ${s.slot}) back in lockstep at block ${done(s)} in ${ms.toFixed(1)} ms`,
       );
     }
   }
@@ -473,20 +364,18 @@ export class Supervisor {
   #rebuildFromScratch(now: number): void {
     const slot = this.#freeSlot();
     if (slot < 0) return;
-    const replay = [...this.#history].sort((a, b) => a.frame - b.frame || a.seq - b.seq);
-    // Pending commands apply from where the output is now, not during the catch-up from block 0.
     const resume = (Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK) + Atomics.load(this.ctrl, L.CTRL_LEAD)) *
       this.#o.block;
-    for (const e of this.#backlog) e.frame = Math.max(e.frame, resume);
+    const replay = this.#lockstep.replay(resume);
     this.metrics.scratchRebuilds++;
-    this.#primary = this.#spawn(slot, 0, undefined, INT_MAX, replay);
-    this.#primary.spawnedAt = now;
-    this.#primary.replayUntil = replay.length
-      ? Math.floor(replay[replay.length - 1].frame / this.#o.block)
-      : 0;
+    const p = this.#launcher.open(slot, 0, UNGATED);
+    this.#launcher.launch(p, undefined, replay);
+    this.#primary = p;
+    p.spawnedAt = now;
+    p.replayUntil = replay.length ? Math.floor(replay[replay.length - 1].frame / this.#o.block) : 0;
     Atomics.store(this.ctrl, L.CTRL_SELECTOR, slot);
     Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
-    this.#flushBacklog();
+    this.#lockstep.flush(p);
   }
 
   #freeSlot(): number {
@@ -517,88 +406,10 @@ export class Supervisor {
     if (this.metrics.zombies >= this.#o.maxZombies) this.#notBefore = Number.POSITIVE_INFINITY;
   }
 
-  // ── commands ──
-
-  #flushBacklog(): void {
-    const p = this.#primary;
-    if (!p) return;
-    let i = 0;
-    while (i < this.#backlog.length) {
-      const n = Math.min(this.#backlog[i].batch ?? 1, this.#backlog.length - i);
-      if (!p.commands.fits(n)) break;
-      for (let k = 0; k < n; k++) p.commands.write(this.#backlog[i + k]);
-      i += n;
-    }
-    if (i > 0) {
-      this.#backlog.splice(0, i);
-      p.commands.publish();
-    }
-  }
-
-  // Accepts what the primary rendered cleanly, forwards it to the standby, opens the standby's gate.
-  #pump(p: Live): void {
-    // Load DONE before READ: every record drained for a published block is then visible (DESIGN §2 lockstep).
-    const done = this.#done(p);
-    p.commands.readBack();
-    const limit = done * this.#o.block;
-    const s = this.#standby && !this.#standby.failed ? this.#standby : null;
-    const forward: Entry[] = [];
-    for (const e of p.commands.entries) {
-      if (e.effective < 0 || e.effective >= limit) continue;
-      if (!e.accepted) {
-        e.accepted = true;
-        const c: StampedCommand = {
-          seq: e.seq,
-          frame: e.effective,
-          op: e.op,
-          target: e.target,
-          param: e.param,
-          i0: e.i0,
-          i1: e.i1,
-          f0: e.f0,
-          f1: e.f1,
-        };
-        this.#history.push(c);
-        this.#o.onAccept?.(c);
-        e.reply?.accepted?.(e.effective);
-      }
-      if (s && !e.inStandby) forward.push(e);
-    }
-    if (s) {
-      forward.sort((a, b) => a.effective - b.effective || a.seq - b.seq);
-      let sent = 0;
-      for (const e of forward) {
-        const c: Entry = { ...e, frame: e.effective, accepted: true, inStandby: false };
-        if (!s.commands.write(c)) break;
-        e.inStandby = true;
-        sent++;
-      }
-      if (sent) s.commands.publish();
-      // Open the gate only as far as every forwarded command reaches.
-      const gate = sent === forward.length ? done : Math.floor(forward[sent].effective / this.#o.block);
-      if (gate > Atomics.load(s.views.hdr, L.H_GATE)) {
-        Atomics.store(s.views.hdr, L.H_GATE, gate);
-        ringDoorbell(s.views.hdr);
-      }
-      s.commands.readBack();
-    }
-    this.#prune(p, s);
-  }
-
-  // Drops ring entries both workers have applied.
-  #prune(p: Live, s: Live | null): void {
-    if (this.#snapshotFor) return;
-    const keepFrom = (s ? Math.min(this.#done(p), this.#done(s)) : this.#done(p)) * this.#o.block;
-    p.commands.prune((e) => e.accepted && e.effective < keepFrom && (!s || e.inStandby));
-    s?.commands.prune((e) => e.frame < keepFrom);
-  }
-
-  // ── checks ──
-
   #checkDivergence(): void {
     const p = this.#primary, s = this.#standby;
     if (!p || !s || s.rebuilding) return;
-    const upTo = Math.min(this.#done(p), this.#done(s));
+    const upTo = Math.min(done(p), done(s));
     this.#hashChecked = checkDivergence(
       p.views,
       s.views,
