@@ -4,8 +4,9 @@
 //
 // A command stamped before the block the reader renders next applies at that block's first frame; the reader
 // writes that effective frame back into the record, and the writer reads it back once the record is drained,
-// so that the supervisor forwards the command to the standby at the frame the primary applied it (docs/design.md
-// §2). The reader's side runs on the audio path: it reads and writes typed arrays and allocates nothing.
+// so that the supervisor forwards the command to the standby at the frame the primary applied it
+// (docs/design.md §2). The reader's side runs on the audio path: it reads and writes typed arrays and
+// allocates nothing.
 import * as L from "../asm/layout.ts";
 import type { StampedCommand } from "./command.ts";
 import { recordFrame, writeRecord, writeRecordFrame } from "./command_record.ts";

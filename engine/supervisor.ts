@@ -1,6 +1,6 @@
 // The supervisor (main thread): runs two DSP workers in lockstep and keeps the output fed through their
-// failures. It owns the pair of workers and the output selector (the atomic ring switch) and composes the
-// parts that do the work, one file each:
+// failures. It owns the pair of workers and the output selector (the atomic ring switch), so that the switch
+// is in one place; the work is cut along its seams into files that can be read and changed alone:
 //   engine/lockstep.ts      commands: stamping, accepting what the primary rendered, forwarding, the gate
 //   engine/health_check.ts  is each worker alive, hung, stalled, exited? (the rules: core/health.ts)
 //   engine/recovery.ts      failover, quarantine, back-off, standby rebuilds from snapshots, zombies
