@@ -2,9 +2,12 @@
 // offline (cli/render.ts), which is what makes the offline render a reference for the live output.
 import * as L from "../asm/layout.ts";
 import type { StampedCommand } from "./command.ts";
+import { recordArg, recordWord } from "./command_record.ts";
 
-interface DspExports {
+/** The exports of the DSP WASM (asm/engine.ts): its ABI, declared once. */
+export interface DspExports {
   init(sampleRate: number, block: number, seed: number): number;
+  /** Queues a command for its frame; 0 = queued, 1 = the queue is full. Frames are whole numbers in an f64. */
   push(
     frame: number,
     seq: number,
@@ -77,20 +80,18 @@ export class DspHost {
     if (r !== 0) throw new RangeError("Cannot queue the command: the DSP event queue is full");
   }
 
-  /** Queues the command in record `index` of a command ring without building an object. */
+  /** Queues the command in record `index` of a command ring at `frame`, without building an object. */
   pushRecord(i32: Int32Array, f64: Float64Array, index: number, frame: number): number {
-    const w = index * L.CMD_WORDS;
-    const f = w / 2 + L.C_F64;
     return this.#x.push(
       frame,
-      i32[w + L.C_SEQ],
-      i32[w + L.C_OP],
-      i32[w + L.C_TARGET],
-      i32[w + L.C_PARAM],
-      i32[w + L.C_I0],
-      i32[w + L.C_I1],
-      f64[f],
-      f64[f + 1],
+      recordWord(i32, index, L.C_SEQ),
+      recordWord(i32, index, L.C_OP),
+      recordWord(i32, index, L.C_TARGET),
+      recordWord(i32, index, L.C_PARAM),
+      recordWord(i32, index, L.C_I0),
+      recordWord(i32, index, L.C_I1),
+      recordArg(f64, index, 0),
+      recordArg(f64, index, 1),
     );
   }
 
@@ -147,20 +148,20 @@ export class DspHost {
 export function warmUp(module: WebAssembly.Module, settings: DspSettings, typeCount: number): void {
   const host = new DspHost(module, settings);
   let seq = 0;
-  const at = (op: number, fields: Partial<StampedCommand>) =>
+  const queue = (op: number, fields: Partial<StampedCommand>) =>
     host.push({ op, target: 0, param: 0, i0: 0, i1: 0, f0: 0, f1: 0, seq: ++seq, frame: 0, ...fields });
   for (let t = 0; t < typeCount; t++) {
-    at(L.OP_CREATE, { target: t + 1, i0: t, i1: t + 1 });
-    at(L.OP_PLAN, { target: t + 1, i0: t });
-    at(L.OP_GATE, { target: t + 1, i0: 1, f0: 1 });
+    queue(L.OP_CREATE, { target: t + 1, i0: t, i1: t + 1 });
+    queue(L.OP_PLAN, { target: t + 1, i0: t });
+    queue(L.OP_GATE, { target: t + 1, i0: 1, f0: 1 });
   }
-  at(L.OP_PLAN_LEN, { i0: typeCount });
+  queue(L.OP_PLAN_LEN, { i0: typeCount });
   // The sequencer too: a one-step track on the first module, playing.
-  at(L.OP_SEQ_TRACK, { target: 0, i0: 1, i1: 4, param: 1, f0: 0.5 });
-  at(L.OP_SEQ_TARGET, { target: 0, i0: 0, i1: 1, param: 0 });
-  at(L.OP_SEQ_STEPS, { target: 0, i0: 0, i1: L.SEQ_HIT });
-  at(L.OP_SEQ_NOTE, { target: 0, i0: 0, i1: 1, f0: 220 });
-  at(L.OP_SEQ_COMMIT, { target: 0, i0: L.SEQ_NOW });
-  at(L.OP_SEQ_TRANSPORT, { i0: L.SEQ_START });
+  queue(L.OP_SEQ_TRACK, { target: 0, i0: 1, i1: 4, param: 1, f0: 0.5 });
+  queue(L.OP_SEQ_TARGET, { target: 0, i0: 0, i1: 1, param: 0 });
+  queue(L.OP_SEQ_STEPS, { target: 0, i0: 0, i1: L.SEQ_HIT });
+  queue(L.OP_SEQ_NOTE, { target: 0, i0: 0, i1: 1, f0: 220 });
+  queue(L.OP_SEQ_COMMIT, { target: 0, i0: L.SEQ_NOW });
+  queue(L.OP_SEQ_TRANSPORT, { i0: L.SEQ_START });
   for (let n = 0; n < 2; n++) host.render(n);
 }

@@ -16,6 +16,7 @@ import {
   type RecordOptions,
 } from "./recorder.ts";
 import { SessionLogWriter } from "./session_log.ts";
+import { SpawnerHost } from "./spawner_host.ts";
 import { audioOffset, controlView, createShared, slotViews, tapCapacity, tapViews } from "../core/shared.ts";
 import type { WavFormat } from "../core/wav.ts";
 import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts";
@@ -186,6 +187,14 @@ export class Engine {
     const log = options.logPath
       ? new SessionLogWriter(options.logPath, { sampleRate, block, seed, channels: L.CHANNELS })
       : undefined;
+    // DSP workers come from a spawner worker, off the main thread (engine/spawner_host.ts says why).
+    const workers = new SpawnerHost({
+      type: "park",
+      spareId: 0,
+      sab,
+      module,
+      settings: { sampleRate, block, seed },
+    });
     const supervisor = new Supervisor({
       sab,
       module,
@@ -193,6 +202,7 @@ export class Engine {
       block,
       seed,
       lead,
+      workers,
       hangBlocks: options.hangBlocks,
       restartLimit: options.restartLimit,
       onAccept: log ? (c) => log.command(c) : undefined,

@@ -1,4 +1,25 @@
-// Counts and timings of every failure, detection, switch and rebuild (the supervisor's record).
+// Counts and timings of every failure, detection, switch and rebuild (the supervisor's record), and the events
+// the engine reports to people and clients.
+
+/** Something the engine reports to people and clients. */
+export interface EngineEvent {
+  type:
+    | "failover"
+    | "standby-lost"
+    | "rebuilt"
+    | "quarantine"
+    | "divergence"
+    | "zombie"
+    | "backoff"
+    | "both-dead"
+    // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
+    | "record-overrun"
+    | "record-failed";
+  message: string;
+}
+
+/** How the supervisor's parts report an event: into Metrics.events, and on to the engine's onEvent. */
+export type Report = (type: EngineEvent["type"], message: string) => void;
 
 /** Percentiles of a sample set. */
 export interface Summary {
@@ -12,8 +33,8 @@ export interface Summary {
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) return { count: 0, p50: 0, p95: 0, max: 0 };
   const v = [...values].sort((a, b) => a - b);
-  const at = (q: number) => v[Math.min(v.length - 1, Math.floor(q * (v.length - 1) + 0.5))];
-  return { count: v.length, p50: at(0.5), p95: at(0.95), max: v[v.length - 1] };
+  const quantile = (q: number) => v[Math.min(v.length - 1, Math.floor(q * (v.length - 1) + 0.5))];
+  return { count: v.length, p50: quantile(0.5), p95: quantile(0.95), max: v[v.length - 1] };
 }
 
 /** The supervisor's counters. */
@@ -33,7 +54,8 @@ export class Metrics {
   backoffs = 0;
   warmStarts = 0;
   coldStarts = 0;
-  events: { type: string; message: string; at: number }[] = [];
+  /** Every event reported, with its wall-clock time (epoch ms). */
+  events: { type: string; message: string; timeMs: number }[] = [];
 
   /** Counts a failure of a kind and role. */
   failure(kind: string, role: "primary" | "standby"): void {

@@ -6,7 +6,7 @@ import * as L from "../asm/layout.ts";
 import type { RecorderReply, RecorderRequest, RecordingResult } from "../core/messages.ts";
 import { ClientError } from "../core/errors.ts";
 import { tapViews } from "../core/shared.ts";
-import type { EngineEvent } from "./supervisor.ts";
+import type { EngineEvent } from "./metrics.ts";
 import type { WavFormat } from "../core/wav.ts";
 
 export type { RecordingResult } from "../core/messages.ts";

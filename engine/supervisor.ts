@@ -1,46 +1,29 @@
-// The supervisor (main thread): owns the output selector (the atomic ring switch), stamps and routes commands,
-// watches the workers, fails over, rebuilds standbys from snapshots, and keeps the failure metrics.
-//
-// Command flow (DESIGN.md §2): a command goes to the primary's ring first. The primary applies it at
-// max(stamped frame, the block it renders next) and writes that effective frame back into the record. Once the
-// primary has published the block that contains the frame (so the block passed the finite check), the command
-// is *accepted*: logged, and forwarded with its effective frame to the standby, whose gate then opens up to
-// that block. A command whose block makes the primary fail never reaches the standby: it is quarantined.
+// The supervisor (main thread): runs two DSP workers in lockstep and keeps the output fed through their
+// failures. It owns the pair of workers and the output selector (the atomic ring switch), so that the switch
+// is in one place; the work is cut along its seams into files that can be read and changed alone:
+//   engine/lockstep.ts      commands: stamping, accepting what the primary rendered, forwarding, the gate
+//   engine/health_check.ts  is each worker alive, hung, stalled, exited? (the rules: core/health.ts)
+//   engine/recovery.ts      failover, quarantine, back-off, standby rebuilds from snapshots, zombies
+//   engine/divergence.ts    do the two workers' blocks hash the same?
+//   engine/live.ts          a worker as the supervisor sees it, and how one is started
+//   engine/metrics.ts       what it counts and the events it reports
 import * as L from "../asm/layout.ts";
-import { type Command, recordFrame, type StampedCommand, writeRecord } from "../core/command.ts";
+import type { Command, StampedCommand } from "../core/command.ts";
+import { ringDoorbell } from "../core/command_ring.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
-import { SpawnerHost } from "./spawner_host.ts";
-import { type FailureKind, WORKER_ERRORS } from "../core/errors.ts";
-import type { WorkerHost } from "./worker_host.ts";
-import { diagnose, type HealthLimits, healthLimits, startupLimits } from "../core/health.ts";
+import { healthLimits, startupLimits } from "../core/health.ts";
 import { threadRunNs } from "../ffi/thread.ts";
-import { Metrics } from "./metrics.ts";
-import { controlView, resetSlot, type SlotViews, slotViews, snapshotView } from "../core/shared.ts";
+import { controlView } from "../core/shared.ts";
+import { checkDivergence } from "./divergence.ts";
+import { checkHealth, type HealthEnv } from "./health_check.ts";
+import { type CommandReply, done, Launcher, type Live, UNGATED } from "./live.ts";
+import { Lockstep } from "./lockstep.ts";
+import { type EngineEvent, Metrics, type Report } from "./metrics.ts";
+import { type Crew, Recovery } from "./recovery.ts";
+import type { WorkerHost } from "./worker_host.ts";
 
-/** Answers to a command's sender. */
-export interface CommandReply {
-  /** The command was applied at `frame` in a block that rendered cleanly. */
-  accepted?(frame: number): void;
-  /** The command was refused or quarantined. */
-  rejected?(message: string): void;
-}
-
-/** Something the engine reports to people and clients. */
-export interface EngineEvent {
-  type:
-    | "failover"
-    | "standby-lost"
-    | "rebuilt"
-    | "quarantine"
-    | "divergence"
-    | "zombie"
-    | "backoff"
-    | "both-dead"
-    // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
-    | "record-overrun"
-    | "record-failed";
-  message: string;
-}
+export type { CommandReply } from "./live.ts";
+export type { EngineEvent } from "./metrics.ts";
 
 /** Supervisor settings. */
 export interface SupervisorOptions extends DspSettings {
@@ -61,116 +44,85 @@ export interface SupervisorOptions extends DspSettings {
   now?: () => number;
   /** A worker thread's time on a CPU in ns, by its thread id (ffi/thread.ts; injected in tests). */
   threadRunNs?: (tid: number) => number | undefined;
-  /** Starts DSP workers (injected in tests). Default: a spawner worker, off the main thread. */
-  workers?: WorkerHost;
+  /** Starts and ends DSP workers: a SpawnerHost (engine/spawner_host.ts) in the engine, a fake in tests. */
+  workers: WorkerHost;
 }
-
-interface Entry extends StampedCommand {
-  /** Effective frame, once the primary has drained it; -1 before. */
-  effective: number;
-  accepted: boolean;
-  /** Present in the current standby (forwarded, or inside its snapshot). */
-  inStandby: boolean;
-  reply?: CommandReply;
-  /** On the first entry of a batch: how many entries the batch has (they reach a worker in one publish). */
-  batch?: number;
-}
-
-interface Live {
-  slot: number;
-  epoch: number;
-  views: SlotViews;
-  /** Worker id in the WorkerHost (the epoch: unique per worker). */
-  worker: number;
-  /** Entries in this worker's ring order; ring[i] has ring index ringBase + i. */
-  ring: Entry[];
-  ringBase: number;
-  written: number;
-  readBack: number;
-  lastDone: number;
-  lastProgressAt: number;
-  allowedSince: number;
-  /** The supervisor has seen it out of STARTING (its health clocks are meaningful from then on). */
-  seenRunning: boolean;
-  spawnedAt: number;
-  /** Set while a replacement catches up; cleared when it is back in lockstep. */
-  rebuilding: boolean;
-  /** Last block of a from-scratch replay (0 otherwise). */
-  replayUntil: number;
-  failed: boolean;
-  /** Its thread's run time at the start of the current window of a long render, and the last window's share. */
-  runSample?: { renderStart: number; at: number; runNs: number; share: number | undefined };
-}
-
-interface Retired {
-  slot: number;
-  worker: number;
-  at: number;
-  wasRendering: boolean;
-  zombie: boolean;
-}
-
-const INT_MAX = 0x7fffffff;
-const STARTUP_MS = 5000;
 
 /** Runs two DSP workers in lockstep and keeps the output fed through their failures. */
 export class Supervisor {
   readonly metrics = new Metrics();
   readonly ctrl: Int32Array;
-  #o:
-    & Required<Omit<SupervisorOptions, "onAccept" | "onEvent">>
-    & Pick<SupervisorOptions, "onAccept" | "onEvent">;
+  #block: number;
+  #now: () => number;
+  #workers: WorkerHost;
   #primary: Live | null = null;
   #standby: Live | null = null;
-  #retired: Retired[] = [];
-  #nextEpoch = 1;
-  #seq = 0;
-  #backlog: Entry[] = [];
-  #history: StampedCommand[] = [];
-  #snapshotFor: "standby" | null = null;
-  #failTimes: number[] = [];
-  #notBefore = 0;
-  #backedOffAt = 0;
+  #launcher: Launcher;
+  #lockstep: Lockstep;
+  #recovery: Recovery;
+  #health: HealthEnv;
+  #report: Report;
+  /** The last block whose hashes were compared. */
   #hashChecked = -1;
   #stopped = false;
-  #blockMs: number;
-  #limits: HealthLimits;
-  /** The deadlines while the output has not started (health.ts startupLimits). */
-  #startLimits: HealthLimits;
 
   constructor(opts: SupervisorOptions) {
-    this.#o = {
-      ...opts,
-      hangBlocks: opts.hangBlocks ?? 2,
+    const now = opts.now ?? (() => performance.timeOrigin + performance.now());
+    this.#report = (type, message) => {
+      this.metrics.events.push({ type, message, timeMs: now() });
+      opts.onEvent?.({ type, message });
+    };
+    this.ctrl = controlView(opts.sab);
+    this.#block = opts.block;
+    this.#now = now;
+    this.#workers = opts.workers;
+    this.#workers.onError = (id, message) => this.workerError(id, message);
+    const blockMs = (opts.block / opts.sampleRate) * 1000;
+    const limits = healthLimits(blockMs, opts.hangBlocks ?? 2);
+    this.#health = {
+      ctrl: this.ctrl,
+      limits,
+      startLimits: startupLimits(limits),
+      blockMs,
+      threadRunNs: opts.threadRunNs ?? threadRunNs,
+    };
+    this.#launcher = new Launcher({
+      sab: opts.sab,
+      module: opts.module,
+      settings: { sampleRate: opts.sampleRate, block: opts.block, seed: opts.seed },
+      workers: opts.workers,
+      metrics: this.metrics,
+      now,
+    });
+    this.#lockstep = new Lockstep(opts.block, opts.onAccept);
+    this.#recovery = new Recovery({
+      sab: opts.sab,
+      ctrl: this.ctrl,
+      block: opts.block,
       restartLimit: opts.restartLimit ?? 5,
       restartWindowMs: opts.restartWindowMs ?? 10_000,
       maxZombies: opts.maxZombies ?? 4,
-      now: opts.now ?? (() => performance.timeOrigin + performance.now()),
-      threadRunNs: opts.threadRunNs ?? threadRunNs,
-      workers: opts.workers ?? new SpawnerHost({
-        type: "park",
-        spareId: 0,
-        sab: opts.sab,
-        module: opts.module,
-        settings: { sampleRate: opts.sampleRate, block: opts.block, seed: opts.seed },
-      }),
-    };
-    this.#o.workers.onError = (id, message) => this.workerError(id, message);
-    this.ctrl = controlView(opts.sab);
-    this.#blockMs = (opts.block / opts.sampleRate) * 1000;
-    this.#limits = healthLimits(this.#blockMs, this.#o.hangBlocks);
-    this.#startLimits = startupLimits(this.#limits);
+      now,
+      workers: opts.workers,
+      metrics: this.metrics,
+      report: this.#report,
+      crew: this.#crew(),
+      launcher: this.#launcher,
+      lockstep: this.#lockstep,
+    });
   }
 
   /** Starts the primary (slot 0) and the standby (slot 1) from the initial state. */
   start(): void {
     // The first primary finds what was sent before start() (the initial patch) in its ring before it runs, so
     // the patch applies at frame 0.
-    this.#primary = this.#spawn(0, 0, undefined, INT_MAX, undefined, (live) => {
-      this.#primary = live;
-      this.#flushBacklog();
-    });
-    this.#standby = this.#spawn(1, 0, undefined, 0);
+    const p = this.#launcher.open(0, 0, UNGATED);
+    this.#primary = p;
+    this.#lockstep.flush(p);
+    this.#launcher.launch(p);
+    const s = this.#launcher.open(1, 0, 0);
+    this.#launcher.launch(s);
+    this.#standby = s;
     Atomics.store(this.ctrl, L.CTRL_SELECTOR, 0);
     Atomics.store(this.ctrl, L.CTRL_OTHER, 1);
   }
@@ -183,13 +135,13 @@ export class Supervisor {
   /** Blocks both live workers have published (-1 when one is missing). */
   get lockstepBlock(): number {
     if (!this.#primary || !this.#standby || this.#standby.rebuilding) return -1;
-    return Math.min(this.#done(this.#primary), this.#done(this.#standby));
+    return Math.min(done(this.#primary), done(this.#standby));
   }
 
   /** True once the primary has rendered `lead` blocks and a standby has started: the output may begin. */
   ready(lead: number): boolean {
     const p = this.#primary, s = this.#standby;
-    return !!p && !!s && this.#done(p) >= lead && Atomics.load(s.views.hdr, L.H_STATE) !== L.W_STARTING;
+    return !!p && !!s && done(p) >= lead && Atomics.load(s.views.hdr, L.H_STATE) !== L.W_STARTING;
   }
 
   /** True when a healthy standby is in lockstep behind the primary. */
@@ -199,9 +151,7 @@ export class Supervisor {
 
   /** Commands sent but not yet accepted or rejected. */
   get inFlight(): number {
-    let n = this.#backlog.length;
-    for (const e of this.#primary?.ring ?? []) if (!e.accepted) n++;
-    return n;
+    return this.#lockstep.inFlight(this.#primary);
   }
 
   /** Sends a command to apply at `frame` (omitted or past = as soon as possible); returns its sequence number. */
@@ -214,52 +164,37 @@ export class Supervisor {
    * Returns the first sequence number. Throws RangeError when the batch cannot fit one command ring.
    */
   sendBatch(cmds: readonly Command[], frame = 0, reply?: CommandReply): number {
-    if (cmds.length > L.CMD_CAP) {
-      throw new RangeError(`Cannot send ${cmds.length} commands at once (max ${L.CMD_CAP})`);
-    }
-    if (cmds.length === 0) return this.#seq;
     // Never before the block the output plays next: a primary catching up from scratch would otherwise apply an
     // "as soon as possible" command in blocks that have already been heard without it.
-    const at = Math.max(frame, this.#outBlock() * this.#o.block);
-    const first = this.#seq + 1;
-    cmds.forEach((cmd, i) => {
-      this.#backlog.push({
-        ...cmd,
-        seq: ++this.#seq,
-        frame: at,
-        effective: -1,
-        accepted: false,
-        inStandby: false,
-        reply: i === cmds.length - 1 ? reply : undefined,
-        batch: i === 0 && cmds.length > 1 ? cmds.length : undefined,
-      });
-    });
-    this.#flushBacklog();
+    const stamp = Math.max(frame, Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK) * this.#block);
+    const first = this.#lockstep.stamp(cmds, stamp, reply);
+    if (cmds.length > 0) this.#lockstep.flush(this.#primary);
     return first;
   }
 
   /** One supervision step: read progress, detect failures, forward commands, rebuild. Cheap; call often. */
   tick(): void {
     if (this.#stopped) return;
-    const now = this.#o.now();
+    const now = this.#now();
     const p = this.#primary;
-    if (p && !p.failed) this.#checkHealth(p, now, true);
-    const s = this.#standby;
-    if (s && !s.failed) this.#checkHealth(s, now, false);
-    if (this.#primary) this.#pump(this.#primary);
-    this.#flushBacklog();
-    this.#checkSnapshot(now);
-    this.#checkRebuilt(now);
+    if (p && !p.failed) this.#check(p, true, now);
+    const s = this.#standby; // after the primary's check: a failover there promotes the standby
+    if (s && !s.failed) this.#check(s, false, now);
+    const recovery = this.#recovery;
+    if (this.#primary) this.#lockstep.pump(this.#primary, this.#standby, recovery.snapshotPending);
+    this.#lockstep.flush(this.#primary);
+    recovery.checkSnapshot(now);
+    recovery.checkRebuilt(now);
     this.#checkDivergence();
-    this.#checkRetired(now);
-    if (!this.#primary && now >= this.#notBefore) this.#rebuildFromScratch(now);
+    recovery.checkRetired(now);
+    if (!this.#primary && now >= recovery.notBefore) recovery.rebuildFromScratch(now);
   }
 
-  /** Reports a worker's `error` event (2–5 ms after a trap, by DESIGN.md §4b). */
+  /** Reports a worker's `error` event (2–5 ms after a trap, by docs/design.md §4b). */
   workerError(worker: number, message: string): void {
     for (const live of [this.#primary, this.#standby]) {
       if (live && live.worker === worker && !live.failed) {
-        this.#fail(live, "error-event", message);
+        this.#recovery.fail(live, "error-event", message);
         return;
       }
     }
@@ -269,528 +204,67 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#primary = this.#standby = null;
-    this.#retired = [];
-    await this.#o.workers.shutdown();
+    this.#recovery.clear();
+    await this.#workers.shutdown();
   }
 
   /** Accepted commands so far, with their effective frames. */
   get history(): readonly StampedCommand[] {
-    return this.#history;
+    return this.#lockstep.history;
   }
 
-  // ── workers ──
-
-  #spawn(
-    slot: number,
-    startBlock: number,
-    snapshot: Uint8Array | undefined,
-    gate: number,
-    replay?: StampedCommand[],
-    beforeStart?: (live: Live) => void,
-  ): Live {
-    const epoch = this.#nextEpoch++;
-    const views = slotViews(this.#o.sab, slot);
-    resetSlot(views, epoch);
-    Atomics.store(views.hdr, L.H_DONE, startBlock);
-    Atomics.store(views.hdr, L.H_GATE, gate);
-    const worker = epoch;
-    const now = this.#o.now();
-    const live: Live = {
-      slot,
-      epoch,
-      views,
-      worker,
-      ring: [],
-      ringBase: 0,
-      written: 0,
-      readBack: 0,
-      lastDone: startBlock,
-      lastProgressAt: now,
-      allowedSince: now,
-      spawnedAt: now,
-      rebuilding: snapshot !== undefined || replay !== undefined,
-      replayUntil: 0,
-      failed: false,
-      seenRunning: false,
-    };
-    beforeStart?.(live);
-    const warm = this.#o.workers.start(worker, {
-      sab: this.#o.sab,
-      module: this.#o.module,
-      slot,
-      epoch,
-      startBlock,
-      snapshot,
-      replay,
-      settings: { sampleRate: this.#o.sampleRate, block: this.#o.block, seed: this.#o.seed },
-    });
-    if (warm) this.metrics.warmStarts++;
-    else this.metrics.coldStarts++;
-    return live;
+  #check(live: Live, primary: boolean, now: number): void {
+    const failure = checkHealth(this.#health, live, primary, now);
+    if (failure) this.#recovery.fail(live, failure.kind, failure.detail);
   }
 
-  #outBlock(): number {
-    return Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK);
-  }
-
-  #done(live: Live): number {
-    return Atomics.load(live.views.hdr, L.H_DONE);
-  }
-
-  #checkHealth(live: Live, now: number, primary: boolean): void {
-    const hdr = live.views.hdr;
-    if (Atomics.load(hdr, L.H_STATE) === L.W_FAULT) {
-      const code = Atomics.load(hdr, L.H_ERROR);
-      this.#fail(
-        live,
-        WORKER_ERRORS[code]?.kind ?? "throw",
-        `${WORKER_ERRORS[code]?.text ?? `error code ${code}`} at block ${Atomics.load(hdr, L.H_ERROR_BLOCK)}`,
-      );
-      return;
-    }
-    const state = Atomics.load(hdr, L.H_STATE);
-    if (state === L.W_STARTING) {
-      // Spawning and instantiating takes tens of milliseconds; only a worker that never starts is a failure.
-      live.lastProgressAt = live.allowedSince = now;
-      if (now - live.spawnedAt > STARTUP_MS) {
-        this.#fail(live, "stall", `did not start within ${STARTUP_MS} ms`);
-      }
-      return;
-    }
-    if (!live.seenRunning) {
-      // The first look at a started worker: when it left STARTING is unknown (the main thread may not have
-      // ticked for a while: two cold workers block it ~50 ms at engine start), so its clocks start now.
-      live.seenRunning = true;
-      live.lastProgressAt = live.allowedSince = now;
-      live.lastDone = this.#done(live);
-      return;
-    }
-    const done = this.#done(live);
-    if (done !== live.lastDone) {
-      live.lastDone = done;
-      live.lastProgressAt = now;
-    }
-    const out = Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK);
-    const lead = Atomics.load(this.ctrl, L.CTRL_LEAD);
-    const gate = primary ? INT_MAX : Atomics.load(hdr, L.H_GATE);
-    const allowed = done < Math.min(out + lead, gate);
-    if (!allowed) live.allowedSince = now;
-    const renderStart = live.views.hdrF64[L.HF_RENDER_START];
-    const limits = Atomics.load(this.ctrl, L.CTRL_OUT_STATE) === L.OUT_RUNNING
-      ? this.#limits
-      : this.#startLimits;
-    const verdict = diagnose(
-      {
-        state,
-        allowed,
-        lastProgressAt: live.lastProgressAt,
-        allowedSince: live.allowedSince,
-        renderStart,
-        running: this.#running(live, state, renderStart, now),
-        slackMs: primary ? (done - out) * this.#blockMs : Infinity,
-        now,
-      },
-      limits,
-    );
-    if (verdict === "hang") {
-      this.#fail(live, "hang", `inside render of block ${done} for ${(now - renderStart).toFixed(1)} ms`);
-    } else if (verdict === "exit") this.#fail(live, "exit", `stopped at block ${done}`);
-    else if (verdict === "stall") {
-      this.#fail(
-        live,
-        "stall",
-        `no block for ${(now - Math.max(live.lastProgressAt, live.allowedSince)).toFixed(1)} ms`,
-      );
-    }
-  }
-
-  // The share of the current render's latest window (≥ 1 ms) its thread spent on a CPU, or undefined while no
-  // such window has been measured (or the platform cannot say): then wall time alone decides, so a preempted
-  // thread is only spared on evidence. Sampling starts at the first look that finds the worker rendering (a
-  // render takes microseconds, so few looks do; each costs one clock read).
-  #running(live: Live, state: number, renderStart: number, now: number): number | undefined {
-    if (state !== L.W_RENDERING || !(renderStart > 0)) return undefined;
-    const tid = Atomics.load(live.views.hdr, L.H_TID);
-    const runNs = tid > 0 ? this.#o.threadRunNs(tid) : undefined;
-    if (runNs === undefined) return undefined;
-    const s = live.runSample;
-    if (s?.renderStart !== renderStart) {
-      live.runSample = { renderStart, at: now, runNs, share: undefined };
-      return undefined;
-    }
-    if (now - s.at >= 1) {
-      s.share = (runNs - s.runNs) / 1e6 / (now - s.at);
-      s.at = now;
-      s.runNs = runNs;
-    }
-    return s.share;
-  }
-
-  #fail(live: Live, kind: FailureKind, detail: string): void {
-    if (live.failed) return;
-    live.failed = true;
-    const t0 = this.#o.now();
-    const hdr = live.views.hdr;
-    Atomics.store(hdr, L.H_EPOCH, -live.epoch); // fence: it may no longer publish into its slot
-    const wasRendering = Atomics.load(hdr, L.H_STATE) === L.W_RENDERING;
-    const faultAt = live.views.hdrF64[L.HF_FAULT_AT] || live.views.hdrF64[L.HF_RENDER_START] || t0;
-    this.metrics.failure(kind, live === this.#primary ? "primary" : "standby");
-    this.#failTimes.push(t0);
-    if (live === this.#primary) this.#failPrimary(live, kind, detail, faultAt);
-    else {
-      this.#standby = null;
-      Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
-      this.#event("standby-lost", `standby (slot ${live.slot}) failed: ${kind} (${detail}); rebuilding`);
-    }
-    this.#o.workers.terminate(live.worker);
-    this.#retired.push({ slot: live.slot, worker: live.worker, at: t0, wasRendering, zombie: false });
-    this.#planStandby(t0);
-  }
-
-  #failPrimary(p: Live, kind: FailureKind, detail: string, faultAt: number): void {
-    this.#readBack(p);
-    const failedBlock = Atomics.load(p.views.hdr, L.H_DONE);
-    const s = this.#standby;
-    // Commands the primary took into the failing block may be what failed it (a poison): quarantine them.
-    // Not after a stall: an idle worker that did not wake up is no evidence against any command (a command
-    // that loops forever is caught inside the render, as a hang), and at engine start the failing block
-    // holds the whole patch.
-    this.#pump(p);
-    const suspect = (e: Entry) =>
-      kind !== "stall" && e.effective >= 0 && Math.floor(e.effective / this.#o.block) === failedBlock &&
-      !e.accepted;
-    for (const e of p.ring) {
-      if (suspect(e)) {
-        this.metrics.quarantined++;
-        const msg =
-          `quarantined: the DSP failed (${kind}) in block ${failedBlock}, where this command applies`;
-        e.reply?.rejected?.(msg);
-        this.#event("quarantine", `command #${e.seq} (op ${e.op}) ${msg}`);
-      }
-    }
-    this.#primary = null;
-    if (!s || s.failed) {
-      this.#event(
-        "both-dead",
-        `primary failed (${kind}: ${detail}) with no standby: output is silent until rebuilt`,
-      );
-      const carry = p.ring.filter((e) => !e.accepted && !suspect(e));
-      this.#backlog.unshift(...carry.map((e) => ({ ...e, effective: -1, inStandby: false })));
-      Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
-      return;
-    }
-    // Promote the standby: give it what the primary had and it had not, then switch the output to its ring.
-    // Drained commands keep their effective frames; undrained ones are stamped by the new primary.
-    for (const e of p.ring) {
-      if (suspect(e) || e.inStandby) continue;
-      if (e.effective >= 0) e.frame = e.effective;
-      e.effective = -1;
-      this.#write(s, e);
-    }
-    this.#publish(s);
-    for (const e of s.ring) e.inStandby = false;
-    const t0 = performance.now();
-    Atomics.store(s.views.hdr, L.H_GATE, INT_MAX);
-    Atomics.store(this.ctrl, L.CTRL_SELECTOR, s.slot);
-    Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
-    const switchUs = (performance.now() - t0) * 1000;
-    this.#ring(s);
-    this.#primary = s;
-    this.#standby = null;
-    s.lastProgressAt = this.#o.now();
-    const detectMs = this.#o.now() - faultAt;
-    this.metrics.failover(detectMs, switchUs);
-    this.#event(
-      "failover",
-      `primary (slot ${p.slot}) failed: ${kind} (${detail}); output moved to slot ${s.slot} ` +
-        `in ${detectMs.toFixed(2)} ms (switch ${switchUs.toFixed(1)} µs)`,
-    );
-  }
-
-  // Asks the primary for a snapshot; the replacement standby is spawned from it in #checkSnapshot.
-  #planStandby(now: number): void {
-    const p = this.#primary;
-    // A primary rebuilt from scratch replays history it holds outside its command ring: a snapshot taken
-    // before it has caught up would leave its standby without the rest of that history.
-    if (!p || p.rebuilding || this.#standby || this.#snapshotFor) return;
-    const recent = this.#failTimes.filter((t) => now - t < this.#o.restartWindowMs);
-    this.#failTimes = recent;
-    // Back off once per new failure past the limit, not again for the same failures when the back-off ends.
-    const total = this.metrics.failuresByRole.primary + this.metrics.failuresByRole.standby;
-    if (recent.length >= this.#o.restartLimit && this.#notBefore <= now && total > this.#backedOffAt) {
-      this.#backedOffAt = total;
-      const backoffMs = Math.min(30_000, 1000 * 2 ** (recent.length - this.#o.restartLimit));
-      this.#notBefore = now + backoffMs;
-      this.metrics.backoffs++;
-      this.#event(
-        "backoff",
-        `${recent.length} failures in ${this.#o.restartWindowMs / 1000} s: ` +
-          `next standby in ${backoffMs} ms; output stays on slot ${p.slot}`,
-      );
-    }
-    if (now < this.#notBefore) return;
-    if (this.#freeSlot() < 0) return;
-    Atomics.store(p.views.hdr, L.H_SNAP_REQ, L.SNAP_REQUESTED);
-    this.#ring(p);
-    this.#snapshotFor = "standby";
-  }
-
-  #checkSnapshot(now: number): void {
-    const p = this.#primary;
-    if (!this.#snapshotFor) {
-      if (p && !this.#standby) this.#planStandby(now);
-      return;
-    }
-    if (!p) {
-      this.#snapshotFor = null;
-      return;
-    }
-    const hdr = p.views.hdr;
-    if (Atomics.load(hdr, L.H_SNAP_REQ) !== L.SNAP_READY) return;
-    const bytes = snapshotView(this.#o.sab).slice(0, Atomics.load(hdr, L.H_SNAP_BYTES));
-    const block = Atomics.load(hdr, L.H_SNAP_BLOCK);
-    Atomics.store(hdr, L.H_SNAP_REQ, L.SNAP_NONE);
-    this.#snapshotFor = null;
-    const slot = this.#freeSlot();
-    if (slot < 0) return;
-    // The snapshot holds every command applied before its block and none queued for later (restore drops
-    // the queue): those are forwarded when the primary has rendered their block cleanly, like any other.
-    this.#readBack(p);
-    const cut = block * this.#o.block;
-    for (const e of p.ring) e.inStandby = e.effective >= 0 && e.effective < cut;
-    this.#standby = this.#spawn(slot, block, bytes, block);
-    this.#standby.spawnedAt = now;
-    Atomics.store(this.ctrl, L.CTRL_OTHER, slot);
-    this.metrics.rebuildsStarted++;
-  }
-
-  #checkRebuilt(now: number): void {
-    const p0 = this.#primary;
-    if (p0?.rebuilding && this.#done(p0) >= this.#outBlock() && this.#done(p0) > p0.replayUntil) {
-      p0.rebuilding = false;
-      this.metrics.rebuilt(now - p0.spawnedAt);
-      this.#event(
-        "rebuilt",
-        `primary (slot ${p0.slot}) rebuilt from scratch, caught up at block ${this.#done(p0)}`,
-      );
-    }
-    const s = this.#standby, p = this.#primary;
-    if (!s || !p || !s.rebuilding) return;
-    // Back in lockstep: it has rendered since it started and is at most one block behind the primary.
-    if (Atomics.load(s.views.hdr, L.H_RENDER_COUNT) > 0 && this.#done(s) >= this.#done(p) - 1) {
-      s.rebuilding = false;
-      const ms = now - s.spawnedAt;
-      this.metrics.rebuilt(ms);
-      this.#event(
-        "rebuilt",
-        `standby (slot ${s.slot}) back in lockstep at block ${this.#done(s)} in ${ms.toFixed(1)} ms`,
-      );
-    }
-  }
-
-  // Both workers gone: start a new primary from the initial state, replaying every accepted command.
-  #rebuildFromScratch(now: number): void {
-    const slot = this.#freeSlot();
-    if (slot < 0) return;
-    const replay = [...this.#history].sort((a, b) => a.frame - b.frame || a.seq - b.seq);
-    // Pending commands apply from where the output is now, not during the catch-up from block 0.
-    const resume = (Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK) + Atomics.load(this.ctrl, L.CTRL_LEAD)) *
-      this.#o.block;
-    for (const e of this.#backlog) e.frame = Math.max(e.frame, resume);
-    this.metrics.scratchRebuilds++;
-    this.#primary = this.#spawn(slot, 0, undefined, INT_MAX, replay);
-    this.#primary.spawnedAt = now;
-    this.#primary.replayUntil = replay.length
-      ? Math.floor(replay[replay.length - 1].frame / this.#o.block)
-      : 0;
-    Atomics.store(this.ctrl, L.CTRL_SELECTOR, slot);
-    Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
-    this.#flushBacklog();
-  }
-
-  #freeSlot(): number {
-    const busy = new Set<number>();
-    for (const live of [this.#primary, this.#standby]) if (live) busy.add(live.slot);
-    for (const r of this.#retired) busy.add(r.slot);
-    for (let s = 0; s < L.MAX_SLOTS; s++) if (!busy.has(s)) return s;
-    return -1;
-  }
-
-  // A retired slot is reused once its old worker is provably out of render; a worker still rendering
-  // 3 s after termination (longer than any finite injected hang) is a zombie thread that cannot be reclaimed.
-  #checkRetired(now: number): void {
-    this.#retired = this.#retired.filter((r) => {
-      const state = Atomics.load(slotViews(this.#o.sab, r.slot).hdr, L.H_STATE);
-      if (state !== L.W_RENDERING) return now - r.at < 100;
-      if (!r.zombie && now - r.at > 3000) {
-        r.zombie = true;
-        this.metrics.zombies++;
-        this.#event(
-          "zombie",
-          `worker in slot ${r.slot} still spinning 3 s after terminate(): zombie thread ` +
-            `(${this.metrics.zombies} of at most ${this.#o.maxZombies})`,
-        );
-      }
-      return true;
-    });
-    if (this.metrics.zombies >= this.#o.maxZombies) this.#notBefore = Number.POSITIVE_INFINITY;
-  }
-
-  // ── commands ──
-
-  #write(live: Live, e: Entry): boolean {
-    if (live.written - live.readBack >= L.CMD_CAP) return false;
-    const idx = live.written & (L.CMD_CAP - 1);
-    writeRecord(live.views.cmdI32, live.views.cmdF64, idx, e);
-    if (live.ring.length === 0) live.ringBase = live.written;
-    live.ring.push(e);
-    live.written++;
-    return true;
-  }
-
-  // Makes written records visible to the worker. One store per batch: a worker drains all of a batch before
-  // a block or none of it, so a patch transaction applies at one frame.
-  #publish(live: Live): void {
-    Atomics.store(live.views.hdr, L.H_CMD_WRITE, live.written);
-  }
-
-  #flushBacklog(): void {
-    const p = this.#primary;
-    if (!p) return;
-    let i = 0;
-    while (i < this.#backlog.length) {
-      const n = Math.min(this.#backlog[i].batch ?? 1, this.#backlog.length - i);
-      if (p.written - p.readBack + n > L.CMD_CAP) break;
-      for (let k = 0; k < n; k++) this.#write(p, this.#backlog[i + k]);
-      i += n;
-    }
-    if (i > 0) {
-      this.#backlog.splice(0, i);
-      this.#publish(p);
-    }
-  }
-
-  #readBack(live: Live): void {
-    const r = Atomics.load(live.views.hdr, L.H_CMD_READ);
-    for (; live.readBack !== r; live.readBack++) {
-      const e = live.ring[live.readBack - live.ringBase];
-      e.effective = recordFrame(live.views.cmdI32, live.readBack & (L.CMD_CAP - 1));
-    }
-  }
-
-  // Accepts what the primary rendered cleanly, forwards it to the standby, opens the standby's gate.
-  #pump(p: Live): void {
-    // Load DONE before READ: every record drained for a published block is then visible (DESIGN §2 lockstep).
-    const done = this.#done(p);
-    this.#readBack(p);
-    const limit = done * this.#o.block;
-    const s = this.#standby && !this.#standby.failed ? this.#standby : null;
-    const forward: Entry[] = [];
-    for (const e of p.ring) {
-      if (e.effective < 0 || e.effective >= limit) continue;
-      if (!e.accepted) {
-        e.accepted = true;
-        const c: StampedCommand = {
-          seq: e.seq,
-          frame: e.effective,
-          op: e.op,
-          target: e.target,
-          param: e.param,
-          i0: e.i0,
-          i1: e.i1,
-          f0: e.f0,
-          f1: e.f1,
-        };
-        this.#history.push(c);
-        this.#o.onAccept?.(c);
-        e.reply?.accepted?.(e.effective);
-      }
-      if (s && !e.inStandby) forward.push(e);
-    }
-    if (s) {
-      forward.sort((a, b) => a.effective - b.effective || a.seq - b.seq);
-      let sent = 0;
-      for (const e of forward) {
-        const c = { ...e, frame: e.effective };
-        if (!this.#writeForward(s, c)) break;
-        e.inStandby = true;
-        sent++;
-      }
-      if (sent) this.#publish(s);
-      // Open the gate only as far as every forwarded command reaches.
-      const gate = sent === forward.length ? done : Math.floor(forward[sent].effective / this.#o.block);
-      if (gate > Atomics.load(s.views.hdr, L.H_GATE)) {
-        Atomics.store(s.views.hdr, L.H_GATE, gate);
-        this.#ring(s);
-      }
-      this.#readBack(s);
-    }
-    this.#prune(p, s);
-  }
-
-  #writeForward(s: Live, c: Entry): boolean {
-    if (s.written - s.readBack >= L.CMD_CAP) return false;
-    const e: Entry = { ...c, effective: c.frame, accepted: true, inStandby: false };
-    return this.#write(s, e);
-  }
-
-  // Drops ring entries both workers have applied; the front only, so ring indices stay valid.
-  #prune(p: Live, s: Live | null): void {
-    if (this.#snapshotFor) return;
-    const keepFrom = (s ? Math.min(this.#done(p), this.#done(s)) : this.#done(p)) * this.#o.block;
-    let k = 0;
-    while (k < p.ring.length && k < p.readBack - p.ringBase) {
-      const e = p.ring[k];
-      if (!e.accepted || e.effective >= keepFrom || (s && !e.inStandby)) break;
-      k++;
-    }
-    if (k > 0) {
-      p.ring.splice(0, k);
-      p.ringBase += k;
-    }
-    if (s) {
-      let j = 0;
-      while (j < s.ring.length && j < s.readBack - s.ringBase && s.ring[j].frame < keepFrom) j++;
-      if (j > 0) {
-        s.ring.splice(0, j);
-        s.ringBase += j;
-      }
-    }
-  }
-
-  // ── checks ──
-
-  // Compares block hashes of both rings, block by block in order, for every block both have published.
   #checkDivergence(): void {
     const p = this.#primary, s = this.#standby;
     if (!p || !s || s.rebuilding) return;
-    const pv = p.views, sv = s.views;
-    const upTo = Math.min(this.#done(p), this.#done(s));
-    for (let b = Math.max(this.#hashChecked + 1, upTo - L.RING_BLOCKS); b < upTo; b++) {
-      const k = b & (L.RING_BLOCKS - 1);
-      if (Atomics.load(pv.tags, k) !== b || Atomics.load(sv.tags, k) !== b) continue;
-      const hp = pv.hashes[k], hs = sv.hashes[k];
-      // Re-reading the tags proves the hashes belong to block b (writers clear a tag before rewriting a slot).
-      if (Atomics.load(pv.tags, k) !== b || Atomics.load(sv.tags, k) !== b) continue;
-      this.metrics.blocksCompared++;
-      if (hp !== hs) {
-        this.metrics.divergences++;
-        this.#event(
-          "divergence",
-          `block ${b}: primary hash ${hp >>> 0} ≠ standby hash ${hs >>> 0}: non-determinism`,
-        );
-      }
-    }
-    this.#hashChecked = Math.max(this.#hashChecked, upTo - 1);
+    const upTo = Math.min(done(p), done(s));
+    this.#hashChecked = checkDivergence(
+      p.views,
+      s.views,
+      upTo,
+      this.#hashChecked,
+      this.metrics,
+      this.#report,
+    );
   }
 
-  #ring(live: Live): void {
-    Atomics.add(live.views.hdr, L.H_DOORBELL, 1);
-    Atomics.notify(live.views.hdr, L.H_DOORBELL);
-  }
-
-  #event(type: EngineEvent["type"], message: string): void {
-    this.metrics.events.push({ type, message, at: this.#o.now() });
-    this.#o.onEvent?.({ type, message });
+  // The pair and the output selector change only here: recovery moves them through this Crew.
+  #crew(): Crew {
+    return {
+      primary: () => this.#primary,
+      standby: () => this.#standby,
+      promote: (s) => {
+        const t0 = performance.now();
+        Atomics.store(s.views.hdr, L.H_GATE, UNGATED);
+        Atomics.store(this.ctrl, L.CTRL_SELECTOR, s.slot);
+        Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
+        const switchUs = (performance.now() - t0) * 1000;
+        ringDoorbell(s.views.hdr);
+        this.#primary = s;
+        this.#standby = null;
+        return switchUs;
+      },
+      losePrimary: () => {
+        this.#primary = null;
+        Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
+      },
+      loseStandby: () => {
+        this.#standby = null;
+        Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
+      },
+      addStandby: (s) => {
+        this.#standby = s;
+        Atomics.store(this.ctrl, L.CTRL_OTHER, s.slot);
+      },
+      replacePrimary: (p) => {
+        this.#primary = p;
+        Atomics.store(this.ctrl, L.CTRL_SELECTOR, p.slot);
+        Atomics.store(this.ctrl, L.CTRL_OTHER, -1);
+      },
+    };
   }
 }

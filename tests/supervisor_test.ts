@@ -2,7 +2,8 @@
 // the records it writes, answer as a worker would, and drive its deadlines with an injected clock.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command, recordFrame, writeRecordFrame } from "../core/command.ts";
+import { command } from "../core/command.ts";
+import { recordFrame, writeRecordFrame } from "../core/command_record.ts";
 import { createShared, slotViews } from "../core/shared.ts";
 import { type EngineEvent, Supervisor, type SupervisorOptions } from "../engine/supervisor.ts";
 import type { WorkerHost } from "../engine/worker_host.ts";

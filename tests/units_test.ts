@@ -1,7 +1,9 @@
 // Small pure parts: records, health deadlines, the merge, WAV files, session logs, specs and the engine tone.
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
-import { command, recordFrame, writeRecord } from "../core/command.ts";
+import { command } from "../core/command.ts";
+import { readRecord, recordFrame, writeRecord } from "../core/command_record.ts";
+import { CommandRingReader, CommandRingWriter, type RingEntry } from "../core/command_ring.ts";
 import { armInjections, parseInjection } from "../engine/faults.ts";
 import { diagnose, healthLimits } from "../core/health.ts";
 import { pickSource } from "../core/merge.ts";
@@ -44,6 +46,57 @@ Deno.test("command records round-trip frames beyond 2^32 and f64 arguments", () 
     -7,
   ]);
   assert.equal(v.cmdF64[w / 2 + L.C_F64], 1234.5678);
+});
+
+Deno.test("command ring: one publish per batch, the effective frame written back and read back, pruned from the front", () => {
+  const v = slotViews(createShared(4), 0);
+  const writer = new CommandRingWriter<RingEntry>(v);
+  const reader = new CommandRingReader(v);
+  const pushed: number[][] = [];
+  const host = {
+    pushRecord: (i32: Int32Array, f64: Float64Array, index: number, frame: number) => {
+      pushed.push([readRecord(i32, f64, index).seq, frame]);
+      return 0;
+    },
+  };
+  const entry = (seq: number, frame: number): RingEntry => ({
+    ...command({ op: L.OP_SET_PARAM, f0: seq }),
+    seq,
+    frame,
+    effective: -1,
+  });
+  assert.ok(writer.write(entry(1, 0)) && writer.write(entry(2, 5000)));
+  assert.ok(reader.drain(host, 0) && pushed.length === 0, "nothing is visible before publish()");
+  writer.publish();
+  assert.ok(reader.drain(host, 640), "drained before the block at frame 640");
+  assert.deepEqual(pushed, [[1, 640], [2, 5000]], "a late command applies at the block's start");
+  assert.equal(reader.read, 2);
+  writer.readBack();
+  assert.deepEqual(writer.entries.map((e) => e.effective), [640, 5000]);
+  assert.equal(recordFrame(v.cmdI32, 0), 640, "the reader wrote the effective frame back");
+  writer.prune((e) => e.effective < 1000);
+  assert.deepEqual(writer.entries.map((e) => e.seq), [2], "the front only, while drained and done");
+  assert.ok(writer.write(entry(3, 0)));
+  writer.publish();
+  writer.prune(() => true);
+  assert.deepEqual(writer.entries.map((e) => e.seq), [3], "not what the reader has not drained");
+  // Full: a record not yet read back still holds its place.
+  let held = 1; // entry 3
+  while (writer.write(entry(4, 0))) held++;
+  assert.equal(held, L.CMD_CAP);
+  assert.ok(!writer.fits(1));
+  // A full DSP queue: nothing is marked read.
+  writer.publish();
+  assert.equal(reader.drain({ pushRecord: () => 1 }, 0), false);
+  assert.equal(reader.read, 2);
+});
+
+Deno.test("command ring: the capacity is a power of two that matches the views", () => {
+  const v = slotViews(createShared(4), 0);
+  assert.throws(() => new CommandRingWriter(v, 3), /not a power of two/);
+  assert.throws(() => new CommandRingReader(v, L.CMD_CAP / 2), /over views of 4096/);
+  assert.throws(() => new CommandRingReader({ ...v, cmdI32: v.cmdI32.subarray(L.CMD_WORDS) }), RangeError);
+  assert.equal(new CommandRingReader(v).capacity, L.CMD_CAP);
 });
 
 Deno.test("health: a hang is time inside one render; an idle worker gets the longer stall deadline", () => {

@@ -3,6 +3,7 @@
 // The per-block path reads and writes preallocated shared memory only.
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
+import { CommandRingReader, ringDoorbell } from "../core/command_ring.ts";
 import { DspHost, warmUp } from "../core/dsp_host.ts";
 import { MODULES } from "../patch/schema.ts";
 import { audioOffset, controlView, handoffView, slotViews, snapshotView } from "../core/shared.ts";
@@ -73,14 +74,15 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   const { sab, slot, epoch, settings } = msg;
   const ctrl = controlView(sab);
   const v = slotViews(sab, slot);
-  const { hdr, hdrF64, tags, hashes, cmdI32, cmdF64, audio } = v;
+  const { hdr, hdrF64, tags, hashes, audio } = v;
+  const commands = new CommandRingReader(v);
   const headers = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s).hdr);
   if (msg.snapshot) host.restore(msg.snapshot);
   const B = settings.block;
   const snapArea = snapshotView(sab);
   const keepAlive = setInterval(() => {}, 1 << 30); // waitAsync alone does not keep the event loop alive
   const replay = msg.replay;
-  let replayAt = 0;
+  let replayNext = 0;
   let n = msg.startBlock;
   Atomics.store(hdr, L.H_TID, tid);
   Atomics.store(hdr, L.H_DONE, n);
@@ -100,10 +102,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     Atomics.store(hdr, L.H_STATE, L.W_FAULT);
     signal();
     const other = Atomics.load(ctrl, L.CTRL_OTHER);
-    if (other >= 0 && other !== slot) {
-      Atomics.add(headers[other], L.H_DOORBELL, 1); // the standby may take over this block (see gateOf)
-      Atomics.notify(headers[other], L.H_DOORBELL);
-    }
+    if (other >= 0 && other !== slot) ringDoorbell(headers[other]); // the standby may take over (see gateOf)
   }
 
   // A standby renders up to its gate. When the primary has declared a fault (trap, throw, NaN) and the gate
@@ -118,28 +117,14 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     return gate;
   }
 
-  // Drains the command ring into the WASM queue. A command stamped before this block applies at its start;
-  // the effective frame is written back into the record so the supervisor can forward it unchanged.
+  // Queues this block's commands: the command ring (a command stamped before this block applies at its start,
+  // and the ring writes that frame back for the supervisor), then, in a rebuild from scratch, the replayed history.
   function drain(block: number): void {
-    const r = Atomics.load(hdr, L.H_CMD_READ);
-    const w = Atomics.load(hdr, L.H_CMD_WRITE);
-    const first = block * B;
-    for (let i = r; i !== w; i = (i + 1) | 0) {
-      const idx = i & (L.CMD_CAP - 1);
-      const word = idx * L.CMD_WORDS;
-      const frame = cmdI32[word + L.C_FRAME_HI] * 0x100000000 + (cmdI32[word + L.C_FRAME_LO] >>> 0);
-      const eff = frame < first ? first : frame;
-      if (eff !== frame) {
-        cmdI32[word + L.C_FRAME_LO] = eff % 0x100000000 | 0;
-        cmdI32[word + L.C_FRAME_HI] = Math.floor(eff / 0x100000000);
-      }
-      if (host.pushRecord(cmdI32, cmdF64, idx, eff) !== 0) throw new QueueFull();
-    }
-    Atomics.store(hdr, L.H_CMD_READ, w);
+    if (!commands.drain(host, block * B)) throw new QueueFull();
     if (replay) {
       const end = (block + 1) * B;
-      for (; replayAt < replay.length && replay[replayAt].frame < end; replayAt++) {
-        host.push(replay[replayAt]);
+      for (; replayNext < replay.length && replay[replayNext].frame < end; replayNext++) {
+        host.push(replay[replayNext]);
       }
     }
   }
@@ -165,7 +150,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     if (used !== state.length) state = host.bytes.subarray(0, used);
     snapArea.set(state);
     Atomics.store(hdr, L.H_SNAP_BLOCK, block);
-    Atomics.store(hdr, L.H_SNAP_READ, Atomics.load(hdr, L.H_CMD_READ));
+    Atomics.store(hdr, L.H_SNAP_READ, commands.read);
     Atomics.store(hdr, L.H_SNAP_BYTES, used);
     Atomics.store(hdr, L.H_SNAP_REQ, L.SNAP_READY);
     signal();
@@ -214,7 +199,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   try {
     while (!fenced()) {
       if (Atomics.load(hdr, L.H_SNAP_REQ) === L.SNAP_REQUESTED) takeSnapshot(n);
-      const bell = Atomics.load(hdr, L.H_DOORBELL);
+      const bell = commands.doorbell();
       const limit = Math.min(
         Atomics.load(ctrl, L.CTRL_OUT_BLOCK) + Atomics.load(ctrl, L.CTRL_LEAD),
         gateOf(),
@@ -229,7 +214,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
         continue;
       }
       burst = 0;
-      const w = Atomics.waitAsync(hdr, L.H_DOORBELL, bell);
+      const w = commands.waitDoorbell(bell);
       if (w.async) await w.value;
     }
   } catch (e) {
