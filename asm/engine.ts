@@ -4,7 +4,7 @@
 import { G } from "./globals";
 import { seqApply, seqBeatAt, seqBpm, seqFire, seqInit, seqNext } from "./sequencer";
 import { seedPrng } from "./prng";
-import { enqueue, peek, pop } from "./queue";
+import { peek, pop } from "./queue";
 import {
   createModule,
   deleteModule,
@@ -67,20 +67,7 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   return 0;
 }
 
-/** Queues a command for its frame (a float holding an integer, so JavaScript needs no BigInt). 0 = queued. */
-export function push(
-  frame: f64,
-  seq: i32,
-  op: i32,
-  target: i32,
-  param: i32,
-  i0: i32,
-  i1: i32,
-  f0: f64,
-  f1: f64,
-): i32 {
-  return enqueue(<i64> frame, seq, op, target, param, i0, i1, f0, f1) ? 0 : 1;
-}
+export { enqueue as push } from "./queue";
 
 function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: f64, frame: i64): void {
   if (op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) {

@@ -32,9 +32,13 @@ function before(a: Event, frame: i64, seq: i32): bool {
   return a.frame < frame || (a.frame == frame && a.seq < seq);
 }
 
-/** Inserts an event in order; returns false when the queue is full (nothing changes then). */
+/**
+ * Inserts an event in order: exported to JavaScript as `push` (asm/engine.ts), the one declaration of a
+ * command's arguments on this side (core/dsp_host.ts types the other). The frame is a float holding an
+ * integer, so JavaScript needs no BigInt. Returns 0, or 1 when the queue is full (nothing changes then).
+ */
 export function enqueue(
-  frame: i64,
+  frameF: f64,
   seq: i32,
   op: i32,
   target: i32,
@@ -43,10 +47,11 @@ export function enqueue(
   i1: i32,
   f0: f64,
   f1: f64,
-): bool {
+): i32 {
+  const frame = <i64> frameF;
   let head = G.queueHead;
   const count = G.queueCount;
-  if (count >= QUEUE_CAP) return false;
+  if (count >= QUEUE_CAP) return 1;
   if (head + count >= QUEUE_CAP) {
     memory.copy(EVENTS, EVENTS + <usize> (head * EVENT_BYTES), <usize> (count * EVENT_BYTES));
     head = 0;
@@ -75,7 +80,7 @@ export function enqueue(
   e.f2 = 0;
   e.f3 = 0;
   G.queueCount = count + 1;
-  return true;
+  return 0;
 }
 
 /** The earliest pending event, or null. */
