@@ -1,7 +1,7 @@
 // chronus: starts the engine. `deno task start --help` lists the flags.
 import type { PatchFile } from "./core/files.ts";
 import type { EngineEvent } from "./engine/supervisor.ts";
-import { Engine, type EngineStatus } from "./engine/engine.ts";
+import { Engine } from "./engine/engine.ts";
 import { type OscReply, OscRouter } from "./osc/router.ts";
 import { OscServer } from "./osc/server.ts";
 import { schemaJson } from "./patch/schema.ts";
@@ -11,6 +11,7 @@ import { translate } from "./cli/language.ts";
 import { describe } from "./cli/chronus.ts";
 import { HELP, parseFlags } from "./cli/flags.ts";
 import { chooseSink, deviceList } from "./cli/sink_choice.ts";
+import { startStatusLines, stopLines } from "./cli/status_line.ts";
 
 function fail(message: string): never {
   console.error(`chronus: ${message}`);
@@ -24,15 +25,6 @@ function orFail<T>(f: () => T, prefix = ""): T {
   } catch (e) {
     fail(prefix + (e as Error).message);
   }
-}
-
-function statusLine(s: EngineStatus): string {
-  const cpu = Object.entries(s.cpu).map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(", ");
-  return `[chronus] ${s.uptimeS.toFixed(1)} s · block ${s.outBlock} · active slot ${s.activeSlot} · ` +
-    `${s.redundant ? "redundant" : "SINGLE"} · failovers ${s.failovers} · late ${s.lateBlocks} · ` +
-    `merged ${s.mergedBlocks} · underflows ${s.underflows} · quarantined ${s.quarantined}${
-      s.zombies ? ` · zombies ${s.zombies}` : ""
-    } · cpu ${cpu}`;
 }
 
 async function main(): Promise<void> {
@@ -111,21 +103,7 @@ async function main(): Promise<void> {
     }, 20);
   }
 
-  let lastLine = "";
-  let lastPrint = 0;
-  const statusTimer = o.quiet ? undefined : setInterval(() => {
-    if (!engine.running) return;
-    const s = engine.status();
-    const rec = engine.recordingStatus();
-    const line = statusLine(s) + (rec.recording ? ` · rec ${rec.seconds.toFixed(1)} s` : "");
-    const key = `${s.activeSlot}${s.redundant}${s.failovers}${s.lateBlocks}${s.underflows}${s.quarantined}`;
-    if (key !== lastLine || performance.now() - lastPrint >= 1000) {
-      console.error(line);
-      lastLine = key;
-      lastPrint = performance.now();
-    }
-  }, 100);
-
+  const stopStatus = o.quiet ? undefined : startStatusLines(engine);
   const stop = () => engine.stop();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
@@ -157,30 +135,12 @@ async function main(): Promise<void> {
     await osc?.close();
     const text = JSON.stringify(summary, null, 2);
     if (o.summary) Deno.writeTextFileSync(o.summary, text);
-    if (!o.quiet) {
-      const m = summary.metrics;
-      console.error(
-        `[chronus] stopped after ${
-          (summary.frames / engine.sampleRate).toFixed(2)
-        } s: failovers ${m.failovers}, ` +
-          `late blocks ${summary.lateBlocks}, merged ${summary.mergedBlocks}, quarantined ${m.quarantined}, ` +
-          `divergences ${m.divergences}, zombies ${m.zombies}`,
-      );
-    }
-    // Where the recording went matters even when quiet: it is the one file the run was for.
-    const r = summary.recording;
-    if (r) {
-      const lost = r.lostFrames ? `; ${r.lostFrames} frames lost to overruns, recorded as silence` : "";
-      console.error(
-        `[chronus] recorded ${r.seconds.toFixed(2)} s (${r.frames} frames, ${r.format}) to ${r.path}${lost}`,
-      );
-    }
-    if (summary.recordingError) console.error(`[chronus] the recording failed: ${summary.recordingError}`);
+    for (const line of stopLines(summary, engine.sampleRate, o.quiet)) console.error(line);
   } catch (e) {
     console.error(`chronus: ${(e as Error).message}`);
     code = 1;
   } finally {
-    clearInterval(statusTimer);
+    stopStatus?.();
     clearInterval(exerciseTimer);
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);

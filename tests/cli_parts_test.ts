@@ -1,7 +1,9 @@
-// The parts of main.ts, without an engine: the flag table and its checks, the sink choice without PortAudio.
+// The parts of main.ts, without an engine: the flag table and its checks, the sink choice without PortAudio,
+// the status and stop lines.
 import assert from "node:assert/strict";
 import { FLAGS, HELP, type Options, parseFlags, type Request, UsageError } from "../cli/flags.ts";
 import { chooseSink } from "../cli/sink_choice.ts";
+import { type Status, statusLine, stopLines } from "../cli/status_line.ts";
 
 const run = (args: string[]): Options => {
   const r: Request = parseFlags(args);
@@ -155,4 +157,46 @@ Deno.test("sink choice: null and wav as asked; without PortAudio the null sink w
     if (before === undefined) Deno.env.delete("CHRONUS_PORTAUDIO_LIB");
     else Deno.env.set("CHRONUS_PORTAUDIO_LIB", before);
   }
+});
+
+Deno.test("status and stop lines", () => {
+  const s: Status = {
+    uptimeS: 12.345,
+    outBlock: 4629,
+    activeSlot: 1,
+    redundant: false,
+    failovers: 1,
+    lateBlocks: 2,
+    mergedBlocks: 3,
+    underflows: 0,
+    quarantined: 0,
+    zombies: 0,
+    cpu: { slot1: 0.0312 },
+  };
+  assert.equal(
+    statusLine(s),
+    "[chronus] 12.3 s · block 4629 · active slot 1 · SINGLE · failovers 1 · late 2 · merged 3 · underflows 0 · " +
+      "quarantined 0 · cpu slot1 3.1%",
+  );
+  assert.match(
+    statusLine({ ...s, zombies: 1 }, 4.25),
+    / · quarantined 0 · zombies 1 · cpu slot1 3.1% · rec 4.3 s$/,
+  );
+  const summary = {
+    frames: 96000,
+    lateBlocks: 0,
+    mergedBlocks: 1,
+    metrics: { failovers: 1, quarantined: 0, divergences: 0, zombies: 0 },
+    recording: { path: "/tmp/r.wav", format: "pcm24", frames: 96000, seconds: 2, lostFrames: 128 },
+  };
+  assert.deepEqual(stopLines(summary, 48000, false), [
+    "[chronus] stopped after 2.00 s: failovers 1, late blocks 0, merged 1, quarantined 0, divergences 0, zombies 0",
+    "[chronus] recorded 2.00 s (96000 frames, pcm24) to /tmp/r.wav; 128 frames lost to overruns, recorded as silence",
+  ]);
+  assert.deepEqual(
+    stopLines({ ...summary, recording: undefined, recordingError: "disk full" }, 48000, true),
+    [
+      "[chronus] the recording failed: disk full",
+    ],
+  );
 });
