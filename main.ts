@@ -2,14 +2,13 @@
 import type { PatchFile } from "./core/files.ts";
 import type { EngineEvent } from "./engine/supervisor.ts";
 import { Engine } from "./engine/engine.ts";
-import { type OscReply, OscRouter } from "./osc/router.ts";
+import { OscRouter } from "./osc/router.ts";
 import { OscServer } from "./osc/server.ts";
 import { schemaJson } from "./patch/schema.ts";
 import { command } from "./core/command.ts";
 import * as L from "./asm/layout.ts";
-import { translate } from "./cli/language.ts";
-import { describe } from "./cli/chronus.ts";
 import { HELP, parseFlags } from "./cli/flags.ts";
+import { readLines, runLine } from "./cli/console.ts";
 import { chooseSink, deviceList } from "./cli/sink_choice.ts";
 import { startStatusLines, stopLines } from "./cli/status_line.ts";
 
@@ -63,25 +62,9 @@ async function main(): Promise<void> {
     }
   }
 
-  // Stdin speaks the text language of `deno task chronus`, through the same router as OSC.
+  // --set and stdin speak the text language of `deno task chronus`, through the same router as OSC.
   const router = new OscRouter(engine, undefined, o.patterns);
-  const print = (r: OscReply) => {
-    if (r.address === "/error") console.error(`error: ${r.args[1]}`);
-    else if (r.address.startsWith("/record/")) console.log(describe([r.address, ...r.args], false));
-    else console.log(r.args.length === 1 ? String(r.args[0]) : `${r.address} ${r.args.join(" ")}`);
-  };
-  const sendLine = (line: string): boolean => {
-    if (/^\s*(quit|exit)\s*$/.test(line)) return false;
-    try {
-      for (const [address, ...args] of translate(line).messages) {
-        for (const r of router.handle(address, args, {}, print)) print(r);
-      }
-    } catch (e) {
-      console.error(`error: ${(e as Error).message}`);
-    }
-    return true;
-  };
-  for (const s of o.set) sendLine(`set ${s}`);
+  for (const s of o.set) runLine(router, `set ${s}`);
 
   // A deterministic pitch pattern for tests and demos: a command every N blocks, stamped at exact frames.
   let exerciseTimer: ReturnType<typeof setInterval> | undefined;
@@ -109,24 +92,9 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGTERM", stop);
 
   if (o.stdin || Deno.stdin.isTerminal()) {
-    (async () => {
-      const decoder = new TextDecoderStream();
-      const reader = Deno.stdin.readable.pipeThrough(decoder).getReader();
-      let buf = "";
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) break;
-        buf += value;
-        let nl;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          if (!sendLine(buf.slice(0, nl))) {
-            stop();
-            return;
-          }
-          buf = buf.slice(nl + 1);
-        }
-      }
-    })();
+    readLines(Deno.stdin.readable, (line) => runLine(router, line)).then((quit) => {
+      if (quit) stop();
+    });
   }
 
   let code = 0;

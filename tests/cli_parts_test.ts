@@ -1,9 +1,10 @@
 // The parts of main.ts, without an engine: the flag table and its checks, the sink choice without PortAudio,
-// the status and stop lines.
+// the status and stop lines, the console's replies and line reader.
 import assert from "node:assert/strict";
 import { FLAGS, HELP, type Options, parseFlags, type Request, UsageError } from "../cli/flags.ts";
 import { chooseSink } from "../cli/sink_choice.ts";
 import { type Status, statusLine, stopLines } from "../cli/status_line.ts";
+import { isQuit, readLines, type Reply, replyText, runLine } from "../cli/console.ts";
 
 const run = (args: string[]): Options => {
   const r: Request = parseFlags(args);
@@ -199,4 +200,35 @@ Deno.test("status and stop lines", () => {
       "[chronus] the recording failed: disk full",
     ],
   );
+});
+
+Deno.test("console: replies and errors in plain words, quit, lines split anywhere", async () => {
+  assert.deepEqual(replyText({ address: "/error", args: ["/voice1/freq", "Cannot set"] }), {
+    text: "error: Cannot set",
+    stderr: true,
+  });
+  assert.deepEqual(replyText({ address: "/engine/status.reply", args: ["{}"] }), {
+    text: "{}",
+    stderr: false,
+  });
+  assert.deepEqual(replyText({ address: "/x", args: [1, "a"] }), { text: "/x 1 a", stderr: false });
+  assert.ok(isQuit(" quit ") && isQuit("exit") && !isQuit("quit now"));
+  const sent: unknown[] = [];
+  const router = {
+    handle(address: string, args: (number | string)[]): Reply[] {
+      sent.push([address, ...args]);
+      return [];
+    },
+  };
+  assert.equal(runLine(router, "set voice1.freq 220"), true);
+  assert.equal(runLine(router, "quit"), false);
+  assert.deepEqual(sent, [["/mod/voice1/freq", 220]]);
+
+  const stream = (chunks: string[]) => ReadableStream.from(chunks.map((c) => new TextEncoder().encode(c)));
+  const got: string[] = [];
+  const onLine = (l: string) => (got.push(l), !isQuit(l));
+  assert.equal(await readLines(stream(["a b\nc", "d\n", "quit\nnever\n"]), onLine), true);
+  assert.deepEqual(got, ["a b", "cd", "quit"]);
+  assert.equal(await readLines(stream(["x\ny"]), onLine), false, "the end of input, no quit");
+  assert.deepEqual(got.slice(3), ["x"]);
 });
