@@ -1,14 +1,13 @@
 // chronus: starts the engine. `deno task start --help` lists the flags.
 import type { PatchFile } from "./core/files.ts";
-import type { EngineEvent } from "./engine/supervisor.ts";
 import { Engine } from "./engine/engine.ts";
+import type { EngineEvent } from "./engine/supervisor.ts";
 import { OscRouter } from "./osc/router.ts";
 import { OscServer } from "./osc/server.ts";
 import { schemaJson } from "./patch/schema.ts";
-import { command } from "./core/command.ts";
-import * as L from "./asm/layout.ts";
-import { HELP, parseFlags } from "./cli/flags.ts";
 import { readLines, runLine } from "./cli/console.ts";
+import { startExercise } from "./cli/exercise.ts";
+import { HELP, parseFlags } from "./cli/flags.ts";
 import { chooseSink, deviceList } from "./cli/sink_choice.ts";
 import { startStatusLines, stopLines } from "./cli/status_line.ts";
 
@@ -65,32 +64,11 @@ async function main(): Promise<void> {
   // --set and stdin speak the text language of `deno task chronus`, through the same router as OSC.
   const router = new OscRouter(engine, undefined, o.patterns);
   for (const s of o.set) runLine(router, `set ${s}`);
-
-  // A deterministic pitch pattern for tests and demos: a command every N blocks, stamped at exact frames.
-  let exerciseTimer: ReturnType<typeof setInterval> | undefined;
-  if (o.exercise !== undefined) {
-    const every = Math.max(1, Math.floor(o.exercise));
-    const scale = [220, 247.5, 275, 293.3, 330, 366.7, 412.5, 440];
-    let i = 0;
-    let nextBlock = every;
-    engine.send(command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_GAIN, f0: 0.25 }), 0);
-    exerciseTimer = setInterval(() => {
-      while (engine.running && nextBlock < engine.outBlock + 32) {
-        const f0 = scale[i++ % scale.length];
-        engine.send(
-          command({ op: L.OP_SET_PARAM, target: L.MOD_VOICE, param: L.P_FREQ, f0 }),
-          nextBlock * engine.block + 17,
-        );
-        nextBlock += every;
-      }
-    }, 20);
-  }
-
+  const stopExercise = o.exercise !== undefined ? startExercise(engine, o.exercise) : undefined;
   const stopStatus = o.quiet ? undefined : startStatusLines(engine);
   const stop = () => engine.stop();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-
   if (o.stdin || Deno.stdin.isTerminal()) {
     readLines(Deno.stdin.readable, (line) => runLine(router, line)).then((quit) => {
       if (quit) stop();
@@ -109,7 +87,7 @@ async function main(): Promise<void> {
     code = 1;
   } finally {
     stopStatus?.();
-    clearInterval(exerciseTimer);
+    stopExercise?.();
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);
   }

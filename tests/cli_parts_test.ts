@@ -1,10 +1,12 @@
 // The parts of main.ts, without an engine: the flag table and its checks, the sink choice without PortAudio,
-// the status and stop lines, the console's replies and line reader.
+// the status and stop lines, the console's replies and line reader, and the exercise pattern's frames.
 import assert from "node:assert/strict";
+import * as L from "../asm/layout.ts";
 import { FLAGS, HELP, type Options, parseFlags, type Request, UsageError } from "../cli/flags.ts";
 import { chooseSink } from "../cli/sink_choice.ts";
 import { type Status, statusLine, stopLines } from "../cli/status_line.ts";
 import { isQuit, readLines, type Reply, replyText, runLine } from "../cli/console.ts";
+import { startExercise } from "../cli/exercise.ts";
 
 const run = (args: string[]): Options => {
   const r: Request = parseFlags(args);
@@ -231,4 +233,24 @@ Deno.test("console: replies and errors in plain words, quit, lines split anywher
   assert.deepEqual(got, ["a b", "cd", "quit"]);
   assert.equal(await readLines(stream(["x\ny"]), onLine), false, "the end of input, no quit");
   assert.deepEqual(got.slice(3), ["x"]);
+});
+
+Deno.test("exercise: the tone's gain at frame 0, then the scale every N blocks at block·B + 17", async () => {
+  const sent: [number, number, number][] = [];
+  const engine = {
+    running: true,
+    outBlock: 0,
+    block: 128,
+    send: (c: { param: number; f0: number }, frame: number) => sent.push([c.param, c.f0, frame]),
+  };
+  const stop = startExercise(engine, 7.9);
+  await new Promise((r) => setTimeout(r, 60));
+  stop();
+  assert.deepEqual(sent, [
+    [L.P_GAIN, 0.25, 0],
+    [L.P_FREQ, 220, 7 * 128 + 17],
+    [L.P_FREQ, 247.5, 14 * 128 + 17],
+    [L.P_FREQ, 275, 21 * 128 + 17],
+    [L.P_FREQ, 293.3, 28 * 128 + 17],
+  ]);
 });
