@@ -8,6 +8,7 @@ import { type Injection, parseInjection } from "../engine/faults.ts";
 import { parseRecordFormat } from "../engine/recorder.ts";
 import type { SinkRequest } from "./sink_choice.ts";
 
+// Options speaks of these: exported with it, so that this module's documentation is whole.
 export type { WavFormat } from "../core/wav.ts";
 export type { Injection, WorkerFault } from "../engine/faults.ts";
 
@@ -15,7 +16,8 @@ export type { Injection, WorkerFault } from "../engine/faults.ts";
 export interface Flag {
   /** The name after `--`. */
   readonly name: string;
-  /** `switch`: on when given; `text`: one value; `number`: one value that must be a number; `list`: repeatable. */
+  /** `switch`: on when given; `text`: a value; `number`: a value checked to be a number where the run uses it;
+   * `list`: a value, repeatable. */
   readonly type: "switch" | "text" | "number" | "list";
   /** The value's name in the help (`FILE`, `N`); none for a switch. */
   readonly value?: string;
@@ -193,17 +195,14 @@ export const FLAGS = [
   { name: "help", type: "switch", help: ["this text"] },
 ] as const satisfies readonly Flag[];
 
-const FLAG_COLUMN = 25; // "--sink null|wav|portaudio": the longest flag with its value
-
-/** The flags' lines of --help: each flag and its value, then its help in a column. */
+/** The flags' lines of --help: each flag and its value, then its help in a column after the longest. */
 export function flagLines(flags: readonly Flag[]): string[] {
-  const indent = " ".repeat(2 + FLAG_COLUMN + 2);
+  const usage = (f: Flag) => `--${f.name}${f.value ? ` ${f.value}` : ""}`;
+  const width = Math.max(...flags.filter((f) => f.help.length > 0).map((f) => usage(f).length));
   return flags.flatMap((f) =>
-    f.help.map((line, i) => {
-      const text = line.replaceAll("{default}", String(f.default));
-      if (i > 0) return indent + text;
-      return `  ${`--${f.name}${f.value ? ` ${f.value}` : ""}`.padEnd(FLAG_COLUMN)}  ${text}`;
-    })
+    f.help.map((line, i) =>
+      `  ${(i === 0 ? usage(f) : "").padEnd(width)}  ${line.replaceAll("{default}", String(f.default))}`
+    )
   );
 }
 

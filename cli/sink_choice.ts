@@ -4,6 +4,7 @@ import * as L from "../asm/layout.ts";
 import type { SinkSpec } from "../core/messages.ts";
 import { chooseDevice, deviceTable, PortAudio } from "../ffi/portaudio.ts";
 
+// SinkChoice speaks of it: exported with it, so that this module's documentation is whole.
 export type { SinkSpec } from "../core/messages.ts";
 
 /** The sink the flags ask for, before PortAudio is asked. */
