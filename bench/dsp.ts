@@ -1,4 +1,5 @@
-// deno task bench:dsp [--quick]: DSP throughput, written to bench/dsp.json.
+// deno task bench:dsp [--quick]: DSP throughput, written to bench/dsp.json (the task first runs `deno bench`
+// over the same kernels, bench/dsp_kernels.ts, in bench/dsp_bench.ts).
 // 1. The reference voice (bench/reference_voice.ts) for N = 1, 16, 64, 256: ns per voice-sample and voices in
 //    real time on one core, for the fused `voice` module, the same chain of separate modules, and the same
 //    algorithm in plain TypeScript, all measured in this run (medians of interleaved repetitions).
@@ -6,37 +7,21 @@
 // Also writes the reference patches to bench/patches/, so other engines can render exactly this work with
 // `deno task render --patch bench/patches/reference-voice-256.json --seconds 10 --out x.wav`.
 import { parseArgs } from "node:util";
-import { compileDsp, DspHost } from "../core/dsp_host.ts";
-import type { PatchFile } from "../core/files.ts";
-import { patchCommands } from "../patch/render.ts";
-import { referencePatch, TsVoices } from "./reference_voice.ts";
+import { SETTINGS, tsKernel, VOICES, wasmKernel, type Workload } from "./dsp_kernels.ts";
+import { referencePatch } from "./reference_voice.ts";
 
 const args = parseArgs({ args: Deno.args, options: { quick: { type: "boolean", default: false } } }).values;
-const SR = 48000, B = 128;
-const settings = { sampleRate: SR, block: B, seed: 1 };
-const module = await compileDsp();
+const { sampleRate: SR, block: B } = SETTINGS;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** ms to render `blocks` blocks of a patch (after one second of warm-up). */
-function timeWasm(file: PatchFile, blocks: number, events: Parameters<typeof patchCommands>[1] = []): number {
-  const host = new DspHost(module, settings);
-  for (const c of patchCommands(file, events)) host.push(c);
-  const warm = Math.ceil(SR / B);
-  for (let n = 0; n < warm; n++) host.render(n);
+/** ms to render `blocks` blocks of a kernel (bench/dsp_kernels.ts: a fresh one, warmed up by one second). */
+function time(kernel: () => void, blocks: number): number {
   const t0 = performance.now();
-  for (let n = warm; n < warm + blocks; n++) {
-    if (host.render(n) !== 0) throw new Error(`block ${n} is not finite`);
-  }
+  for (let n = 0; n < blocks; n++) kernel();
   return performance.now() - t0;
 }
-
-function timeTs(voices: number, blocks: number): number {
-  const v = new TsVoices(voices, SR, B);
-  for (let n = 0; n < Math.ceil(SR / B); n++) v.render();
-  const t0 = performance.now();
-  for (let n = 0; n < blocks; n++) v.render();
-  return performance.now() - t0;
-}
+const timeWasm = (w: Workload, blocks: number) => time(wasmKernel(w), blocks);
+const timeTs = (voices: number, blocks: number) => time(tsKernel(voices), blocks);
 
 const reps = args.quick ? 3 : 7;
 const seconds = args.quick ? 1 : 4;
@@ -44,12 +29,13 @@ const blocks = Math.ceil((seconds * SR) / B);
 const frames = blocks * B;
 const rows = [];
 Deno.mkdirSync(new URL("./patches/", import.meta.url), { recursive: true });
-for (const n of [1, 16, 64, 256]) {
+for (const n of VOICES) {
   // The modular chain needs 4 modules a voice: 256 voices would exceed one patch (MAX_MODULES) and one transaction.
-  const fused = referencePatch(n, "fused"), modular = n <= 128 ? referencePatch(n, "modular") : null;
+  const fused: Workload = { patch: "fused", voices: n };
+  const modular: Workload | null = n <= 128 ? { patch: "modular", voices: n } : null;
   Deno.writeTextFileSync(
     new URL(`./patches/reference-voice-${n}.json`, import.meta.url),
-    JSON.stringify(fused),
+    JSON.stringify(referencePatch(n, "fused")),
   );
   const t = { fused: [] as number[], modular: [] as number[], ts: [] as number[] };
   for (let r = 0; r < reps; r++) {
@@ -80,17 +66,10 @@ for (const n of [1, 16, 64, 256]) {
 }
 
 // The full default patch with everything playing.
-const defaultPatch: PatchFile = JSON.parse(
-  Deno.readTextFileSync(new URL("../patches/default.json", import.meta.url)),
-);
-const notes = ["voice1", "voice2", "voice3", "voice4", "acid1"].map((m) => ({
-  frame: 0,
-  gate: [m, true] as [string, boolean],
-}));
 const idle = [], playing = [];
 for (let r = 0; r < reps; r++) {
-  idle.push((timeWasm(defaultPatch, blocks) * 1000) / blocks);
-  playing.push((timeWasm(defaultPatch, blocks, notes) * 1000) / blocks);
+  idle.push((timeWasm({ patch: "default", playing: false }, blocks) * 1000) / blocks);
+  playing.push((timeWasm({ patch: "default", playing: true }, blocks) * 1000) / blocks);
 }
 const blockUs = (B / SR) * 1e6;
 const defaultRow = {

@@ -1,7 +1,14 @@
 // The reference voice of the DSP benchmark (issue 4), as a Chronus patch and as plain TypeScript.
 // Voice i: PolyBLEP saw at 55·(1 + ((i·0.37) mod 4)) Hz → 2-pole resonant low-pass (1200 Hz, Q 2) →
 // ADSR (5 ms, 100 ms, 0.6, 200 ms) → VCA; gate 250 ms on / 250 ms off (a 2 Hz square LFO); N voices summed.
-import type { PatchFile } from "../core/files.ts";
+
+/** A patch file (core/files.ts PatchFile) with modules and cables only. */
+export interface ReferencePatch {
+  /** Modules by name: type and parameters. */
+  modules: Record<string, { type: string; params?: Record<string, number | string> }>;
+  /** Cables: [from, to, depth?]. */
+  connections: [string, string, number?][];
+}
 
 /** Frequency of voice i. */
 export function voiceHz(i: number): number {
@@ -12,8 +19,8 @@ const Q = 2;
 const RES = 1 - 1 / (2 * Q); // Chronus' res: Q = 1/(2·(1 − res))
 
 /** The workload as a patch: fused `voice` modules (one loop per voice) or vco → vcf → adsr → vca modules. */
-export function referencePatch(n: number, style: "fused" | "modular" = "fused"): PatchFile {
-  const modules: PatchFile["modules"] = {
+export function referencePatch(n: number, style: "fused" | "modular" = "fused"): ReferencePatch {
+  const modules: ReferencePatch["modules"] = {
     gate: { type: "lfo", params: { wave: "square", rate: 2, depth: 0.5, offset: 0.5 } },
     out: { type: "out" },
   };
@@ -45,6 +52,7 @@ export function referencePatch(n: number, style: "fused" | "modular" = "fused"):
 
 /** The same algorithm in plain TypeScript (f64 state, per-voice loops over a block), for comparison. */
 export class TsVoices {
+  /** The last rendered block: the voices summed, mono. */
   readonly out: Float32Array;
   #n: number;
   #sr: number;
@@ -67,6 +75,7 @@ export class TsVoices {
   #gate = 0;
   #gates: Int8Array;
 
+  /** `n` voices at `sampleRate`, `block` frames a render. */
   constructor(n: number, sampleRate: number, block: number) {
     this.#n = n;
     this.#sr = sampleRate;

@@ -1,0 +1,405 @@
+// The engine's command-line flags: one table gives parseArgs its options and --help its text, then the values
+// are checked, in a fixed order, into a typed Request (the first bad flag is the one reported).
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import * as L from "../asm/layout.ts";
+import type { WavFormat } from "../core/wav.ts";
+import { type Injection, parseInjection } from "../engine/faults.ts";
+import { parseRecordFormat } from "../engine/recorder.ts";
+import type { SinkRequest } from "./sink_choice.ts";
+
+// Options speaks of these: exported with it, so that this module's documentation is whole.
+export type { WavFormat } from "../core/wav.ts";
+export type { Injection, WorkerFault } from "../engine/faults.ts";
+
+/** One flag: parseArgs reads its name, type and default, --help prints its value name and help. */
+export interface Flag {
+  /** The name after `--`. */
+  readonly name: string;
+  /** `switch`: on when given; `text`: a value; `number`: a value checked to be a number where the run uses it;
+   * `list`: a value, repeatable. */
+  readonly type: "switch" | "text" | "number" | "list";
+  /** The value's name in the help (`FILE`, `N`); none for a switch. */
+  readonly value?: string;
+  /** The value when the flag is not given; `{default}` in the help prints it. */
+  readonly default?: string | number;
+  /** The help, one string a line (wrapped by hand); empty when another flag's line tells it. */
+  readonly help: readonly string[];
+}
+
+/** The patch loaded when --patch is not given (relative to the repository). */
+export const DEFAULT_PATCH = "patches/default.json";
+
+/** Every flag of `deno task start`, in the order --help lists them. */
+export const FLAGS = [
+  {
+    name: "sink",
+    type: "text",
+    value: "null|wav|portaudio",
+    help: [
+      "where the audio goes (default: portaudio when the library and a device exist,",
+      "else null with a hint; wav when --out is given)",
+    ],
+  },
+  { name: "list-devices", type: "switch", help: ["list PortAudio output devices and exit"] },
+  {
+    name: "device",
+    type: "text",
+    value: "NAME|INDEX",
+    help: ["PortAudio output device (name or a part of it, or its index)"],
+  },
+  {
+    name: "latency",
+    type: "number",
+    value: "MS",
+    help: ["suggested PortAudio output latency (default: the device's low latency)"],
+  },
+  {
+    name: "tap",
+    type: "text",
+    value: "FILE",
+    help: ["with --sink portaudio: also write exactly what went to the device to a WAV"],
+  },
+  {
+    name: "channels",
+    type: "number",
+    value: "N",
+    default: L.CHANNELS,
+    help: ["output channels: the engine renders stereo, so {default} (other values are refused)"],
+  },
+  {
+    name: "out",
+    type: "text",
+    value: "FILE",
+    help: ["WAV file for --sink wav (32-bit float, every frame from frame 0)"],
+  },
+  { name: "fast", type: "switch", help: ["render the wav sink as fast as possible instead of in real time"] },
+  {
+    name: "record",
+    type: "text",
+    value: "FILE",
+    help: [
+      "record the output from frame 0 into a WAV file (any sink), written off the audio",
+      'path, flushed every 0.5 s, finalized at exit; also "record start" at any time',
+    ],
+  },
+  {
+    name: "record-format",
+    type: "text",
+    value: "F",
+    default: "float32",
+    help: ["{default} (default: the output exactly) or 24 (24-bit PCM)"],
+  },
+  { name: "sample-rate", type: "number", value: "HZ", default: 48000, help: ["default {default}"] },
+  {
+    name: "block",
+    type: "number",
+    value: "FRAMES",
+    default: 128,
+    help: ["frames per block, default {default}"],
+  },
+  {
+    name: "lead",
+    type: "number",
+    value: "BLOCKS",
+    default: 6,
+    help: ["blocks rendered ahead of the output, default {default}"],
+  },
+  { name: "seed", type: "number", value: "N", default: 1, help: ["PRNG seed of the DSP, default {default}"] },
+  {
+    name: "duration",
+    type: "number",
+    value: "SECONDS",
+    help: ["run this long, then stop cleanly (default: until Ctrl-C)"],
+  },
+  {
+    name: "log",
+    type: "text",
+    value: "FILE",
+    help: ["session log (JSON Lines) for deno task render --replay"],
+  },
+  {
+    name: "patch",
+    type: "text",
+    value: "FILE|none",
+    help: [
+      `patch loaded at start (default: ${DEFAULT_PATCH}; patches/tone.json: one voice; none: an empty patch)`,
+    ],
+  },
+  {
+    name: "patterns",
+    type: "text",
+    value: "DIR",
+    default: "patterns",
+    help: ["where pattern save/load keep their files (default: {default})"],
+  },
+  {
+    name: "schema",
+    type: "switch",
+    help: ["print every module type's ports and parameters as JSON and exit"],
+  },
+  {
+    name: "osc-host",
+    type: "text",
+    value: "HOST",
+    default: "127.0.0.1",
+    help: ["OSC/UDP address to listen on (default {default})"],
+  },
+  {
+    name: "osc-port",
+    type: "number",
+    value: "PORT",
+    default: 5005,
+    help: ["OSC/UDP port (default {default}; 0 = any free port); --no-osc: no OSC server"],
+  },
+  { name: "no-osc", type: "switch", help: [] }, // told on --osc-port's line
+  {
+    name: "osc-allow-remote",
+    type: "switch",
+    help: ["allow a non-loopback --osc-host (OSC has no authentication)"],
+  },
+  {
+    name: "set",
+    type: "list",
+    value: "MOD.PARAM=VALUE",
+    help: ["initial parameter (e.g. voice1.freq=220), repeatable"],
+  },
+  {
+    name: "exercise",
+    type: "number",
+    value: "BLOCKS",
+    help: ["play voice1 and change its pitch every BLOCKS blocks (a deterministic test pattern)"],
+  },
+  { name: "summary", type: "text", value: "FILE", help: ["write the run summary as JSON at exit"] },
+  { name: "allow-fault-injection", type: "switch", help: ["allow --inject"] },
+  {
+    name: "inject",
+    type: "list",
+    value: "SPEC",
+    help: [
+      "KIND@primary|standby:BLOCK (KIND trap, throw, hang, hang-forever, exit, nan)",
+      "or poison:BLOCK; repeatable",
+    ],
+  },
+  {
+    name: "restart-limit",
+    type: "number",
+    value: "N",
+    default: 5,
+    help: ["failures in 10 s before rebuilding backs off, default {default}"],
+  },
+  {
+    name: "stdin",
+    type: "switch",
+    help: ["read commands from stdin even when it is not a terminal (pipes, agents)"],
+  },
+  { name: "quiet", type: "switch", help: ["no status lines"] },
+  { name: "help", type: "switch", help: ["this text"] },
+] as const satisfies readonly Flag[];
+
+/** The flags' lines of --help: each flag and its value, then its help in a column after the longest. */
+export function flagLines(flags: readonly Flag[]): string[] {
+  const usage = (f: Flag) => `--${f.name}${f.value ? ` ${f.value}` : ""}`;
+  const width = Math.max(...flags.filter((f) => f.help.length > 0).map((f) => usage(f).length));
+  return flags.flatMap((f) =>
+    f.help.map((line, i) =>
+      `  ${(i === 0 ? usage(f) : "").padEnd(width)}  ${line.replaceAll("{default}", String(f.default))}`
+    )
+  );
+}
+
+/** `deno task start --help`. */
+export const HELP: string = `chronus — a fault-tolerant modular synthesizer engine
+
+Usage: deno task start [flags]
+
+${flagLines(FLAGS).join("\n")}
+
+While it runs, type the text commands of "deno task chronus" on stdin ("set voice1.freq 220", "gate voice1 on",
+"note voice2 C3 0.8 0.5", "status", "list", "record start take.wav", "record stop", "quit").`;
+
+type FlagSpec = (typeof FLAGS)[number];
+/** The values parseArgs returns: a switch is a boolean, a list an array, a flag with a default a string. */
+type Values = {
+  [F in FlagSpec as F["name"]]: F["type"] extends "switch" ? boolean
+    : F["type"] extends "list" ? string[]
+    : F extends { default: string | number } ? string
+    : string | undefined;
+};
+
+/** parseArgs' options, from the table. */
+function parseArgsOptions(flags: readonly Flag[]) {
+  return Object.fromEntries(flags.map((f) => {
+    const type = f.type === "switch" ? "boolean" as const : "string" as const;
+    if (f.type === "switch") return [f.name, { type, default: false }];
+    if (f.type === "list") return [f.name, { type, multiple: true, default: [] }];
+    return [f.name, f.default === undefined ? { type } : { type, default: String(f.default) }];
+  }));
+}
+
+/** A flag that cannot be used: the message says which and why (the engine prints it and exits with 2). */
+export class UsageError extends Error {}
+
+/** The engine's settings from the flags (engine/engine.ts EngineOptions without the sink, patch and events). */
+export interface EngineFlags {
+  /** --sample-rate, Hz. */
+  sampleRate: number;
+  /** --block, frames. */
+  block: number;
+  /** --lead, blocks. */
+  lead: number;
+  /** --seed. */
+  seed: number;
+  /** --duration, seconds (undefined: until stopped). */
+  seconds: number | undefined;
+  /** False with --fast. */
+  realtime: boolean;
+  /** --log. */
+  logPath: string | undefined;
+  /** --inject, parsed. */
+  injections: Injection[];
+  /** --allow-fault-injection. */
+  allowFaultInjection: boolean;
+  /** --restart-limit. */
+  restartLimit: number;
+  /** --record and --record-format. */
+  record: { path: string; format: WavFormat } | undefined;
+}
+
+/** A checked run of the engine. */
+export interface Options {
+  /** The engine's settings. */
+  engine: EngineFlags;
+  /** Where the audio goes, before PortAudio is asked. */
+  sink: SinkRequest;
+  /** The patch file to load (`file` is what to read, `shown` how messages name it); undefined: none. */
+  patch: { file: string | URL; shown: string } | undefined;
+  /** The OSC server's address (undefined with --no-osc); `loopback` false only with --osc-allow-remote. */
+  osc: { host: string; port: number; loopback: boolean } | undefined;
+  /** --patterns. */
+  patterns: string;
+  /** --set values, in order. */
+  set: string[];
+  /** --exercise, blocks. */
+  exercise: number | undefined;
+  /** --summary. */
+  summary: string | undefined;
+  /** Read stdin even when it is not a terminal. */
+  stdin: boolean;
+  /** --quiet. */
+  quiet: boolean;
+}
+
+/** What the command line asks for. */
+export type Request =
+  | { action: "help" }
+  | { action: "schema" }
+  | { action: "list-devices" }
+  | { action: "run"; options: Options };
+
+function num(name: string, text: string | undefined): number {
+  const v = Number(text);
+  if (text === undefined || !Number.isFinite(v)) {
+    throw new UsageError(`--${name} needs a number, got ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+/** Reads the command line; throws UsageError for the first flag that cannot be used. */
+export function parseFlags(args: string[]): Request {
+  let a: Values;
+  try {
+    a = parseArgs({ args, options: parseArgsOptions(FLAGS), strict: true, allowPositionals: false })
+      .values as Values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (see --help)`);
+  }
+  if (a.help) return { action: "help" };
+  if (a.schema) return { action: "schema" };
+  if (num("channels", a.channels) !== L.CHANNELS) {
+    throw new UsageError(
+      `--channels ${a.channels}: the engine renders ${L.CHANNELS} channels (stereo); other layouts are not built yet`,
+    );
+  }
+  let format: WavFormat;
+  try {
+    format = parseRecordFormat(a["record-format"]);
+  } catch (e) {
+    throw new UsageError(`--record-format: ${(e as Error).message}`);
+  }
+  // Two writers on one file would interleave their bytes into neither recording.
+  const same = (f?: string) => f !== undefined && a.record !== undefined && resolve(f) === resolve(a.record);
+  if (same(a.out) || same(a.tap)) {
+    throw new UsageError(`--record ${a.record} is also the ${same(a.out) ? "--out" : "--tap"} file`);
+  }
+  if (a["list-devices"]) return { action: "list-devices" };
+  const sink = sinkRequest(a);
+  let injections: Injection[];
+  try {
+    injections = a.inject.map(parseInjection);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (injections.length > 0 && !a["allow-fault-injection"]) {
+    throw new UsageError("--inject needs --allow-fault-injection");
+  }
+  const host = a["osc-host"];
+  const loopback = host === "localhost" || host === "::1" || host.startsWith("127.");
+  if (!a["no-osc"] && !loopback && !a["osc-allow-remote"]) {
+    throw new UsageError(
+      `--osc-host ${host} is not a loopback address: OSC has no authentication; add --osc-allow-remote`,
+    );
+  }
+  const engine: EngineFlags = {
+    sampleRate: num("sample-rate", a["sample-rate"]),
+    block: num("block", a.block),
+    lead: num("lead", a.lead),
+    seed: num("seed", a.seed),
+    seconds: a.duration !== undefined ? num("duration", a.duration) : undefined,
+    realtime: !a.fast,
+    logPath: a.log,
+    injections,
+    allowFaultInjection: a["allow-fault-injection"],
+    restartLimit: num("restart-limit", a["restart-limit"]),
+    record: a.record !== undefined ? { path: a.record, format } : undefined,
+  };
+  return {
+    action: "run",
+    options: {
+      engine,
+      sink,
+      patch: a.patch === "none"
+        ? undefined
+        : a.patch === undefined
+        ? { file: new URL(`../${DEFAULT_PATCH}`, import.meta.url), shown: DEFAULT_PATCH }
+        : { file: a.patch, shown: a.patch },
+      osc: a["no-osc"] ? undefined : { host, port: num("osc-port", a["osc-port"]), loopback },
+      patterns: a.patterns,
+      set: a.set,
+      exercise: a.exercise !== undefined ? num("exercise", a.exercise) : undefined,
+      summary: a.summary,
+      stdin: a.stdin,
+      quiet: a.quiet,
+    },
+  };
+}
+
+/** The sink the flags ask for: --sink, or wav when --out is given, else PortAudio if it can play. */
+function sinkRequest(a: Values): SinkRequest {
+  const name = a.sink ?? (a.out ? "wav" : "auto");
+  if (name === "wav") {
+    if (!a.out) throw new UsageError("--sink wav needs --out FILE");
+    return { kind: "wav", path: a.out };
+  }
+  if (name === "null") return { kind: "null" };
+  if (name !== "portaudio" && name !== "auto") {
+    throw new UsageError(`--sink must be null, wav or portaudio, got "${name}"`);
+  }
+  return {
+    kind: "portaudio",
+    required: name === "portaudio" || a.device !== undefined,
+    device: a.device,
+    latencyMs: a.latency !== undefined ? num("latency", a.latency) : undefined,
+    tap: a.tap,
+  };
+}

@@ -1,0 +1,111 @@
+// The status lines on stderr: one a second while the engine runs (at once when the failover state changes),
+// and the lines that say how the run ended and where its recording went.
+
+/** The engine status the line shows (engine/engine.ts EngineStatus has it). */
+export interface Status {
+  /** Seconds since the engine started. */
+  uptimeS: number;
+  /** The block the output is at. */
+  outBlock: number;
+  /** The DSP slot the output plays. */
+  activeSlot: number;
+  /** True while a standby renders in lockstep. */
+  redundant: boolean;
+  /** Failovers so far. */
+  failovers: number;
+  /** Blocks the output played as silence because none was ready. */
+  lateBlocks: number;
+  /** Blocks the output took from the other slot's ring. */
+  mergedBlocks: number;
+  /** Device underflows (PortAudio). */
+  underflows: number;
+  /** Commands quarantined (they made the primary fail). */
+  quarantined: number;
+  /** Workers terminated but still running (a thread hung in synchronous code). */
+  zombies: number;
+  /** Render time / block time of each live slot, 0…1. */
+  cpu: Record<string, number>;
+}
+
+/** One status line; `recordingS`: seconds recorded, when a recording is on. */
+export function statusLine(s: Status, recordingS?: number): string {
+  const cpu = Object.entries(s.cpu).map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(", ");
+  return `[chronus] ${s.uptimeS.toFixed(1)} s · block ${s.outBlock} · active slot ${s.activeSlot} · ` +
+    `${s.redundant ? "redundant" : "SINGLE"} · failovers ${s.failovers} · late ${s.lateBlocks} · ` +
+    `merged ${s.mergedBlocks} · underflows ${s.underflows} · quarantined ${s.quarantined}${
+      s.zombies ? ` · zombies ${s.zombies}` : ""
+    } · cpu ${cpu}` + (recordingS !== undefined ? ` · rec ${recordingS.toFixed(1)} s` : "");
+}
+
+/** What must print at once when it changes: the failover state (anything else prints once a second). */
+export function statusKey(s: Status): string {
+  return `${s.activeSlot}${s.redundant}${s.failovers}${s.lateBlocks}${s.underflows}${s.quarantined}`;
+}
+
+/** What the status lines read of the engine (the Engine class has it). */
+export interface StatusSource {
+  /** False once the engine has stopped. */
+  readonly running: boolean;
+  /** The engine's status now. */
+  status(): Status;
+  /** The recording's state now. */
+  recordingStatus(): { recording: boolean; seconds: number };
+}
+
+/** Prints status lines to stderr until the returned function is called. */
+export function startStatusLines(engine: StatusSource): () => void {
+  let lastLine = "";
+  let lastPrint = 0;
+  const timer = setInterval(() => {
+    if (!engine.running) return;
+    const s = engine.status();
+    const rec = engine.recordingStatus();
+    const line = statusLine(s, rec.recording ? rec.seconds : undefined);
+    const key = statusKey(s);
+    if (key !== lastLine || performance.now() - lastPrint >= 1000) {
+      console.error(line);
+      lastLine = key;
+      lastPrint = performance.now();
+    }
+  }, 100);
+  return () => clearInterval(timer);
+}
+
+/** How a run ended (engine/engine.ts EngineSummary has it). */
+export interface RunSummary {
+  /** Frames the output played. */
+  frames: number;
+  /** Blocks played as silence. */
+  lateBlocks: number;
+  /** Blocks taken from the other slot's ring. */
+  mergedBlocks: number;
+  /** The supervisor's counts. */
+  metrics: { failovers: number; quarantined: number; divergences: number; zombies: number };
+  /** The recording that was on at the end, finalized. */
+  recording?: { path: string; format: string; frames: number; seconds: number; lostFrames: number };
+  /** Why that recording could not be finalized. */
+  recordingError?: string;
+}
+
+/** The lines printed when the engine has stopped: the run (unless `quiet`), then where the recording went. */
+export function stopLines(summary: RunSummary, sampleRate: number, quiet: boolean): string[] {
+  const lines = [];
+  if (!quiet) {
+    const m = summary.metrics;
+    lines.push(
+      `[chronus] stopped after ${(summary.frames / sampleRate).toFixed(2)} s: failovers ${m.failovers}, ` +
+        `late blocks ${summary.lateBlocks}, merged ${summary.mergedBlocks}, quarantined ${m.quarantined}, ` +
+        `divergences ${m.divergences}, zombies ${m.zombies}`,
+    );
+  }
+  // Where the recording went matters even when quiet: it is the one file the run was for.
+  const r = summary.recording;
+  if (r) {
+    const lost = r.lostFrames ? `; ${r.lostFrames} frames lost to overruns, recorded as silence` : "";
+    lines.push(
+      `[chronus] recorded ${r.seconds.toFixed(2)} s (${r.frames} frames, ${r.format}) to ${r.path}${lost}`,
+    );
+  }
+  if (summary.recordingError) lines.push(`[chronus] the recording failed: ${summary.recordingError}`);
+  return lines;
+}
