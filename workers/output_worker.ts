@@ -7,14 +7,13 @@
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
 import { pickSource } from "../core/merge.ts";
-import { failedOutput, type OutputDone } from "../core/messages.ts";
+import { failedOutput, type OutputDone, type OutputStart, type SinkSpec } from "../core/messages.ts";
 import { audioOffset, controlView, slotViews, tapViews } from "../core/shared.ts";
+import { ringDoorbell } from "../core/command_ring.ts";
 import { nullSink } from "../sinks/null_sink.ts";
 import type { Sink } from "../sinks/sink.ts";
-import type { SinkSpec } from "../core/messages.ts";
 import { wavSink } from "../sinks/wav_sink.ts";
 import { portaudioSink } from "../sinks/portaudio_sink.ts";
-import type { OutputStart } from "../core/messages.ts";
 
 self.onmessage = async (e: MessageEvent<OutputStart>) => {
   self.onmessage = null;
@@ -109,8 +108,8 @@ async function run(msg: OutputStart): Promise<OutputDone> {
       if (n > 0) intervals[(n - 1) & (intervals.length - 1)] = written - lastWrite;
       lastWrite = written;
       Atomics.store(ctrl, L.CTRL_OUT_BLOCK, n + 1);
-      ring(slots, Atomics.load(ctrl, L.CTRL_SELECTOR));
-      ring(slots, Atomics.load(ctrl, L.CTRL_OTHER));
+      ringSlot(slots, Atomics.load(ctrl, L.CTRL_SELECTOR));
+      ringSlot(slots, Atomics.load(ctrl, L.CTRL_OTHER));
       Atomics.notify(ctrl, L.CTRL_OUT_BLOCK);
     }
   } finally {
@@ -133,10 +132,9 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   };
 }
 
-function ring(slots: { hdr: Int32Array }[], slot: number): void {
-  if (slot < 0) return;
-  Atomics.add(slots[slot].hdr, L.H_DOORBELL, 1);
-  Atomics.notify(slots[slot].hdr, L.H_DOORBELL);
+// Wakes the worker of `slot` (none when -1): it may render further now that the output moved on.
+function ringSlot(slots: { hdr: Int32Array }[], slot: number): void {
+  if (slot >= 0) ringDoorbell(slots[slot].hdr);
 }
 
 function percentiles(v: Float64Array): { p50: number; p99: number; max: number } {
