@@ -16,7 +16,8 @@ Sends one command (or, without one, each line typed or piped) to a running engin
 Commands:
   ${HELP_LINES.join("\n  ")}`;
 
-type Reply = [string, ...(string | number)[]];
+/** A message from the engine as the client receives it: its address, then its arguments. */
+export type Reply = [string, ...(string | number)[]];
 
 /** An OSC connection to the engine. */
 class Connection {

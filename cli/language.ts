@@ -11,6 +11,7 @@ export type OscMessage = [address: string, ...args: (string | number)[]];
 
 /** What a line turns into. */
 export interface Translation {
+  /** The messages the line sends, in order (more than one go out as one bundle). */
   messages: OscMessage[];
   /** The reply address to wait for, or "sync" (wait for /synced: the change has applied). */
   expect: string;

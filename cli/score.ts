@@ -14,18 +14,25 @@ import { translate } from "./language.ts";
 
 /** Stamps what the router sends at the current line's frame (also the router's stand-in engine in tests). */
 export class ScoreEngine implements OscEngine {
+  /** The patch the score's lines stage and commit, as a live engine's. */
   readonly patch = new Patch();
+  /** The sequencer's control side over that patch. */
   readonly sequencer = new Sequencer(this.patch);
+  /** Everything sent so far, stamped, in sending order: what the offline render plays. */
   readonly commands: StampedCommand[] = [];
+  /** The frame of the line being handled: what a command sent without a frame is stamped with. */
   frame = 0;
   #seq = 0;
+  /** A stand-in at `sampleRate` Hz with blocks of `block` frames, at frame 0 with nothing sent. */
   constructor(readonly sampleRate: number, readonly block: number) {}
 
+  /** Stamps a command at `frame` (default: the current line's) with the next sequence number; returns it. */
   send(cmd: Command, frame?: number): number {
     this.commands.push({ ...cmd, seq: ++this.#seq, frame: frame ?? this.frame });
     return this.#seq;
   }
 
+  /** Stamps commands at one frame and accepts them at once (nothing fails offline); returns the first seq. */
   sendBatch(cmds: readonly Command[], frame?: number, reply?: CommandReply): number {
     const first = this.#seq + 1;
     for (const c of cmds) this.send(c, frame);
@@ -33,20 +40,24 @@ export class ScoreEngine implements OscEngine {
     return first;
   }
 
+  /** Commits the patch's staged transaction and stamps its commands at one frame. */
   commit(frame?: number): Commit {
     const c = this.patch.commit();
     this.sendBatch(c.commands, frame);
     return c;
   }
 
+  /** Always throws ClientError: a score has no live status. */
   status(): EngineStatus {
     throw new ClientError("status, list and schema answer a live engine, not a score");
   }
 
+  /** Always null: a score has no position to report. */
   sequencePosition(): null {
     return null; // a score has no "now"
   }
 
+  /** The current line's frame: offline, "as soon as possible" is the line's own time. */
   asap(): number {
     return this.frame;
   }
@@ -55,14 +66,17 @@ export class ScoreEngine implements OscEngine {
     throw new ClientError("recording records a live engine; a score renders to a file already");
   }
 
+  /** Always throws ClientError: a score renders to a file already. */
   startRecording(): never {
     this.#noRecording();
   }
 
+  /** Always throws ClientError: a score renders to a file already. */
   stopRecording(): never {
     this.#noRecording();
   }
 
+  /** Always throws ClientError: a score renders to a file already. */
   recordingStatus(): never {
     this.#noRecording();
   }

@@ -49,6 +49,7 @@ function checkRing(v: RingViews, capacity: number): void {
  * It keeps what it wrote as entries (E carries the caller's bookkeeping) until they are pruned.
  */
 export class CommandRingWriter<E extends RingEntry> {
+  /** Records the ring holds (a power of two, CMD_CAP unless a test says): the most written and not drained. */
   readonly capacity: number;
   /** Entries written and not pruned, oldest first; the last one is the latest record written. */
   readonly entries: E[] = [];
@@ -59,6 +60,7 @@ export class CommandRingWriter<E extends RingEntry> {
   #written = 0;
   #drained = 0;
 
+  /** The writer over one slot's ring; throws a RangeError unless the views hold `capacity` (a power of 2). */
   constructor(views: RingViews, capacity: number = L.CMD_CAP) {
     checkRing(views, capacity);
     this.capacity = capacity;
@@ -114,12 +116,14 @@ export class CommandRingWriter<E extends RingEntry> {
 
 /** The DSP worker's half of a command ring. Allocation-free: it runs before every block. */
 export class CommandRingReader {
+  /** Records the ring holds: the same power of two as its writer's. */
   readonly capacity: number;
   readonly #hdr: Int32Array;
   readonly #i32: Int32Array;
   readonly #f64: Float64Array;
   readonly #mask: number;
 
+  /** The reader over one slot's ring; throws a RangeError unless the views hold `capacity` (a power of 2). */
   constructor(views: RingViews, capacity: number = L.CMD_CAP) {
     checkRing(views, capacity);
     this.capacity = capacity;

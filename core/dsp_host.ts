@@ -6,6 +6,7 @@ import { recordArg, recordWord } from "./command_record.ts";
 
 /** The exports of the DSP WASM (asm/engine.ts): its ABI, declared once. */
 export interface DspExports {
+  /** Resets the whole DSP state (rate in Hz, block in frames, PRNG seed); 0, or 1 for a block out of range. */
   init(sampleRate: number, block: number, seed: number): number;
   /** Queues a command for its frame; 0 = queued, 1 = the queue is full. Frames are whole numbers in an f64. */
   push(
@@ -19,21 +20,33 @@ export interface DspExports {
     f0: number,
     f1: number,
   ): number;
+  /** Renders block n with fault `fault` (FAULT_*, 0: none) injected; 0, or 1 when a sample is NaN/Inf. */
   render(block: number, fault: number): number;
+  /** Byte address in the WASM memory of the interleaved stereo output of the last rendered block. */
   outPtr(): number;
+  /** FNV-1a hash of the last rendered block's sample bits (unsigned). */
   blockHash(): number;
+  /** Bytes of memory that hold state, from address 0: a snapshot copies this prefix. */
   usedBytes(): number;
+  /** Commands queued and waiting for their frame. */
   pending(): number;
+  /** Forgets the queued commands (a replacement restored from a snapshot gets them through its ring). */
   clearQueue(): void;
+  /** Non-finite samples the patch's out modules replaced by 0 since init. */
   sanitized(): number;
+  /** The sequencer's position in beats at the end of the last rendered block (−1 while stopped). */
   seqBeat(): number;
+  /** The sequencer's tempo in BPM. */
   seqTempo(): number;
 }
 
 /** Engine settings that every DSP instance of one session shares. */
 export interface DspSettings {
+  /** Sample rate in Hz (48000 unless the session chose another). */
   sampleRate: number;
+  /** Frames per block: 1 … MAX_BLOCK (asm/layout.ts); 128 by default. */
   block: number;
+  /** Seed of the DSP's PRNG (taken as an unsigned 32-bit integer): the same seed renders the same noise. */
   seed: number;
 }
 
@@ -54,13 +67,17 @@ export async function compileDsp(): Promise<WebAssembly.Module> {
 
 /** A live DSP instance. */
 export class DspHost {
+  /** The instance's own linear memory: WASM_PAGES pages, fixed, so views over it never detach. */
   readonly memory: WebAssembly.Memory;
+  /** All of `memory` as bytes: a snapshot is its first usedBytes(), and restore() writes it back here. */
   readonly bytes: Uint8Array;
   /** The interleaved stereo output of the last rendered block. */
   readonly out: Float32Array;
+  /** The settings the instance was initialised with. */
   readonly settings: DspSettings;
   #x: DspExports;
 
+  /** Instantiates `module` over a fresh memory and initialises it; throws for a block size out of range. */
   constructor(module: WebAssembly.Module, settings: DspSettings) {
     this.settings = settings;
     this.memory = new WebAssembly.Memory({ initial: L.WASM_PAGES, maximum: L.WASM_PAGES });

@@ -4,6 +4,7 @@ import * as L from "../asm/layout.ts";
 
 /** Client errors: bad input that gets an error reply and changes nothing. */
 export class ClientError extends Error {
+  /** "ClientError", so that a stack trace or a log line tells bad input from a failure of Chronus. */
   override name = "ClientError";
 }
 

@@ -4,6 +4,7 @@
 
 /** A patch file (JSON). */
 export interface PatchFile {
+  /** Modules by name: each one's type (patch/schema.ts) and the parameter values it starts with. */
   modules: Record<string, { type: string; params?: Record<string, number | string> }>;
   /** [from, to, depth?]: "module[.output]" → "module[.input|.param]". */
   connections?: [string, string, number?][];
@@ -13,9 +14,11 @@ export interface PatchFile {
 
 /** A whole sequence: what /pattern/save writes, what a patch file's "sequence" holds. */
 export interface SequenceFile {
+  /** Tempo in beats per minute (20 … 300); the sequencer keeps its current tempo when absent. */
   bpm?: number;
   /** Percent: 50 straight … 75 (where the off-beat step of each pair sits). */
   swing?: number;
+  /** Tracks by name. */
   tracks: Record<string, TrackSpec>;
   /** Start the transport when loaded at engine start or by `deno task render`. */
   playing?: boolean;

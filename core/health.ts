@@ -24,6 +24,7 @@ export interface WorkerObservation {
    * the output and the block it renders; for a standby, Infinity (the output never waits for it).
    */
   slackMs?: number;
+  /** The time of this look (epoch ms, the clock of every other time here). */
   now: number;
 }
 

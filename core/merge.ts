@@ -1,4 +1,4 @@
-// The per-block merge (DESIGN.md §3): which slot's ring supplies block n to the output.
+// The per-block merge (docs/design.md §3): which slot's ring supplies block n to the output.
 import * as L from "../asm/layout.ts";
 
 /**

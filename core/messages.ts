@@ -9,12 +9,17 @@ import type { WavFormat } from "./wav.ts";
 
 /** The one message a DSP worker receives. */
 export interface DspStart {
+  /** The engine's shared memory (asm/layout.ts draws it). */
   sab: SharedArrayBuffer;
+  /** The compiled DSP (core/dsp_host.ts compileDsp). */
   module: WebAssembly.Module;
+  /** The slot it owns while it lives: 0 … MAX_SLOTS−1. */
   slot: number;
+  /** Its identity in the slot's H_EPOCH: once the supervisor changes that word, the worker is fenced out. */
   epoch: number;
   /** First block to render (the snapshot's block, or 0). */
   startBlock: number;
+  /** The session's sample rate, block and seed. */
   settings: DspSettings;
   /** State to start from; absent = the initial state. */
   snapshot?: Uint8Array;
@@ -24,11 +29,15 @@ export interface DspStart {
 
 /** A spare: load and instantiate now, wait in the mailbox (CTRL_SPARE_*) to be made a standby. */
 export interface DspPark {
+  /** Tells a park from a DspStart. */
   type: "park";
   /** The spawner's number for this spare, written to CTRL_SPARE_ID while parked. */
   spareId: number;
+  /** The engine's shared memory; the mailbox is its CTRL_SPARE_* words. */
   sab: SharedArrayBuffer;
+  /** The compiled DSP, instantiated while parked. */
   module: WebAssembly.Module;
+  /** The session's sample rate, block and seed. */
   settings: DspSettings;
 }
 
@@ -36,9 +45,13 @@ export interface DspPark {
 
 /** The one message the output worker receives. */
 export interface OutputStart {
+  /** The engine's shared memory: control words, the slots' audio rings, the record tap. */
   sab: SharedArrayBuffer;
+  /** Sample rate in Hz. */
   sampleRate: number;
+  /** Frames per block. */
   block: number;
+  /** The sink the worker builds and writes every block to. */
   sink: SinkSpec;
   /** Pace at real time (null/wav); false = as fast as the DSP renders. */
   realtime: boolean;
@@ -52,10 +65,15 @@ export type SinkSpec =
 
 /** The output worker's final report. */
 export interface OutputDone {
+  /** Tells the report from the worker's other messages. */
   type: "done";
+  /** Blocks handed to the sink: the output stopped before block `blocks`. */
   blocks: number;
+  /** Blocks played as silence because no ring held them in time (CTRL_LATE). */
   late: number;
+  /** Blocks taken from the other ring, not the selected one (CTRL_MERGED; core/merge.ts). */
   merged: number;
+  /** The furthest a block's write ended past its deadline, ms (0 unless the worker paced the output). */
   maxLatenessMs: number;
   /** Device underflows (PortAudio). */
   underflows: number;
@@ -65,6 +83,7 @@ export interface OutputDone {
   writeIntervalMs?: { p50: number; p99: number; max: number };
   /** The first blocks played as silence (up to 64), for diagnosis. */
   lateAt: number[];
+  /** Why the output stopped early (the sink failed), when it did. */
   error?: string;
 }
 
@@ -99,16 +118,21 @@ export type RecorderRequest =
 
 /** A finished (or failed) recording. */
 export interface RecordingResult {
+  /** The WAV file written. */
   path: string;
+  /** Its sample format. */
   format: WavFormat;
   /** First frame of the output in the file: the file holds output frames [startFrame, startFrame + frames). */
   startFrame: number;
+  /** Frames written to the file (each frame one sample per channel), silence for lost blocks included. */
   frames: number;
+  /** `frames` in seconds of audio at the session's sample rate. */
   seconds: number;
   /** Frames the file holds with a header that counts them (all of them, unless writing failed). */
   flushedFrames: number;
   /** Times the recorder fell further behind than the tap holds, and the frames recorded as silence then. */
   overruns: number;
+  /** Frames recorded as silence because the tap had overwritten them. */
   lostFrames: number;
   /** The output frame ranges recorded as silence, [from, to) (the first 64). */
   lost: [number, number][];

@@ -66,7 +66,9 @@ export function handoffView(sab: SharedArrayBuffer): Uint8Array {
 
 /** Views over the record tap: its header words (TAP_*, REC_*) and its audio (interleaved float32). */
 export interface TapViews {
+  /** The header words: TAP_CAP (the engine sets it), TAP_WRITTEN (the output's), REC_* (the recorder's). */
   hdr: Int32Array;
+  /** TAP_FRAMES frames of interleaved float32: block n in tap slot n % TAP_CAP. */
   audio: Float32Array;
 }
 

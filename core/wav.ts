@@ -19,8 +19,11 @@ const PCM24_MAX = 8388607; // 2^23 − 1: the largest 24-bit sample, 1 − 2^-23
 
 /** Streams interleaved float32 frames into a WAV file. */
 export class WavWriter {
+  /** The file written (created or truncated by the constructor). */
   readonly path: string;
+  /** Samples per frame (2 for Chronus's stereo output). */
   readonly channels: number;
+  /** The sample format in the file ("float32" unless the options said otherwise). */
   readonly format: WavFormat;
   #file: Deno.FsFile;
   #buf: Uint8Array;
@@ -159,13 +162,18 @@ function header(
 
 /** A decoded WAV file: interleaved float samples. */
 export interface Wav {
+  /** Sample rate in Hz, from the fmt chunk. */
   sampleRate: number;
+  /** Samples per frame, from the fmt chunk. */
   channels: number;
+  /** Whole frames decoded (a trailing partial frame is dropped). */
   frames: number;
+  /** The samples, interleaved, as floats in −1 … 1 (frames × channels of them). */
   samples: Float32Array;
-  /** Where the data chunk's samples start in the file, and the size its header declares (a file cut off after
-   * a flush declares exactly the bytes flushed). */
+  /** Byte offset in the file where the data chunk's samples start. */
   dataOffset: number;
+  /** The data chunk's size in bytes as its header declares it (a file cut off after a flush declares exactly
+   * the bytes flushed; the file may hold more or fewer). */
   dataBytes: number;
 }
 

@@ -33,7 +33,7 @@ export interface EngineOptions {
   /** PRNG seed of the DSP. Default 1. */
   seed?: number;
   /** Blocks the primary renders ahead of the output. Default 6 (lead 4 dropped blocks under failover load
-   * on two cores: see README "Latency"). */
+   * on two cores: see docs/latency.md). */
   lead?: number;
   /** Where the audio goes. Default null. */
   sink?: SinkSpec;
@@ -45,11 +45,13 @@ export interface EngineOptions {
   logPath?: string;
   /** Faults to inject; requires allowFaultInjection. */
   injections?: Injection[];
+  /** Permits fault injection (injections, stallRecorder): the --allow-fault-injection flag. Default false. */
   allowFaultInjection?: boolean;
   /** Blocks inside one render before a worker counts as hung. Default 2. */
   hangBlocks?: number;
   /** Failures within 10 s that make the supervisor back off before rebuilding. Default 5. */
   restartLimit?: number;
+  /** Called with every event the supervisor and the recorder report (failovers, rebuilds, overruns …). */
   onEvent?: (e: EngineEvent) => void;
   /** The patch loaded at frame 0 (one transaction). Default: none (an empty patch: silence). */
   patch?: PatchFile;
@@ -65,19 +67,31 @@ export interface EngineOptions {
 
 /** A snapshot of the engine for status lines and replies. */
 export interface EngineStatus {
+  /** Sample rate in Hz. */
   sampleRate: number;
+  /** Frames per block. */
   block: number;
+  /** Seconds since the engine was built (wall clock). */
   uptimeS: number;
+  /** The next block the output will play: how many it has played. */
   outBlock: number;
+  /** The slot whose ring feeds the output (CTRL_SELECTOR); it changes at a failover. */
   activeSlot: number;
+  /** True while a healthy standby is in lockstep behind the primary, ready to take over. */
   redundant: boolean;
+  /** Failovers so far: times the output moved to the standby after the primary failed. */
   failovers: number;
+  /** Blocks the output played as silence because no ring held them in time. */
   lateBlocks: number;
+  /** Blocks the output took from a ring other than the selected one (core/merge.ts). */
   mergedBlocks: number;
   /** Device underflows so far (PortAudio). */
   underflows: number;
+  /** Commands rejected so far because the primary failed in the block they apply in. */
   quarantined: number;
+  /** Blocks whose hashes differed between primary and standby so far (non-determinism). */
   divergences: number;
+  /** Terminated workers still rendering: threads that cannot be reclaimed. */
   zombies: number;
   /** Render time / block time of each live slot over the last status interval, 0…1. */
   cpu: Record<string, number>;
@@ -85,13 +99,19 @@ export interface EngineStatus {
 
 /** What an engine run ends with. */
 export interface EngineSummary {
+  /** Frames the output played (its blocks × the block size). */
   frames: number;
+  /** Blocks played as silence because no ring held them in time. */
   lateBlocks: number;
+  /** Blocks taken from a ring other than the selected one (core/merge.ts). */
   mergedBlocks: number;
+  /** The output worker's own report. */
   output: OutputDone;
+  /** The supervisor's counts and timings of failures, failovers and rebuilds. */
   metrics: ReturnType<Supervisor["metrics"]["toJSON"]>;
   /** The recording that was on when the engine stopped, finalized; or why it could not be. */
   recording?: RecordingResult;
+  /** Why the recording that was on could not be finalized, when it could not. */
   recordingError?: string;
 }
 
@@ -99,8 +119,11 @@ const outputWorkerUrl = new URL("../workers/output_worker.ts", import.meta.url);
 
 /** A running Chronus engine. */
 export class Engine {
+  /** Sample rate in Hz. */
   readonly sampleRate: number;
+  /** Frames per block. */
   readonly block: number;
+  /** The supervisor of the two DSP workers: commands, failures and metrics go through it. */
   readonly supervisor: Supervisor;
   /** The patch: stage changes on it (create, connect, set …), then commit(). */
   readonly patch: Patch;

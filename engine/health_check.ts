@@ -12,8 +12,9 @@ const STARTUP_MS = 5000;
 
 /** One worker's health clocks (ms, the supervisor's clock). */
 export interface HealthClocks {
-  /** Blocks it had published at the last look, and when that count last changed. */
+  /** Blocks it had published (H_DONE) at the last look. */
   lastDone: number;
+  /** When that count last changed. */
   lastProgressAt: number;
   /** When it last became allowed to render (inside its lead and gate). */
   allowedSince: number;
@@ -24,11 +25,14 @@ export interface HealthClocks {
 }
 
 /** The window of a long render whose CPU time is being measured, and the share the last window found. */
-interface CpuWindow {
+export interface CpuWindow {
+  /** The render it measures (its HF_RENDER_START): a new render starts a new measurement. */
   renderStart: number;
+  /** When the current window started (ms). */
   windowStart: number;
   /** The thread's CPU time at windowStart (ns). */
   runNs: number;
+  /** The share of the last window of 1 ms or more the thread spent on a CPU, 0 … 1; undefined before one. */
   share: number | undefined;
 }
 
@@ -39,11 +43,13 @@ export function healthClocks(startBlock: number, now: number): HealthClocks {
 
 /** What the check needs from the engine: the control words, the deadlines and the thread clock. */
 export interface HealthEnv {
+  /** The control words: the check reads CTRL_OUT_BLOCK, CTRL_LEAD and CTRL_OUT_STATE. */
   ctrl: Int32Array;
   /** The deadlines while the output runs (core/health.ts healthLimits). */
   limits: HealthLimits;
   /** The deadlines before it runs (core/health.ts startupLimits). */
   startLimits: HealthLimits;
+  /** The duration of one block in ms (block / sample rate). */
   blockMs: number;
   /** A thread's time on a CPU in ns, by its Linux thread id (ffi/thread.ts). */
   threadRunNs: (tid: number) => number | undefined;
@@ -51,14 +57,19 @@ export interface HealthEnv {
 
 /** The worker being checked. */
 export interface Watched {
+  /** Its slot's views: the header words it publishes its state, progress and errors in. */
   views: SlotViews;
+  /** When it was started (ms): a worker still STARTING 5 s later has failed. */
   spawnedAt: number;
+  /** Its clocks, which the check updates. */
   health: HealthClocks;
 }
 
 /** Why a worker must be replaced. */
 export interface Failure {
+  /** What kind of failure it was (counted by kind in Metrics.failures). */
   kind: FailureKind;
+  /** The circumstances in plain words (the block, how long), for the event message. */
   detail: string;
 }
 

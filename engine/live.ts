@@ -23,6 +23,7 @@ export interface Entry extends RingEntry {
   accepted: boolean;
   /** Present in the current standby (forwarded, or inside its snapshot). */
   inStandby: boolean;
+  /** Who to answer once the command is accepted or rejected (the last entry of a batch carries it). */
   reply?: CommandReply;
   /** On the first entry of a batch: how many entries the batch has (they reach a worker in one publish). */
   batch?: number;
@@ -30,8 +31,11 @@ export interface Entry extends RingEntry {
 
 /** A live DSP worker. */
 export interface Live {
+  /** The slot it owns: its header, command ring and audio ring in the shared memory. */
   slot: number;
+  /** Its identity in the slot's H_EPOCH (unique per worker, from 1); storing −epoch there fences it out. */
   epoch: number;
+  /** Views over its slot. */
   views: SlotViews;
   /** Worker id in the WorkerHost (the epoch: unique per worker). */
   worker: number;
@@ -39,12 +43,15 @@ export interface Live {
   startBlock: number;
   /** Its command ring, with the commands written into it and not yet pruned. */
   commands: CommandRingWriter<Entry>;
+  /** What the health check last saw of it (engine/health_check.ts). */
   health: HealthClocks;
+  /** When it was started (epoch ms): its startup deadline and its rebuild time count from then. */
   spawnedAt: number;
   /** Set while a replacement catches up; cleared when it is back in lockstep. */
   rebuilding: boolean;
   /** Last block of a from-scratch replay (0 otherwise). */
   replayUntil: number;
+  /** Set once recovery has failed it: fenced and terminated, never checked or failed again. */
   failed: boolean;
 }
 
@@ -58,11 +65,17 @@ export function done(live: Live): number {
 
 /** What starting a worker takes. */
 export interface LauncherOptions {
+  /** The engine's shared memory, whose slots it resets. */
   sab: SharedArrayBuffer;
+  /** The compiled DSP every worker instantiates. */
   module: WebAssembly.Module;
+  /** The session's sample rate, block and seed. */
   settings: DspSettings;
+  /** Starts the workers (the spawner in the engine, a fake in tests). */
   workers: WorkerHost;
+  /** Where warm and cold starts are counted. */
   metrics: Metrics;
+  /** The supervisor's clock (epoch ms): a new worker's spawnedAt and health clocks start from it. */
   now: () => number;
 }
 
@@ -71,6 +84,7 @@ export class Launcher {
   #o: LauncherOptions;
   #nextEpoch = 1;
 
+  /** A launcher whose first worker gets epoch 1. */
   constructor(o: LauncherOptions) {
     this.#o = o;
   }

@@ -3,6 +3,7 @@
 
 /** Something the engine reports to people and clients. */
 export interface EngineEvent {
+  /** What happened: a worker's failure and what recovery did about it, or trouble with a recording. */
   type:
     | "failover"
     | "standby-lost"
@@ -15,6 +16,7 @@ export interface EngineEvent {
     // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
     | "record-overrun"
     | "record-failed";
+  /** The event in plain words (slots, blocks, times), as the console and OSC clients show it. */
   message: string;
 }
 
@@ -23,9 +25,13 @@ export type Report = (type: EngineEvent["type"], message: string) => void;
 
 /** Percentiles of a sample set. */
 export interface Summary {
+  /** How many values there were. */
   count: number;
+  /** The median (the value nearest the 50th percentile, no interpolation); 0 for no values. */
   p50: number;
+  /** The value nearest the 95th percentile; 0 for no values. */
   p95: number;
+  /** The largest value; 0 for no values. */
   max: number;
 }
 
@@ -39,20 +45,35 @@ export function summarize(values: readonly number[]): Summary {
 
 /** The supervisor's counters. */
 export class Metrics {
+  /** Workers failed, by FailureKind (core/errors.ts): trap, hang, stall … */
   failures: Record<string, number> = {};
+  /** Workers failed while primary and while standby. */
   failuresByRole = { primary: 0, standby: 0 };
+  /** Times the output moved to the standby's ring after the primary failed. */
   failovers = 0;
+  /** For each failover: ms from the fault (stamped by the worker, else its render's start) to the switch. */
   detectionMs: number[] = [];
+  /** For each failover: µs the switch itself took (the stores that move the output to the standby's ring). */
   switchUs: number[] = [];
+  /** For each rebuild: ms from a replacement's start until back in lockstep (from scratch: caught up). */
   rebuildMs: number[] = [];
+  /** Standbys started from a snapshot of the primary. */
   rebuildsStarted = 0;
+  /** Primaries rebuilt from the initial state by replaying every accepted command (both workers were lost). */
   scratchRebuilds = 0;
+  /** Commands rejected because the primary failed in the block they apply in. */
   quarantined = 0;
+  /** Blocks whose hashes differed between primary and standby: non-determinism, reported, never fatal. */
   divergences = 0;
+  /** Blocks whose hashes were compared between the primary and the standby. */
   blocksCompared = 0;
+  /** Terminated workers still rendering 3 s later: threads that cannot be reclaimed (see maxZombies). */
   zombies = 0;
+  /** Times failures came faster than the restart limit, so that the next standby waited. */
   backoffs = 0;
+  /** Workers started by claiming the spawner's parked spare. */
   warmStarts = 0;
+  /** Workers started as a new Worker (no spare was parked, or a replay from scratch). */
   coldStarts = 0;
   /** Every event reported, with its wall-clock time (epoch ms). */
   events: { type: string; message: string; timeMs: number }[] = [];
@@ -76,7 +97,7 @@ export class Metrics {
   }
 
   /** Plain data for status replies and reports. */
-  toJSON() {
+  toJSON(): MetricsJSON {
     return {
       failures: this.failures,
       failuresByRole: this.failuresByRole,
@@ -96,3 +117,22 @@ export class Metrics {
     };
   }
 }
+
+/** Metrics as plain data: the counters, and each list of timings as its Summary. */
+export type MetricsJSON =
+  & Pick<
+    Metrics,
+    | "failures"
+    | "failuresByRole"
+    | "failovers"
+    | "rebuildsStarted"
+    | "scratchRebuilds"
+    | "quarantined"
+    | "divergences"
+    | "blocksCompared"
+    | "zombies"
+    | "backoffs"
+    | "warmStarts"
+    | "coldStarts"
+  >
+  & Record<"detectionMs" | "switchUs" | "rebuildMs", Summary>;

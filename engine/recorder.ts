@@ -19,26 +19,39 @@ export interface RecordOptions {
 
 /** A recording that has started: its absolute path and the output frame its first sample is. */
 export interface RecordingStarted {
+  /** The WAV file, as an absolute path. */
   path: string;
+  /** The output frame that is the file's first: the first frame of the first block not yet emitted. */
   startFrame: number;
+  /** The file's sample format. */
   format: WavFormat;
 }
 
 /** /record/status: the current recording, or the last one (recording false), or none (path null). */
 export interface RecordingStatus {
+  /** True while a recording is on; false for the last one, or when there was none. */
   recording: boolean;
+  /** The file's absolute path; null when nothing was recorded yet. */
   path: string | null;
+  /** The file's sample format; null when nothing was recorded yet. */
   format: WavFormat | null;
+  /** The output frame that is the file's first (0 when nothing was recorded yet). */
   startFrame: number;
-  /** Frames taken from the output so far, and how many of them a crash would leave in the file. */
+  /** Frames taken from the output so far. */
   frames: number;
+  /** `frames` in seconds of audio. */
   seconds: number;
+  /** Frames a crash would leave in the file: those on disk with a header that counts them. */
   flushedFrames: number;
+  /** `flushedFrames` in seconds of audio. */
   flushedSeconds: number;
+  /** Times the recorder fell further behind than the tap holds (each a run of blocks recorded as silence). */
   overruns: number;
+  /** Frames recorded as silence because the tap had overwritten them. */
   lostFrames: number;
-  /** How far the recorder is behind the output now, and the most it has been, in ms of audio. */
+  /** How far the recorder is behind the output now, in ms of audio (0 once it has stopped). */
   lagMs: number;
+  /** The most the recorder has been behind the output, in ms of audio. */
   maxLagMs: number;
   /** Why the last recording ended early, if it did. */
   error?: string;

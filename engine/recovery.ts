@@ -16,12 +16,15 @@ import type { WorkerHost } from "./worker_host.ts";
  * (engine/supervisor.ts); recovery changes them only through these moves.
  */
 export interface Crew {
+  /** The worker whose ring the output reads, or null while both are lost. */
   primary(): Live | null;
+  /** The worker in lockstep behind it (or catching up to it), or null while there is none. */
   standby(): Live | null;
   /** The standby becomes the primary, ungated, and the output reads its ring. Returns the switch time (µs). */
   promote(s: Live): number;
   /** The primary is gone with no standby: nothing renders until a primary is rebuilt from scratch. */
   losePrimary(): void;
+  /** The standby is gone: the primary renders alone until a new standby is rebuilt. */
   loseStandby(): void;
   /** A standby rebuilt from a snapshot joins the primary. */
   addStandby(s: Live): void;
@@ -31,20 +34,31 @@ export interface Crew {
 
 /** What recovery works with. */
 export interface RecoveryOptions {
+  /** The engine's shared memory: the slots and the snapshot area. */
   sab: SharedArrayBuffer;
+  /** Its control words (the output's block, the lead). */
   ctrl: Int32Array;
+  /** Frames per block. */
   block: number;
   /** Failures within restartWindowMs that trigger a back-off. */
   restartLimit: number;
+  /** The window in which failures are counted against restartLimit (ms). */
   restartWindowMs: number;
   /** Hung threads tolerated before no more replacements are spawned. */
   maxZombies: number;
+  /** The supervisor's clock (epoch ms). */
   now: () => number;
+  /** Terminates failed workers. */
   workers: WorkerHost;
+  /** Where failures, failovers, rebuilds, quarantines, back-offs and zombies are counted. */
   metrics: Metrics;
+  /** Reports each of those as an event. */
   report: Report;
+  /** The supervisor's pair of workers and output selector, moved only through it. */
   crew: Crew;
+  /** Opens slots for replacements and starts them. */
   launcher: Launcher;
+  /** The command flow: what a failover hands over, what a snapshot holds, what a rebuild replays. */
   lockstep: Lockstep;
 }
 
@@ -69,6 +83,7 @@ export class Recovery {
   /** The primary was asked for a snapshot to start a standby from. */
   #snapshotPending = false;
 
+  /** Recovery with no failures seen and nothing retired. */
   constructor(o: RecoveryOptions) {
     this.#o = o;
   }

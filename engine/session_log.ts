@@ -5,14 +5,19 @@ import type { DspSettings } from "../core/dsp_host.ts";
 
 /** The first line of a session log. */
 export interface LogSettings extends DspSettings {
+  /** Marks the settings line (command lines are "cmd", the last line "end"). */
   type: "settings";
+  /** The log format's version: 1 is the only one. */
   version: 1;
+  /** Output channels (2: interleaved stereo). */
   channels: number;
 }
 
 /** A parsed session log. */
 export interface SessionLog {
+  /** The session's settings: what a replay must render with. */
   settings: LogSettings;
+  /** Every accepted command, in acceptance order, each with the effective frame it applied at. */
   commands: StampedCommand[];
   /** Frames the live output produced, when the session ended cleanly. */
   frames?: number;
@@ -24,6 +29,7 @@ export class SessionLogWriter {
   #lines: string[] = [];
   #enc = new TextEncoder();
 
+  /** Creates (truncates) `path` and writes the settings line at once; throws Deno's error when it cannot. */
   constructor(path: string, settings: Omit<LogSettings, "type" | "version">) {
     this.#file = Deno.openSync(path, { write: true, create: true, truncate: true });
     this.#lines.push(JSON.stringify({ type: "settings", version: 1, ...settings }));

@@ -12,6 +12,7 @@ const dspUrl = new URL("../workers/dsp_worker.ts", import.meta.url);
 
 /** Starts DSP workers: a parked spare when one is ready, else a new Worker. */
 export class SpawnerHost implements WorkerHost {
+  /** Called with a worker's id and message when it reports an error (id −1: the spawner itself failed). */
   onError: ((id: number, message: string) => void) | null = null;
   #spawner: Worker;
   #direct = new Map<number, Worker>();
@@ -20,6 +21,7 @@ export class SpawnerHost implements WorkerHost {
   #closed: Promise<void>;
   #resolveClosed!: () => void;
 
+  /** Starts the spawner worker, which loads spares from `park` at once (two: one parked, one waiting). */
   constructor(park: DspPark) {
     this.#ctrl = controlView(park.sab);
     this.#handoff = handoffView(park.sab);
@@ -73,7 +75,7 @@ export class SpawnerHost implements WorkerHost {
     return true;
   }
 
-  /** Terminates worker `id` (a worker hung in synchronous code keeps running: DESIGN.md §4b). */
+  /** Terminates worker `id` (a worker hung in synchronous code keeps running: docs/design.md §4b). */
   terminate(id: number): void {
     const w = this.#direct.get(id);
     if (w) {

@@ -27,18 +27,23 @@ export type { EngineEvent } from "./metrics.ts";
 
 /** Supervisor settings. */
 export interface SupervisorOptions extends DspSettings {
+  /** The engine's shared memory (core/shared.ts createShared). */
   sab: SharedArrayBuffer;
+  /** The compiled DSP every worker instantiates. */
   module: WebAssembly.Module;
+  /** Blocks the primary renders ahead of the output. Not read: the workers and checks read CTRL_LEAD. */
   lead: number;
   /** Blocks without progress, while allowed to render, before a worker counts as hung. Default 2. */
   hangBlocks?: number;
   /** Failures within restartWindowMs that trigger a back-off. Default 5 in 10 s. */
   restartLimit?: number;
+  /** The window in which failures are counted against restartLimit (ms). Default 10 000. */
   restartWindowMs?: number;
   /** Hung threads tolerated before no more replacements are spawned. Default 4. */
   maxZombies?: number;
   /** Called for every accepted command, in acceptance order (the session log). */
   onAccept?: (c: StampedCommand) => void;
+  /** Called for every event reported (failover, rebuilt, quarantine …), after Metrics.events records it. */
   onEvent?: (e: EngineEvent) => void;
   /** Wall clock in epoch milliseconds (injected in tests). */
   now?: () => number;
@@ -50,7 +55,9 @@ export interface SupervisorOptions extends DspSettings {
 
 /** Runs two DSP workers in lockstep and keeps the output fed through their failures. */
 export class Supervisor {
+  /** What it counted: failures, failovers, rebuilds, their timings, and every event. */
   readonly metrics = new Metrics();
+  /** The control words of the shared memory (CTRL_*: the selector, the output's block, the lead …). */
   readonly ctrl: Int32Array;
   #block: number;
   #now: () => number;
@@ -66,6 +73,7 @@ export class Supervisor {
   #hashChecked = -1;
   #stopped = false;
 
+  /** A supervisor with no workers yet (start() starts them); it takes over `opts.workers.onError`. */
   constructor(opts: SupervisorOptions) {
     const now = opts.now ?? (() => performance.timeOrigin + performance.now());
     this.#report = (type, message) => {

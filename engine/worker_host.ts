@@ -6,7 +6,9 @@ import type { DspStart } from "../core/messages.ts";
 export interface WorkerHost {
   /** Starts a worker; true when a warm (parked) spare was used. */
   start(id: number, msg: DspStart): boolean;
+  /** Ends worker `id` (one hung in synchronous code keeps its thread: docs/design.md §4b). */
   terminate(id: number): void;
+  /** Called with a worker's id and message when it reports an error (the supervisor sets it). */
   onError: ((id: number, message: string) => void) | null;
   /** Ends every worker it started. */
   shutdown(): Promise<void>;

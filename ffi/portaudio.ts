@@ -1,5 +1,5 @@
 // PortAudio v19 through Deno FFI: the calls the engine needs, with the C struct layouts declared once here.
-// The output worker drives the stream with the blocking write API (DESIGN.md §4: a PortAudio callback into
+// The output worker drives the stream with the blocking write API (docs/design.md §4: a PortAudio callback into
 // JavaScript starves under load); stop and close are declared nonblocking and awaited (a synchronous stop
 // deadlocked while the stream thread waited on JavaScript).
 //
@@ -30,7 +30,7 @@ const PA_FLOAT32 = 0x1n;
 /** paClipOff: the engine's limiter owns the level; PortAudio must not clip behind its back. */
 const PA_CLIP_OFF = 0x1n;
 /** Pa_WriteStream's return when the device ran dry since the previous write (the data is still written). */
-export const PA_OUTPUT_UNDERFLOWED = -9980;
+export const PA_OUTPUT_UNDERFLOWED: number = -9980;
 
 const symbols = {
   Pa_Initialize: { parameters: [], result: "i32" },
@@ -59,14 +59,23 @@ type PaLib = Deno.DynamicLibrary<typeof symbols>;
 
 /** One PortAudio output-capable device, as listed by --list-devices. */
 export interface PaDevice {
+  /** PortAudio's device index (what --device takes as a number). */
   index: number;
+  /** The device's name, as the host API gives it. */
   name: string;
+  /** The name of its host API ("ALSA", "JACK Audio Connection Kit" …; "?" when unknown). */
   hostApi: string;
+  /** Input channels it has. */
   maxInputChannels: number;
+  /** Output channels it has (0: an input-only device). */
   maxOutputChannels: number;
+  /** Its suggested output latency for interactive use, in seconds (the sink's default). */
   defaultLowOutputLatency: number;
+  /** Its suggested output latency for robust playback, in seconds. */
   defaultHighOutputLatency: number;
+  /** Its default sample rate in Hz. */
   defaultSampleRate: number;
+  /** True for PortAudio's default output device. */
   isDefaultOutput: boolean;
 }
 
@@ -91,6 +100,7 @@ const cstr = (p: Deno.PointerValue) => (p ? Deno.UnsafePointerView.getCString(p)
 
 /** An initialized PortAudio. Call terminate() when done. */
 export class PortAudio {
+  /** The library file that was loaded (a candidate of libraryCandidates()). */
   readonly path: string;
   #lib: PaLib;
 
@@ -228,6 +238,7 @@ export class PaStream {
 
   #blockFrames: bigint; // made once: a BigInt per write would allocate on the audio path
 
+  /** Wraps stream handle `s` that `pa` opened for blocks of `blockFrames` frames (PortAudio.openOutput). */
   constructor(lib: PaLib, s: Deno.PointerValue, pa: PortAudio, blockFrames: number) {
     this.#lib = lib;
     this.#s = s;

@@ -25,7 +25,9 @@ const symbols = {
 
 /** What the kernel gave: the receive buffer in bytes (as getsockopt reports it) and how it was set. */
 export interface ReceiveBuffer {
+  /** Its size in bytes as getsockopt reports it: double what the kernel granted (its bookkeeping). */
   bytes: number;
+  /** True when SO_RCVBUFFORCE set it (root: past net.core.rmem_max); false when SO_RCVBUF did, capped. */
   forced: boolean;
 }
 

@@ -4,7 +4,9 @@ import { ClientError } from "../core/errors.ts";
 
 /** Reads and writes patch and pattern files (injected so tests can keep them in memory). */
 export interface PatchFiles {
+  /** The text of the file at `path`; throws when it cannot be read. */
   read(path: string): string;
+  /** Writes `text` to `path`, replacing the file (creating the pattern directory if needed); throws. */
   write(path: string, text: string): void;
   /** Names of the files in a directory ([] when it does not exist). */
   list(dir: string): string[];

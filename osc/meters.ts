@@ -4,7 +4,9 @@ import { fft } from "../core/fft.ts";
 
 /** The meter values: levels [peakL, peakR, rmsL, rmsR] and spectrum (8 bands), dB, floored at −120. */
 export interface Meters {
+  /** [peakL, peakR, rmsL, rmsR] in dBFS, to 0.1 dB, floored at −120. */
   levels: number[];
+  /** Energy of 8 octave bands from 62.5 Hz (the last one up to Nyquist) in dB, to 0.1 dB, floored at −120. */
   spectrum: number[];
 }
 

@@ -9,6 +9,7 @@ export class Outbox {
   #e: OscEngine;
   #lastFrame = 0;
 
+  /** An outbox that sends to `engine`, with nothing stamped yet. */
   constructor(engine: OscEngine) {
     this.#e = engine;
   }

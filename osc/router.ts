@@ -27,6 +27,10 @@ export class OscRouter {
   #exact = new Map<string, Route>();
   #patterns: Pattern[] = [];
 
+  /**
+   * A router for `engine` over `routes` (the whole table by default). Files are read and written through
+   * `files` (default: the disk), pattern files in `patternDir`.
+   */
   constructor(
     engine: OscEngine,
     files?: PatchFiles,

@@ -18,7 +18,9 @@ import { TimeTagClock } from "./timetag.ts";
 
 /** Where to listen. */
 export interface OscServerOptions {
+  /** The address to bind the UDP socket to (OSC has no authentication: a loopback one unless told). */
   host: string;
+  /** The UDP port to bind (0: any free port; `port` on the server says which). */
   port: number;
   /** Where /pattern/save and /pattern/load keep their files (default: patterns, in the current directory). */
   patternDir?: string;
@@ -43,6 +45,7 @@ const MAX_NESTING = 8;
 
 /** A running OSC server. */
 export class OscServer {
+  /** The dispatcher every decoded message goes through (its routes send to the engine). */
   readonly router: OscRouter;
   #engine: Engine;
   #worker: Worker;

@@ -9,7 +9,9 @@ export type OscArg = number | string | boolean | null | Uint8Array;
 
 /** A reply: an address and its arguments. */
 export interface OscReply {
+  /** Its OSC address: the request's own, `/error`, or a broadcast's (`/event`, `/viz/levels` …). */
   address: string;
+  /** Its arguments, in order. */
   args: (number | string)[];
 }
 

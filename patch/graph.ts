@@ -12,8 +12,11 @@ import type { PatchFile } from "../core/files.ts";
 
 /** A module in the patch. */
 export interface ModuleState {
+  /** Its name: the id clients use (a letter, then letters, digits or _, up to 32). */
   name: string;
+  /** Its module id in the DSP (1 … MAX_MODULES−1, the lowest free one at commit); −1 while staged. */
   id: number;
+  /** Its module type (patch/schema.ts). */
   type: string;
   /** Parameter values by name (every parameter, defaults included). */
   params: Record<string, number>;
@@ -21,13 +24,19 @@ export interface ModuleState {
 
 /** A connection: an output to an input or to a parameter (modulation). */
 export interface Connection {
+  /** Its connection id in the DSP (from 0, the lowest free one at commit); −1 while staged. */
   id: number;
+  /** The name of the module it comes from. */
   src: string;
+  /** The output of `src` it carries. */
   srcPort: string;
+  /** The name of the module it goes to. */
   dst: string;
   /** An input name, or a parameter name when `toParam`. */
   dstPort: string;
+  /** True when it modulates a parameter of `dst`, false when it feeds an audio input. */
   toParam: boolean;
+  /** Its gain: 1 for audio; into a parameter, octaves (exp) or the parameter's unit (lin) per unit signal. */
   depth: number;
 }
 
@@ -38,6 +47,7 @@ interface Model {
 
 /** The result of a commit: the commands (one frame, one batch) and what the user should know. */
 export interface Commit {
+  /** The commands that apply it, in order: one batch, applied at one frame (empty when nothing changed). */
   commands: Command[];
   /** Connections that carry a one-block delay because they close a cycle ("a.out → b.in"). */
   delayed: string[];
@@ -460,7 +470,7 @@ function connectCommand(m: Model, c: Connection): Command {
 }
 
 /** Processing order: sources before what they feed; inside a cycle, the lowest-id module first (delayed edges). */
-export function plan(m: Model): { order: string[]; delayed: string[] } {
+function plan(m: Model): { order: string[]; delayed: string[] } {
   const mods = [...m.modules.values()].sort((a, b) => a.id - b.id);
   const indeg = new Map(mods.map((x) => [x.name, 0]));
   const outs = new Map<string, Connection[]>(mods.map((x) => [x.name, []]));

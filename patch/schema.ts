@@ -9,13 +9,19 @@ export type ModKind = "lin" | "exp";
 
 /** One parameter's contract. */
 export interface ParamDef {
+  /** Its name on the module ("cutoff"); its index in the module's list is what commands carry. */
   name: string;
+  /** The least value it takes, in `unit`. */
   min: number;
+  /** The greatest value it takes, in `unit`. */
   max: number;
+  /** Its value in a new module. */
   default: number;
+  /** Its unit: "Hz", "ms", "cents", "dB", "linear" (levels, amounts) …; "enum": an index into `names`. */
   unit: string;
   /** Per-sample one-pole smoothing time constant in ms; 0 = the value jumps at the command's frame. */
   smooth: number;
+  /** How a cable into it moves it: linearly in its unit, or exponentially in octaves (frequencies). */
   mod: ModKind;
   /** "audio": read per sample (smoothed, modulated per sample); "control": read once per span. */
   rate: "audio" | "control";
@@ -23,15 +29,21 @@ export interface ParamDef {
   names?: string[];
   /** Other accepted names (e.g. "filter.freq" for "cutoff"). */
   aliases?: string[];
+  /** What it does, in a few words (docs/modules.md, /engine/schema). */
   doc: string;
 }
 
 /** One module type. */
 export interface ModuleDef {
+  /** Its type name, as patches and /patch/create give it ("vco", "vcf" …). */
   type: string;
+  /** What it is, in a sentence (docs/modules.md, /engine/schema). */
   doc: string;
+  /** Its audio inputs by name, in index order (the first is where a cable without a port goes). */
   inputs: string[];
+  /** Its outputs by name, in index order (the first is where a cable without a port comes from). */
   outputs: string[];
+  /** Its parameters, in index order: append only, the index is part of the DSP's contract. */
   params: ParamDef[];
   /** Accepts the `gate` command (and a `gate` input where listed). */
   gate: boolean;

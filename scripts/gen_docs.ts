@@ -9,8 +9,9 @@ import { type Route, type Shape, token } from "../osc/routes/route.ts";
 import { FAMILIES } from "../osc/routes/table.ts";
 import { MODULES, type ParamDef } from "../patch/schema.ts";
 
-/** The README's markers around the generated address summary. */
+/** The README's marker before the generated address summary. */
 export const README_BEGIN = "<!-- generated:osc-summary:begin -->";
+/** The README's marker after it: everything between the two is rewritten. */
 export const README_END = "<!-- generated:osc-summary:end -->";
 
 const ROOT = new URL("../", import.meta.url);

@@ -3,11 +3,24 @@ import * as L from "../asm/layout.ts";
 import { ClientError } from "../core/errors.ts";
 import { parsePitch } from "../core/pitch.ts";
 
-export const BPM_MIN = 20, BPM_MAX = 300;
-export const SWING_MIN = 50, SWING_MAX = 75;
-export const GATE_MIN = 0.01, GATE_MAX = 16;
+/** The slowest tempo the sequencer accepts, in beats per minute. */
+export const BPM_MIN = 20;
+/** The fastest tempo the sequencer accepts, in beats per minute. */
+export const BPM_MAX = 300;
+/** The least swing, in percent: the off-beat step sits halfway through its pair (straight time). */
+export const SWING_MIN = 50;
+/** The most swing, in percent: the off-beat step sits three quarters of the way through its pair. */
+export const SWING_MAX = 75;
+/** The shortest gate a track accepts, in steps. */
+export const GATE_MIN = 0.01;
+/** The longest gate a track accepts, in steps (a tie adds whole steps on top). */
+export const GATE_MAX = 16;
+/** The most steps per beat a track accepts (its `steps`). */
 export const STEPS_PER_BEAT_MAX = 64;
-export const DEFAULT_GATE = 0.5, DEFAULT_STEPS_PER_BEAT = 4;
+/** A track's gate length when its spec gives none: half a step. */
+export const DEFAULT_GATE = 0.5;
+/** A track's steps per beat when its spec gives none: sixteenth notes. */
+export const DEFAULT_STEPS_PER_BEAT = 4;
 
 const CODES: Record<string, number> = { x: L.SEQ_HIT, X: L.SEQ_ACCENT, ".": L.SEQ_REST, "-": L.SEQ_TIE };
 

@@ -43,6 +43,7 @@ export class Sequencer {
   #swing = 50;
   #playing = false;
 
+  /** A sequencer with no tracks, stopped, at 120 BPM and no swing, whose tracks play modules of `patch`. */
   constructor(patch: Patch) {
     this.#patch = patch;
   }

@@ -7,8 +7,11 @@ import type { Sink } from "./sink.ts";
 
 /** Options of the PortAudio sink. */
 export interface PortAudioSinkOptions {
+  /** Sample rate in Hz to open the stream at (the device must support it). */
   sampleRate: number;
+  /** Frames per block: each write is one block. */
   block: number;
+  /** Interleaved channels per frame (2). */
   channels: number;
   /** Device index or name (substring); default: the default output. */
   device?: string;

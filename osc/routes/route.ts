@@ -20,15 +20,21 @@ export type FamilyName = "play" | "patch" | "seq" | "pattern" | "record" | "engi
 
 /** One argument's shape: how it is read and checked, and how usage text and docs show it. */
 export interface Shape<T = unknown> {
+  /** The argument's name, as usage text (`<name>`), errors and /engine/schema show it. */
   readonly name: string;
   /** What it is, for docs and /engine/schema ("number", "string", "number or name", "pitch" …). */
   readonly type: string;
+  /** What its values mean, in a few words for docs and /engine/schema ("on unless 0"). */
   readonly doc?: string;
+  /** May be left out (usage shows `[name]`); read() then gives the shape's fallback. */
   readonly optional?: boolean;
   /** Takes every remaining argument (zero or more). */
   readonly rest?: boolean;
+  /** The least value accepted; with `max`, a range that num() enforces and usage text shows. */
   readonly min?: number;
+  /** The greatest value accepted; with `min`, a range that num() enforces and usage text shows. */
   readonly max?: number;
+  /** The unit of the values ("Hz", "BPM", "%" …), shown after the range in usage and errors. */
   readonly unit?: string;
   /** The accepted names of an enumerated argument. */
   readonly values?: readonly string[];
@@ -40,24 +46,33 @@ export interface Shape<T = unknown> {
 
 /** What a handler works with: the engine, files, the outbox and the whole table. */
 export interface RouteContext {
+  /** The engine that commands go to and status comes from (a fake in tests). */
   readonly engine: OscEngine;
+  /** Where patch and pattern files are read and written (the disk, or a Map in tests). */
   readonly files: PatchFiles;
+  /** The directory of /pattern/save's and /pattern/load's files. */
   readonly patternDir: string;
+  /** Sends the handlers' commands, or collects them into the bundle being handled. */
   readonly out: Outbox;
+  /** The table the router serves: /engine/schema lists it, an unknown address is answered from it. */
   readonly routes: readonly Route[];
 }
 
 /** One message as the handler sees it. */
 export interface Call {
+  /** The address as sent (with the placeholders' values in it): replies name it. */
   readonly address: string;
   /** The arguments, after a trailing "now" or "bar" was taken off (routes with `now`). */
   readonly args: readonly OscArg[];
+  /** When a change takes effect: "now" when the message ended with "now", else "bar" (the next bar). */
   readonly when: When;
   /** The values of the address's placeholders ("/mod/<module>/<param>": module, param). */
   readonly path: Readonly<Record<string, string>>;
+  /** Where its commands go: at once, or into the bundle being handled at the bundle's frame. */
   readonly at: Delivery;
   /** Replies that come after handle() returned (they wait for another thread). */
   readonly later?: (r: OscReply) => void;
+  /** The sender, when it came over a socket and can be subscribed (/notify). */
   readonly peer?: OscPeer;
 }
 
@@ -65,6 +80,7 @@ export interface Call {
 export interface TextForm {
   /** The command with its words in capitals ("gate MODULE on|off [VELOCITY]"). */
   readonly form: string;
+  /** Whole commands as a user types them ("gate voice1 on"), for help and docs. */
   readonly examples: readonly string[];
   /** A remark for help and docs. */
   readonly note?: string;
@@ -74,8 +90,11 @@ export interface TextForm {
 export interface Route {
   /** Exact ("/seq/add") or with placeholders ("/mod/<module>/<param>"). */
   readonly address: string;
+  /** The route file it belongs to, which docs and help group it under. */
   readonly family: FamilyName;
+  /** Whose address space it belongs to. */
   readonly dialect: Dialect;
+  /** Its arguments' shapes, in order. */
   readonly args: readonly Shape[];
   /** The last placeholder takes the rest of the path, joined by "." ("/mod/voice1/filter/freq": filter.freq). */
   readonly tail?: boolean;
@@ -90,12 +109,14 @@ export interface Route {
   readonly summary: string;
   /** What the sender gets back (besides `/error <address> <message>` when it is refused). */
   readonly reply: string;
+  /** How the text language of `deno task chronus` says it; absent when it has no text form. */
   readonly text?: TextForm;
   /** Does the work; throws ClientError for bad input (the router answers `/error`). */
   handle(ctx: RouteContext, values: readonly unknown[], call: Call): OscReply[];
 }
 
-type Values<A extends readonly Shape[]> = {
+/** What a tuple of shapes reads as: the values a handler gets, in the shapes' order. */
+export type Values<A extends readonly Shape[]> = {
   -readonly [K in keyof A]: A[K] extends Shape<infer T> ? T : never;
 };
 
@@ -253,8 +274,9 @@ export function choice(name: string, names: readonly string[], more: Partial<Sha
   };
 }
 
-/** The same shape, optional: absent reads as `fallback`. */
+/** The same shape, optional: absent reads as undefined. */
 export function opt<T>(s: Shape<T>): Shape<T | undefined>;
+/** The same shape, optional: absent reads as `fallback`. */
 export function opt<T>(s: Shape<T>, fallback: T): Shape<T>;
 export function opt<T>(s: Shape<T>, fallback?: T): Shape<T | undefined> {
   return { ...s, optional: true, read: (a, i) => (i < a.length ? s.read(a, i) : fallback) };

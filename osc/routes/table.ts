@@ -9,11 +9,15 @@ import { SEQ_ROUTES } from "./seq.ts";
 
 /** A family of addresses: one route file. */
 export interface Family {
+  /** Its name, as routes give it in their `family`. */
   readonly name: FamilyName;
+  /** Its section heading in docs/osc.md and its name in the address summary ("Playing", "Sequencer" …). */
   readonly title: string;
   /** How an unknown address under the family's prefix is answered ("unknown address (sequencer: …)"). */
   readonly label: string;
+  /** What its addresses are for, in one line (docs/osc.md and README.md's address summary). */
   readonly summary: string;
+  /** Its addresses, in the order docs and help list them. */
   readonly routes: readonly Route[];
 }
 
