@@ -40,7 +40,7 @@ import {
   SEQ_TRACKS,
   SEQ_VELOCITY_ACCENT,
   SEQ_VELOCITY_HIT,
-  SEQ_VOICES,
+  SEQ_GROUP_MAX,
 } from "./layout";
 
 const NONE: i64 = -1;
@@ -79,10 +79,10 @@ class Track {
 }
 
 // One pattern definition (bytes from the bank's start).
-const B_LEN = 0, B_SPB = 4, B_VOICES = 8, B_NOTES = 12, B_GATE = 16;
-const B_TARGETS = 32; // i32 × SEQ_VOICES
-const B_PITCH = B_TARGETS + SEQ_VOICES * 4; // i32 × SEQ_VOICES: pitch parameter index or -1
-const B_LANE_PARAM = B_PITCH + SEQ_VOICES * 4; // i32 × SEQ_LANES
+const B_LEN = 0, B_SPB = 4, B_GROUP = 8, B_NOTES = 12, B_GATE = 16;
+const B_TARGETS = 32; // i32 × SEQ_GROUP_MAX
+const B_PITCH = B_TARGETS + SEQ_GROUP_MAX * 4; // i32 × SEQ_GROUP_MAX: pitch parameter index or -1
+const B_LANE_PARAM = B_PITCH + SEQ_GROUP_MAX * 4; // i32 × SEQ_LANES
 const B_LANE_COUNT = B_LANE_PARAM + SEQ_LANES * 4; // i32 × SEQ_LANES
 const B_STEPS = B_LANE_COUNT + SEQ_LANES * 4; // u8 × SEQ_STEPS
 const B_NOTE_HZ = B_STEPS + SEQ_STEPS; // f64 × SEQ_NOTES
@@ -90,8 +90,8 @@ const B_LANE_VALUES = B_NOTE_HZ + SEQ_NOTES * 8; // f64 × SEQ_STEPS per lane
 const BANK_BYTES = B_LANE_VALUES + SEQ_LANES * SEQ_STEPS * 8;
 
 // Pending gate-offs, one per voice slot of each track: the frame and the module it closes.
-const OFF_FRAMES = memory.data(SEQ_TRACKS * SEQ_VOICES * 8, 16);
-const OFF_MODULES = memory.data(SEQ_TRACKS * SEQ_VOICES * 4, 16);
+const OFF_FRAMES = memory.data(SEQ_TRACKS * SEQ_GROUP_MAX * 8, 16);
+const OFF_MODULES = memory.data(SEQ_TRACKS * SEQ_GROUP_MAX * 4, 16);
 
 const S = changetype<Transport>(memory.data(offsetof<Transport>(), 16));
 const TRACKS = memory.data(SEQ_TRACKS * <i32> offsetof<Track>(), 16);
@@ -119,12 +119,12 @@ function pending(t: i32): usize {
 
 @inline
 function offFrame(t: i32, v: i32): usize {
-  return OFF_FRAMES + <usize> ((t * SEQ_VOICES + v) << 3);
+  return OFF_FRAMES + <usize> ((t * SEQ_GROUP_MAX + v) << 3);
 }
 
 @inline
 function offModule(t: i32, v: i32): usize {
-  return OFF_MODULES + <usize> ((t * SEQ_VOICES + v) << 2);
+  return OFF_MODULES + <usize> ((t * SEQ_GROUP_MAX + v) << 2);
 }
 
 /** Resets the sequencer: stopped, 120 BPM, straight, no tracks. */
@@ -132,7 +132,7 @@ export function seqInit(): void {
   memory.fill(changetype<usize>(S), 0, offsetof<Transport>());
   memory.fill(TRACKS, 0, SEQ_TRACKS * <i32> offsetof<Track>());
   memory.fill(BANKS, 0, SEQ_TRACKS * 2 * BANK_BYTES);
-  for (let i = 0; i < SEQ_TRACKS * SEQ_VOICES; i++) store<i64>(OFF_FRAMES + <usize> (i << 3), NONE);
+  for (let i = 0; i < SEQ_TRACKS * SEQ_GROUP_MAX; i++) store<i64>(OFF_FRAMES + <usize> (i << 3), NONE);
   S.bpm = 120.0;
   S.swing = 0.5;
   S.next = NEVER;
@@ -180,7 +180,7 @@ function nextBarBeat(frame: i64): i64 {
 }
 
 function closeGates(t: i32, frame: i64, all: bool): void {
-  for (let v = 0; v < SEQ_VOICES; v++) {
+  for (let v = 0; v < SEQ_GROUP_MAX; v++) {
     if (load<i64>(offFrame(t, v)) != NONE) {
       gate(load<i32>(offModule(t, v)), false, 0.0);
       store<i64>(offFrame(t, v), NONE);
@@ -188,7 +188,7 @@ function closeGates(t: i32, frame: i64, all: bool): void {
   }
   if (!all) return;
   const b = active(t);
-  const n = load<i32>(b + B_VOICES);
+  const n = load<i32>(b + B_GROUP);
   for (let v = 0; v < n; v++) gate(load<i32>(b + B_TARGETS + <usize> (v << 2)), false, 0.0);
 }
 
@@ -217,7 +217,7 @@ function recompute(): void {
     const tr = track(t);
     if (tr.defined == 0) continue;
     if (S.running != 0 && tr.started != 0 && tr.stepFrame < next) next = tr.stepFrame;
-    for (let v = 0; v < SEQ_VOICES; v++) {
+    for (let v = 0; v < SEQ_GROUP_MAX; v++) {
       const f = load<i64>(offFrame(t, v));
       if (f != NONE && f < next) next = f;
     }
@@ -338,11 +338,11 @@ export function seqApply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0:
       memory.fill(b, 0, BANK_BYTES);
       store<i32>(b + B_LEN, min(max(i0, 1), SEQ_STEPS));
       store<i32>(b + B_SPB, min(max(i1, 1), 64));
-      store<i32>(b + B_VOICES, min(max(param, 0), SEQ_VOICES));
+      store<i32>(b + B_GROUP, min(max(param, 0), SEQ_GROUP_MAX));
       store<f64>(b + B_GATE, isFinite(f0) ? Math.max(f0, 0.0) : 0.5);
-      for (let v = 0; v < SEQ_VOICES; v++) store<i32>(b + B_PITCH + <usize> (v << 2), -1);
+      for (let v = 0; v < SEQ_GROUP_MAX; v++) store<i32>(b + B_PITCH + <usize> (v << 2), -1);
     } else if (op == OP_SEQ_TARGET) {
-      if (i0 < 0 || i0 >= SEQ_VOICES) return;
+      if (i0 < 0 || i0 >= SEQ_GROUP_MAX) return;
       store<i32>(b + B_TARGETS + <usize> (i0 << 2), i1);
       store<i32>(b + B_PITCH + <usize> (i0 << 2), param);
     } else if (op == OP_SEQ_STEPS) {
@@ -404,7 +404,7 @@ function playStep(t: i32, frame: i64): void {
   const spb = load<i32>(b + B_SPB);
   const len = <i64> load<i32>(b + B_LEN);
   const pos = <i32> ((((s - tr.origin) % len) + len) % len);
-  const voices = load<i32>(b + B_VOICES);
+  const voices = load<i32>(b + B_GROUP);
   for (let l = 0; l < SEQ_LANES; l++) {
     const n = load<i32>(b + B_LANE_COUNT + <usize> (l << 2));
     if (n == 0) continue;
@@ -455,7 +455,7 @@ export function seqFire(frame: i64): void {
   for (let t = 0; t < SEQ_TRACKS; t++) {
     const tr = track(t);
     if (tr.defined == 0) continue;
-    for (let v = 0; v < SEQ_VOICES; v++) {
+    for (let v = 0; v < SEQ_GROUP_MAX; v++) {
       if (load<i64>(offFrame(t, v)) == frame) {
         gate(load<i32>(offModule(t, v)), false, 0.0);
         store<i64>(offFrame(t, v), NONE);

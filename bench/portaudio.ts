@@ -1,5 +1,5 @@
 // deno task bench:portaudio [--seconds S] [--long]: the PortAudio output on JACK's dummy clock at 64, 128
-// and 256 frames, with the main thread idle and loaded (a 20 ms synchronous task every 100 ms, DESIGN.md §4):
+// and 256 frames, with the main thread idle and loaded (a 20 ms synchronous task every 100 ms, docs/design.md §4):
 // write interval p50/p99/max against the ideal, underflows per minute, the output latency PortAudio reports,
 // and the total output latency (ring lead + device). --long adds the 10-minute run at 128 frames under load.
 // Writes bench/portaudio.json.

@@ -18,7 +18,7 @@ export interface WorkerObservation {
    * The share of the latest measured millisecond or more of this render the thread spent on a CPU (0 … 1), or
    * undefined when none was measured yet or the platform cannot say (then wall time alone decides).
    */
-  running?: number;
+  cpuShare?: number;
   /**
    * How long the output can still do without this worker's block (ms): for the primary, the blocks between
    * the output and the block it renders; for a standby, Infinity (the output never waits for it).
@@ -73,7 +73,7 @@ export function startupLimits(limits: HealthLimits): HealthLimits {
 export function diagnose(o: WorkerObservation, limits: HealthLimits): "hang" | "exit" | "stall" | null {
   if (o.state === L.W_STOPPED) return "exit";
   if (o.state === L.W_RENDERING && o.renderStart > 0 && o.now - o.renderStart > limits.hangMs) {
-    const preempted = o.running !== undefined && o.running < PREEMPTED_SHARE;
+    const preempted = o.cpuShare !== undefined && o.cpuShare < PREEMPTED_SHARE;
     const spare = preempted && o.now - o.renderStart <= limits.hangCapMs &&
       (o.slackMs ?? Infinity) > limits.hangMs / 2;
     if (!spare) return "hang";

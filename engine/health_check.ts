@@ -119,7 +119,7 @@ export function checkHealth(env: HealthEnv, w: Watched, primary: boolean, now: n
       lastProgressAt: clocks.lastProgressAt,
       allowedSince: clocks.allowedSince,
       renderStart,
-      running: cpuShare(env, w, state, renderStart, now),
+      cpuShare: cpuShare(env, w, state, renderStart, now),
       slackMs: primary ? (done - out) * env.blockMs : Infinity,
       now,
     },

@@ -197,9 +197,9 @@ export class Sequencer {
       throw new ClientError(`track "${name}" needs a definition`);
     }
     const modules = Array.isArray(spec.modules) ? spec.modules : [];
-    if (modules.length === 0 || modules.length > L.SEQ_VOICES) {
+    if (modules.length === 0 || modules.length > L.SEQ_GROUP_MAX) {
       throw new ClientError(
-        `track "${name}" plays 1 … ${L.SEQ_VOICES} modules (a voice group), not ${modules.length}`,
+        `track "${name}" plays 1 … ${L.SEQ_GROUP_MAX} modules (a voice group), not ${modules.length}`,
       );
     }
     const mods = modules.map((m) => {

@@ -140,7 +140,7 @@ Deno.test("PortAudio on the JACK dummy clock", async (t) => {
           injections: [{ kind: "trap", role: "primary", block: 2000 }],
           patch: testTonePatch("vco", { wave: "saw" }),
         });
-        // DESIGN.md §4's load: a 20 ms synchronous task on the main thread every 100 ms.
+        // docs/design.md §4's load: a 20 ms synchronous task on the main thread every 100 ms.
         const busy = setInterval(() => {
           const t0 = performance.now();
           while (performance.now() - t0 < 20) { /* busy */ }
@@ -155,7 +155,7 @@ Deno.test("PortAudio on the JACK dummy clock", async (t) => {
         const summary = await engine.finished;
         clearInterval(busy);
         clearInterval(traffic);
-        // The busy main thread must cost nothing. A hypervisor stall of this VM (steal time, see README) can
+        // The busy main thread must cost nothing. A hypervisor stall of this VM (steal time, see docs/latency.md) can
         // still starve the device once: one located event is tolerated, as in failover_test.ts.
         assert.ok(summary.output.underflows <= 1, `device underflows: ${summary.output.underflows}`);
         assert.ok(stallsAtMost(summary.output.lateAt), `late blocks ${summary.output.lateAt}`);

@@ -114,18 +114,18 @@ Deno.test("health: a hang is time inside one render; an idle worker gets the lon
   assert.equal(diagnose({ ...base, state: L.W_STOPPED }, lim), "exit");
   // Past the deadline, a thread that mostly waited for a CPU was preempted, not hung, until the cap.
   const late = { ...base, state: L.W_RENDERING, now: 112 };
-  assert.equal(diagnose({ ...late, running: 0.05 }, lim), null, "preempted");
-  assert.equal(diagnose({ ...late, running: 0.9 }, lim), "hang", "spinning");
-  assert.equal(diagnose({ ...late, running: undefined }, lim), "hang", "unknown: wall time decides");
-  assert.equal(diagnose({ ...late, running: 0, now: 100 + lim.hangCapMs + 0.1 }, lim), "hang", "the cap");
+  assert.equal(diagnose({ ...late, cpuShare: 0.05 }, lim), null, "preempted");
+  assert.equal(diagnose({ ...late, cpuShare: 0.9 }, lim), "hang", "spinning");
+  assert.equal(diagnose({ ...late, cpuShare: undefined }, lim), "hang", "unknown: wall time decides");
+  assert.equal(diagnose({ ...late, cpuShare: 0, now: 100 + lim.hangCapMs + 0.1 }, lim), "hang", "the cap");
   // The primary is spared only while the output has blocks in hand: then a failover is what saves the sound.
   assert.equal(
-    diagnose({ ...late, running: 0.05, slackMs: 4 * (128 / 48) }, lim),
+    diagnose({ ...late, cpuShare: 0.05, slackMs: 4 * (128 / 48) }, lim),
     null,
     "four blocks in hand",
   );
   assert.equal(
-    diagnose({ ...late, running: 0.05, slackMs: 128 / 48 }, lim),
+    diagnose({ ...late, cpuShare: 0.05, slackMs: 128 / 48 }, lim),
     "hang",
     "the output needs it now",
   );
