@@ -110,16 +110,22 @@ export class WavWriter {
 }
 
 /**
- * Quantises `n` samples from `src[from]` to 24-bit little-endian PCM at `dst[at]`: rounded to the nearest
+ * Quantises `n` samples from `src[from]` to 24-bit little-endian PCM at byte `dst[offset]`: rounded to the nearest
  * step (error ≤ half an LSB, 2^-24), clipped to [−1, 1 − 2^-23] (a WAV has no +1.0).
  */
-export function encodePcm24(src: Float32Array, from: number, n: number, dst: Uint8Array, at: number): void {
+export function encodePcm24(
+  src: Float32Array,
+  from: number,
+  n: number,
+  dst: Uint8Array,
+  offset: number,
+): void {
   for (let i = 0; i < n; i++) {
     let v = Math.round(src[from + i] * 8388608);
     if (v > PCM24_MAX) v = PCM24_MAX;
     else if (v < -8388608) v = -8388608;
     else if (v !== v) v = 0; // NaN (the engine never outputs one; a file must not hold garbage either)
-    const p = at + i * 3;
+    const p = offset + i * 3;
     dst[p] = v & 0xff;
     dst[p + 1] = (v >> 8) & 0xff;
     dst[p + 2] = (v >> 16) & 0xff;

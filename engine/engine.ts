@@ -139,7 +139,7 @@ export class Engine {
   #faultsAllowed = false;
   #running = true;
   #startedAt = performance.now();
-  #cpuPrev = new Map<number, { sum: number; at: number }>();
+  #cpuPrev = new Map<number, { sum: number; timeMs: number }>();
   #resolve!: (s: EngineSummary) => void;
   #reject!: (e: unknown) => void;
 
@@ -389,8 +389,10 @@ export class Engine {
       if (slot < 0) continue;
       const sum = slotViews(this.#sab, slot).hdrF64[L.HF_RENDER_MS_SUM];
       const prev = this.#cpuPrev.get(slot);
-      cpu[`slot${slot}`] = prev && now > prev.at ? Math.max(0, (sum - prev.sum) / (now - prev.at)) : 0;
-      this.#cpuPrev.set(slot, { sum, at: now });
+      cpu[`slot${slot}`] = prev && now > prev.timeMs
+        ? Math.max(0, (sum - prev.sum) / (now - prev.timeMs))
+        : 0;
+      this.#cpuPrev.set(slot, { sum, timeMs: now });
     }
     return {
       sampleRate: this.sampleRate,

@@ -71,10 +71,10 @@ export function parseRecordFormat(word: string | number): WavFormat {
 }
 
 /** `chronus-YYYYMMDD-HHMMSS.wav` in `dir` (local time); `-2`, `-3` … when that file exists already. */
-export function defaultRecordingPath(dir = Deno.cwd(), at = new Date()): string {
+export function defaultRecordingPath(dir = Deno.cwd(), now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
-  const stamp = `${at.getFullYear()}${p(at.getMonth() + 1)}${p(at.getDate())}-` +
-    `${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}`;
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-` +
+    `${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
   for (let i = 1;; i++) {
     const path = resolve(dir, `chronus-${stamp}${i > 1 ? `-${i}` : ""}.wav`);
     try {

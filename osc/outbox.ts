@@ -20,9 +20,9 @@ export class Outbox {
   }
 
   /** Sends commands now (at `frame` when given), or adds them to the bundle being collected at its frame. */
-  deliver(cmds: Command[], at: Delivery, frame = at.frame): void {
-    if (at.batch && frame === at.frame) {
-      at.batch.push(...cmds);
+  deliver(cmds: Command[], delivery: Delivery, frame = delivery.frame): void {
+    if (delivery.batch && frame === delivery.frame) {
+      delivery.batch.push(...cmds);
       return;
     }
     this.stamped(frame);

@@ -58,7 +58,7 @@ export class OscRouter {
   handle(
     address: string,
     args: OscArg[],
-    at: Delivery = {},
+    delivery: Delivery = {},
     later?: (r: OscReply) => void,
     peer?: OscPeer,
   ): OscReply[] {
@@ -66,7 +66,7 @@ export class OscRouter {
       if (!address.startsWith("/")) throw new ClientError(`an OSC address starts with "/"`);
       const { route, path } = this.#match(address);
       const { args: rest, when } = route.now ? takeWhen(args) : { args, when: "bar" as When };
-      const call: Call = { address, args: rest, when, path, at, later, peer };
+      const call: Call = { address, args: rest, when, path, delivery, later, peer };
       return route.handle(this.#ctx, readArgs(route, rest), call);
     } catch (e) {
       if (e instanceof ClientError) return [{ address: "/error", args: [address, e.message] }];

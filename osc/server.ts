@@ -188,11 +188,11 @@ export class OscServer {
     }
   }
 
-  #message(d: Decoded, rinfo: Peer, at: { frame?: number; batch?: Command[] }): void {
+  #message(d: Decoded, rinfo: Peer, delivery: { frame?: number; batch?: Command[] }): void {
     this.counts.messages++;
     const address = d.address ?? "";
     const args = (d.args ?? []).map((a) => a.value);
-    const replies = this.router.handle(address, args, at, (r) => this.#reply(r, rinfo), {
+    const replies = this.router.handle(address, args, delivery, (r) => this.#reply(r, rinfo), {
       subscribe: (on, port = rinfo.port) => this.#subscribe(rinfo.address, port, on),
     });
     for (const r of replies) this.#reply(r, rinfo);

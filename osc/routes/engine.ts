@@ -50,9 +50,14 @@ function checkTone(patch: Patch): void {
   }
 }
 
-function setTone({ engine, out }: RouteContext, param: string, v: number | string, at: Delivery): OscReply[] {
+function setTone(
+  { engine, out }: RouteContext,
+  param: string,
+  v: number | string,
+  delivery: Delivery,
+): OscReply[] {
   checkTone(engine.patch);
-  out.deliver([engine.patch.setNow(TONE_MODULE, param, v)], at);
+  out.deliver([engine.patch.setNow(TONE_MODULE, param, v)], delivery);
   return [];
 }
 
@@ -107,7 +112,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
       examples: ["freq 440", "set freq 440", "set voice.freq 440"],
       note: `the engine tone: ${TONE_MODULE}'s freq`,
     },
-    handle: (ctx, [v], { at }) => setTone(ctx, "freq", v, at),
+    handle: (ctx, [v], { delivery }) => setTone(ctx, "freq", v, delivery),
   }),
   route({
     ...ENGINE,
@@ -116,7 +121,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
     summary: `the engine tone's level: sets ${TONE_MODULE}'s gain`,
     reply: TONE_REPLY,
     text: { form: "gain G", examples: ["gain 0.3", "set voice.gain 0.3"], note: `${TONE_MODULE}'s gain` },
-    handle: (ctx, [v], { at }) => setTone(ctx, "gain", v, at),
+    handle: (ctx, [v], { delivery }) => setTone(ctx, "gain", v, delivery),
   }),
   route({
     ...ENGINE,
@@ -125,7 +130,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
     summary: `the same as /engine/gain: sets ${TONE_MODULE}'s gain`,
     reply: TONE_REPLY,
     text: { form: "amp G", examples: ["amp 0.3"], note: `${TONE_MODULE}'s gain` },
-    handle: (ctx, [v], { at }) => setTone(ctx, "gain", v, at),
+    handle: (ctx, [v], { delivery }) => setTone(ctx, "gain", v, delivery),
   }),
   route({
     ...ENGINE,
@@ -135,7 +140,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
       `the engine tone's waveform: sets ${TONE_MODULE}'s wave (the tone's noise has no voice wave; /mod/${TONE_MODULE}/wave has square and triangle too)`,
     reply: TONE_REPLY,
     text: { form: `wave ${TONE_WAVES.join("|")}`, examples: ["wave sine"], note: `${TONE_MODULE}'s wave` },
-    handle: (ctx, [v], { at }) => setTone(ctx, "wave", v, at),
+    handle: (ctx, [v], { delivery }) => setTone(ctx, "wave", v, delivery),
   }),
   route({
     ...ENGINE,

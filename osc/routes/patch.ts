@@ -13,11 +13,11 @@ const COMMITTED = "/patch/commit.reply <commands> <delayed cables as JSON>";
 
 // The staged patch, then tracks left without their modules, then a loaded file's sequence: one batch, one
 // frame.
-function commit({ engine, out }: RouteContext, at: Delivery, file?: PatchFile): OscReply[] {
+function commit({ engine, out }: RouteContext, delivery: Delivery, file?: PatchFile): OscReply[] {
   const seq = engine.sequencer, sequence = file?.sequence;
   if (file) checkSequence(file); // a bad sequence changes nothing, the patch included
   const c = engine.patch.commit();
-  out.deliver([...c.commands, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])], at);
+  out.deliver([...c.commands, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])], delivery);
   return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
 }
 
@@ -104,7 +104,7 @@ export const PATCH_ROUTES: readonly Route[] = [
     args: [],
     summary: "applies the staged transaction at one frame",
     reply: COMMITTED,
-    handle: (ctx, _, { at }) => commit(ctx, at),
+    handle: (ctx, _, { delivery }) => commit(ctx, delivery),
   }),
   route({
     ...PATCH,
@@ -124,11 +124,11 @@ export const PATCH_ROUTES: readonly Route[] = [
     summary: "replaces the patch (and the sequence, when the file has one) at one frame",
     reply: COMMITTED,
     text: { form: "load FILE", examples: ["load examples/dnb-175.json"], note: "a JSON patch file" },
-    handle: (ctx, [path], { at }) => {
+    handle: (ctx, [path], { delivery }) => {
       const file = readJson<PatchFile>(ctx.files, path);
       ctx.engine.patch.abort();
       ctx.engine.patch.load(file);
-      return commit(ctx, at, file);
+      return commit(ctx, delivery, file);
     },
   }),
   route({

@@ -36,9 +36,9 @@ export const PATTERN_ROUTES: readonly Route[] = [
     summary: "replaces the sequence with a saved one",
     reply: "/pattern/load.reply <file> bar|now",
     text: { form: "pattern load NAME|SLOT [now]", examples: ["pattern load groove now"] },
-    handle: (ctx, [name], { when, at }) => {
+    handle: (ctx, [name], { when, delivery }) => {
       const path = pathOf(ctx, name);
-      ctx.out.deliver(ctx.engine.sequencer.load(readJson<SequenceFile>(ctx.files, path), when), at);
+      ctx.out.deliver(ctx.engine.sequencer.load(readJson<SequenceFile>(ctx.files, path), when), delivery);
       return [{ address: "/pattern/load.reply", args: [path, when] }];
     },
   }),

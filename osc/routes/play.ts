@@ -26,8 +26,8 @@ export const PLAY_ROUTES: readonly Route[] = [
       form: "set MODULE.PARAM VALUE",
       examples: ["set voice1.freq 220", "set voice1.filter.freq 900", "set voice2.wave square"],
     },
-    handle: ({ engine, out }, [v], { path, at }) => {
-      out.deliver([engine.patch.setNow(path.module, path.param, v)], at);
+    handle: ({ engine, out }, [v], { path, delivery }) => {
+      out.deliver([engine.patch.setNow(path.module, path.param, v)], delivery);
       return [];
     },
   }),
@@ -38,8 +38,8 @@ export const PLAY_ROUTES: readonly Route[] = [
     summary: "opens or closes a module's gate (a voice, an envelope, a drum)",
     reply: NO_REPLY,
     text: { form: "gate MODULE on|off [VELOCITY]", examples: ["gate voice1 on", "gate acid1 on 1"] },
-    handle: ({ engine, out }, [on, velocity], { path, at }) => {
-      out.deliver([engine.patch.gate(path.module, on, velocity)], at);
+    handle: ({ engine, out }, [on, velocity], { path, delivery }) => {
+      out.deliver([engine.patch.gate(path.module, on, velocity)], delivery);
       return [];
     },
   }),
@@ -59,20 +59,20 @@ export const PLAY_ROUTES: readonly Route[] = [
       examples: ["note voice1 C3 0.8 0.25"],
       note: "PITCH: C#3, 60 = MIDI, 110hz",
     },
-    handle: ({ engine, out }, [module, hz, velocity, seconds], { at }) => {
+    handle: ({ engine, out }, [module, hz, velocity, seconds], { delivery }) => {
       const mod = engine.patch.module(module);
       const def = moduleDef(mod.type)!;
       if (paramIndex(def, "freq") < 0 || !def.gate) {
         throw new ClientError(`a ${mod.type} cannot play notes (it needs a freq parameter and a gate)`);
       }
       // An exact frame even "now": the next block the primary may render.
-      const frame = at.frame ?? engine.asap();
+      const frame = delivery.frame ?? engine.asap();
       const on = [engine.patch.setNow(module, "freq", hz), engine.patch.gate(module, true, velocity)];
       const length = Math.round(seconds * engine.sampleRate);
       const off = seconds > 0 ? engine.patch.gate(module, false) : undefined;
-      if (at.batch || !off) {
-        out.deliver(on, at, frame);
-        if (off) out.deliver([off], at, frame + length);
+      if (delivery.batch || !off) {
+        out.deliver(on, delivery, frame);
+        if (off) out.deliver([off], delivery, frame + length);
         return [];
       }
       // The gate-off is stamped from the frame the note really started at (reported when it is accepted): a
@@ -99,9 +99,9 @@ export const PLAY_ROUTES: readonly Route[] = [
       "waits until every command sent before it has applied (a no-op stamped at the latest frame used)",
     reply: "/synced <id>, once the primary has rendered that frame cleanly",
     text: { form: "sync", examples: ["sync"], note: "wait until everything sent before has applied" },
-    handle: ({ engine, out }, [id], { at, later }) => {
+    handle: ({ engine, out }, [id], { delivery, later }) => {
       const reply = () => later?.({ address: "/synced", args: [id] });
-      const frame = Math.max(out.lastFrame, at.frame ?? 0);
+      const frame = Math.max(out.lastFrame, delivery.frame ?? 0);
       engine.send(command({ op: L.OP_NOP }), frame || undefined, { accepted: reply, rejected: reply });
       return [];
     },

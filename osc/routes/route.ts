@@ -69,7 +69,7 @@ export interface Call {
   /** The values of the address's placeholders ("/mod/<module>/<param>": module, param). */
   readonly path: Readonly<Record<string, string>>;
   /** Where its commands go: at once, or into the bundle being handled at the bundle's frame. */
-  readonly at: Delivery;
+  readonly delivery: Delivery;
   /** Replies that come after handle() returned (they wait for another thread). */
   readonly later?: (r: OscReply) => void;
   /** The sender, when it came over a socket and can be subscribed (/notify). */

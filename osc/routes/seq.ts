@@ -39,7 +39,7 @@ export const SEQ_ROUTES: readonly Route[] = [
       examples: ["seq add drums kick1 x...x...x...x...", "seq add bass acid1 x.xX x.x- C2 C2 G1"],
       note: "a pattern may be typed in groups",
     },
-    handle: ({ engine, out }, [name, modules, steps, words], { address, when, at }) => {
+    handle: ({ engine, out }, [name, modules, steps, words], { address, when, delivery }) => {
       const spec: TrackSpec = { modules: modules.split(",").filter((m) => m !== ""), pattern: steps };
       const notes: (string | number)[] = [];
       for (const w of words) {
@@ -48,7 +48,7 @@ export const SEQ_ROUTES: readonly Route[] = [
         else notes.push(w);
       }
       if (notes.length) spec.notes = notes;
-      out.deliver(engine.sequencer.add(name, spec, when), at);
+      out.deliver(engine.sequencer.add(name, spec, when), delivery);
       return ok(address, name, when);
     },
   }),
@@ -60,8 +60,8 @@ export const SEQ_ROUTES: readonly Route[] = [
     summary: "removes a track",
     reply: "/seq/remove.reply <track> bar|now",
     text: { form: "seq remove TRACK [now]", examples: ["seq remove drums"] },
-    handle: ({ engine, out }, [name], { address, when, at }) => {
-      out.deliver(engine.sequencer.remove(name, when), at);
+    handle: ({ engine, out }, [name], { address, when, delivery }) => {
+      out.deliver(engine.sequencer.remove(name, when), delivery);
       return ok(address, name, when);
     },
   }),
@@ -73,8 +73,8 @@ export const SEQ_ROUTES: readonly Route[] = [
     summary: "removes every track",
     reply: "/seq/clear.reply",
     text: { form: "seq clear [now]", examples: ["seq clear now"] },
-    handle: ({ engine, out }, _, { address, when, at }) => {
-      out.deliver(engine.sequencer.clear(when), at);
+    handle: ({ engine, out }, _, { address, when, delivery }) => {
+      out.deliver(engine.sequencer.clear(when), delivery);
       return ok(address);
     },
   }),
@@ -91,9 +91,9 @@ export const SEQ_ROUTES: readonly Route[] = [
       }[verb],
       reply: `/seq/${verb}.reply`,
       text: { form: `seq ${verb}`, examples: [`seq ${verb}`] },
-      handle: ({ engine, out }, _, { address, at }) => {
+      handle: ({ engine, out }, _, { address, delivery }) => {
         const seq = engine.sequencer;
-        out.deliver(verb === "start" ? seq.start() : verb === "stop" ? seq.stop() : seq.reset(), at);
+        out.deliver(verb === "start" ? seq.start() : verb === "stop" ? seq.stop() : seq.reset(), delivery);
         return ok(address);
       },
     })
@@ -106,8 +106,8 @@ export const SEQ_ROUTES: readonly Route[] = [
     summary: "sets the tempo",
     reply: "/seq/bpm.reply <bpm>",
     text: { form: "seq bpm BPM [now]", examples: ["seq bpm 175"] },
-    handle: ({ engine, out }, [bpm], { address, when, at }) => {
-      out.deliver(engine.sequencer.bpm(bpm, when), at);
+    handle: ({ engine, out }, [bpm], { address, when, delivery }) => {
+      out.deliver(engine.sequencer.bpm(bpm, when), delivery);
       return ok(address, bpm);
     },
   }),
@@ -119,8 +119,8 @@ export const SEQ_ROUTES: readonly Route[] = [
     summary: "moves every off-beat step later (applies at once)",
     reply: "/seq/swing.reply <percent>",
     text: { form: "seq swing PERCENT", examples: ["seq swing 58"], note: "50 straight … 75" },
-    handle: ({ engine, out }, [percent], { address, at }) => {
-      out.deliver(engine.sequencer.swing(percent), at);
+    handle: ({ engine, out }, [percent], { address, delivery }) => {
+      out.deliver(engine.sequencer.swing(percent), delivery);
       return ok(address, percent);
     },
   }),
@@ -132,8 +132,8 @@ export const SEQ_ROUTES: readonly Route[] = [
     summary: "changes a track's pattern",
     reply: "/seq/update/pattern.reply <track> bar|now",
     text: { form: "seq pattern TRACK PATTERN [now]", examples: ["seq pattern drums x.x.x.x."] },
-    handle: ({ engine, out }, [name, steps], { address, when, at }) => {
-      out.deliver(engine.sequencer.update(name, { pattern: steps }, when), at);
+    handle: ({ engine, out }, [name, steps], { address, when, delivery }) => {
+      out.deliver(engine.sequencer.update(name, { pattern: steps }, when), delivery);
       return ok(address, name, when);
     },
   }),
@@ -145,8 +145,8 @@ export const SEQ_ROUTES: readonly Route[] = [
     summary: "changes a track's notes",
     reply: "/seq/update/notes.reply <track> bar|now",
     text: { form: "seq notes TRACK NOTES…", examples: ["seq notes bass C2 Eb2 G1"] },
-    handle: ({ engine, out }, [name, notes], { address, when, at }) => {
-      out.deliver(engine.sequencer.update(name, { notes }, when), at);
+    handle: ({ engine, out }, [name, notes], { address, when, delivery }) => {
+      out.deliver(engine.sequencer.update(name, { notes }, when), delivery);
       return ok(address, name, when);
     },
   }),
@@ -158,12 +158,12 @@ export const SEQ_ROUTES: readonly Route[] = [
     summary: "changes a track's gate length (steps), steps per beat, or modules",
     reply: "/seq/set.reply <track> bar|now",
     text: { form: "seq set TRACK gate|steps|modules VALUE [now]", examples: ["seq set bass gate 0.8"] },
-    handle: ({ engine, out }, [name, field], { address, args, when, at }) => {
+    handle: ({ engine, out }, [name, field], { address, args, when, delivery }) => {
       const seq = engine.sequencer, key = field.toLowerCase();
       if (key === "gate" || key === "steps") {
-        out.deliver(seq.update(name, { [key]: num(key).read(args, 2) }, when), at);
+        out.deliver(seq.update(name, { [key]: num(key).read(args, 2) }, when), delivery);
       } else if (key === "modules" || key === "module") {
-        out.deliver(seq.update(name, { modules: str("modules").read(args, 2).split(",") }, when), at);
+        out.deliver(seq.update(name, { modules: str("modules").read(args, 2).split(",") }, when), delivery);
       } else throw new ClientError(`/seq/set changes gate, steps or modules, not "${key}"`);
       return ok(address, name, when);
     },
@@ -180,12 +180,12 @@ export const SEQ_ROUTES: readonly Route[] = [
     summary: "sets a parameter lane (a value per step), or removes it when no values are given",
     reply: "/seq/lane.reply <track> <param> bar|now",
     text: { form: "seq lane TRACK PARAM [VALUES…]", examples: ["seq lane bass cutoff 400 800 1200"] },
-    handle: ({ engine, out }, [name, param, values], { address, when, at }) => {
+    handle: ({ engine, out }, [name, param, values], { address, when, delivery }) => {
       const seq = engine.sequencer;
       const lanes = { ...seq.toFile().tracks[name]?.lanes };
       if (values.length === 0) delete lanes[param];
       else lanes[param] = values;
-      out.deliver(seq.update(name, { lanes }, when), at);
+      out.deliver(seq.update(name, { lanes }, when), delivery);
       return ok(address, name, param, when);
     },
   }),
