@@ -1,31 +1,22 @@
 // The status lines on stderr: one a second while the engine runs (at once when the failover state changes),
 // and the lines that say how the run ended and where its recording went.
+import type { EngineStatus, EngineSummary } from "../engine/engine.ts";
 
-/** The engine status the line shows (engine/engine.ts EngineStatus has it). */
-export interface Status {
-  /** Seconds since the engine started. */
-  uptimeS: number;
-  /** The block the output is at. */
-  outBlock: number;
-  /** The DSP slot the output plays. */
-  activeSlot: number;
-  /** True while a standby renders in lockstep. */
-  redundant: boolean;
-  /** Failovers so far. */
-  failovers: number;
-  /** Blocks the output played as silence because none was ready. */
-  lateBlocks: number;
-  /** Blocks the output took from the other slot's ring. */
-  mergedBlocks: number;
-  /** Device underflows (PortAudio). */
-  underflows: number;
-  /** Commands quarantined (they made the primary fail). */
-  quarantined: number;
-  /** Workers terminated but still running (a thread hung in synchronous code). */
-  zombies: number;
-  /** Render time / block time of each live slot, 0…1. */
-  cpu: Record<string, number>;
-}
+/** The engine status the line shows. */
+export type Status = Pick<
+  EngineStatus,
+  | "uptimeS"
+  | "outBlock"
+  | "activeSlot"
+  | "redundant"
+  | "failovers"
+  | "lateBlocks"
+  | "mergedBlocks"
+  | "underflows"
+  | "quarantined"
+  | "zombies"
+  | "cpu"
+>;
 
 /** One status line; `recordingS`: seconds recorded, when a recording is on. */
 export function statusLine(s: Status, recordingS?: number): string {
@@ -71,21 +62,18 @@ export function startStatusLines(engine: StatusSource): () => void {
   return () => clearInterval(timer);
 }
 
-/** How a run ended (engine/engine.ts EngineSummary has it). */
-export interface RunSummary {
-  /** Frames the output played. */
-  frames: number;
-  /** Blocks played as silence. */
-  lateBlocks: number;
-  /** Blocks taken from the other slot's ring. */
-  mergedBlocks: number;
-  /** The supervisor's counts. */
-  metrics: { failovers: number; quarantined: number; divergences: number; zombies: number };
-  /** The recording that was on at the end, finalized. */
-  recording?: { path: string; format: string; frames: number; seconds: number; lostFrames: number };
-  /** Why that recording could not be finalized. */
-  recordingError?: string;
-}
+/** How a run ended: what the stop lines say of it. */
+export type RunSummary =
+  & Pick<EngineSummary, "frames" | "lateBlocks" | "mergedBlocks" | "recordingError">
+  & {
+    /** The supervisor's counts. */
+    metrics: Pick<EngineSummary["metrics"], "failovers" | "quarantined" | "divergences" | "zombies">;
+    /** The recording that was on at the end, finalized. */
+    recording?: Pick<
+      NonNullable<EngineSummary["recording"]>,
+      "path" | "format" | "frames" | "seconds" | "lostFrames"
+    >;
+  };
 
 /** The lines printed when the engine has stopped: the run (unless `quiet`), then where the recording went. */
 export function stopLines(summary: RunSummary, sampleRate: number, quiet: boolean): string[] {

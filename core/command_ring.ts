@@ -44,31 +44,39 @@ function checkRing(v: RingViews, capacity: number): void {
   }
 }
 
+/** What both halves of a ring hold: its views and index mask, checked once at construction. */
+export abstract class RingEnd {
+  /** Records the ring holds (a power of two). */
+  readonly capacity: number;
+  /** The slot's header words (H_CMD_WRITE, H_CMD_READ, H_DOORBELL). */
+  protected readonly hdr: Int32Array;
+  /** The records as i32 words. */
+  protected readonly i32: Int32Array;
+  /** The same records as f64 (the arguments). */
+  protected readonly f64: Float64Array;
+  /** capacity − 1: a counter's record index is `counter & mask`. */
+  protected readonly mask: number;
+
+  /** One end of a slot's ring; throws a RangeError unless the views hold `capacity` (a power of 2). */
+  constructor(views: RingViews, capacity: number = L.CMD_CAP) {
+    checkRing(views, capacity);
+    this.capacity = capacity;
+    this.hdr = views.hdr;
+    this.i32 = views.cmdI32;
+    this.f64 = views.cmdF64;
+    this.mask = capacity - 1;
+  }
+}
+
 /**
  * The supervisor's half of a command ring: writes records, publishes them, reads back their effective frames.
  * It keeps what it wrote as entries (E carries the caller's bookkeeping) until they are pruned.
  */
-export class CommandRingWriter<E extends RingEntry> {
-  /** Records the ring holds (a power of two, CMD_CAP unless a test says): the most written and not drained. */
-  readonly capacity: number;
+export class CommandRingWriter<E extends RingEntry> extends RingEnd {
   /** Entries written and not pruned, oldest first; the last one is the latest record written. */
   readonly entries: E[] = [];
-  readonly #hdr: Int32Array;
-  readonly #i32: Int32Array;
-  readonly #f64: Float64Array;
-  readonly #mask: number;
   #written = 0;
   #drained = 0;
-
-  /** The writer over one slot's ring; throws a RangeError unless the views hold `capacity` (a power of 2). */
-  constructor(views: RingViews, capacity: number = L.CMD_CAP) {
-    checkRing(views, capacity);
-    this.capacity = capacity;
-    this.#hdr = views.hdr;
-    this.#i32 = views.cmdI32;
-    this.#f64 = views.cmdF64;
-    this.#mask = capacity - 1;
-  }
 
   /** True when `n` more records fit: the reader may not have drained what was not read back yet. */
   fits(n: number): boolean {
@@ -78,7 +86,7 @@ export class CommandRingWriter<E extends RingEntry> {
   /** Writes a record (not visible to the reader before publish()); false when the ring is full. */
   write(e: E): boolean {
     if (!this.fits(1)) return false;
-    writeRecord(this.#i32, this.#f64, this.#written & this.#mask, e);
+    writeRecord(this.i32, this.f64, this.#written & this.mask, e);
     this.entries.push(e);
     this.#written++;
     return true;
@@ -88,15 +96,15 @@ export class CommandRingWriter<E extends RingEntry> {
   // none of it, so a batch (a patch transaction) applies at one frame.
   /** Makes the records written so far visible to the reader. */
   publish(): void {
-    Atomics.store(this.#hdr, L.H_CMD_WRITE, this.#written);
+    Atomics.store(this.hdr, L.H_CMD_WRITE, this.#written);
   }
 
   /** Sets `effective` on every entry the reader has drained since the last call, from its record. */
   readBack(): void {
-    const read = Atomics.load(this.#hdr, L.H_CMD_READ);
+    const read = Atomics.load(this.hdr, L.H_CMD_READ);
     const first = this.#written - this.entries.length; // the record of entries[0]
     for (; this.#drained !== read; this.#drained++) {
-      this.entries[this.#drained - first].effective = recordFrame(this.#i32, this.#drained & this.#mask);
+      this.entries[this.#drained - first].effective = recordFrame(this.i32, this.#drained & this.mask);
     }
   }
 
@@ -115,31 +123,14 @@ export class CommandRingWriter<E extends RingEntry> {
 }
 
 /** The DSP worker's half of a command ring. Allocation-free: it runs before every block. */
-export class CommandRingReader {
-  /** Records the ring holds: the same power of two as its writer's. */
-  readonly capacity: number;
-  readonly #hdr: Int32Array;
-  readonly #i32: Int32Array;
-  readonly #f64: Float64Array;
-  readonly #mask: number;
-
-  /** The reader over one slot's ring; throws a RangeError unless the views hold `capacity` (a power of 2). */
-  constructor(views: RingViews, capacity: number = L.CMD_CAP) {
-    checkRing(views, capacity);
-    this.capacity = capacity;
-    this.#hdr = views.hdr;
-    this.#i32 = views.cmdI32;
-    this.#f64 = views.cmdF64;
-    this.#mask = capacity - 1;
-  }
-
+export class CommandRingReader extends RingEnd {
   /**
    * Queues every published record in `host`, at its frame or at `first` (the first frame of the block about
    * to render) if it was stamped earlier, and writes that effective frame back into the record. False when
    * the DSP queue is full: nothing is marked read then.
    */
   drain(host: Pick<DspHost, "pushRecord">, first: number): boolean {
-    const hdr = this.#hdr, i32 = this.#i32, mask = this.#mask;
+    const hdr = this.hdr, i32 = this.i32, mask = this.mask;
     const r = Atomics.load(hdr, L.H_CMD_READ);
     const w = Atomics.load(hdr, L.H_CMD_WRITE);
     for (let i = r; i !== w; i = (i + 1) | 0) {
@@ -147,7 +138,7 @@ export class CommandRingReader {
       const frame = recordFrame(i32, index);
       const effective = frame < first ? first : frame;
       if (effective !== frame) writeRecordFrame(i32, index, effective);
-      if (host.pushRecord(i32, this.#f64, index, effective) !== 0) return false;
+      if (host.pushRecord(i32, this.f64, index, effective) !== 0) return false;
     }
     Atomics.store(hdr, L.H_CMD_READ, w);
     return true;
@@ -155,16 +146,16 @@ export class CommandRingReader {
 
   /** Records drained so far (a snapshot notes it). */
   get read(): number {
-    return Atomics.load(this.#hdr, L.H_CMD_READ);
+    return Atomics.load(this.hdr, L.H_CMD_READ);
   }
 
   /** The doorbell's count now: wait on it after checking for work, so that a ring in between is not lost. */
   doorbell(): number {
-    return Atomics.load(this.#hdr, L.H_DOORBELL);
+    return Atomics.load(this.hdr, L.H_DOORBELL);
   }
 
   /** Waits until the doorbell rings past `seen` (never blocks the thread: terminate() can still land). */
   waitDoorbell(seen: number): ReturnType<typeof Atomics.waitAsync> {
-    return Atomics.waitAsync(this.#hdr, L.H_DOORBELL, seen);
+    return Atomics.waitAsync(this.hdr, L.H_DOORBELL, seen);
   }
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { FLAGS, HELP, type Options, parseFlags, type Request, UsageError } from "../cli/flags.ts";
 import { chooseSink } from "../cli/sink_choice.ts";
-import { type Status, statusLine, stopLines } from "../cli/status_line.ts";
+import { type RunSummary, type Status, statusLine, stopLines } from "../cli/status_line.ts";
 import { isQuit, readLines, type Reply, replyText, runLine } from "../cli/console.ts";
 import { startExercise } from "../cli/exercise.ts";
 import { ClientError } from "../core/errors.ts";
@@ -185,7 +185,7 @@ Deno.test("status and stop lines", () => {
     statusLine({ ...s, zombies: 1 }, 4.25),
     / · quarantined 0 · zombies 1 · cpu slot1 3.1% · rec 4.3 s$/,
   );
-  const summary = {
+  const summary: RunSummary = {
     frames: 96000,
     lateBlocks: 0,
     mergedBlocks: 1,
