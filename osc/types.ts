@@ -4,8 +4,8 @@
 import type { Command } from "../core/command.ts";
 import type { Engine } from "../engine/engine.ts";
 
-/** One OSC argument as node-osc decodes it. */
-export type OscArg = number | string | boolean | null | Uint8Array;
+/** One OSC argument as osc/codec.ts decodes it (its header maps each type tag to one of these). */
+export type OscArg = number | string | boolean | null | Uint8Array | OscArg[];
 
 /** A reply: an address and its arguments. */
 export interface OscReply {
