@@ -11,12 +11,13 @@ export function midiToHz(n: number): number {
 /**
  * Parses a pitch: a whole number 0 … 127 is a MIDI note; another number (with a fraction, or ≥ 128) is Hz;
  * a string is a note name (C4, C#3, Eb5, a-1 …; C4 = MIDI 60), a number, or a number with "hz" ("110hz").
+ * `float`: a number is Hz even when it is whole (an OSC float carries its type, and a float is a frequency).
  * Throws ClientError in plain words.
  */
-export function parsePitch(p: unknown): number {
+export function parsePitch(p: unknown, float = false): number {
   if (typeof p === "number") {
     if (!Number.isFinite(p) || p <= 0) throw new ClientError(`pitch ${p} is not a positive number`);
-    return Number.isInteger(p) && p <= 127 ? midiToHz(p) : p;
+    return !float && Number.isInteger(p) && p <= 127 ? midiToHz(p) : p;
   }
   if (typeof p !== "string") {
     throw new ClientError(`pitch must be a MIDI number, Hz or a note name, not ${typeof p}`);

@@ -5,6 +5,7 @@
 // Errors are values at this edge: a handler throws ClientError, handle() turns it into `/error <address> <text>`
 // and nothing else changes. Out-of-range values are refused, not clamped (the reply names the range).
 import { ClientError } from "../core/errors.ts";
+import { argTags } from "./codec.ts";
 import type { When } from "../sequencer/sequencer.ts";
 import { DEFAULT_PATTERN_DIR, diskFiles, type PatchFiles } from "./files.ts";
 import { Outbox } from "./outbox.ts";
@@ -53,7 +54,10 @@ export class OscRouter {
   /**
    * Handles one message. Returns the replies for its sender; `/sync`, `/record/start` and `/record/stop`
    * reply later, through `later` (they wait for another thread). `peer` is the sender, when there is one to
-   * subscribe (/notify). Never throws for bad input: that becomes an `/error` reply.
+   * subscribe (/notify). `types` is the message's OSC type tag string without the comma ("sfi", "s[ff]"),
+   * when it came over OSC: the shapes read each argument by its tag (a float pitch is Hz); without it a value
+   * is read by what it looks like (the text language's rule). Never throws for bad input: that becomes an
+   * `/error` reply.
    */
   handle(
     address: string,
@@ -61,13 +65,24 @@ export class OscRouter {
     delivery: Delivery = {},
     later?: (r: OscReply) => void,
     peer?: OscPeer,
+    types?: string,
   ): OscReply[] {
     try {
       if (!address.startsWith("/")) throw new ClientError(`an OSC address starts with "/"`);
+      const tags = types === undefined ? undefined : alignedTags(types, args.length);
       const { route, path } = this.#match(address);
-      const { args: rest, when } = route.now ? takeWhen(args) : { args, when: "bar" as When };
-      const call: Call = { address, args: rest, when, path, delivery, later, peer };
-      return route.handle(this.#ctx, readArgs(route, rest), call);
+      const taken = route.now ? takeWhen(args, tags) : { args, tags, when: "bar" as When };
+      const call: Call = {
+        address,
+        args: taken.args,
+        tags: taken.tags,
+        when: taken.when,
+        path,
+        delivery,
+        later,
+        peer,
+      };
+      return route.handle(this.#ctx, readArgs(route, taken.args, taken.tags), call);
     } catch (e) {
       if (e instanceof ClientError) return [{ address: "/error", args: [address, e.message] }];
       throw e; // a bug: the server reports it as an internal error
@@ -118,11 +133,28 @@ function bind(p: Pattern, parts: string[]): Record<string, string> | null {
   return path;
 }
 
+// One type tag per argument; a tag string that does not fit the arguments is refused, not guessed at.
+function alignedTags(types: string, count: number): string[] {
+  let tags: string[];
+  try {
+    tags = argTags(types);
+  } catch (e) {
+    throw new ClientError((e as Error).message);
+  }
+  if (tags.length !== count) {
+    throw new ClientError(`type tags "${types}" for ${count} argument${count === 1 ? "" : "s"}`);
+  }
+  return tags;
+}
+
 // A trailing "now" makes a change take effect at the track's next step instead of the next bar.
-function takeWhen(args: OscArg[]): { args: OscArg[]; when: When } {
+function takeWhen(
+  args: OscArg[],
+  tags?: string[],
+): { args: OscArg[]; tags?: string[]; when: When } {
   const last = args[args.length - 1];
   if (typeof last === "string" && /^(now|bar)$/i.test(last)) {
-    return { args: args.slice(0, -1), when: last.toLowerCase() as When };
+    return { args: args.slice(0, -1), tags: tags?.slice(0, -1), when: last.toLowerCase() as When };
   }
-  return { args, when: "bar" };
+  return { args, tags, when: "bar" };
 }

@@ -1,4 +1,4 @@
-// The OSC/UDP surface: a socket, node-osc's codec, the router, replies to each sender's address and port,
+// The OSC/UDP surface: a socket, the codec (osc/codec.ts: every OSC 1.0/1.1 type), the router, replies to each sender's address and port,
 // bundles with time tags (one frame, one batch), and subscribers for events and meters (/notify 1).
 // Input can never crash or stall it: every packet is decoded and handled inside a try, bad ones get an
 // `/error` reply, and the work per packet is bounded.
@@ -6,14 +6,13 @@
 // 2.9 delivers datagrams that queue up while the thread is busy in reverse order (measured: a burst of 50
 // arrives 49 … 0), which would turn "create, connect, commit" around. It lives in a worker
 // (osc/socket_worker.ts) that keeps draining the kernel's buffer while the main thread is paused.
-import { Buffer } from "node:buffer";
-import { decode, encode } from "node-osc";
 import type { Command } from "../core/command.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { EngineEvent } from "../engine/supervisor.ts";
 import type { SocketEvent, SocketRequest } from "../core/messages.ts";
+import { decodePacket, encodeMessage, type PacketBundle, type PacketMessage } from "./codec.ts";
 import { meters } from "./meters.ts";
-import { type OscArg, type OscReply, OscRouter } from "./router.ts";
+import { type OscReply, OscRouter } from "./router.ts";
 import { TimeTagClock } from "./timetag.ts";
 
 /** Where to listen. */
@@ -24,14 +23,6 @@ export interface OscServerOptions {
   port: number;
   /** Where /pattern/save and /pattern/load keep their files (default: patterns, in the current directory). */
   patternDir?: string;
-}
-
-interface Decoded {
-  oscType: "message" | "bundle";
-  address?: string;
-  args?: { value: OscArg }[];
-  timetag?: number;
-  elements?: Decoded[];
 }
 
 /** A sender. */
@@ -81,10 +72,7 @@ export class OscServer {
       const m = e.data;
       if (m.type === "packets") {
         for (const p of m.packets) {
-          this.#packet(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength), {
-            address: p.hostname,
-            port: p.port,
-          });
+          this.#packet(p.bytes, { address: p.hostname, port: p.port });
         }
       } else if (m.type === "closed") this.#closed?.();
     };
@@ -132,7 +120,7 @@ export class OscServer {
 
   #send(r: OscReply, to: { address: string; port: number }): void {
     try {
-      const bytes = encode({ oscType: "message", address: r.address, args: r.args });
+      const bytes = encodeMessage(r);
       this.#worker.postMessage(
         { type: "send", bytes, hostname: to.address, port: to.port } satisfies SocketRequest,
       );
@@ -153,7 +141,7 @@ export class OscServer {
     }
   }
 
-  #packet(buf: Buffer, rinfo: Peer): void {
+  #packet(buf: Uint8Array, rinfo: Peer): void {
     this.counts.packets++;
     const errors = this.counts.errors;
     this.#handlePacket(buf, rinfo);
@@ -161,41 +149,42 @@ export class OscServer {
     else this.counts.acceptedPackets++;
   }
 
-  #handlePacket(buf: Buffer, rinfo: Peer): void {
-    let decoded: Decoded;
+  #handlePacket(buf: Uint8Array, rinfo: Peer): void {
+    let where = addressOf(buf);
     try {
-      decoded = decode(buf) as Decoded;
-    } catch (e) {
-      this.#reply({
-        address: "/error",
-        args: [addressOf(buf), `cannot decode the packet: ${(e as Error).message}`],
-      }, rinfo);
-      return;
-    }
-    try {
-      if (decoded.oscType === "bundle") this.#bundle(decoded, rinfo, 0);
-      else this.#message(decoded, rinfo, {});
+      const decoded = decodePacket(buf);
+      if (!decoded.ok) {
+        this.#reply(
+          { address: "/error", args: [where, `cannot decode the packet: ${decoded.error}`] },
+          rinfo,
+        );
+        return;
+      }
+      const p = decoded.packet;
+      where = p.kind === "bundle" ? "#bundle" : p.address;
+      if (p.kind === "bundle") this.#bundle(p, rinfo, 0);
+      else this.#message(p, rinfo, {});
     } catch (e) {
       // A bug, not bad input: say so to the sender and on stderr, and keep serving.
       this.counts.internal++;
-      console.error(
-        `[chronus] osc: internal error on ${decoded.address ?? "a bundle"}: ${(e as Error).stack}`,
-      );
-      this.#reply({
-        address: "/error",
-        args: [decoded.address ?? "#bundle", `internal error: ${(e as Error).message}`],
-      }, rinfo);
+      console.error(`[chronus] osc: internal error on ${where}: ${(e as Error).stack}`);
+      this.#reply({ address: "/error", args: [where, `internal error: ${(e as Error).message}`] }, rinfo);
     }
   }
 
-  #message(d: Decoded, rinfo: Peer, delivery: { frame?: number; batch?: Command[] }): void {
+  // One message: a value the codec could not use (an int64 past 2^53 …) refuses it alone; otherwise the
+  // router reads its arguments by their type tags.
+  #message(m: PacketMessage, rinfo: Peer, delivery: { frame?: number; batch?: Command[] }): void {
     this.counts.messages++;
-    const address = d.address ?? "";
-    const args = (d.args ?? []).map((a) => a.value);
-    const replies = this.router.handle(address, args, delivery, (r) => this.#reply(r, rinfo), {
-      subscribe: (on, port = rinfo.port) => this.#subscribe(rinfo.address, port, on),
-    });
-    for (const r of replies) this.#reply(r, rinfo);
+    if (m.error !== undefined) {
+      this.#reply({ address: "/error", args: [m.address, m.error] }, rinfo);
+      return;
+    }
+    const peer = { subscribe: (on: boolean, port = rinfo.port) => this.#subscribe(rinfo.address, port, on) };
+    const later = (r: OscReply) => this.#reply(r, rinfo);
+    for (const r of this.router.handle(m.address, m.args, delivery, later, peer, m.types)) {
+      this.#reply(r, rinfo);
+    }
   }
 
   // /notify 1|0 [port] (osc/routes/engine.ts): events, meters and a copy of every reply to this host go to the
@@ -209,7 +198,7 @@ export class OscServer {
   }
 
   // A bundle: its time tag maps to one frame; its messages' commands go out as one batch at that frame.
-  #bundle(d: Decoded, rinfo: Peer, depth: number): void {
+  #bundle(d: PacketBundle, rinfo: Peer, depth: number): void {
     if (depth >= MAX_NESTING) {
       this.#reply(
         { address: "/error", args: ["#bundle", `bundles nested deeper than ${MAX_NESTING}`] },
@@ -219,10 +208,10 @@ export class OscServer {
     }
     const e = this.#engine;
     const nowFrame = e.outBlock * e.block;
-    const frame = this.#clock.frameFor(d.timetag ?? 0, Date.now() / 1000, nowFrame, e.sampleRate);
+    const frame = this.#clock.frameFor(d.timetag, Date.now() / 1000, nowFrame, e.sampleRate);
     const batch: Command[] = [];
-    for (const el of d.elements ?? []) {
-      if (el.oscType === "bundle") this.#bundle(el, rinfo, depth + 1);
+    for (const el of d.elements) {
+      if (el.kind === "bundle") this.#bundle(el, rinfo, depth + 1);
       else this.#message(el, rinfo, { frame, batch });
     }
     if (batch.length === 0) return;
@@ -250,13 +239,15 @@ export class OscServer {
   }
 }
 
+const latin1 = new TextDecoder("latin1");
+
 /** The address at the start of an undecodable packet, for its error reply ("?" when there is none). */
 export function addressOf(buf: Uint8Array): string {
   if (buf.length === 0 || buf[0] !== 0x2f) {
-    return buf.length >= 7 && Buffer.from(buf.subarray(0, 7)).toString() === "#bundle" ? "#bundle" : "?";
+    return buf.length >= 7 && latin1.decode(buf.subarray(0, 7)) === "#bundle" ? "#bundle" : "?";
   }
   let end = 0;
   while (end < buf.length && end < 256 && buf[end] !== 0) end++;
-  const s = Buffer.from(buf.subarray(0, end)).toString("utf8");
+  const s = latin1.decode(buf.subarray(0, end));
   return /^[\x20-\x7e]+$/.test(s) ? s : "?";
 }

@@ -3,7 +3,7 @@
 // reading to the next, so it is kept fixed and only moved when it is off by more than 5 ms (clock drift): two
 // bundles with one time tag always land on one frame. Immediate (0) and past tags mean "as soon as possible".
 
-/** Maps time tags (Unix seconds, as node-osc decodes them) to frames. */
+/** Maps time tags (Unix seconds, as osc/codec.ts decodes them) to frames. */
 export class TimeTagClock {
   #t0: number | undefined;
 

@@ -1,6 +1,7 @@
-// A real OSC/UDP client for tests: node-osc's codec over Deno's datagram socket, replies collected in order.
-import { Buffer } from "node:buffer";
-import { decode, encode } from "node-osc";
+// A real OSC/UDP client for tests: node-osc's encoder over Deno's datagram socket (a codec the server's is not),
+// replies decoded by osc/codec.ts (they carry int64 past 2^31, which node-osc cannot read), collected in order.
+import { encode } from "node-osc";
+import { decodePacket } from "../osc/codec.ts";
 import { enlargeReceiveBuffer, RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
 
 /** A decoded reply: address and argument values. */
@@ -29,8 +30,9 @@ export class OscTestClient {
         } catch {
           return;
         }
-        const d = decode(Buffer.from(b)) as { address: string; args: { value: string | number }[] };
-        this.received.push([d.address, ...d.args.map((a) => a.value)]);
+        const d = decodePacket(b);
+        if (!d.ok || d.packet.kind !== "message") throw new Error(`the server sent no OSC message: ${b}`);
+        this.received.push([d.packet.address, ...(d.packet.args as Received[1][])]);
         for (const w of this.#waiters.splice(0)) w();
       }
     })();

@@ -9,6 +9,10 @@ import type { CommandReply } from "../engine/supervisor.ts";
 import { RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { OscServer } from "../osc/server.ts";
+import { encodeBundle, encodeMessage } from "../osc/codec.ts";
+import { OscRouter } from "../osc/router.ts";
+import { ScoreEngine } from "../cli/score.ts";
+import type { OscReply } from "../osc/types.ts";
 import { parsePitch } from "../core/pitch.ts";
 import type { PatchFile } from "../core/files.ts";
 import { moduleDef, paramIndex } from "../patch/schema.ts";
@@ -140,10 +144,8 @@ Deno.test("OSC: every bad input gets /error <address> <message> and changes noth
     ["/notify", 7],
   ];
   for (const m of bad) await client.send(...m);
-  // A type tag node-osc cannot decode (d: double), and bytes that are no OSC at all.
-  await client.raw(
-    new Uint8Array([...Buffer.from("/mod/voice1/freq\0\0\0\0,d\0\0"), 0x40, 0x7b, 0, 0, 0, 0, 0, 0]),
-  );
+  // A double cut short, and bytes that are no OSC at all.
+  await client.raw(new Uint8Array([...Buffer.from("/mod/voice1/freq\0\0\0\0,d\0\0"), 0x40, 0x7b, 0, 0]));
   await client.raw(new Uint8Array([1, 2, 3]));
   await client.send("/sync", 1);
   await client.waitFor((r) => r[0] === "/synced");
@@ -153,7 +155,10 @@ Deno.test("OSC: every bad input gets /error <address> <message> and changes noth
   const by = (a: string) => errors.filter((e) => e[1] === a).map((e) => String(e[2]));
   assert.match(by("/nope")[0], /unknown address/);
   assert.match(by("/mod/voice1/freq").join("|"), /out of range \(0.1 … 20000 Hz\)/);
-  assert.match(by("/mod/voice1/freq").join("|"), /cannot decode the packet/);
+  assert.match(
+    by("/mod/voice1/freq").join("|"),
+    /cannot decode the packet: argument 1 \(d\) needs 8 bytes, 4 left/,
+  );
   assert.match(by("/record/stop")[0], /not recording/);
   assert.match(by("?")[0], /cannot decode/);
   assert.equal(JSON.stringify(engine.patch.toFile()), before, "the patch did not change");
@@ -202,10 +207,23 @@ Deno.test("OSC: a patch transaction over OSC, and /notify events and meters", as
 
 Deno.test("OSC fuzz: 10,000 random and mutated packets: no crash, an error for each bad one, the audio goes on", async () => {
   const { engine, osc, client, stop, lateAt } = await running();
+  // Every type the codec reads (osc/codec.ts), and bundles of one message each (nested too): a mutated bundle
+  // holds at most one message, so a bad packet still gets exactly one reply.
   const good = [
     Buffer.from([...Buffer.from("/mod/voice1/freq\0\0\0\0,f\0\0"), 0x43, 0x5c, 0, 0]),
     Buffer.from([...Buffer.from("/gate/voice1\0\0\0\0,i\0\0"), 0, 0, 0, 1]),
     Buffer.from("/engine/status\0\0,\0\0\0"),
+    encodeMessage({ address: "/mod/voice1/freq", args: [220.5], types: "d" }),
+    encodeMessage({ address: "/mod/voice1/cutoff", args: [900], types: "h" }),
+    encodeMessage({ address: "/gate/voice1", args: [true], types: "T" }),
+    encodeMessage({ address: "/note", args: ["voice2", 55, 0.5, "now"], types: "sfdS" }),
+    encodeMessage({ address: "/mod/voice1/freq", args: [[220, Uint8Array.from([1, 2])]], types: "[ib]" }),
+    encodeMessage({ address: "/mod/voice1/freq", args: ["x", 0, null], types: "ctN" }),
+    encodeBundle({ timetag: 0, elements: [{ address: "/mod/voice1/freq", args: [330], types: "f" }] }),
+    encodeBundle({
+      timetag: 0,
+      elements: [{ timetag: 0, elements: [{ address: "/gate/voice1", args: [false], types: "F" }] }],
+    }),
   ];
   let seed = 12345;
   const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
@@ -361,4 +379,174 @@ Deno.test("OSC: /seq/status says where the sequencer is at the output (bar, beat
   const want = (outFrame - started.frame) / 24000;
   assert.ok(Math.abs(position.beats - want) <= (2 * engine.block) / 24000, `${position.beats} vs ${want}`);
   assert.equal(position.bar, Math.floor(want / 4) + 1);
+});
+
+Deno.test("OSC type tags reach the shapes: a float pitch is Hz, an int MIDI; T/F gate; N, I, arrays refused", () => {
+  const e = new ScoreEngine(48000, 128);
+  e.patch.load(defaultPatch);
+  e.commit(0);
+  const r = new OscRouter(e);
+  const voice2 = e.patch.module("voice2").id;
+  const freq = paramIndex(moduleDef("voice")!, "freq");
+  const played = (types: string | undefined, pitch: string | number): number => {
+    const n = e.commands.length;
+    assert.deepEqual(r.handle("/note", ["voice2", pitch, 0.8], {}, undefined, undefined, types), []);
+    const set = e.commands.slice(n).find((c) => c.op === L.OP_SET_PARAM && c.target === voice2);
+    assert.equal(set?.param, freq);
+    return set!.f0;
+  };
+  const midi55 = 440 * 2 ** ((55 - 69) / 12);
+  assert.equal(played("sff", 55), 55, "a float is Hz, even when whole");
+  assert.equal(played("sdf", 55), 55, "a double too");
+  assert.ok(Math.abs(played("sif", 55) - midi55) < 1e-3, "an int32 is MIDI");
+  assert.ok(Math.abs(played("shf", 55) - midi55) < 1e-3, "an int64 is MIDI");
+  assert.equal(played("sif", 440), 440, "an int above 127 is Hz, as before");
+  assert.ok(Math.abs(played("ssf", "55.0") - midi55) < 1e-3, "a string by the text rule");
+  assert.ok(Math.abs(played("sSf", "G3") - midi55) < 1e-3, "a symbol is a string");
+  assert.ok(Math.abs(played(undefined, 55) - midi55) < 1e-3, "no tags (console, scores): the text rule");
+  assert.equal(played("sff", 55.5), 55.5);
+  // T and F are a gate's on and off; a number still works.
+  const voice1 = e.patch.module("voice1").id;
+  const gates = (args: (number | boolean)[], types?: string) => {
+    const n = e.commands.length;
+    assert.deepEqual(r.handle("/gate/voice1", args, {}, undefined, undefined, types), []);
+    return e.commands.slice(n).filter((c) => c.op === L.OP_GATE && c.target === voice1).map((c) => c.i0);
+  };
+  assert.deepEqual(gates([true], "T"), [1]);
+  assert.deepEqual(gates([false], "F"), [0]);
+  assert.deepEqual(gates([true, 0.5], "Tf"), [1]);
+  assert.deepEqual(gates([0], "i"), [0]);
+  // A trailing "now" takes its tag with it.
+  assert.deepEqual(r.handle("/seq/bpm", [150, "now"], {}, undefined, undefined, "fs"), [
+    { address: "/seq/bpm.reply", args: [150] },
+  ]);
+  // Types no shape takes: an error for that message, naming the argument and its type; nothing is sent.
+  const n = e.commands.length;
+  const refused = (address: string, args: unknown[], types: string): string => {
+    const replies: OscReply[] = r.handle(address, args as never, {}, undefined, undefined, types);
+    assert.equal(replies.length, 1);
+    assert.equal(replies[0].address, "/error");
+    assert.equal(replies[0].args[0], address);
+    return String(replies[0].args[1]);
+  };
+  assert.equal(
+    refused("/mod/voice1/freq", [null], "N"),
+    "argument 1 (value) must be a number or a name, got an OSC nil (N)",
+  );
+  assert.match(refused("/mod/voice1/freq", [null], "I"), /got an OSC impulse \(I\)$/);
+  assert.match(refused("/mod/voice1/freq", [[220]], "[i]"), /got an OSC array \(\[i\]\)$/);
+  assert.match(refused("/mod/voice1/freq", [new Uint8Array(1)], "b"), /got an OSC blob \(b\)$/);
+  assert.match(refused("/mod/voice1/freq", [0x90403f], "m"), /got an OSC MIDI message \(m\)$/);
+  assert.match(refused("/mod/voice1/freq", [0xff0000ff], "r"), /got an OSC RGBA color \(r\)$/);
+  assert.match(refused("/mod/voice1/freq", [1e9], "t"), /got an OSC time tag \(t\)$/);
+  assert.match(
+    refused("/note", ["voice1", true, 1], "sTf"),
+    /argument 2 \(pitch\) must be a pitch .*got an OSC true \(T\)$/,
+  );
+  assert.match(
+    refused("/note", [null, 60, 1], "Nif"),
+    /argument 1 \(module\) must be a string, got an OSC nil \(N\)$/,
+  );
+  assert.match(
+    refused("/seq/bpm", [true], "T"),
+    /argument 1 \(tempo\) must be a number, got an OSC true \(T\)$/,
+  );
+  assert.match(refused("/mod/voice1/freq", [220], "ii"), /type tags "ii" for 1 argument$/);
+  assert.match(refused("/mod/voice1/freq", [220], "[i"), /"\[" without "\]"/);
+  assert.equal(e.commands.length, n, "nothing was sent");
+});
+
+Deno.test("OSC over UDP: a bundle's message of a refused type gets its /error, the rest of the bundle applies", async () => {
+  const { engine, client, stop } = await running();
+  await client.raw(encodeBundle({
+    timetag: 0,
+    elements: [
+      { address: "/mod/voice1/freq", args: [null], types: "N" },
+      { address: "/mod/voice1/freq", args: [2 ** 62], types: "d" }, // a double is fine (and out of range)
+      { address: "/mod/voice1/cutoff", args: [1234], types: "h" },
+      { address: "/mod/voice1/freq", args: [220.25], types: "d" },
+      { address: "/gate/voice1", args: [true], types: "T" },
+    ],
+  }));
+  // An int64 past 2^53: that message is refused (by the codec, naming the argument).
+  const big = new Uint8Array([...encodeMessage({ address: "/mod/voice1/freq", args: [0], types: "h" })]);
+  big.set([0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], big.length - 8);
+  await client.raw(big);
+  // Replies carry integers past 2^31 as int64 (h): /sync echoes its id.
+  await client.raw(encodeMessage({ address: "/sync", args: [2 ** 40 + 1], types: "h" }));
+  await client.waitFor((r) => r[0] === "/synced");
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(client.received.find((r) => r[0] === "/synced"), ["/synced", 2 ** 40 + 1]);
+  const errors = client.received.filter((r) => r[0] === "/error");
+  assert.deepEqual(errors.map((e) => e[1]), ["/mod/voice1/freq", "/mod/voice1/freq", "/mod/voice1/freq"]);
+  assert.match(String(errors[0][2]), /got an OSC nil \(N\)/);
+  assert.match(String(errors[1][2]), /out of range/);
+  assert.match(String(errors[2][2]), /^argument 1 \(h\) 9223372036854775807 is past ±2\^53/);
+  assert.equal(engine.patch.module("voice1").params.freq, 220.25);
+  assert.equal(engine.patch.module("voice1").params.cutoff, 1234);
+  const voice1 = engine.patch.module("voice1").id;
+  const log = await stop();
+  const applied = log.commands.filter((c) => c.target === voice1 && c.frame > 0);
+  assert.equal(applied.length, 3, "cutoff, freq, gate");
+  assert.equal(new Set(applied.map((c) => c.frame)).size, 1, "one bundle, one frame");
+});
+
+Deno.test("liblo's oscsend, every type it sends: d and h apply 220 Hz, f 55.0 plays 55 Hz, i 55 MIDI 55", async (t) => {
+  if (!(await liblo(t, "oscsend"))) return;
+  const { engine, osc, stop } = await running();
+  const dumpPort = 20000 + Math.floor(Math.random() * 20000);
+  const dump = (tool("oscdump", ["-L", String(dumpPort)]))!;
+  await new Promise((r) => setTimeout(r, 300));
+  const send = async (...args: string[]) => {
+    const o = await tool("oscsend", ["127.0.0.1", String(osc.port), ...args])!.output();
+    assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
+  };
+  await send("/notify", "Ti", String(dumpPort)); // T: a true where 1|0 belongs
+  // One parameter through every numeric type, each value its own: the log keeps them in order.
+  await send("/mod/voice1/freq", "d", "220.0");
+  await send("/mod/voice1/freq", "h", "220");
+  await send("/mod/voice1/freq", "i", "330");
+  await send("/mod/voice1/freq", "f", "440.5");
+  await send("/mod/voice1/freq", "s", "550");
+  await send("/mod/voice2/wave", "S", "square");
+  await send("/note", "sfff", "voice2", "55.0", "0.8", "0.1");
+  await send("/note", "sidf", "voice3", "55", "0.8", "0.1");
+  await send("/note", "Shf", "voice4", "45", "0.5");
+  await send("/gate/voice1", "T");
+  await send("/gate/voice1", "F");
+  await send("/sync", "c", "x");
+  // Refused, each message alone: a nil, an impulse, a MIDI message, an int64 past 2^53.
+  await send("/mod/voice1/freq", "N");
+  await send("/mod/voice1/freq", "I");
+  await send("/mod/voice1/freq", "m", "00903c7f");
+  await send("/mod/voice1/freq", "h", "9223372036854775807");
+  await send("/sync", "i", "7");
+  await new Promise((r) => setTimeout(r, 500));
+  dump.kill("SIGTERM");
+  const out = new TextDecoder().decode((await dump.output()).stdout);
+  assert.match(out, /\/notify\.reply i 1/);
+  assert.match(out, /\/synced s "x"/);
+  assert.match(out, /\/synced i 7/);
+  const errors = out.split("\n").filter((l) => l.includes("/error"));
+  assert.equal(errors.length, 4, out);
+  assert.match(
+    errors[0],
+    /"\/mod\/voice1\/freq" "argument 1 \(value\) must be a number or a name, got an OSC nil \(N\)"/,
+  );
+  assert.match(errors[1], /got an OSC impulse \(I\)"/);
+  assert.match(errors[2], /got an OSC MIDI message \(m\)"/);
+  assert.match(errors[3], /"argument 1 \(h\) 9223372036854775807 is past ±2\^53/);
+  const id = (m: string) => engine.patch.module(m).id;
+  const freq = paramIndex(moduleDef("voice")!, "freq");
+  assert.equal(engine.patch.module("voice2").params.wave, 2, "square (sine, saw, square, triangle)");
+  const log = await stop();
+  const live = log.commands.filter((c) => c.frame > 0);
+  const freqs = (m: string) =>
+    live.filter((c) => c.op === L.OP_SET_PARAM && c.target === id(m) && c.param === freq).map((c) => c.f0);
+  assert.deepEqual(freqs("voice1"), [220, 220, 330, 440.5, 550]);
+  assert.deepEqual(freqs("voice2"), [55], "a float 55.0 is 55 Hz");
+  assert.ok(Math.abs(freqs("voice3")[0] - 195.9977) < 1e-3, `an int 55 is MIDI 55: ${freqs("voice3")}`);
+  assert.ok(Math.abs(freqs("voice4")[0] - 110) < 1e-3, "an int64 45 is MIDI 45 (110 Hz)");
+  const gates = live.filter((c) => c.op === L.OP_GATE && c.target === id("voice1")).map((c) => c.i0);
+  assert.deepEqual(gates, [1, 0], "T opens the gate, F closes it");
 });

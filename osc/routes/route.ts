@@ -5,8 +5,12 @@
 //
 // Arguments are read by shapes: each shape checks one argument and says what is wrong in plain words, and the
 // same shape prints the argument in usage text and docs. A handler gets its arguments already read.
+// A message that came over OSC brings each argument's type tag (osc/codec.ts): a shape refuses the types it
+// cannot mean (a nil, an impulse, a blob, an array where one value belongs), and the pitch shape reads a float
+// as Hz even when it is whole. Without tags (the console, scores) a value is read by what it looks like.
 import { ClientError } from "../../core/errors.ts";
 import { parsePitch } from "../../core/pitch.ts";
+import { typeName } from "../codec.ts";
 import type { When } from "../../sequencer/sequencer.ts";
 import type { PatchFiles } from "../files.ts";
 import type { Outbox } from "../outbox.ts";
@@ -40,8 +44,11 @@ export interface Shape<T = unknown> {
   readonly values?: readonly string[];
   /** What usage text shows inside the brackets when the name says too little ("0|1", "src[.port]"). */
   readonly shown?: string;
-  /** Reads argument `i` (for a rest shape: `i` and every one after it); throws ClientError. */
-  read(args: readonly OscArg[], i: number): T;
+  /**
+   * Reads argument `i` (for a rest shape: `i` and every one after it); throws ClientError. `tags` holds each
+   * argument's OSC type tag when the message came over OSC (osc/codec.ts argTags: "f", "[ii]" …).
+   */
+  read(args: readonly OscArg[], i: number, tags?: readonly string[]): T;
 }
 
 /** What a handler works with: the engine, files, the outbox and the whole table. */
@@ -64,6 +71,8 @@ export interface Call {
   readonly address: string;
   /** The arguments, after a trailing "now" or "bar" was taken off (routes with `now`). */
   readonly args: readonly OscArg[];
+  /** Each argument's OSC type tag, aligned with `args`, when the message came over OSC (Shape.read's `tags`). */
+  readonly tags?: readonly string[];
   /** When a change takes effect: "now" when the message ended with "now", else "bar" (the next bar). */
   readonly when: When;
   /** The values of the address's placeholders ("/mod/<module>/<param>": module, param). */
@@ -146,8 +155,11 @@ export function token(s: Shape): string {
   return s.optional || s.rest ? `[${name}]` : `<${name}>`;
 }
 
-/** Checks the argument count against the entry and reads every argument; throws ClientError. */
-export function readArgs(r: Route, args: readonly OscArg[]): unknown[] {
+/**
+ * Checks the argument count against the entry and reads every argument (with its OSC type tag when `tags` is
+ * given); throws ClientError.
+ */
+export function readArgs(r: Route, args: readonly OscArg[], tags?: readonly string[]): unknown[] {
   const min = r.args.filter((s) => !s.optional && !s.rest).length;
   const max = r.args.some((s) => s.rest) ? Infinity : r.args.length;
   if (args.length < min || args.length > max) {
@@ -156,12 +168,31 @@ export function readArgs(r: Route, args: readonly OscArg[]): unknown[] {
       `expected ${r.usage}${none} (${args.length} argument${args.length === 1 ? "" : "s"} given)`,
     );
   }
-  return r.args.map((s, i) => s.read(args, i));
+  return r.args.map((s, i) => s.read(args, i, tags));
 }
 
 // The readers. Their messages are what a client sees in `/error`, so they name the argument and the value.
 
-function needString(args: readonly OscArg[], i: number, name: string): string {
+/** OSC type tags of numbers, of text and of booleans: what each reader below accepts is a mix of these. */
+const NUMBER_TAGS = "ihfd", TEXT_TAGS = "sSc", BOOLEAN_TAGS = "TF";
+
+// Refuses argument `i` when it came over OSC with a type tag outside `accepts`; gives the tag.
+function checkTag(
+  tags: readonly string[] | undefined,
+  i: number,
+  name: string,
+  accepts: string,
+  want: string,
+): string | undefined {
+  const tag = tags?.[i];
+  if (tag !== undefined && (tag.length !== 1 || !accepts.includes(tag))) {
+    throw new ClientError(`argument ${i + 1} (${name}) must be ${want}, got an OSC ${typeName(tag)}`);
+  }
+  return tag;
+}
+
+function needString(args: readonly OscArg[], i: number, name: string, tags?: readonly string[]): string {
+  checkTag(tags, i, name, TEXT_TAGS, "a string");
   const v = args[i];
   if (typeof v !== "string" || v === "") {
     throw new ClientError(`argument ${i + 1} (${name}) must be a string`);
@@ -169,7 +200,8 @@ function needString(args: readonly OscArg[], i: number, name: string): string {
   return v;
 }
 
-function needNumber(args: readonly OscArg[], i: number, name: string): number {
+function needNumber(args: readonly OscArg[], i: number, name: string, tags?: readonly string[]): number {
+  checkTag(tags, i, name, NUMBER_TAGS + TEXT_TAGS, "a number");
   const v = typeof args[i] === "string" && args[i] !== "" ? Number(args[i]) : args[i];
   if (typeof v !== "number" || !Number.isFinite(v)) {
     throw new ClientError(
@@ -179,7 +211,13 @@ function needNumber(args: readonly OscArg[], i: number, name: string): number {
   return v;
 }
 
-function needValue(args: readonly OscArg[], i: number, name: string): number | string {
+function needValue(
+  args: readonly OscArg[],
+  i: number,
+  name: string,
+  tags?: readonly string[],
+): number | string {
+  checkTag(tags, i, name, NUMBER_TAGS + TEXT_TAGS + BOOLEAN_TAGS, "a number or a name");
   const v = args[i];
   if (typeof v === "number" || typeof v === "string") return v;
   if (typeof v === "boolean") return v ? 1 : 0;
@@ -188,7 +226,7 @@ function needValue(args: readonly OscArg[], i: number, name: string): number | s
 
 /** A non-empty string. */
 export function str(name: string, more: Partial<Shape> = {}): Shape<string> {
-  return { name, type: "string", ...more, read: (a, i) => needString(a, i, name) };
+  return { name, type: "string", ...more, read: (a, i, t) => needString(a, i, name, t) };
 }
 
 /** A number (numeric strings too), within min … max when both are given (also a whole one when `integer`). */
@@ -201,8 +239,8 @@ export function num(
     name,
     type: integer ? "integer" : "number",
     ...rest,
-    read: (a, i) => {
-      const v = needNumber(a, i, name);
+    read: (a, i, t) => {
+      const v = needNumber(a, i, name, t);
       if (integer && !Number.isInteger(v)) throw new ClientError(`${name} must be a whole number, got ${v}`);
       const { min, max, unit } = more;
       if (min !== undefined && max !== undefined && (v < min || v > max)) {
@@ -215,28 +253,39 @@ export function num(
 
 /** A number or a name (an OSC true/false is 1/0); whoever takes it checks it (a parameter: the patch). */
 export function value(name: string, more: Partial<Shape> = {}): Shape<number | string> {
-  return { name, type: "number or name", ...more, read: (a, i) => needValue(a, i, name) };
+  return { name, type: "number or name", ...more, read: (a, i, t) => needValue(a, i, name, t) };
 }
 
-/** A pitch in Hz: a whole number 0–127 is MIDI, other numbers Hz, or a name ("C#3", "110hz"). */
+/**
+ * A pitch in Hz: a whole number 0–127 is MIDI, other numbers Hz, or a name ("C#3", "110hz"); over OSC a
+ * float (`f`, `d`) is Hz even when it is whole, so `55.0` is 55 Hz and `55` (`i`, `h`) MIDI 55.
+ */
 export function pitch(name: string, more: Partial<Shape> = {}): Shape<number> {
   return {
     name,
     type: "pitch",
-    doc: "a whole number 0–127 is a MIDI note, other numbers Hz; or a name: C#3, Eb5, 110hz",
+    doc:
+      "a whole number 0–127 is a MIDI note, other numbers Hz; or a name: C#3, Eb5, 110hz; an OSC float (f, d) is Hz even when whole",
     ...more,
-    read: (a, i) => parsePitch(needValue(a, i, name)),
+    read: (a, i, t) => {
+      const tag = checkTag(t, i, name, NUMBER_TAGS + TEXT_TAGS, "a pitch (a number or a note name)");
+      return parsePitch(needValue(a, i, name), tag === "f" || tag === "d");
+    },
   };
 }
 
-/** A gate: any number, on when it is not 0. */
+/** A gate: any number, on when it is not 0; OSC true/false (`T`/`F`) are on/off. */
 export function gate(name: string): Shape<boolean> {
   return {
     name,
     type: "number",
     shown: "0|1",
-    doc: "on unless 0",
-    read: (a, i) => needNumber(a, i, name) !== 0,
+    doc: "on unless 0; OSC T/F: on/off",
+    read: (a, i, t) => {
+      checkTag(t, i, name, NUMBER_TAGS + TEXT_TAGS + BOOLEAN_TAGS, "a number or true/false");
+      const v = a[i];
+      return typeof v === "boolean" ? v : needNumber(a, i, name) !== 0;
+    },
   };
 }
 
@@ -247,7 +296,8 @@ export function onOff(name: string, more: Partial<Shape> = {}): Shape<boolean> {
     type: "1 or 0",
     shown: "1|0",
     ...more,
-    read: (a, i) => {
+    read: (a, i, t) => {
+      checkTag(t, i, name, NUMBER_TAGS + TEXT_TAGS + BOOLEAN_TAGS, "1 or 0");
       const v = a[i];
       if (v === 1 || v === true || v === "1") return true;
       if (v === 0 || v === false || v === "0") return false;
@@ -263,8 +313,8 @@ export function choice(name: string, names: readonly string[], more: Partial<Sha
     type: "name",
     values: names,
     ...more,
-    read: (a, i) => {
-      const v = needValue(a, i, name);
+    read: (a, i, t) => {
+      const v = needValue(a, i, name, t);
       const index = typeof v === "number" ? v : /^\d+$/.test(v.trim()) ? Number(v) : names.indexOf(v.trim());
       if (!Number.isInteger(index) || index < 0 || index >= names.length) {
         throw new ClientError(`${name} ${JSON.stringify(v)} is not one of ${names.join(" | ")}`);
@@ -279,7 +329,7 @@ export function opt<T>(s: Shape<T>): Shape<T | undefined>;
 /** The same shape, optional: absent reads as `fallback`. */
 export function opt<T>(s: Shape<T>, fallback: T): Shape<T>;
 export function opt<T>(s: Shape<T>, fallback?: T): Shape<T | undefined> {
-  return { ...s, optional: true, read: (a, i) => (i < a.length ? s.read(a, i) : fallback) };
+  return { ...s, optional: true, read: (a, i, t) => (i < a.length ? s.read(a, i, t) : fallback) };
 }
 
 /** The same shape for every remaining argument (zero or more). */
@@ -288,7 +338,7 @@ export function rest<T>(s: Shape<T>, more: Partial<Shape> = {}): Shape<T[]> {
     ...s,
     rest: true,
     ...more,
-    read: (a, i) => a.slice(i).map((_, k) => s.read(a, i + k)),
+    read: (a, i, t) => a.slice(i).map((_, k) => s.read(a, i + k, t)),
   };
 }
 
