@@ -1,9 +1,9 @@
 // deno task chronus [COMMAND …] | play SCORE: talks to a running engine over OSC in the text command language
 // (cli/language.ts) and prints the answers in plain words. Without a command it reads commands line by line
 // (an interactive prompt in a terminal; a pipe works too). Exit code 1 when the engine answered with an error.
-import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
-import { decode, encode } from "node-osc";
+import { encode } from "node-osc";
+import { decodePacket } from "../osc/codec.ts";
 import { HELP_LINES, type OscMessage, translate } from "./language.ts";
 import type { TrackSpec } from "../core/files.ts";
 
@@ -36,8 +36,10 @@ class Connection {
       for (;;) {
         try {
           const [b] = await sock.receive();
-          const d = decode(Buffer.from(b)) as { address: string; args: { value: string | number }[] };
-          this.#queue.push([d.address, ...d.args.map((a) => a.value)]);
+          // The engine's own decoder: replies carry integers past 2^31 as int64 (h), which node-osc cannot read.
+          const d = decodePacket(b);
+          if (!d.ok || d.packet.kind !== "message") continue;
+          this.#queue.push([d.packet.address, ...(d.packet.args as (string | number)[])]);
           this.#wake?.();
         } catch {
           return;
