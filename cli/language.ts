@@ -56,8 +56,11 @@ export function helpLines(routes: readonly Route[]): string[] {
   });
 }
 
-/** The language's commands, for help and errors (generated from the address table). */
-export const HELP_LINES: readonly string[] = helpLines(ROUTES);
+/** The language's commands, for help and errors (generated from the address table), then the pitch rule. */
+export const HELP_LINES: readonly string[] = [
+  ...helpLines(ROUTES),
+  `${"PITCH".padEnd(32)}a whole number 0–127 is MIDI (55 and 55.0 alike), other numbers Hz; C#3, Eb5, 110hz`,
+];
 
 /** Translates one line; throws ClientError in plain words. Blank lines and # comments give no messages. */
 export function translate(line: string): Translation {
