@@ -36,7 +36,8 @@ class Connection {
       for (;;) {
         try {
           const [b] = await sock.receive();
-          // The engine's own decoder: replies carry integers past 2^31 as int64 (h), which node-osc cannot read.
+          // The engine's own decoder: replies carry integers past 2^31 as int64 (h), which node-osc cannot
+          // read.
           const d = decodePacket(b);
           if (!d.ok || d.packet.kind !== "message") continue;
           this.#queue.push([d.packet.address, ...(d.packet.args as (string | number)[])]);

@@ -89,6 +89,9 @@ export interface BundleInput {
 /** Seconds from the NTP epoch (1900) to the Unix epoch (1970). */
 const NTP_UNIX = 2208988800;
 
+/** The int64 range a number holds exactly. */
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER), SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+
 const TYPE_NAMES: Record<string, string> = {
   i: "int32",
   h: "int64",
@@ -247,7 +250,7 @@ function message(r: Reader): PacketMessage {
   if (r.left === 0) return { kind: "message", address, args: [], types: "" };
   const tagString = r.string("the type tag string");
   if (!tagString.startsWith(",")) {
-    throw new Malformed(`the type tag string ${JSON.stringify(tagString)} does not start with ","`);
+    throw new Malformed(`the type tag string ${shown(tagString)} does not start with ","`);
   }
   const types = tagString.slice(1);
   checkTags(types);
@@ -284,12 +287,19 @@ function checkTags(types: string): void {
     if (c === "[") {
       if (++depth > MAX_DEPTH) throw new Malformed(`arrays nested deeper than ${MAX_DEPTH}`);
     } else if (c === "]") {
-      if (--depth < 0) throw new Malformed(`the type tags ",${types}" close an array that was not opened`);
-    } else if (!(c in TYPE_NAMES)) {
-      throw new Malformed(`unknown type tag ${JSON.stringify(c)} in ",${types}"`);
+      if (--depth < 0) {
+        throw new Malformed(`the type tags ${shown(`,${types}`)} close an array that was not opened`);
+      }
+    } else if (!Object.hasOwn(TYPE_NAMES, c)) {
+      throw new Malformed(`unknown type tag ${JSON.stringify(c)} in ${shown(`,${types}`)}`);
     }
   }
-  if (depth !== 0) throw new Malformed(`the type tags ",${types}" leave an array open`);
+  if (depth !== 0) throw new Malformed(`the type tags ${shown(`,${types}`)} leave an array open`);
+}
+
+// A type tag string as an error shows it: quoted, and cut short (a hostile one may fill the packet).
+function shown(tagString: string): string {
+  return JSON.stringify(tagString.length > 40 ? `${tagString.slice(0, 40)}…` : tagString);
 }
 
 function value(r: Reader, tag: string, what: string, problems: string[]): OscArg {
@@ -307,7 +317,7 @@ function value(r: Reader, tag: string, what: string, problems: string[]): OscArg
       return r.blob(what);
     case "h": {
       const v = r.int64(what);
-      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+      if (v > SAFE_MAX || v < SAFE_MIN) {
         problems.push(`${what} ${v} is past ±2^53, the largest integer a number holds exactly`);
         return null;
       }

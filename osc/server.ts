@@ -1,5 +1,6 @@
-// The OSC/UDP surface: a socket, the codec (osc/codec.ts: every OSC 1.0/1.1 type), the router, replies to each sender's address and port,
-// bundles with time tags (one frame, one batch), and subscribers for events and meters (/notify 1).
+// The OSC/UDP surface: a socket, the codec (osc/codec.ts: every OSC 1.0/1.1 type), the router, replies to
+// each sender's address and port, bundles with time tags (one frame, one batch), and subscribers for events
+// and meters (/notify 1).
 // Input can never crash or stall it: every packet is decoded and handled inside a try, bad ones get an
 // `/error` reply, and the work per packet is bounded.
 // The socket is Deno's own (Deno.listenDatagram, "unstable": ["net"] in deno.json): node:dgram under Deno
@@ -150,12 +151,13 @@ export class OscServer {
   }
 
   #handlePacket(buf: Uint8Array, rinfo: Peer): void {
-    let where = addressOf(buf);
+    // What an internal error names: the decoded address, or the raw one when decoding itself failed.
+    let where: string | undefined;
     try {
       const decoded = decodePacket(buf);
       if (!decoded.ok) {
         this.#reply(
-          { address: "/error", args: [where, `cannot decode the packet: ${decoded.error}`] },
+          { address: "/error", args: [addressOf(buf), `cannot decode the packet: ${decoded.error}`] },
           rinfo,
         );
         return;
@@ -167,6 +169,7 @@ export class OscServer {
     } catch (e) {
       // A bug, not bad input: say so to the sender and on stderr, and keep serving.
       this.counts.internal++;
+      where ??= addressOf(buf);
       console.error(`[chronus] osc: internal error on ${where}: ${(e as Error).stack}`);
       this.#reply({ address: "/error", args: [where, `internal error: ${(e as Error).message}`] }, rinfo);
     }

@@ -251,6 +251,8 @@ Deno.test("codec: malformed packets give one plain error each, and no exception"
   malformed(cat(ascii("/x\0\0,b\0\0"), i32(-4)), /negative size/);
   malformed(cat(ascii("/x\0\0,b\0\0"), [0, 0]), /argument 1 \(b\)'s size needs 4 bytes/);
   malformed(ascii("/x\0\0,iq\0"), /unknown type tag "q"/);
+  const long = decodePacket(ascii(`/x\0\0,${"i".repeat(999)}q\0\0\0\0`));
+  assert.ok(!long.ok && long.error.length < 100, "a long tag string is cut short in the error");
   malformed(ascii("/x\0\0,i]\0"), /close an array that was not opened/);
   malformed(ascii("/x\0\0,][\0"), /close an array that was not opened/);
   malformed(ascii("/x\0\0,[i\0"), /leave an array open/);

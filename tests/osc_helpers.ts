@@ -1,5 +1,5 @@
-// A real OSC/UDP client for tests: node-osc's encoder over Deno's datagram socket (a codec the server's is not),
-// replies decoded by osc/codec.ts (they carry int64 past 2^31, which node-osc cannot read), collected in order.
+// A real OSC/UDP client for tests: node-osc's encoder (not the server's codec) over Deno's datagram socket;
+// replies decoded by osc/codec.ts (they carry int64 past 2^31, which node-osc cannot read), kept in order.
 import { encode } from "node-osc";
 import { decodePacket } from "../osc/codec.ts";
 import { enlargeReceiveBuffer, RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";

@@ -6,8 +6,8 @@
 // Arguments are read by shapes: each shape checks one argument and says what is wrong in plain words, and the
 // same shape prints the argument in usage text and docs. A handler gets its arguments already read.
 // A message that came over OSC brings each argument's type tag (osc/codec.ts): a shape refuses the types it
-// cannot mean (a nil, an impulse, a blob, an array where one value belongs), and the pitch shape reads a float
-// as Hz even when it is whole. Without tags (the console, scores) a value is read by what it looks like.
+// cannot mean (a nil, an impulse, a blob, an array where one value belongs), and the pitch shape reads a
+// float as Hz even when it is whole. Without tags (the console, scores) a value is read by what it looks like.
 import { ClientError } from "../../core/errors.ts";
 import { parsePitch } from "../../core/pitch.ts";
 import { typeName } from "../codec.ts";
@@ -71,7 +71,7 @@ export interface Call {
   readonly address: string;
   /** The arguments, after a trailing "now" or "bar" was taken off (routes with `now`). */
   readonly args: readonly OscArg[];
-  /** Each argument's OSC type tag, aligned with `args`, when the message came over OSC (Shape.read's `tags`). */
+  /** Each argument's OSC type tag, aligned with `args`, when it came over OSC (what Shape.read takes). */
   readonly tags?: readonly string[];
   /** When a change takes effect: "now" when the message ended with "now", else "bar" (the next bar). */
   readonly when: When;
@@ -264,8 +264,8 @@ export function pitch(name: string, more: Partial<Shape> = {}): Shape<number> {
   return {
     name,
     type: "pitch",
-    doc:
-      "a whole number 0–127 is a MIDI note, other numbers Hz; or a name: C#3, Eb5, 110hz; an OSC float (f, d) is Hz even when whole",
+    doc: "a whole number 0–127 is a MIDI note, other numbers Hz; or a name: C#3, Eb5, 110hz; " +
+      "an OSC float (f, d) is Hz even when whole",
     ...more,
     read: (a, i, t) => {
       const tag = checkTag(t, i, name, NUMBER_TAGS + TEXT_TAGS, "a pitch (a number or a note name)");
