@@ -18,6 +18,9 @@ import type { PatchFile } from "../core/files.ts";
 import { moduleDef, paramIndex } from "../patch/schema.ts";
 import { OscTestClient } from "./osc_helpers.ts";
 import { stallsAtMost, TEST_LEAD } from "./helpers.ts";
+import { cents, channel, peak, zeroCrossingHz } from "./signal.ts";
+import { TONE_PATCH } from "./tone.ts";
+import { readWav } from "../core/wav.ts";
 
 const defaultPatch: PatchFile = JSON.parse(
   await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)),
@@ -549,4 +552,42 @@ Deno.test("liblo's oscsend, every type it sends: d and h apply 220 Hz, f 55.0 pl
   assert.ok(Math.abs(freqs("voice4")[0] - 110) < 1e-3, "an int64 45 is MIDI 45 (110 Hz)");
   const gates = live.filter((c) => c.op === L.OP_GATE && c.target === id("voice1")).map((c) => c.i0);
   assert.deepEqual(gates, [1, 0], "T opens the gate, F closes it");
+});
+
+Deno.test("liblo's oscsend: /note voice1 55.0 as a float plays 55 Hz and 55 as an int MIDI 55, measured in a recording", async (t) => {
+  if (!(await liblo(t, "oscsend"))) return;
+  const dir = await Deno.makeTempDir();
+  const engine = await Engine.start({
+    patch: TONE_PATCH,
+    lead: TEST_LEAD,
+    seconds: 30,
+    sink: { kind: "null" },
+  });
+  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0 });
+  const send = async (...args: string[]) => {
+    const o = await tool("oscsend", ["127.0.0.1", String(osc.port), ...args])!.output();
+    assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const started = await engine.startRecording(`${dir}/notes.wav`);
+  await send("/note", "sfff", "voice1", "55.0", "0.8", "0.6");
+  await sleep(900);
+  await send("/note", "sifd", "voice1", "55", "0.8", "0.6");
+  await sleep(900);
+  const result = await engine.stopRecording();
+  await osc.close();
+  await engine.stop();
+  const wav = channel(readWav(await Deno.readFile(result.path)).samples);
+  // The two notes, found where the recording sounds: each measured over its steady middle.
+  const sounding: number[] = [];
+  for (let i = 0; i + 480 <= wav.length; i += 480) {
+    if (peak(wav.subarray(i, i + 480)) > 0.05) sounding.push(i);
+  }
+  const gap = sounding.findIndex((s, k) => k > 0 && s - sounding[k - 1] > 4800);
+  assert.ok(gap > 0, `two separate notes in the recording (started at frame ${started.startFrame})`);
+  const note = (from: number, to: number) => zeroCrossingHz(wav, 48000, from + 4800, to - 4800);
+  const first = note(sounding[0], sounding[gap - 1]), second = note(sounding[gap], sounding.at(-1)!);
+  assert.ok(Math.abs(cents(first, 55)) < 5, `a float 55.0 plays ${first.toFixed(2)} Hz`);
+  assert.ok(Math.abs(cents(second, 195.9977)) < 5, `an int 55 plays ${second.toFixed(2)} Hz (MIDI 55)`);
+  await Deno.remove(dir, { recursive: true });
 });
