@@ -62,10 +62,12 @@ const choice = (name: string, names: string[], def: number, doc: string): ParamD
   param({ name, min: 0, max: names.length - 1, default: def, unit: "enum", names, doc });
 
 const VCO_WAVES = ["sine", "saw", "square", "triangle"];
+// The voice's sources: the vco's waves, then three noises (the seed system's voice had them as sources).
+const VOICE_WAVES = [...VCO_WAVES, "white", "pink", "brown"];
 const FILTER_MODES = ["low", "band", "high", "notch"];
 
-// The oscillator's parameters, shared by vco and voice.
-const OSC_WAVE = choice("wave", VCO_WAVES, 1, "waveform");
+// The oscillator's parameters, shared by vco and voice (but `wave`: the voice has the noises too).
+const VCO_WAVE = choice("wave", VCO_WAVES, 1, "waveform");
 const OSC_FREQ = hz({
   name: "freq",
   min: 0.1,
@@ -153,7 +155,7 @@ export const MODULES: readonly ModuleDef[] = [
     outputs: ["out"],
     gate: false,
     params: [
-      OSC_WAVE,
+      VCO_WAVE,
       OSC_FREQ,
       OSC_DETUNE,
       OSC_PW,
@@ -387,12 +389,13 @@ export const MODULES: readonly ModuleDef[] = [
   },
   {
     type: "voice",
-    doc: "A playable voice: vco → state-variable filter (with envelope amount) → ADSR-driven amplifier.",
+    doc:
+      "A playable voice: vco or noise → state-variable filter (with envelope amount) → ADSR-driven amplifier.",
     inputs: ["fm", "gate"],
     outputs: ["out"],
     gate: true,
     params: [
-      OSC_WAVE,
+      choice("wave", VOICE_WAVES, 1, "source: a waveform, or white, pink or brown noise (no pitch)"),
       { ...OSC_FREQ, aliases: ["osc.freq"] },
       OSC_DETUNE,
       OSC_PW,

@@ -3,7 +3,9 @@
 // Fusing the chain keeps every intermediate in registers (the reference voice of the benchmark).
 // Inputs: fm (times the fm parameter: Hz of deviation), gate (on above 0.5). Output: out.
 // Parameters (patch/schema.ts; "per sample" = audio rate, smoothed and modulated per sample):
-//   wave    enum: 0 sine, 1 saw, 2 square, 3 triangle (default saw)
+//   wave    enum: 0 sine, 1 saw, 2 square, 3 triangle, 4 white, 5 pink, 6 brown noise (default saw); the
+//           noises come from the voice's own PRNG (noise_source.ts), ignore the pitch, and go through the
+//           filter and amplifier like a waveform
 //   freq    Hz, 0.1 … 20000 (220), per sample; glides with the time constant `glide` (ms, 0 … 5000, 0)
 //   detune  cents, −1200 … 1200 (0), per sample
 //   pw      0.01 … 0.99 (0.5), per sample: the square's pulse width
@@ -17,7 +19,8 @@
 // Gate: on while the gate command or the gate input is on. Turning on triggers the attack from the current
 // level (velocity: the command's, 1 for the input); a gate command while on retriggers; off releases once
 // neither is on. Input edges take effect at their exact frame.
-// State (voice_state.ts): the envelope (Env), the filter (Svf), the phase, the velocity, the two gate sources.
+// State (voice_state.ts): the envelope (Env), the filter (Svf), the phase, the velocity, the two gate sources,
+// the noise generator.
 // Kernels: this file splits a span into runs at gate-input edges and envelope segment ends (so a kernel is
 // branch-free within a run) and picks one per run:
 //   voice_general.ts    any setting, f64
@@ -45,7 +48,7 @@ import {
 } from "../gen/defs";
 import { Env, envOffFrom, envOnFrom, envSegmentDone, envSustain, IDLE } from "./env";
 import { svfFlush } from "./svf";
-import { env, svf, Voice, voice, VOICE_BYTES } from "./voice_state";
+import { env, noise, svf, Voice, voice, VOICE_BYTES } from "./voice_state";
 import { runGeneral } from "./voice_general";
 import { runSawLowFixed } from "./voice_saw_f32";
 import { GROUP, member, runQuad } from "./voice_saw_f32x4";
@@ -55,9 +58,10 @@ export function voiceStateBytes(): i32 {
   return VOICE_BYTES;
 }
 
-/** Velocity 1 until the first trigger; freq glides by the default `glide`. */
+/** Velocity 1 until the first trigger; freq glides by the default `glide`; the noise has the module's seed. */
 export function voiceInit(m: Inst): void {
   voice(m).velocity = 1.0;
+  noise(m).rng = m.seed;
   voiceParam(m, VOICE_GLIDE);
 }
 

@@ -5,7 +5,8 @@
 // res, gain and fm per sample) and input fm. Writes: out over [a, b); the state of voice_state.ts.
 // Per sample, with l the envelope's level (env.ts's recurrence, kept in locals):
 //   hz = freq · 2^(detune/1200) + fm · in.fm,  dt = hz/sr clamped to [0, 0.45]
-//   x  = the wave at the phase (PolyBLEP saw/square, PolyBLAMP triangle: osc.ts); phase += dt, wrapped
+//   x  = the wave at the phase (PolyBLEP saw/square, PolyBLAMP triangle: osc.ts), or the next noise sample
+//        (waves 4 … 6: white, pink, brown from noise_source.ts); phase += dt, wrapped
 //   the filter (Simper's SVF, svf.ts, in locals), retuned every sample while it moves: fc = cutoff ·
 //   2^(envamt · l) clamped to 20 Hz … 0.45·sr, with the Padé tangent; else tuned once, exactly
 //   out = y · l · velocity · gain   (y: low, band, high or notch by fmode)
@@ -27,9 +28,13 @@ import {
   VOICE_WAVE,
 } from "../gen/defs";
 import { Env } from "./env";
+import { noiseNext } from "./noise_source";
 import { oscSample, polyBlep4 } from "./osc";
 import { K_MIN, svfTune, tanPade } from "./svf";
-import { svf, Voice } from "./voice_state";
+import { noise, svf, Voice } from "./voice_state";
+
+// The first noise wave (patch/schema.ts VOICE_WAVES): white, then pink and brown (noise_source.ts's colours).
+const WAVE_WHITE: i32 = 4;
 
 /** Renders [a, b) of voice m, any setting; b − a ≤ e.left. */
 export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
@@ -40,6 +45,7 @@ export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
   const envamt = prm(m, VOICE_ENVAMT).value;
   const fp = freq.ptr, fs = freq.step, gp = gain.ptr, gs = gain.step, wp = pw.ptr, ws = pw.step;
   const fmOn = connected(m, VOICE_IN_FM);
+  const ns = noise(m), color = wave - WAVE_WHITE;
   const fmIn = inp(m, VOICE_IN_FM);
   const isr = 1.0 / G.sampleRate, vel = v.velocity;
   const ratio0: f64 = exp2f(at(detune, a) * <f32> (1.0 / 1200.0));
@@ -63,6 +69,8 @@ export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
     dt = dt < 0.0 ? 0.0 : dt > 0.45 ? 0.45 : dt;
     const x = wave == 1
       ? 2.0 * phase - 1.0 - polyBlep4(phase, dt)
+      : color >= 0
+      ? noiseNext(ns, color)
       : oscSample(wave, phase, dt, <f64> load<f32>(wp + <usize> (i * ws)));
     phase += dt;
     if (phase >= 1.0) phase -= 1.0;
