@@ -390,8 +390,8 @@ export const MODULES: readonly ModuleDef[] = [
   {
     type: "voice",
     doc:
-      "A playable voice: vco or noise → state-variable filter (with envelope amount) → ADSR-driven amplifier.",
-    inputs: ["fm", "gate"],
+      "A playable voice: vco or noise → state-variable filter (with envelope amount) → ADSR-driven amplifier; `am`, when patched, multiplies the output (tremolo).",
+    inputs: ["fm", "gate", "am"],
     outputs: ["out"],
     gate: true,
     params: [

@@ -307,6 +307,28 @@ Deno.test("voice: noise is the module's own stream: the same twice, another with
   assert.notDeepEqual(voiceNoise("white"), voiceNoise("brown"), "the colours differ");
 });
 
+Deno.test("voice: the am input multiplies the output sample by sample (tremolo 0.2 … 1)", () => {
+  // A sine voice takes the general kernel with and without am, so only the product differs.
+  const on: PatchEvent[] = [{ frame: 0, gate: ["m", true, 1] }];
+  const params = { wave: "sine", freq: 330, attack: 0, sustain: 1 };
+  const plain = solo("voice", params, 0.2, { events: on });
+  const trem = solo("voice", params, 0.2, {
+    events: on,
+    extra: { l: { type: "lfo", params: { wave: "square", rate: 10, offset: 0.6, depth: 0.4 } } },
+    connections: [["l", "m.am"]],
+  });
+  // The square starts high (1.0) and falls to 0.2 after half a period (2400 samples), up again at 4800; its
+  // edges land within a sample (the LFO's phase accumulates in f64), so the samples next to them are skipped.
+  for (let i = 0; i < 9600; i++) {
+    if (Math.abs(i - Math.round(i / 2400) * 2400) <= 1) continue;
+    const g = Math.floor(i / 2400) % 2 === 0 ? 1 : 0.2;
+    // 0.6 − 0.4 is 0.2 within f32 rounding in the LFO: relative 1e-6.
+    if (Math.abs(trem[i] - plain[i] * g) > 1e-6 * Math.abs(plain[i]) + 1e-12) {
+      assert.fail(`sample ${i}: ${trem[i]}, expected ${plain[i]} × ${g}`);
+    }
+  }
+});
+
 /** Mean |first difference| over mean |x|: how much of a signal is high frequency. */
 function brightnessOf(x: Float64Array): number {
   let d = 0, s = 0;
