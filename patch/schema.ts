@@ -324,7 +324,8 @@ export const MODULES: readonly ModuleDef[] = [
   },
   {
     type: "delay",
-    doc: "Stereo feedback delay with a damping low-pass in the loop; time glides without zipper noise.",
+    doc:
+      "Stereo feedback delay with a damping low-pass in the loop and low/high cuts on the echoes; time glides without zipper noise.",
     inputs: ["L", "R"],
     outputs: ["L", "R"],
     gate: false,
@@ -343,6 +344,22 @@ export const MODULES: readonly ModuleDef[] = [
       level({ name: "damp", default: 0.3, doc: "high-frequency loss in the loop" }),
       level({ name: "mix", default: 1, doc: "wet/dry (1 = wet only, for sends)" }),
       choice("pingpong", ["off", "on"], 0, "cross the feedback between channels"),
+      hz({
+        name: "lowcut",
+        min: 20,
+        max: 1000,
+        default: 20,
+        smooth: 20,
+        doc: "high-pass on the echoes (2-pole Butterworth), outside the loop; 20 = off",
+      }),
+      hz({
+        name: "highcut",
+        min: 1000,
+        max: 20000,
+        default: 20000,
+        smooth: 20,
+        doc: "low-pass on the echoes (2-pole Butterworth), outside the loop; 20000 = off",
+      }),
     ],
   },
   {
