@@ -199,6 +199,8 @@ export const OP_SEQ_REMOVE = 18; // target = track, i0 = SEQ_AT_BAR | SEQ_NOW (i
 export const OP_SEQ_TRANSPORT = 19; // i0 = SEQ_STOP | SEQ_START | SEQ_RESET
 export const OP_SEQ_TEMPO = 20; // f0 = BPM, i0 = SEQ_AT_BAR | SEQ_NOW
 export const OP_SEQ_SWING = 21; // f0 = where the off-beat step sits in its pair: 0.5 straight … 0.75
+// The output's master gain, after the patch (asm/engine.ts): the engine's pause and resume fade with it.
+export const OP_OUTPUT_GAIN = 22; // f0 = the gain to reach, 0 … 1; i0 = frames to get there (a linear ramp)
 export const SEQ_TRACKS = 16;
 export const SEQ_STEPS = 256;
 export const SEQ_NOTES = 64;
