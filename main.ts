@@ -3,6 +3,7 @@ import { Engine } from "./engine/engine.ts";
 import type { EngineEvent } from "./engine/supervisor.ts";
 import { OscRouter } from "./osc/router.ts";
 import { OscServer } from "./osc/server.ts";
+import { VizPush } from "./osc/viz_push.ts";
 import { readPatchFile } from "./patch/default_patch.ts";
 import { schemaJson } from "./patch/schema.ts";
 import { readLines, runLine } from "./cli/console.ts";
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     }
   }
 
+  const viz = o.vizPort === undefined ? undefined : VizPush.start(engine, { port: o.vizPort });
   // --set and stdin speak the text language of `deno task chronus`, through the same router as OSC.
   const router = new OscRouter(engine, undefined, o.patterns);
   for (const s of o.set) runLine(router, `set ${s}`);
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
   let code = 0;
   try {
     const summary = await engine.finished;
+    viz?.close();
     await osc?.close();
     const text = JSON.stringify(summary, null, 2);
     if (o.summary) Deno.writeTextFileSync(o.summary, text);

@@ -17,6 +17,7 @@ import {
   setPlanLength,
 } from "./graph";
 import { connect, disconnect, setDepth } from "./cables";
+import { peaksClear } from "./peaks";
 import {
   CHANNELS,
   FAULT_HANG,
@@ -167,6 +168,7 @@ export function render(block: f64, fault: i32): i32 {
   const start = <i64> block * <i64> B;
   const end = start + <i64> B;
   let pos: i32 = 0;
+  peaksClear();
   for (;;) {
     const e = peek();
     const eventFrame = e != null ? e.frame : i64.MAX_VALUE;
@@ -206,6 +208,8 @@ function checkBlock(B: i32): i32 {
   G.hash = h;
   return <i32> bad;
 }
+
+export { peaksPtr } from "./peaks";
 
 /** Address of the interleaved stereo output of the last rendered block. */
 export function outPtr(): usize {

@@ -163,6 +163,12 @@ export const FLAGS = [
   },
   { name: "no-osc", type: "switch", help: [] }, // told on --osc-port's line
   {
+    name: "viz-port",
+    type: "number",
+    value: "PORT",
+    help: ["push /viz/levels (per voice) and /viz/spectrum to this UDP port every 100 ms (the seed's: 5006)"],
+  },
+  {
     name: "osc-allow-remote",
     type: "switch",
     help: ["allow a non-loopback --osc-host (OSC has no authentication)"],
@@ -298,6 +304,8 @@ export interface Options {
   stdin: boolean;
   /** --quiet. */
   quiet: boolean;
+  /** --viz-port: where /viz/levels and /viz/spectrum go every 100 ms (undefined: nowhere). */
+  vizPort: number | undefined;
 }
 
 /** What the command line asks for. */
@@ -417,8 +425,18 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
       summary: a.summary,
       stdin: a.stdin,
       quiet: a.quiet,
+      vizPort: a["viz-port"] !== undefined ? port("viz-port", a["viz-port"]) : undefined,
     },
   };
+}
+
+/** A UDP port number 1 … 65535. */
+function port(name: string, text: string): number {
+  const v = num(name, text);
+  if (!Number.isInteger(v) || v < 1 || v > 65535) {
+    throw new UsageError(`--${name} ${text} is not a port (1…65535)`);
+  }
+  return v;
 }
 
 /** The sink the flags ask for: --sink, or wav when --out is given, else PortAudio if it can play. */

@@ -150,6 +150,7 @@ export class Engine {
   #recorder!: Recorder;
   #faultsAllowed = false;
   #paused = false;
+  #peakViews: Float32Array[] = [];
   #onEvent?: (e: EngineEvent) => void;
   #running = true;
   #startedAt = performance.now();
@@ -343,6 +344,25 @@ export class Engine {
   resumeOutput(): void {
     this.send(outputGainCommand(1, this.sampleRate));
     this.#paused = false;
+  }
+
+  /**
+   * Each named module's output peak (the largest |sample| on any of its outputs, linear) over the blocks the
+   * primary rendered since the last call, read from its slot's meters (asm/layout.ts); 0 for a name that is
+   * not in the patch. Then starts the next window, so it is meant for one reader (the meter push of
+   * osc/viz_push.ts): two readers would share the windows between them.
+   */
+  peakMeters(names: readonly string[]): number[] {
+    const slot = this.supervisor.selected;
+    if (slot < 0) return names.map(() => 0);
+    this.#peakViews[slot] ??= slotViews(this.#sab, slot).peaks;
+    const peaks = this.#peakViews[slot];
+    const out = names.map((n) => {
+      const id = this.patch.modules.get(n)?.id ?? -1;
+      return id > 0 ? peaks[id] : 0;
+    });
+    Atomics.add(this.#ctrl, L.CTRL_PEAK_WINDOW, 1);
+    return out;
   }
 
   /**

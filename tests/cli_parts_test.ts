@@ -129,6 +129,22 @@ Deno.test("flags: --voices and $CHRONUS_NUM_VOICES size the default patch (the f
   }
 });
 
+Deno.test("flags: --viz-port is off unless asked, and a port", () => {
+  assert.equal(run([]).vizPort, undefined);
+  assert.equal(run(["--viz-port", "5006"]).vizPort, 5006);
+  for (
+    const [text, message] of [["0", /^--viz-port 0 is not a port/], [
+      "x",
+      /^--viz-port needs a number/,
+    ]] as const
+  ) {
+    assert.throws(
+      () => parseFlags(["--viz-port", text]),
+      (e) => e instanceof UsageError && message.test(e.message),
+    );
+  }
+});
+
 Deno.test("flags: help, schema and the device list come first; then the first bad flag, in plain words", () => {
   assert.deepEqual(parseFlags(["--help", "--seed", "x"]), { action: "help" });
   assert.deepEqual(parseFlags(["--schema", "--channels", "3"]), { action: "schema" });
