@@ -55,7 +55,10 @@ if (import.meta.main) {
     console.log(HELP);
     Deno.exit(0);
   }
-  if (!a.out || (a.replay && (a.patch || a.score)) || (!a.replay && !a.patch && !a.score && a.voices === undefined)) {
+  if (
+    !a.out || (a.replay && (a.patch || a.score)) ||
+    (!a.replay && !a.patch && !a.score && a.voices === undefined)
+  ) {
     fail("give --out OUT.wav and either --replay LOG or --patch FILE / --score FILE (see --help)");
   }
   let settings: { sampleRate: number; block: number; seed: number };
