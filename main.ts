@@ -1,9 +1,10 @@
 // chronus: starts the engine. `deno task start --help` lists the flags.
-import type { PatchFile } from "./core/files.ts";
 import { Engine } from "./engine/engine.ts";
 import type { EngineEvent } from "./engine/supervisor.ts";
 import { OscRouter } from "./osc/router.ts";
 import { OscServer } from "./osc/server.ts";
+import { VizPush } from "./osc/viz_push.ts";
+import { readPatchFile } from "./patch/default_patch.ts";
 import { schemaJson } from "./patch/schema.ts";
 import { readLines, runLine } from "./cli/console.ts";
 import { startExercise } from "./cli/exercise.ts";
@@ -31,12 +32,9 @@ async function main(): Promise<void> {
   if (request.action === "schema") return console.log(JSON.stringify(schemaJson(), null, 2));
   if (request.action === "list-devices") return console.log(orFail(deviceList));
   const o = request.options;
-  const from = o.patch;
-  const patch: PatchFile | undefined = from &&
-    orFail(() => JSON.parse(Deno.readTextFileSync(from.file)), `cannot read the patch ${from.shown}: `);
+  const patch = orFail(() => o.patch && readPatchFile(o.patch));
   const { sink, fallback } = orFail(() => chooseSink(o.sink, o.engine.sampleRate));
   if (fallback && !o.quiet) console.error(`chronus: ${fallback}`);
-
   let osc: OscServer | undefined;
   const onEvent = (e: EngineEvent) => {
     console.error(`[chronus] ${e.type}: ${e.message}`);
@@ -61,6 +59,7 @@ async function main(): Promise<void> {
     }
   }
 
+  const viz = o.vizPort === undefined ? undefined : VizPush.start(engine, { port: o.vizPort });
   // --set and stdin speak the text language of `deno task chronus`, through the same router as OSC.
   const router = new OscRouter(engine, undefined, o.patterns);
   for (const s of o.set) runLine(router, `set ${s}`);
@@ -80,6 +79,7 @@ async function main(): Promise<void> {
   let code = 0;
   try {
     const summary = await engine.finished;
+    viz?.close();
     await osc?.close();
     const text = JSON.stringify(summary, null, 2);
     if (o.summary) Deno.writeTextFileSync(o.summary, text);

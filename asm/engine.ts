@@ -17,6 +17,7 @@ import {
   setPlanLength,
 } from "./graph";
 import { connect, disconnect, setDepth } from "./cables";
+import { peaksClear } from "./peaks";
 import {
   CHANNELS,
   FAULT_HANG,
@@ -40,6 +41,7 @@ import {
   OP_SET_PARAM,
   OP_SEQ_SWING,
   OP_SEQ_TRACK,
+  OP_OUTPUT_GAIN,
 } from "./layout";
 
 @external("env", "clock")
@@ -61,6 +63,9 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   G.seed = seed;
   G.outBus = OUT;
   G.sanitized = 0;
+  G.outGain = G.outGainTarget = 1.0;
+  G.outGainStep = 0;
+  G.outGainLeft = 0;
   graphInit();
   seqInit();
   G.initialised = 1;
@@ -94,6 +99,43 @@ function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: 
     unreachable();
   } else if (op == OP_RESEED) {
     seedPrng(<u32> i0);
+  } else if (op == OP_OUTPUT_GAIN) {
+    outputGain(f0, i0);
+  }
+}
+
+// A ramp to `gain` over `frames` (0: at once). A ramp that is cut short by a new one starts from where it got.
+function outputGain(gain: f64, frames: i32): void {
+  if (!isFinite(gain)) return;
+  const g = Math.min(Math.max(gain, 0.0), 1.0);
+  G.outGainTarget = g;
+  if (frames <= 0) {
+    G.outGain = g;
+    G.outGainLeft = 0;
+  } else {
+    G.outGainLeft = frames;
+    G.outGainStep = (g - G.outGain) / <f64> frames;
+  }
+}
+
+// The master gain over [from, to) of the output bus. At 1 with no ramp it is not applied at all (the output
+// is exactly the patch's); at 0 the bus is exactly silent.
+function applyOutputGain(from: i32, to: i32): void {
+  if (G.outGain == 1.0 && G.outGainLeft == 0) return;
+  for (let i = from; i < to; i++) {
+    if (G.outGainLeft > 0) {
+      G.outGainLeft--;
+      G.outGain = G.outGainLeft == 0 ? G.outGainTarget : G.outGain + G.outGainStep;
+    }
+    const p = OUT + (<usize> (i * CHANNELS) << 2);
+    if (G.outGain == 0.0) {
+      store<f32>(p, 0);
+      store<f32>(p, 0, 4);
+    } else {
+      const g = <f32> G.outGain;
+      store<f32>(p, load<f32>(p) * g);
+      store<f32>(p, load<f32>(p, 4) * g, 4);
+    }
   }
 }
 
@@ -101,6 +143,7 @@ function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: 
 function renderSpan(from: i32, to: i32): void {
   memory.fill(OUT + <usize>(from * CHANNELS * 4), 0, <usize>((to - from) * CHANNELS * 4));
   renderGraph(from, to);
+  applyOutputGain(from, to);
 }
 
 function injectFault(fault: i32): void {
@@ -125,6 +168,7 @@ export function render(block: f64, fault: i32): i32 {
   const start = <i64> block * <i64> B;
   const end = start + <i64> B;
   let pos: i32 = 0;
+  peaksClear();
   for (;;) {
     const e = peek();
     const eventFrame = e != null ? e.frame : i64.MAX_VALUE;
@@ -164,6 +208,8 @@ function checkBlock(B: i32): i32 {
   G.hash = h;
   return <i32> bad;
 }
+
+export { peaksPtr } from "./peaks";
 
 /** Address of the interleaved stereo output of the last rendered block. */
 export function outPtr(): usize {

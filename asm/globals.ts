@@ -24,6 +24,10 @@ export class Globals {
   edgeSpan: i32;
   edgeAt: i32;
   lastEnd: i64; // the frame after the last rendered block
+  outGain: f64; // the output's master gain (OP_OUTPUT_GAIN): 1 leaves the output untouched
+  outGainTarget: f64;
+  outGainStep: f64; // added per frame while a ramp runs
+  outGainLeft: i32; // frames left in the ramp
 }
 
 export const G = changetype<Globals>(memory.data(offsetof<Globals>(), 16));

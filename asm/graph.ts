@@ -13,6 +13,7 @@ import { arenaInit, arenaUsedBytes, freeModule, inst, placeModule } from "./aren
 import { cablesInit, disconnectModule, independent, prepareInputs } from "./cables";
 import { paramsInit, prepareParams, setTarget } from "./smoothing";
 import { gateModule, initModule, paramChanged, processModule, processQuad, rendersInFours } from "./gen/dispatch";
+import { notePeak } from "./peaks";
 
 const PLAN = memory.data(MAX_MODULES * 4, 16);
 
@@ -121,12 +122,18 @@ export function renderGraph(from: i32, to: i32): void {
       wrote(m1);
       wrote(m2);
       wrote(m3);
+      notePeak(id, m, from, to);
+      for (let j = 1; j < 4; j++) {
+        const idj = load<i32>(PLAN + (<usize> (i + j) << 2));
+        notePeak(idj, inst(idj), from, to);
+      }
       i += 3;
       continue;
     }
     processModule(m, from, to);
     m.rendered = 1;
     wrote(m);
+    notePeak(id, m, from, to);
   }
 }
 

@@ -19,14 +19,20 @@
 //   control: CTRL_* words, then the fault-injection table (INJECT_MAX rows of INJECT_WORDS).
 //
 //   one slot (a DSP worker owns one slot while it lives; a slot is never shared by two live workers):
-//   ┌──────────────────┬──────────────────────────┬──────────────────────────────┬───────────────────────────┐
-//   │ header           │ block tags + hashes      │ command ring                 │ audio ring                │
-//   │ HDR_WORDS i32    │ RING_BLOCKS i32 each     │ CMD_CAP records × CMD_WORDS  │ RING_BLOCKS × MAX_BLOCK   │
-//   │ (f64 at HDR_F64) │ tag[k] = block in slot k │ i32 (f64 args overlaid)      │   × CHANNELS f32          │
-//   └──────────────────┴──────────────────────────┴──────────────────────────────┴───────────────────────────┘
+//   ┌──────────────────┬──────────────────────────┬──────────────────────────────┬───────────────────────────┬──────────────────┐
+//   │ header           │ block tags + hashes      │ command ring                 │ audio ring                │ peaks            │
+//   │ HDR_WORDS i32    │ RING_BLOCKS i32 each     │ CMD_CAP records × CMD_WORDS  │ RING_BLOCKS × MAX_BLOCK   │ MAX_MODULES f32  │
+//   │ (f64 at HDR_F64) │ tag[k] = block in slot k │ i32 (f64 args overlaid)      │   × CHANNELS f32          │ (by module id)   │
+//   └──────────────────┴──────────────────────────┴──────────────────────────────┴───────────────────────────┴──────────────────┘
 //
 //   Audio slot k holds block n when tag[k] == n (k = n % RING_BLOCKS); the tag is stored after the samples,
 //   so a reader that sees the tag sees the whole block. Samples are interleaved (L, R).
+//
+//   Peaks are meters, not audio: peak[id] is the largest |sample| module `id` wrote (any output) in the blocks
+//   the worker rendered since the meter window began. The DSP measures each block (asm/peaks.ts); the worker
+//   folds it in after each block. A reader (the primary's slot) reads the peaks, then bumps CTRL_PEAK_WINDOW;
+//   each worker, seeing it changed, starts its peaks afresh from the next block. A block rendered between the
+//   read and the bump is lost to the meters, never to the audio.
 //
 //   The record tap holds what the output emitted, for the recorder (workers/recorder_worker.ts): the output
 //   worker copies each block it hands to the sink (silence for a late block) into tap slot n % TAP_CAP, then
@@ -46,6 +52,8 @@
 
 // ── Sizes ──
 export const CHANNELS = 2;
+export const MAX_MODULES = 1024; // module ids 1 … MAX_MODULES-1
+export const MAX_CONNS = 4096;
 export const MAX_BLOCK = 1024;
 export const RING_BLOCKS = 16; // power of two; must exceed the largest lead
 export const MAX_SLOTS = 8; // two live workers + replacements + capped zombies
@@ -73,6 +81,7 @@ export const CTRL_SPARE_START = 14; // first block to render
 export const CTRL_SPARE_SNAP_BYTES = 15; // snapshot bytes in the handoff area (0 = initial state)
 export const CTRL_UNDERFLOWS = 16; // device underflows so far (PortAudio)
 export const CTRL_SPARES_LOADED = 17; // spares that have loaded and instantiated (engine start waits for them)
+export const CTRL_PEAK_WINDOW = 18; // bumped by the meter reader: each worker starts its peaks afresh
 export const INJECT_BASE = 24; // CTRL_* above must stay below this
 export const INJECT_MAX = 128;
 export const INJECT_WORDS = 4; // block, role, kind, fired
@@ -147,7 +156,8 @@ export const SLOT_TAGS = HDR_WORDS * 4;
 export const SLOT_HASHES = SLOT_TAGS + RING_BLOCKS * 4;
 export const SLOT_CMDS = SLOT_HASHES + RING_BLOCKS * 4;
 export const SLOT_AUDIO = SLOT_CMDS + CMD_CAP * CMD_WORDS * 4;
-export const SLOT_BYTES = SLOT_AUDIO + RING_BLOCKS * MAX_BLOCK * CHANNELS * 4;
+export const SLOT_PEAKS = SLOT_AUDIO + RING_BLOCKS * MAX_BLOCK * CHANNELS * 4;
+export const SLOT_BYTES = SLOT_PEAKS + MAX_MODULES * 4;
 export const SNAP_OFFSET = CTRL_BYTES + MAX_SLOTS * SLOT_BYTES;
 export const HANDOFF_OFFSET = SNAP_OFFSET + WASM_PAGES * 65536;
 export const TAP_OFFSET = HANDOFF_OFFSET + WASM_PAGES * 65536;
@@ -199,6 +209,8 @@ export const OP_SEQ_REMOVE = 18; // target = track, i0 = SEQ_AT_BAR | SEQ_NOW (i
 export const OP_SEQ_TRANSPORT = 19; // i0 = SEQ_STOP | SEQ_START | SEQ_RESET
 export const OP_SEQ_TEMPO = 20; // f0 = BPM, i0 = SEQ_AT_BAR | SEQ_NOW
 export const OP_SEQ_SWING = 21; // f0 = where the off-beat step sits in its pair: 0.5 straight … 0.75
+// The output's master gain, after the patch (asm/engine.ts): the engine's pause and resume fade with it.
+export const OP_OUTPUT_GAIN = 22; // f0 = the gain to reach, 0 … 1; i0 = frames to get there (a linear ramp)
 export const SEQ_TRACKS = 16;
 export const SEQ_STEPS = 256;
 export const SEQ_NOTES = 64;
@@ -230,10 +242,6 @@ export const ROLE_PRIMARY = 0;
 export const ROLE_STANDBY = 1;
 export const HANG_MS = 2000;
 export const SLOW_MS = 12;
-
-// ── Patch graph sizes ──
-export const MAX_MODULES = 1024; // module ids 1 … MAX_MODULES-1
-export const MAX_CONNS = 4096;
 
 // ── Retired: the engine tone (module 0) ──
 // A minimal oscillator that proved the engine before the patch existed (MOD_VOICE = 0 with parameters

@@ -6,6 +6,7 @@ import * as L from "../asm/layout.ts";
 import type { WavFormat } from "../core/wav.ts";
 import { type Injection, parseInjection } from "../engine/faults.ts";
 import { parseRecordFormat } from "../engine/recorder.ts";
+import { DEFAULT_PATCH_URL, DEFAULT_VOICES, MAX_VOICES, VOICES_ENV } from "../patch/default_patch.ts";
 import type { SinkRequest } from "./sink_choice.ts";
 
 // Options speaks of these: exported with it, so that this module's documentation is whole.
@@ -127,6 +128,14 @@ export const FLAGS = [
     ],
   },
   {
+    name: "voices",
+    type: "number",
+    value: "N",
+    help: [
+      `voices in the default patch, voice1 … voiceN, 1…${MAX_VOICES} (default: $${VOICES_ENV}, else ${DEFAULT_VOICES})`,
+    ],
+  },
+  {
     name: "patterns",
     type: "text",
     value: "DIR",
@@ -153,6 +162,12 @@ export const FLAGS = [
     help: ["OSC/UDP port (default {default}; 0 = any free port); --no-osc: no OSC server"],
   },
   { name: "no-osc", type: "switch", help: [] }, // told on --osc-port's line
+  {
+    name: "viz-port",
+    type: "number",
+    value: "PORT",
+    help: ["push /viz/levels (per voice) and /viz/spectrum to this UDP port every 100 ms (the seed's: 5006)"],
+  },
   {
     name: "osc-allow-remote",
     type: "switch",
@@ -272,8 +287,9 @@ export interface Options {
   engine: EngineFlags;
   /** Where the audio goes, before PortAudio is asked. */
   sink: SinkRequest;
-  /** The patch file to load (`file` is what to read, `shown` how messages name it); undefined: none. */
-  patch: { file: string | URL; shown: string } | undefined;
+  /** The patch file to load (`file` is what to read, `shown` how messages name it, `voices` the default
+   * patch's size: --voices or $CHRONUS_NUM_VOICES, absent for another file); undefined: none. */
+  patch: { file: string | URL; shown: string; voices?: number } | undefined;
   /** The OSC server's address (undefined with --no-osc); `loopback` false only with --osc-allow-remote. */
   osc: { host: string; port: number; loopback: boolean } | undefined;
   /** --patterns. */
@@ -288,6 +304,8 @@ export interface Options {
   stdin: boolean;
   /** --quiet. */
   quiet: boolean;
+  /** --viz-port: where /viz/levels and /viz/spectrum go every 100 ms (undefined: nowhere). */
+  vizPort: number | undefined;
 }
 
 /** What the command line asks for. */
@@ -305,8 +323,31 @@ function num(name: string, text: string | undefined): number {
   return v;
 }
 
-/** Reads the command line; throws UsageError for the first flag that cannot be used. */
-export function parseFlags(args: string[]): Request {
+/** The seed system's voice count from the environment (undefined without it, or without the permission). */
+export function envVoices(): string | undefined {
+  try {
+    return Deno.env.get(VOICES_ENV);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The default patch's voices: --voices, else $CHRONUS_NUM_VOICES, else 4; a whole number 1 … 16 (UsageError). */
+export function voiceCount(flag: string | undefined, env: string | undefined): number {
+  const [text, from] = flag !== undefined ? [flag, "--voices"] : [env, `$${VOICES_ENV}`];
+  if (text === undefined || (flag === undefined && text.trim() === "")) return DEFAULT_VOICES;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 1 || n > MAX_VOICES) {
+    throw new UsageError(`${from} ${JSON.stringify(text)}: the default patch has 1…${MAX_VOICES} voices`);
+  }
+  return n;
+}
+
+/**
+ * Reads the command line (and $CHRONUS_NUM_VOICES, passed as `env` by tests); throws UsageError for the first
+ * flag that cannot be used.
+ */
+export function parseFlags(args: string[], env: string | undefined = envVoices()): Request {
   let a: Values;
   try {
     a = parseArgs({ args, options: parseArgsOptions(FLAGS), strict: true, allowPositionals: false })
@@ -350,6 +391,10 @@ export function parseFlags(args: string[]): Request {
       `--osc-host ${host} is not a loopback address: OSC has no authentication; add --osc-allow-remote`,
     );
   }
+  const voices = voiceCount(a.voices, env);
+  if (a.voices !== undefined && a.patch !== undefined) {
+    throw new UsageError("--voices sizes the default patch: leave out --patch, or size your own patch file");
+  }
   const engine: EngineFlags = {
     sampleRate: num("sample-rate", a["sample-rate"]),
     block: num("block", a.block),
@@ -371,7 +416,7 @@ export function parseFlags(args: string[]): Request {
       patch: a.patch === "none"
         ? undefined
         : a.patch === undefined
-        ? { file: new URL(`../${DEFAULT_PATCH}`, import.meta.url), shown: DEFAULT_PATCH }
+        ? { file: DEFAULT_PATCH_URL, shown: DEFAULT_PATCH, voices }
         : { file: a.patch, shown: a.patch },
       osc: a["no-osc"] ? undefined : { host, port: num("osc-port", a["osc-port"]), loopback },
       patterns: a.patterns,
@@ -380,8 +425,18 @@ export function parseFlags(args: string[]): Request {
       summary: a.summary,
       stdin: a.stdin,
       quiet: a.quiet,
+      vizPort: a["viz-port"] !== undefined ? port("viz-port", a["viz-port"]) : undefined,
     },
   };
+}
+
+/** A UDP port number 1 … 65535. */
+function port(name: string, text: string): number {
+  const v = num(name, text);
+  if (!Number.isInteger(v) || v < 1 || v > 65535) {
+    throw new UsageError(`--${name} ${text} is not a port (1…65535)`);
+  }
+  return v;
 }
 
 /** The sink the flags ask for: --sink, or wav when --out is given, else PortAudio if it can play. */

@@ -8,15 +8,18 @@ import { parseSessionLog } from "../engine/session_log.ts";
 import { WavWriter } from "../core/wav.ts";
 import type { StampedCommand } from "../core/command.ts";
 import type { PatchFile } from "../core/files.ts";
+import { DEFAULT_PATCH_URL, readPatchFile } from "../patch/default_patch.ts";
+import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
 
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]
-       deno task render [--patch PATCH.json] [--score SCORE] --out OUT.wav [--seconds T]
+       deno task render [--patch PATCH.json | --voices N] [--score SCORE] --out OUT.wav [--seconds T]
                         [--sample-rate HZ] [--block FRAMES] [--seed N]
 
 --replay renders a session log written by "deno task start --log LOG.jsonl"; without --seconds it renders
 as many frames as the live session played.
---patch loads a patch at frame 0 (default: patches/default.json when a score is given) and --score plays a
+--patch loads a patch at frame 0 (default: patches/default.json when a score is given, with --voices N
+or $CHRONUS_NUM_VOICES voices, 1…16, as "deno task start" has it) and --score plays a
 score: the text command language of "deno task chronus", one command a line, prefixed by its time in
 seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo1 -> voice2.cutoff 1",
 "# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
@@ -35,6 +38,7 @@ if (import.meta.main) {
       options: {
         replay: { type: "string" },
         patch: { type: "string" },
+        voices: { type: "string" },
         score: { type: "string" },
         "sample-rate": { type: "string", default: "48000" },
         block: { type: "string", default: "128" },
@@ -51,7 +55,10 @@ if (import.meta.main) {
     console.log(HELP);
     Deno.exit(0);
   }
-  if (!a.out || (a.replay && (a.patch || a.score)) || (!a.replay && !a.patch && !a.score)) {
+  if (
+    !a.out || (a.replay && (a.patch || a.score)) ||
+    (!a.replay && !a.patch && !a.score && a.voices === undefined)
+  ) {
     fail("give --out OUT.wav and either --replay LOG or --patch FILE / --score FILE (see --help)");
   }
   let settings: { sampleRate: number; block: number; seed: number };
@@ -70,8 +77,10 @@ if (import.meta.main) {
       frames = f;
     } else {
       settings = { sampleRate: Number(a["sample-rate"]), block: Number(a.block), seed: Number(a.seed) };
-      const patchPath = a.patch ?? new URL("../patches/default.json", import.meta.url);
-      const file: PatchFile = JSON.parse(Deno.readTextFileSync(patchPath));
+      if (a.patch && a.voices !== undefined) fail("--voices sizes the default patch: leave out --patch");
+      const file: PatchFile = a.patch
+        ? readPatchFile({ file: a.patch })
+        : readPatchFile({ file: DEFAULT_PATCH_URL, voices: voiceCount(a.voices, envVoices()) });
       const score = a.score ? Deno.readTextFileSync(a.score) : "";
       commands = scoreCommands(file, score, settings.sampleRate, settings.block);
       const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);

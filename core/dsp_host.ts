@@ -38,6 +38,8 @@ export interface DspExports {
   seqBeat(): number;
   /** The sequencer's tempo in BPM. */
   seqTempo(): number;
+  /** Byte address of the meters: MAX_MODULES f32, module id → its outputs' peak |sample| in the last block. */
+  peaksPtr(): number;
 }
 
 /** Engine settings that every DSP instance of one session shares. */
@@ -73,6 +75,8 @@ export class DspHost {
   readonly bytes: Uint8Array;
   /** The interleaved stereo output of the last rendered block. */
   readonly out: Float32Array;
+  /** Each module's output peak (max |sample|) in the last rendered block, by module id (asm/peaks.ts). */
+  readonly peaks: Float32Array;
   /** The settings the instance was initialised with. */
   readonly settings: DspSettings;
   #x: DspExports;
@@ -89,6 +93,7 @@ export class DspHost {
     }
     this.bytes = new Uint8Array(this.memory.buffer);
     this.out = new Float32Array(this.memory.buffer, this.#x.outPtr(), settings.block * L.CHANNELS);
+    this.peaks = new Float32Array(this.memory.buffer, this.#x.peaksPtr(), L.MAX_MODULES);
   }
 
   /** Queues a command; throws when the DSP queue is full. */

@@ -17,6 +17,8 @@ export interface SlotViews {
   cmdF64: Float64Array;
   /** Audio ring, RING_BLOCKS × MAX_BLOCK × CHANNELS float32. */
   audio: Float32Array;
+  /** Meters: MAX_MODULES float32, module id → its peak |sample| in the current meter window (layout.ts). */
+  peaks: Float32Array;
 }
 
 /** Allocates the shared memory of an engine and fills in the initial control words. */
@@ -51,6 +53,7 @@ export function slotViews(sab: SharedArrayBuffer, slot: number): SlotViews {
     cmdI32: new Int32Array(sab, base + L.SLOT_CMDS, L.CMD_CAP * L.CMD_WORDS),
     cmdF64: new Float64Array(sab, base + L.SLOT_CMDS, (L.CMD_CAP * L.CMD_WORDS) / 2),
     audio: new Float32Array(sab, base + L.SLOT_AUDIO, L.RING_BLOCKS * L.MAX_BLOCK * L.CHANNELS),
+    peaks: new Float32Array(sab, base + L.SLOT_PEAKS, L.MAX_MODULES),
   };
 }
 
@@ -92,7 +95,20 @@ export function resetSlot(v: SlotViews, epoch: number): void {
   v.hashes.fill(0);
   v.hdr.fill(0);
   v.hdrF64.fill(0);
+  v.peaks.fill(0);
   Atomics.store(v.hdr, L.H_EPOCH, epoch);
+}
+
+/**
+ * Folds the DSP's peaks of the block just rendered into a slot's meter window: a fresh window (its values
+ * replaced) when the reader has bumped CTRL_PEAK_WINDOW since `seen`, else the larger of each pair. Returns the
+ * window the slot's peaks now belong to.
+ */
+export function foldPeaks(ctrl: Int32Array, seen: number, from: Float32Array, into: Float32Array): number {
+  const window = Atomics.load(ctrl, L.CTRL_PEAK_WINDOW);
+  if (window !== seen) into.set(from);
+  else for (let i = 0; i < into.length; i++) if (from[i] > into[i]) into[i] = from[i];
+  return window;
 }
 
 /** Start offset (in floats) of audio slot k. */

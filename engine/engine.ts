@@ -117,6 +117,18 @@ export interface EngineSummary {
 
 const outputWorkerUrl = new URL("../workers/output_worker.ts", import.meta.url);
 
+/** How long pauseOutput() and resumeOutput() take to fade the output out and in: short, but no click. */
+export const OUTPUT_FADE_MS = 10;
+
+/**
+ * The command that takes the output's master gain (after the whole patch) to `gain` (0 … 1) over
+ * OUTPUT_FADE_MS, linearly: what pauseOutput() and resumeOutput() send, for any stand-in that stamps commands
+ * (an offline score) to do the same.
+ */
+export function outputGainCommand(gain: number, sampleRate: number): Command {
+  return command({ op: L.OP_OUTPUT_GAIN, f0: gain, i0: Math.round((OUTPUT_FADE_MS / 1000) * sampleRate) });
+}
+
 /** A running Chronus engine. */
 export class Engine {
   /** Sample rate in Hz. */
@@ -137,6 +149,9 @@ export class Engine {
   #log?: SessionLogWriter;
   #recorder!: Recorder;
   #faultsAllowed = false;
+  #paused = false;
+  #peakViews: Float32Array[] = [];
+  #onEvent?: (e: EngineEvent) => void;
   #running = true;
   #startedAt = performance.now();
   #cpuPrev = new Map<number, { sum: number; timeMs: number }>();
@@ -235,6 +250,7 @@ export class Engine {
     engine.#log = log;
     engine.#recorder = recorder;
     engine.#faultsAllowed = options.allowFaultInjection ?? false;
+    engine.#onEvent = options.onEvent;
     // Before start(): the first primary holds the patch before its first block (the patch plays from frame 0).
     if (options.patch) engine.commit(0);
     if (options.patch?.sequence) engine.sendBatch(engine.sequencer.load(options.patch.sequence), 0);
@@ -300,6 +316,53 @@ export class Engine {
   /** Gate on/off for a patch module at `frame`; throws ClientError. */
   gate(module: string, on: boolean, velocity = 1, frame?: number, reply?: CommandReply): number {
     return this.send(this.patch.gate(module, on, velocity), frame, reply);
+  }
+
+  /** True from pauseOutput() until resumeOutput(): the output is silent, the engine keeps running. */
+  get outputPaused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Silences the output with a fade of OUTPUT_FADE_MS, stops the sequencer (its gates close) and stops the
+   * recording if one is on; the engine, its workers, the patch and every module's state stay as they are, so
+   * notes held by gates sound again after resumeOutput(). The fade and the stop are stamped commands at one
+   * frame (as soon as possible), so a session log replays them exactly. A recording that cannot be finalized
+   * is reported as a record-failed event.
+   */
+  pauseOutput(): void {
+    this.sendBatch([outputGainCommand(0, this.sampleRate), ...this.sequencer.stop()]);
+    this.#paused = true;
+    if (this.#recorder.recording) {
+      this.#recorder.stop().catch((e: Error) =>
+        this.#onEvent?.({ type: "record-failed", message: `stopping the recording: ${e.message}` })
+      );
+    }
+  }
+
+  /** Fades the output back in over OUTPUT_FADE_MS (a stamped command); the sequencer stays stopped. */
+  resumeOutput(): void {
+    this.send(outputGainCommand(1, this.sampleRate));
+    this.#paused = false;
+  }
+
+  /**
+   * Each named module's output peak (the largest |sample| on any of its outputs, linear) over the blocks the
+   * primary rendered since the last call, read from its slot's meters (asm/layout.ts); 0 for a name that is
+   * not in the patch. Then starts the next window, so it is meant for one reader (the meter push of
+   * osc/viz_push.ts): two readers would share the windows between them.
+   */
+  peakMeters(names: readonly string[]): number[] {
+    const slot = this.supervisor.selected;
+    if (slot < 0) return names.map(() => 0);
+    this.#peakViews[slot] ??= slotViews(this.#sab, slot).peaks;
+    const peaks = this.#peakViews[slot];
+    const out = names.map((n) => {
+      const id = this.patch.modules.get(n)?.id ?? -1;
+      return id > 0 ? peaks[id] : 0;
+    });
+    Atomics.add(this.#ctrl, L.CTRL_PEAK_WINDOW, 1);
+    return out;
   }
 
   /**

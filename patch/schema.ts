@@ -62,10 +62,12 @@ const choice = (name: string, names: string[], def: number, doc: string): ParamD
   param({ name, min: 0, max: names.length - 1, default: def, unit: "enum", names, doc });
 
 const VCO_WAVES = ["sine", "saw", "square", "triangle"];
+// The voice's sources: the vco's waves, then three noises (the seed system's voice had them as sources).
+const VOICE_WAVES = [...VCO_WAVES, "white", "pink", "brown"];
 const FILTER_MODES = ["low", "band", "high", "notch"];
 
-// The oscillator's parameters, shared by vco and voice.
-const OSC_WAVE = choice("wave", VCO_WAVES, 1, "waveform");
+// The oscillator's parameters, shared by vco and voice (but `wave`: the voice has the noises too).
+const VCO_WAVE = choice("wave", VCO_WAVES, 1, "waveform");
 const OSC_FREQ = hz({
   name: "freq",
   min: 0.1,
@@ -153,7 +155,7 @@ export const MODULES: readonly ModuleDef[] = [
     outputs: ["out"],
     gate: false,
     params: [
-      OSC_WAVE,
+      VCO_WAVE,
       OSC_FREQ,
       OSC_DETUNE,
       OSC_PW,
@@ -322,7 +324,8 @@ export const MODULES: readonly ModuleDef[] = [
   },
   {
     type: "delay",
-    doc: "Stereo feedback delay with a damping low-pass in the loop; time glides without zipper noise.",
+    doc:
+      "Stereo feedback delay with a damping low-pass in the loop and low/high cuts on the echoes; time glides without zipper noise.",
     inputs: ["L", "R"],
     outputs: ["L", "R"],
     gate: false,
@@ -341,6 +344,22 @@ export const MODULES: readonly ModuleDef[] = [
       level({ name: "damp", default: 0.3, doc: "high-frequency loss in the loop" }),
       level({ name: "mix", default: 1, doc: "wet/dry (1 = wet only, for sends)" }),
       choice("pingpong", ["off", "on"], 0, "cross the feedback between channels"),
+      hz({
+        name: "lowcut",
+        min: 20,
+        max: 1000,
+        default: 20,
+        smooth: 20,
+        doc: "high-pass on the echoes (2-pole Butterworth), outside the loop; 20 = off",
+      }),
+      hz({
+        name: "highcut",
+        min: 1000,
+        max: 20000,
+        default: 20000,
+        smooth: 20,
+        doc: "low-pass on the echoes (2-pole Butterworth), outside the loop; 20000 = off",
+      }),
     ],
   },
   {
@@ -387,12 +406,13 @@ export const MODULES: readonly ModuleDef[] = [
   },
   {
     type: "voice",
-    doc: "A playable voice: vco → state-variable filter (with envelope amount) → ADSR-driven amplifier.",
-    inputs: ["fm", "gate"],
+    doc:
+      "A playable voice: vco or noise → state-variable filter (with envelope amount) → ADSR-driven amplifier; `am`, when patched, multiplies the output (tremolo).",
+    inputs: ["fm", "gate", "am"],
     outputs: ["out"],
     gate: true,
     params: [
-      OSC_WAVE,
+      choice("wave", VOICE_WAVES, 1, "source: a waveform, or white, pink or brown noise (no pitch)"),
       { ...OSC_FREQ, aliases: ["osc.freq"] },
       OSC_DETUNE,
       OSC_PW,

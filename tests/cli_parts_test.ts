@@ -101,6 +101,50 @@ Deno.test("flags: no flags give the defaults as typed options", () => {
   );
 });
 
+Deno.test("flags: --voices and $CHRONUS_NUM_VOICES size the default patch (the flag wins)", () => {
+  const voices = (args: string[], env?: string) => {
+    const r = parseFlags(args, env) as { options: Options };
+    return r.options.patch?.voices;
+  };
+  assert.equal(voices([], undefined), 4, "the seed's default");
+  assert.equal(voices([], "8"), 8);
+  assert.equal(voices([], ""), 4, "an empty variable is no variable");
+  assert.equal(voices(["--voices", "16"], "8"), 16, "the flag wins");
+  assert.equal(voices(["--voices", "1"]), 1);
+  assert.equal(voices(["--patch", "mine.json"], "8"), undefined, "the variable leaves another patch alone");
+  const refusals: [string[], string | undefined, RegExp][] = [
+    [["--voices", "0"], undefined, /^--voices "0": the default patch has 1…16 voices$/],
+    [["--voices", "17"], "4", /^--voices "17": the default patch has 1…16 voices$/],
+    [["--voices", "2.5"], undefined, /^--voices "2.5"/],
+    [[], "32", /^\$CHRONUS_NUM_VOICES "32": the default patch has 1…16 voices$/],
+    [[], "eight", /^\$CHRONUS_NUM_VOICES "eight"/],
+    [["--voices", "8", "--patch", "mine.json"], undefined, /^--voices sizes the default patch/],
+  ];
+  for (const [args, env, message] of refusals) {
+    assert.throws(
+      () => parseFlags(args, env),
+      (e) => e instanceof UsageError && message.test(e.message),
+      `${args.join(" ")} (env ${env})`,
+    );
+  }
+});
+
+Deno.test("flags: --viz-port is off unless asked, and a port", () => {
+  assert.equal(run([]).vizPort, undefined);
+  assert.equal(run(["--viz-port", "5006"]).vizPort, 5006);
+  for (
+    const [text, message] of [["0", /^--viz-port 0 is not a port/], [
+      "x",
+      /^--viz-port needs a number/,
+    ]] as const
+  ) {
+    assert.throws(
+      () => parseFlags(["--viz-port", text]),
+      (e) => e instanceof UsageError && message.test(e.message),
+    );
+  }
+});
+
 Deno.test("flags: help, schema and the device list come first; then the first bad flag, in plain words", () => {
   assert.deepEqual(parseFlags(["--help", "--seed", "x"]), { action: "help" });
   assert.deepEqual(parseFlags(["--schema", "--channels", "3"]), { action: "schema" });

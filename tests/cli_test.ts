@@ -116,6 +116,18 @@ Deno.test("--help, bad flags and a missing replay answer in plain words", async 
   const bad = await deno(["run", "--allow-all", mainTs, "--block", "9999"]).output();
   assert.equal(bad.code, 2);
   assert.match(new TextDecoder().decode(bad.stderr), /--block 9999 is outside 16…1024/);
+  const voices = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", mainTs, "--sink", "null"],
+    env: { CHRONUS_NUM_VOICES: "17" },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  assert.equal(voices.code, 2);
+  assert.match(
+    new TextDecoder().decode(voices.stderr),
+    /^chronus: \$CHRONUS_NUM_VOICES "17": the default patch has 1…16/,
+  );
   const inj = await deno(["run", "--allow-all", mainTs, "--inject", "trap@primary:5"]).output();
   assert.equal(inj.code, 2);
   assert.match(new TextDecoder().decode(inj.stderr), /--inject needs --allow-fault-injection/);

@@ -1,6 +1,8 @@
 // The whole engine in this process (Deno's sanitizers check that it leaves nothing behind).
 import assert from "node:assert/strict";
-import { Engine, type EngineOptions } from "../engine/engine.ts";
+import * as L from "../asm/layout.ts";
+import { Engine, type EngineOptions, OUTPUT_FADE_MS } from "../engine/engine.ts";
+import { parseSessionLog } from "../engine/session_log.ts";
 import { readWav } from "../core/wav.ts";
 import {
   firstDifference,
@@ -108,6 +110,84 @@ Deno.test("clean stop: finalizes the WAV and the log, and leaves no worker, time
   let peak = 0;
   for (const s of live.samples) peak = Math.max(peak, Math.abs(s));
   assert.ok(peak > 0.4, "the voice sounded");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("pause and resume: a 10 ms fade to exact silence, the sequencer stopped, a held note back", async () => {
+  const dir = await Deno.makeTempDir();
+  const SR = 48000, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // `held` (left) is gated on by hand and stays on; `beat` (right) plays a sequencer track.
+  const voice = { type: "voice", params: { wave: "saw", attack: 0, sustain: 1, release: 30, envamt: 0 } };
+  const engine = await startLogged(dir, {
+    lead: TEST_LEAD,
+    patch: {
+      modules: { held: voice, beat: voice, out1: { type: "out" } },
+      connections: [["held", "out1.L"], ["beat", "out1.R"]],
+    },
+  });
+  engine.gate("held", true);
+  engine.sendBatch([...engine.sequencer.add("t", { modules: ["beat"], pattern: "x.x.x.x." }, "now")]);
+  engine.sendBatch(engine.sequencer.start());
+  await sleep(400);
+  assert.equal(engine.outputPaused, false);
+  engine.pauseOutput();
+  assert.equal(engine.outputPaused, true);
+  assert.equal(engine.sequencer.playing, false, "the sequencer stops");
+  await sleep(300);
+  engine.resumeOutput();
+  assert.equal(engine.outputPaused, false);
+  await sleep(300);
+  const summary = await engine.stop();
+  const live = readWav(await Deno.readFile(`${dir}/out.wav`));
+  const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
+  const fades = log.commands.filter((c) => c.op === L.OP_OUTPUT_GAIN);
+  assert.deepEqual(fades.map((c) => c.f0), [0, 1], "a fade out, then a fade in, both logged");
+  const [pause, resume] = fades.map((c) => c.frame);
+  const fade = Math.round((OUTPUT_FADE_MS / 1000) * SR);
+  const ch = (c: number, from: number, to: number) => {
+    const x: number[] = [];
+    for (let i = from; i < to; i++) x.push(live.samples[2 * i + c]);
+    return x;
+  };
+  const peakOf = (x: number[]) => Math.max(...x.map(Math.abs));
+  // From the first gate (the held note's, stamped as soon as possible after the start) to the pause.
+  const gated = log.commands.find((c) => c.op === L.OP_GATE)!.frame;
+  assert.ok(pause - gated > 0.2 * SR, `the pause came ${pause - gated} frames after the first gate`);
+  const before = peakOf(ch(0, gated, pause));
+  assert.ok(before > 0.3, `the held note sounds before the pause (${before})`);
+  assert.ok(peakOf(ch(1, gated, pause)) > 0.3, "the sequencer plays before the pause");
+  // The fade is linear over 480 frames: never above the straight line from the level before it to 0.
+  ch(0, pause, pause + fade).forEach((v, i) => {
+    assert.ok(Math.abs(v) <= before * (1 - i / fade) + 1e-6, `frame ${i} of the fade: ${v}`);
+  });
+  // Silent within 20 ms, exactly, on both channels, until the resume.
+  const silent = [...ch(0, pause + 0.02 * SR, resume), ...ch(1, pause + 0.02 * SR, resume)];
+  assert.ok(silent.length > 0.2 * SR && silent.every((v) => v === 0), "exact silence while paused");
+  // After the resume the held note sounds again; the sequencer's voice stays silent (stopped, gate closed).
+  assert.ok(peakOf(ch(0, resume + fade, resume + fade + 4800)) > 0.3, "the held note is back");
+  assert.equal(peakOf(ch(1, resume, live.frames)), 0, "the sequencer stays stopped");
+  const replay = await replayLog(`${dir}/s.jsonl`);
+  assert.equal(
+    firstDifferenceOutside(live.samples, replay.samples, summary.output.lateAt),
+    -1,
+    "replay = live",
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("pause stops a recording; the engine keeps running", async () => {
+  const dir = await Deno.makeTempDir();
+  const engine = await startTone(dir, { lead: TEST_LEAD });
+  await engine.startRecording(`${dir}/take.wav`);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(engine.recordingStatus().recording, true);
+  engine.pauseOutput();
+  assert.equal(engine.recordingStatus().recording, false, "the recording stopped");
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(engine.running, "the engine still runs");
+  engine.resumeOutput();
+  await engine.stop();
+  assert.ok(readWav(await Deno.readFile(`${dir}/take.wav`)).frames > 0, "the file is finalized");
   await Deno.remove(dir, { recursive: true });
 });
 

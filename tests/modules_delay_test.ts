@@ -199,3 +199,128 @@ Deno.test("delay: a dying loop never leaves subnormal numbers in the buffers", a
     assert.equal(peak(x.subarray(2 * SR)), 0, "the loop has died away to exactly 0");
   }
 });
+
+// The tone filters: a sine at `hz` through the delay (10 ms, no feedback, wet only): the echo's level against
+// the sine's, in dB, over the whole cycles of the second after 0.2 s of settling.
+function wetGainDb(
+  module: WebAssembly.Module,
+  tone: Record<string, number>,
+  hz: number,
+  sampleRate = SR,
+): number {
+  const file: PatchFile = {
+    modules: {
+      osc: { type: "vco", params: { wave: "sine", freq: hz } },
+      fx: { type: "delay", params: { time: 10, feedback: 0, mix: 1, ...tone } },
+      out: { type: "out" },
+    },
+    connections: [["osc", "fx.L"], ["osc", "fx.R"], ["fx.L", "out.L"], ["fx.R", "out.R"]],
+  };
+  const from = Math.round(0.2 * sampleRate), n = sampleRate;
+  const { L, R } = renderStereo(module, file, from + n, [], sampleRate);
+  const level = (x: Float32Array) => {
+    let re = 0, im = 0;
+    const w = 2 * Math.PI * hz / sampleRate;
+    for (let i = from; i < from + n; i++) {
+      re += x[i] * Math.cos(w * i);
+      im -= x[i] * Math.sin(w * i);
+    }
+    return 2 * Math.hypot(re, im) / n;
+  };
+  const l = level(L), r = level(R);
+  assert.ok(Math.abs(l - r) <= 1e-6 * l, `L ${l} and R ${r} filter alike`);
+  return 20 * Math.log10(l);
+}
+
+// A 2-pole Butterworth's gain in dB through the bilinear transform pre-warped at its cutoff: the analogue
+// −10·log10(1 + r⁴) with r the ratio of the warped frequencies (tan(π·f/sr) / tan(π·fc/sr); its inverse for a
+// high-pass): −3.01 dB exactly at the cutoff, −12 dB an octave away, steeper towards Nyquist.
+function butterworthDb(f: number, fc: number, kind: "low" | "high", sampleRate = SR): number {
+  const r = Math.tan(Math.PI * f / sampleRate) / Math.tan(Math.PI * fc / sampleRate);
+  return -10 * Math.log10(1 + (kind === "low" ? r : 1 / r) ** 4);
+}
+
+Deno.test("delay: lowcut and highcut are −3 dB at their cutoffs (2-pole Butterworth on the echoes)", async () => {
+  const module = await dspModule();
+  const check = (tone: { lowcut?: number; highcut?: number }, f: number, sampleRate = SR) => {
+    let want = 0;
+    if (tone.highcut) want += butterworthDb(f, tone.highcut, "low", sampleRate);
+    if (tone.lowcut) want += butterworthDb(f, tone.lowcut, "high", sampleRate);
+    const got = wetGainDb(module, tone, f, sampleRate);
+    const what = `${JSON.stringify(tone)} at ${f} Hz (${sampleRate} Hz)`;
+    assert.ok(Math.abs(got - want) <= 0.01, `${what}: ${got.toFixed(3)} dB, expected ${want.toFixed(3)}`);
+    return got;
+  };
+  // At the cutoffs: −3.01 dB.
+  for (
+    const [tone, f] of [[{ highcut: 5000 }, 5000], [{ highcut: 1000 }, 1000], [{ lowcut: 100 }, 100]] as const
+  ) {
+    assert.ok(Math.abs(check(tone, f) + 3.01) < 0.01);
+  }
+  check({ lowcut: 1000 }, 1000);
+  // Around them: the pass band (≈ 0 dB), an octave away (≈ −12 dB) and further.
+  for (const f of [250, 1000, 2500, 10000, 15000]) check({ highcut: 5000 }, f);
+  for (const f of [50, 200, 400, 2000, 8000]) check({ lowcut: 100 }, f);
+  // Both at once, a band: the responses multiply (add in dB).
+  for (const f of [100, 250, 1000, 4000, 8000]) check({ lowcut: 250, highcut: 4000 }, f);
+  // The cutoffs are in Hz whatever the engine's rate.
+  check({ highcut: 3000 }, 3000, 44100);
+  check({ lowcut: 300 }, 300, 96000);
+});
+
+Deno.test("delay: the tone filters sit outside the loop: every echo is filtered once, feedback stays exact", async () => {
+  const D = 12000, module = await dspModule();
+  const echoes = (tone: Record<string, number>) => {
+    const { L } = renderStereo(
+      module,
+      clickInto({ time: 250, feedback: 0.6, damp: 0, mix: 1, ...tone }),
+      5 * D,
+      click,
+    );
+    return [1, 2, 3, 4].map((k) => L.subarray(GATE + k * D - 100, GATE + k * D + 2000));
+  };
+  const cut = echoes({ highcut: 1500, lowcut: 300 }), open = echoes({});
+  // Inside the loop echo k would pass k times and lose more each pass; outside, echo k is 0.6^(k−1) times echo
+  // 1, sample for sample (the filters are linear and time-invariant).
+  for (let k = 1; k < 4; k++) {
+    for (let i = 0; i < cut[0].length; i++) {
+      const want = cut[0][i] * 0.6 ** k;
+      assert.ok(Math.abs(cut[k][i] - want) < 1e-6, `echo ${k + 1} sample ${i}: ${cut[k][i]} vs ${want}`);
+    }
+  }
+  assert.ok(brightness(cut[0]) < 0.5 * brightness(open[0]), "the filtered echo is darker");
+});
+
+Deno.test("delay: the defaults leave the echoes untouched; a swept cutoff stays finite", async () => {
+  const module = await dspModule();
+  const plain = renderStereo(module, clickInto({ time: 50, feedback: 0.7 }), SR, click);
+  const ends = renderStereo(
+    module,
+    clickInto({ time: 50, feedback: 0.7, lowcut: 20, highcut: 20000 }),
+    SR,
+    click,
+  );
+  assert.deepEqual(ends.L, plain.L, "lowcut 20 and highcut 20000 are off: the same samples");
+  // Both cutoffs swept by a fast LFO over their whole range, feedback 0.98 on full-scale noise.
+  const swept: PatchFile = {
+    modules: {
+      src: { type: "noise" },
+      mod: { type: "lfo", params: { rate: 30, depth: 1 } },
+      fx: {
+        type: "delay",
+        params: { time: 30, feedback: 0.98, damp: 0, mix: 0.5, lowcut: 140, highcut: 4500 },
+      },
+      out: { type: "out" },
+    },
+    connections: [
+      ["src", "fx.L"],
+      ["mod", "fx.lowcut", 3],
+      ["mod", "fx.highcut", 3],
+      ["fx.L", "out.L"],
+      ["fx.R", "out.R"],
+    ],
+  };
+  const s = renderStereo(module, swept, 5 * SR);
+  assert.equal(s.sanitized, 0);
+  assert.ok(peak(s.L) <= 60 && peak(s.R) <= 60, `peaks ${peak(s.L)}, ${peak(s.R)}`);
+});

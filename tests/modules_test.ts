@@ -210,8 +210,12 @@ Deno.test("adsr: the gate input starts the attack at the sample it crosses 0.5",
 
 /** Spectral slope in dB per octave of a noise, from octave band densities 125 Hz … 8 kHz (4 s, 16 FFTs). */
 function slopePerOctave(color: string): number {
+  return slopeOf(solo("noise", { color }, (16 * 8192 + 4800) / SR));
+}
+
+/** The same slope of a rendered signal that holds 16 FFTs of 8192 after 0.1 s of settling. */
+function slopeOf(x: Float64Array): number {
   const n = 8192;
-  const x = solo("noise", { color }, (16 * n + 4800) / SR);
   const mag = new Float64Array(n / 2);
   for (let s = 0; s < 16; s++) {
     const m = spectrum(x, n, 4800 + s * n);
@@ -250,6 +254,90 @@ Deno.test("noise: each module has its own stream, fixed by its name and the engi
   const reseeded = channel(renderPatch(module, { ...settings, seed: 2 }, file(["b"]), 4800));
   assert.notDeepEqual(reseeded, alone, "the engine seed changes it");
 });
+
+// The voice's noise waves, gated on with a flat envelope (sustain 1) through its filter as a high-pass at
+// 20 Hz (resonance 0.29: Butterworth), which is flat within 0.01 dB from 125 Hz up: what comes out is the
+// source's own slope.
+function voiceNoise(wave: string, seed = 1): Float64Array {
+  const params = { wave, fmode: "high", cutoff: 20, res: 0.29, envamt: 0, attack: 0, sustain: 1, gain: 1 };
+  const file: PatchFile = {
+    modules: { m: { type: "voice", params }, o: { type: "out" } },
+    connections: [["m", "o.L"]],
+  };
+  const frames = 16 * 8192 + 4800;
+  return channel(
+    renderPatch(module, { ...settings, seed }, file, frames, [{ frame: 0, gate: ["m", true, 1] }]),
+  );
+}
+
+Deno.test("voice: noise waves: white flat, pink −3 dB/octave, brown −6 dB/octave, pitch ignored", () => {
+  const white = slopeOf(voiceNoise("white")), pink = slopeOf(voiceNoise("pink"));
+  const brown = slopeOf(voiceNoise("brown"));
+  assert.ok(Math.abs(white) < 0.3, `white ${white.toFixed(2)} dB/oct`);
+  assert.ok(Math.abs(pink + 3) < 0.3, `pink ${pink.toFixed(2)} dB/oct`);
+  assert.ok(Math.abs(brown + 6) < 0.3, `brown ${brown.toFixed(2)} dB/oct`);
+  // The noise replaces the oscillator: the pitch changes nothing, the filter and the envelope still apply.
+  const at = (params: Record<string, number | string>, events: PatchEvent[]) =>
+    channel(
+      renderPatch(
+        module,
+        settings,
+        { modules: { m: { type: "voice", params }, o: { type: "out" } }, connections: [["m", "o.L"]] },
+        9600,
+        events,
+      ),
+    );
+  const on: PatchEvent[] = [{ frame: 480, gate: ["m", true, 1] }];
+  assert.deepEqual(
+    at({ wave: "white", freq: 110 }, on),
+    at({ wave: "white", freq: 3000 }, on),
+    "pitch ignored",
+  );
+  const silent = at({ wave: "pink" }, []);
+  assert.ok(silent.every((v) => v === 0), "silent until gated");
+  const dark = at({ wave: "white", cutoff: 200, envamt: 0 }, on), open = at({ wave: "white", envamt: 0 }, on);
+  assert.ok(dark.subarray(0, 480).every((v) => v === 0) && peak(dark) > 0, "the envelope opens it");
+  assert.ok(brightnessOf(dark) < 0.5 * brightnessOf(open), "the filter darkens it");
+});
+
+Deno.test("voice: noise is the module's own stream: the same twice, another with another engine seed", () => {
+  const a = voiceNoise("pink"), b = voiceNoise("pink");
+  assert.deepEqual(a, b, "two renders are identical");
+  assert.notDeepEqual(voiceNoise("pink", 2), a, "the engine seed changes it");
+  assert.notDeepEqual(voiceNoise("white"), voiceNoise("brown"), "the colours differ");
+});
+
+Deno.test("voice: the am input multiplies the output sample by sample (tremolo 0.2 … 1)", () => {
+  // A sine voice takes the general kernel with and without am, so only the product differs.
+  const on: PatchEvent[] = [{ frame: 0, gate: ["m", true, 1] }];
+  const params = { wave: "sine", freq: 330, attack: 0, sustain: 1 };
+  const plain = solo("voice", params, 0.2, { events: on });
+  const trem = solo("voice", params, 0.2, {
+    events: on,
+    extra: { l: { type: "lfo", params: { wave: "square", rate: 10, offset: 0.6, depth: 0.4 } } },
+    connections: [["l", "m.am"]],
+  });
+  // The square starts high (1.0) and falls to 0.2 after half a period (2400 samples), up again at 4800; its
+  // edges land within a sample (the LFO's phase accumulates in f64), so the samples next to them are skipped.
+  for (let i = 0; i < 9600; i++) {
+    if (Math.abs(i - Math.round(i / 2400) * 2400) <= 1) continue;
+    const g = Math.floor(i / 2400) % 2 === 0 ? 1 : 0.2;
+    // 0.6 − 0.4 is 0.2 within f32 rounding in the LFO: relative 1e-6.
+    if (Math.abs(trem[i] - plain[i] * g) > 1e-6 * Math.abs(plain[i]) + 1e-12) {
+      assert.fail(`sample ${i}: ${trem[i]}, expected ${plain[i]} × ${g}`);
+    }
+  }
+});
+
+/** Mean |first difference| over mean |x|: how much of a signal is high frequency. */
+function brightnessOf(x: Float64Array): number {
+  let d = 0, s = 0;
+  for (let i = 1; i < x.length; i++) {
+    d += Math.abs(x[i] - x[i - 1]);
+    s += Math.abs(x[i]);
+  }
+  return d / s;
+}
 
 Deno.test("lfo: rate, depth and offset; square period exact", () => {
   const x = solo("lfo", { wave: "square", rate: 2, depth: 0.25, offset: 0.5 }, 1.1);
@@ -366,7 +454,7 @@ Deno.test("voice: never NaN/Inf at extreme parameters and fast modulation", asyn
   for (const res of [0, 1]) {
     for (const cutoff of [20, 20000]) {
       for (const envamt of [-8, 0, 8]) {
-        for (const wave of ["saw", "square", "triangle"]) {
+        for (const wave of ["saw", "square", "triangle", "white", "brown"]) {
           const r = await renderRaw(
             {
               modules: {

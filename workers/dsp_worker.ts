@@ -6,7 +6,7 @@ import * as L from "../asm/layout.ts";
 import { CommandRingReader, ringDoorbell } from "../core/command_ring.ts";
 import { DspHost, warmUp } from "../core/dsp_host.ts";
 import { MODULES } from "../patch/schema.ts";
-import { audioOffset, controlView, handoffView, slotViews, snapshotView } from "../core/shared.ts";
+import { audioOffset, controlView, foldPeaks, handoffView, slotViews, snapshotView } from "../core/shared.ts";
 import { threadId } from "../ffi/thread.ts";
 import type { DspPark, DspStart } from "../core/messages.ts";
 
@@ -74,7 +74,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   const { sab, slot, epoch, settings } = msg;
   const ctrl = controlView(sab);
   const v = slotViews(sab, slot);
-  const { hdr, hdrF64, tags, hashes, audio } = v;
+  const { hdr, hdrF64, tags, hashes, audio, peaks } = v;
   const commands = new CommandRingReader(v);
   const headers = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s).hdr);
   if (msg.snapshot) host.restore(msg.snapshot);
@@ -83,6 +83,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   const keepAlive = setInterval(() => {}, 1 << 30); // waitAsync alone does not keep the event loop alive
   const replay = msg.replay;
   let replayNext = 0;
+  let peakWindow = -1; // the meter window the slot's peaks belong to (none yet: the first block starts one)
   let n = msg.startBlock;
   Atomics.store(hdr, L.H_TID, tid);
   Atomics.store(hdr, L.H_DONE, n);
@@ -182,6 +183,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     Atomics.store(tags, k, -1); // readers that re-check the tag never pair old samples with a new hash
     audio.set(host.out, audioOffset(k));
     hashes[k] = host.hash();
+    peakWindow = foldPeaks(ctrl, peakWindow, host.peaks, peaks); // meters: ~1 µs, no allocation
     hdrF64[L.HF_SEQ_BEAT] = host.seqBeat(); // for status displays (two WASM reads, no allocation)
     hdrF64[L.HF_SEQ_BPM] = host.seqTempo();
     Atomics.store(tags, k, block);

@@ -4,24 +4,36 @@
 // stepping (zipper noise) or jumping (clicks). At an integer delay the interpolator returns the stored sample
 // exactly, so echoes land exactly time·sr samples apart with exactly `feedback` gain per pass (damp 0).
 //
-// Per channel:  y = buffer read at `time`;  out = dry·(1 − mix) + y·mix;
+// Per channel:  y = buffer read at `time`;  out = dry·(1 − mix) + tone(y)·mix;
 //               buffer ← in + feedback · lowpass(y)        (pingpong: each channel takes the other's lowpass(y))
 // The damping low-pass sits in the loop only, so the first echo is the input itself and echo n has passed
 // through it n − 1 times. Its one-pole coefficient is 0.9·damp at 48 kHz, converted to the engine rate
 // (a = (0.9·damp)^(48000/sr)) so the cutoff in Hz does not depend on the rate: damp 0.3 ≈ 10 kHz, 1 ≈ 800 Hz.
+// tone(y): a low-pass at `highcut`, then a high-pass at `lowcut`, on the wet return only, outside the loop
+// (as the seed system's delay bus had them): they shape what is heard of every echo the same way, and the
+// loop's decay stays damp's alone. Each is a 2-pole Butterworth (Q = 1/√2: −3 dB exactly at its cutoff, no
+// peak), made as Simper's state-variable filter (svf.ts) rather than a direct-form biquad because a moving
+// cutoff (smoothed over 20 ms, or patched) retunes it every sample, which the SVF takes without zipper
+// noise or blowing up. At its end of range (highcut 20000, lowcut 20), holding still, a filter is bypassed:
+// the echoes pass exactly, so a patch that leaves both at their defaults renders as it did before they
+// existed; the filter's state is cleared then, and it starts from silence when it comes back.
 import { G } from "../globals";
-import { at, Inst, inp, outp, prm } from "../module_abi";
+import { MAX_BLOCK } from "../layout";
+import { at, Inst, inp, outp, Param, prm } from "../module_abi";
 import {
   DELAY_DAMP,
   DELAY_FEEDBACK,
+  DELAY_HIGHCUT,
   DELAY_IN_L,
   DELAY_IN_R,
+  DELAY_LOWCUT,
   DELAY_MIX,
   DELAY_OUT_L,
   DELAY_OUT_R,
   DELAY_PINGPONG,
   DELAY_TIME,
 } from "../gen/defs";
+import { Svf, svfFlush, svfTick, svfTune, svfTuneFast } from "./svf";
 
 @unmanaged
 class Delay {
@@ -44,9 +56,23 @@ function bufLen(): i32 {
   return <i32> Math.ceil(MAX_MS * 0.001 * G.sampleRate) + 4;
 }
 
-/** Bytes of state: the header and two buffers of 2 s (+ interpolation margin) at G.sampleRate. */
+const SVF_BYTES: i32 = <i32> offsetof<Svf>();
+// The span's echoes (y) of both channels, kept for the tone filters: scratch, valid within one span.
+const WET = memory.data(2 * MAX_BLOCK * 4, 16);
+// Resonance that makes svf.ts's filter a Butterworth: k = 2·(1 − res) = √2.
+const BUTTERWORTH: f64 = 1.0 - Math.SQRT2 / 2.0;
+const LOWCUT_OFF: f32 = 20.0; // the schema's ends of range: there a filter is bypassed
+const HIGHCUT_OFF: f32 = 20000.0;
+
+// The tone filters' block after the two buffers: low-pass L, R, then high-pass L, R (16-byte aligned).
+@inline
+function toneAt(m: Inst, n: i32): usize {
+  return m.state + <usize> ((HEADER + 2 * n * 4 + 15) & ~15);
+}
+
+/** Bytes of state: the header, two buffers of 2 s (+ interpolation margin) at G.sampleRate, four filters. */
 export function delayStateBytes(): i32 {
-  return HEADER + 2 * bufLen() * 4;
+  return ((HEADER + 2 * bufLen() * 4 + 15) & ~15) + 4 * SVF_BYTES;
 }
 
 /** Sets the buffer length (the memory is zeroed: silent buffers, write head at 0). */
@@ -110,6 +136,7 @@ export function delayProcess(m: Inst, from: i32, to: i32): void {
   const dampMoves = damp.step != 0;
   let a = dampPole(<f64> at(damp, from));
   let w = s.w, lpL = s.lpL, lpR = s.lpR;
+  const toneOn = !atEnd(prm(m, DELAY_HIGHCUT), from, HIGHCUT_OFF) || !atEnd(prm(m, DELAY_LOWCUT), from, LOWCUT_OFF);
   for (let i = from; i < to; i++) {
     const o = <usize> i << 2;
     let d = <f64> at(time, i) * toSamples;
@@ -118,6 +145,10 @@ export function delayProcess(m: Inst, from: i32, to: i32): void {
     const t = d - <f64> k;
     const yl = readAt(bufL, w, n, k, t);
     const yr = readAt(bufR, w, n, k, t);
+    if (toneOn) {
+      store<f32>(WET + o, <f32> yl);
+      store<f32>(WET + (<usize> MAX_BLOCK << 2) + o, <f32> yr);
+    }
     if (dampMoves) a = dampPole(<f64> at(damp, i));
     lpL = yl + (lpL - yl) * a;
     lpR = yr + (lpR - yr) * a;
@@ -139,4 +170,73 @@ export function delayProcess(m: Inst, from: i32, to: i32): void {
   s.w = w;
   s.lpL = Math.abs(lpL) < TINY ? 0.0 : lpL;
   s.lpR = Math.abs(lpR) < TINY ? 0.0 : lpR;
+  tone(m, n, from, to);
+}
+
+// True when an audio-rate cutoff holds `off` over the span: its filter is bypassed.
+@inline
+function atEnd(q: Param, from: i32, off: f32): bool {
+  return q.step == 0 && at(q, from) == off;
+}
+
+// The wet return's tone filters over [from, to), in place on the outputs. delayProcess wrote
+// dry·(1 − mix) + y·mix there; the filters need y alone, so with mix < 1 it is taken back out: the outputs
+// are rewritten as dry·(1 − mix) + tone(y)·mix from the stored y (the `wet` buffers). At the defaults (both
+// bypassed) nothing here runs and the outputs stay as written.
+function tone(m: Inst, n: i32, from: i32, to: i32): void {
+  const lo = prm(m, DELAY_LOWCUT), hi = prm(m, DELAY_HIGHCUT);
+  const t = toneAt(m, n);
+  const lpL = changetype<Svf>(t), lpR = changetype<Svf>(t + <usize> SVF_BYTES);
+  const hpL = changetype<Svf>(t + <usize> (2 * SVF_BYTES)), hpR = changetype<Svf>(t + <usize> (3 * SVF_BYTES));
+  const lpOn = !atEnd(hi, from, HIGHCUT_OFF), hpOn = !atEnd(lo, from, LOWCUT_OFF);
+  if (!lpOn) clear(lpL, lpR);
+  if (!hpOn) clear(hpL, hpR);
+  if (!lpOn && !hpOn) return;
+  const mix = prm(m, DELAY_MIX);
+  const xl = inp(m, DELAY_IN_L), xr = inp(m, DELAY_IN_R);
+  const ol = outp(m, DELAY_OUT_L), or = outp(m, DELAY_OUT_R);
+  const wl = WET, wr = WET + (<usize> MAX_BLOCK << 2);
+  const hiMoves = hi.step != 0, loMoves = lo.step != 0;
+  if (lpOn && !hiMoves) tunePair(lpL, lpR, <f64> at(hi, from));
+  if (hpOn && !loMoves) tunePair(hpL, hpR, <f64> at(lo, from));
+  for (let i = from; i < to; i++) {
+    const o = <usize> i << 2;
+    let yl = <f64> load<f32>(wl + o), yr = <f64> load<f32>(wr + o);
+    if (lpOn) {
+      if (hiMoves) tuneFastPair(lpL, lpR, <f64> at(hi, i));
+      yl = svfTick(lpL, yl, 0);
+      yr = svfTick(lpR, yr, 0);
+    }
+    if (hpOn) {
+      if (loMoves) tuneFastPair(hpL, hpR, <f64> at(lo, i));
+      yl = svfTick(hpL, yl, 2);
+      yr = svfTick(hpR, yr, 2);
+    }
+    const g = <f64> at(mix, i);
+    const inL = <f64> load<f32>(xl + o), inR = <f64> load<f32>(xr + o);
+    store<f32>(ol + o, <f32> (inL * (1.0 - g) + yl * g));
+    store<f32>(or + o, <f32> (inR * (1.0 - g) + yr * g));
+  }
+  svfFlush(lpL);
+  svfFlush(lpR);
+  svfFlush(hpL);
+  svfFlush(hpR);
+}
+
+@inline
+function tunePair(a: Svf, b: Svf, fc: f64): void {
+  svfTune(a, fc, BUTTERWORTH);
+  svfTune(b, fc, BUTTERWORTH);
+}
+
+@inline
+function tuneFastPair(a: Svf, b: Svf, fc: f64): void {
+  svfTuneFast(a, fc, BUTTERWORTH);
+  svfTuneFast(b, fc, BUTTERWORTH);
+}
+
+// A bypassed filter forgets its signal, so it comes back from silence rather than from a stale state.
+@inline
+function clear(a: Svf, b: Svf): void {
+  a.ic1 = a.ic2 = b.ic1 = b.ic2 = 0;
 }

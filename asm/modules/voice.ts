@@ -1,9 +1,12 @@
 // voice: one playable voice in one loop: oscillator (osc.ts) → state-variable filter (svf.ts) whose cutoff
 // follows the envelope by `envamt` octaves → amplifier driven by the same envelope (env.ts) and velocity.
 // Fusing the chain keeps every intermediate in registers (the reference voice of the benchmark).
-// Inputs: fm (times the fm parameter: Hz of deviation), gate (on above 0.5). Output: out.
+// Inputs: fm (times the fm parameter: Hz of deviation), gate (on above 0.5), am (when connected, multiplies
+// the output sample by sample: a tremolo from an LFO whose offset and depth keep it in 0 … 1). Output: out.
 // Parameters (patch/schema.ts; "per sample" = audio rate, smoothed and modulated per sample):
-//   wave    enum: 0 sine, 1 saw, 2 square, 3 triangle (default saw)
+//   wave    enum: 0 sine, 1 saw, 2 square, 3 triangle, 4 white, 5 pink, 6 brown noise (default saw); the
+//           noises come from the voice's own PRNG (noise_source.ts), ignore the pitch, and go through the
+//           filter and amplifier like a waveform
 //   freq    Hz, 0.1 … 20000 (220), per sample; glides with the time constant `glide` (ms, 0 … 5000, 0)
 //   detune  cents, −1200 … 1200 (0), per sample
 //   pw      0.01 … 0.99 (0.5), per sample: the square's pulse width
@@ -13,11 +16,12 @@
 //   attack, decay, release (ms, 0 … 20000: 5, 250, 300), sustain (0 … 1, 0.5), curve (0 … 10, 4): env.ts
 //   gain    0 … 1 (0.5), per sample;  fm  Hz per unit of the fm input, 0 … 10000 (0), per sample
 // Per sample: hz = freq · 2^(detune/1200) + fm · in.fm;  x = the wave at the phase;  y = the filter's fmode
-// response to x;  out = y · level · velocity · gain.
+// response to x;  out = y · level · velocity · gain (· am when the am input is connected).
 // Gate: on while the gate command or the gate input is on. Turning on triggers the attack from the current
 // level (velocity: the command's, 1 for the input); a gate command while on retriggers; off releases once
 // neither is on. Input edges take effect at their exact frame.
-// State (voice_state.ts): the envelope (Env), the filter (Svf), the phase, the velocity, the two gate sources.
+// State (voice_state.ts): the envelope (Env), the filter (Svf), the phase, the velocity, the two gate sources,
+// the noise generator.
 // Kernels: this file splits a span into runs at gate-input edges and envelope segment ends (so a kernel is
 // branch-free within a run) and picks one per run:
 //   voice_general.ts    any setting, f64
@@ -37,6 +41,7 @@ import {
   VOICE_FREQ,
   VOICE_GAIN,
   VOICE_GLIDE,
+  VOICE_IN_AM,
   VOICE_IN_FM,
   VOICE_IN_GATE,
   VOICE_RES,
@@ -45,7 +50,7 @@ import {
 } from "../gen/defs";
 import { Env, envOffFrom, envOnFrom, envSegmentDone, envSustain, IDLE } from "./env";
 import { svfFlush } from "./svf";
-import { env, svf, Voice, voice, VOICE_BYTES } from "./voice_state";
+import { env, noise, svf, Voice, voice, VOICE_BYTES } from "./voice_state";
 import { runGeneral } from "./voice_general";
 import { runSawLowFixed } from "./voice_saw_f32";
 import { GROUP, member, runQuad } from "./voice_saw_f32x4";
@@ -55,9 +60,10 @@ export function voiceStateBytes(): i32 {
   return VOICE_BYTES;
 }
 
-/** Velocity 1 until the first trigger; freq glides by the default `glide`. */
+/** Velocity 1 until the first trigger; freq glides by the default `glide`; the noise has the module's seed. */
 export function voiceInit(m: Inst): void {
   voice(m).velocity = 1.0;
+  noise(m).rng = m.seed;
   voiceParam(m, VOICE_GLIDE);
 }
 
@@ -146,7 +152,7 @@ function sawLowFixed(m: Inst): bool {
   return <i32> prm(m, VOICE_WAVE).value == 1 && <i32> prm(m, VOICE_FMODE).value == 0 &&
     prm(m, VOICE_ENVAMT).value == 0 && prm(m, VOICE_CUTOFF).step == 0 && prm(m, VOICE_RES).step == 0 &&
     prm(m, VOICE_DETUNE).step == 0 && prm(m, VOICE_FREQ).step == 0 && prm(m, VOICE_GAIN).step == 0 &&
-    !connected(m, VOICE_IN_FM);
+    !connected(m, VOICE_IN_FM) && !connected(m, VOICE_IN_AM);
 }
 
 // Renders [a, b) with the kernel the parameters allow; b − a ≤ e.left.

@@ -1,14 +1,15 @@
 // voice, the general kernel: any wave, filter mode and setting, in f64. voice.ts runs it for every run of
 // samples that the f32 kernel (voice_saw_f32.ts) does not take: a wave other than saw, a filter mode other
-// than low-pass, an envelope amount, a moving cutoff, resonance, detune, pitch or gain, or a cable on fm.
+// than low-pass, an envelope amount, a moving cutoff, resonance, detune, pitch or gain, or a cable on fm or am.
 // Reads: the parameters of voice.ts's contract (wave, fmode and envamt once per run; freq, detune, pw, cutoff,
-// res, gain and fm per sample) and input fm. Writes: out over [a, b); the state of voice_state.ts.
+// res, gain and fm per sample) and inputs fm and am. Writes: out over [a, b); the state of voice_state.ts.
 // Per sample, with l the envelope's level (env.ts's recurrence, kept in locals):
 //   hz = freq · 2^(detune/1200) + fm · in.fm,  dt = hz/sr clamped to [0, 0.45]
-//   x  = the wave at the phase (PolyBLEP saw/square, PolyBLAMP triangle: osc.ts); phase += dt, wrapped
+//   x  = the wave at the phase (PolyBLEP saw/square, PolyBLAMP triangle: osc.ts), or the next noise sample
+//        (waves 4 … 6: white, pink, brown from noise_source.ts); phase += dt, wrapped
 //   the filter (Simper's SVF, svf.ts, in locals), retuned every sample while it moves: fc = cutoff ·
 //   2^(envamt · l) clamped to 20 Hz … 0.45·sr, with the Padé tangent; else tuned once, exactly
-//   out = y · l · velocity · gain   (y: low, band, high or notch by fmode)
+//   out = y · l · velocity · gain   (y: low, band, high or notch by fmode), times am when it is connected
 // Invariants: b − a ≤ the envelope's samples left in its segment, so the segment cannot end inside the
 // loop; a segment that ends at b ends exactly on its end level (the recurrence lands within rounding).
 import { G } from "../globals";
@@ -21,15 +22,20 @@ import {
   VOICE_FMODE,
   VOICE_FREQ,
   VOICE_GAIN,
+  VOICE_IN_AM,
   VOICE_IN_FM,
   VOICE_PW,
   VOICE_RES,
   VOICE_WAVE,
 } from "../gen/defs";
 import { Env } from "./env";
+import { noiseNext } from "./noise_source";
 import { oscSample, polyBlep4 } from "./osc";
 import { K_MIN, svfTune, tanPade } from "./svf";
-import { svf, Voice } from "./voice_state";
+import { noise, svf, Voice } from "./voice_state";
+
+// The first noise wave (patch/schema.ts VOICE_WAVES): white, then pink and brown (noise_source.ts's colours).
+const WAVE_WHITE: i32 = 4;
 
 /** Renders [a, b) of voice m, any setting; b − a ≤ e.left. */
 export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
@@ -40,6 +46,8 @@ export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
   const envamt = prm(m, VOICE_ENVAMT).value;
   const fp = freq.ptr, fs = freq.step, gp = gain.ptr, gs = gain.step, wp = pw.ptr, ws = pw.step;
   const fmOn = connected(m, VOICE_IN_FM);
+  const ns = noise(m), color = wave - WAVE_WHITE;
+  const amOn = connected(m, VOICE_IN_AM), amIn = inp(m, VOICE_IN_AM);
   const fmIn = inp(m, VOICE_IN_FM);
   const isr = 1.0 / G.sampleRate, vel = v.velocity;
   const ratio0: f64 = exp2f(at(detune, a) * <f32> (1.0 / 1200.0));
@@ -63,6 +71,8 @@ export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
     dt = dt < 0.0 ? 0.0 : dt > 0.45 ? 0.45 : dt;
     const x = wave == 1
       ? 2.0 * phase - 1.0 - polyBlep4(phase, dt)
+      : color >= 0
+      ? noiseNext(ns, color)
       : oscSample(wave, phase, dt, <f64> load<f32>(wp + <usize> (i * ws)));
     phase += dt;
     if (phase >= 1.0) phase -= 1.0;
@@ -83,13 +93,17 @@ export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
     ic1 = 2.0 * v1 - ic1;
     ic2 = 2.0 * v2 - ic2;
     const y = mode == 0 ? v2 : mode == 1 ? v1 : mode == 2 ? x - k * v1 - v2 : x - k * v1;
-    store<f32>(out + (<usize> i << 2), <f32> (y * lv * vel) * load<f32>(gp + <usize> (i * gs)));
+    let o = <f32> (y * lv * vel) * load<f32>(gp + <usize> (i * gs));
+    if (amOn) o *= load<f32>(amIn + (<usize> i << 2));
+    store<f32>(out + (<usize> i << 2), o);
     yLast = y;
   }
   if (e.left == b - a && b > a) {
     // The segment ends here: its last sample is exactly its end level (the recurrence lands within rounding).
     lv = e.end;
-    store<f32>(out + (<usize> (b - 1) << 2), <f32> (yLast * lv * vel) * load<f32>(gp + <usize> ((b - 1) * gs)));
+    let o = <f32> (yLast * lv * vel) * load<f32>(gp + <usize> ((b - 1) * gs));
+    if (amOn) o *= load<f32>(amIn + (<usize> (b - 1) << 2));
+    store<f32>(out + (<usize> (b - 1) << 2), o);
   }
   v.phase = phase;
   f.ic1 = ic1;

@@ -1,12 +1,13 @@
 // The voice's state, shared by its entry points (voice.ts) and its three kernels: one block at m.state,
-//   ┌──────────────────────────┬──────────────────────────┬───────────────────────────────────────┐
-//   │ Env (env.ts): envelope   │ Svf (svf.ts): the filter │ Voice: oscillator phase, velocity and │
-//   │ recurrence and stage     │ state and coefficients   │ the two gate sources                  │
-//   └──────────────────────────┴──────────────────────────┴───────────────────────────────────────┘
+//   ┌──────────────────────────┬──────────────────────────┬───────────────────────────────────────┬─────────────────────┐
+//   │ Env (env.ts): envelope   │ Svf (svf.ts): the filter │ Voice: oscillator phase, velocity and │ NoiseSource         │
+//   │ recurrence and stage     │ state and coefficients   │ the two gate sources                  │ (noise_source.ts)   │
+//   └──────────────────────────┴──────────────────────────┴───────────────────────────────────────┴─────────────────────┘
 // in its own file so that the kernels and the entry points that choose them both import it, and neither the
 // other.
 import { Inst } from "../module_abi";
 import { Env } from "./env";
+import { NOISE_SOURCE_BYTES, NoiseSource } from "./noise_source";
 import { Svf } from "./svf";
 
 @unmanaged
@@ -20,8 +21,11 @@ export class Voice {
 const ENV_BYTES: i32 = <i32> offsetof<Env>();
 const SVF_BYTES: i32 = <i32> offsetof<Svf>();
 
+// The noise source holds f64 fields: it starts on an 8-byte boundary.
+const NOISE_AT: i32 = (ENV_BYTES + SVF_BYTES + <i32> offsetof<Voice>() + 7) & ~7;
+
 /** Bytes of the voice's state. */
-export const VOICE_BYTES: i32 = ENV_BYTES + SVF_BYTES + <i32> offsetof<Voice>();
+export const VOICE_BYTES: i32 = NOISE_AT + NOISE_SOURCE_BYTES;
 
 @inline
 export function env(m: Inst): Env {
@@ -36,4 +40,10 @@ export function svf(m: Inst): Svf {
 @inline
 export function voice(m: Inst): Voice {
   return changetype<Voice>(m.state + <usize> (ENV_BYTES + SVF_BYTES));
+}
+
+/** The generator of the noise waves (white, pink, brown), seeded from the module's seed at init. */
+@inline
+export function noise(m: Inst): NoiseSource {
+  return changetype<NoiseSource>(m.state + <usize> NOISE_AT);
 }
