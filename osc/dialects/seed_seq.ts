@@ -100,22 +100,23 @@ export function seedTrackSpec(
   t: SeedTrack,
 ): TrackSpec {
   const steps = seedPattern(pattern);
-  const hz: number[] = [];
-  for (const n of (t.notes ?? "").split(",").filter((n) => n.trim() !== "")) {
-    const v = seedNote(n);
-    if (v === null) ctx.report?.("ignored", `${address}: "${n.trim()}" is not a note the seed could read`);
-    else hz.push(v);
-  }
-  if (hz.length === 0) hz.push(clamp(ctx, `${address} base_freq`, t.base_freq, ...FREQ));
+  const def = moduleDef(ctx.engine.patch.module(module).type)!;
+  const has = (p: string) => paramIndex(def, p) >= 0;
   const spec: TrackSpec = {
     modules: [module],
     pattern: steps,
-    // "hz": a whole number would be read as a MIDI note.
-    notes: hz.map((f) => `${Math.min(Math.max(f, FREQ[0]), FREQ[1])}hz`),
     gate: clamp(ctx, `${address} gate_frac`, t.gate_frac, GATE_MIN, GATE_MAX),
   };
-  const def = moduleDef(ctx.engine.patch.module(module).type)!;
-  const has = (p: string) => paramIndex(def, p) >= 0;
+  if (has("freq")) { // a module without a pitch plays without notes
+    const hz: number[] = [];
+    for (const n of (t.notes ?? "").split(",").filter((n) => n.trim() !== "")) {
+      const v = seedNote(n);
+      if (v === null) ctx.report?.("ignored", `${address}: "${n.trim()}" is not a note the seed could read`);
+      else hz.push(clamp(ctx, `${address} note`, v, ...FREQ));
+    }
+    if (hz.length === 0) hz.push(clamp(ctx, `${address} base_freq`, t.base_freq, ...FREQ));
+    spec.notes = hz.map((f) => `${f}hz`); // "hz": a whole number would be read as a MIDI note
+  }
   const level = has("gain") ? "gain" : has("level") ? "level" : undefined;
   // A value per step: a hit's own, and on the steps between hits the last hit's (nothing changes there).
   const lane = (at: (velocity: number, native: number) => number) => {
@@ -130,15 +131,17 @@ export function seedTrackSpec(
     return hits.map((v) => held = v ?? held);
   };
   const lanes: Record<string, number[]> = {};
+  // Millionths: 0.6 − 0.5 is 0.09999999999999998 in binary, and a cutoff of 213.99999999999997 reads badly.
+  const tidy = (v: number) => Math.round(v * 1e6) / 1e6;
   if (has("cutoff")) {
     const cutoff = lane((v) =>
-      Math.min(Math.max(t.filter_freq + t.accent_boost * (v - 0.5), CUTOFF[0]), CUTOFF[1])
+      tidy(Math.min(Math.max(t.filter_freq + t.accent_boost * (v - 0.5), CUTOFF[0]), CUTOFF[1]))
     );
     if (cutoff) lanes.cutoff = cutoff;
   }
   if (level) {
     // Chronus scales a voice by the hit's velocity itself: the lane divides it out, so the level is the seed's.
-    const amp = lane((v, native) => Math.min(Math.max(t.base_amp * v, AMP[0]), AMP[1]) / native);
+    const amp = lane((v, native) => tidy(Math.min(Math.max(t.base_amp * v, AMP[0]), AMP[1]) / native));
     if (amp) lanes[level] = amp.map((a) => Math.min(a, 1));
   }
   if (Object.keys(lanes).length) spec.lanes = lanes;
