@@ -1,11 +1,16 @@
 // A few hundred messages as the seed system's clients sent them (tests/fixtures/seed_session.txt: one message a
-// line with its OSC type tags, as python-osc sends them), replayed through the router over the default patch
-// with eight voices (CHRONUS_NUM_VOICES=8, the seed clients' usual setting): not one /error, and the session
-// leaves the engine where the messages say.
+// line with its OSC type tags, as python-osc sends them), replayed with eight voices (CHRONUS_NUM_VOICES=8, the
+// seed clients' usual setting) through the router, then over UDP against a running engine: not one /error, the
+// session leaves the engine where the messages say, and the engine still answers.
 import assert from "node:assert/strict";
 import type { OscArg } from "../osc/router.ts";
 import { moduleDef, paramIndex } from "../patch/schema.ts";
-import { rig } from "./dialect_helpers.ts";
+import { encode } from "node-osc";
+import { Engine } from "../engine/engine.ts";
+import { OscServer } from "../osc/server.ts";
+import { defaultPatch, rig } from "./dialect_helpers.ts";
+import { TEST_LEAD } from "./helpers.ts";
+import { OscTestClient } from "./osc_helpers.ts";
 
 /** One message of the fixture: its address and arguments, read by their type tags. */
 export function parseLine(line: string): { address: string; args: OscArg[] } {
@@ -68,3 +73,65 @@ Deno.test("the seed's client session: every message accepted, none refused", () 
   assert.equal(e.patch.module("delay1").params.time, 100, "delay time 0.05 s, clamped to the seed's 0.1 s");
   assert.deepEqual(e.sequencer.toFile().tracks, {}, "the session ends with /seq/clear");
 });
+
+// /engine/start and /engine/stop pause and resume a live engine's output (engine/engine.ts pauseOutput and
+// resumeOutput, from the engine branch): until it is merged a live engine refuses them.
+const ENGINE_WORDS = "pauseOutput" in Engine.prototype;
+
+Deno.test("the seed's client session over UDP against a running engine with eight voices", async () => {
+  const dir = await Deno.makeTempDir();
+  const engine = await Engine.start({
+    patch: defaultPatch(8),
+    lead: TEST_LEAD,
+    seconds: 60,
+    sink: { kind: "null" },
+    logPath: `${dir}/s.jsonl`,
+  });
+  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, patternDir: `${dir}/patterns` });
+  const client = new OscTestClient(osc.port);
+  await client.send("/notify", 1);
+  await client.waitFor((r) => r[0] === "/notify.reply");
+  const typed = (a: OscArg) =>
+    typeof a === "boolean"
+      ? a
+      : typeof a === "string"
+      ? a
+      : { type: Number.isInteger(a) ? "i" : "f", value: a };
+  for (const { address, args } of seedSession()) {
+    // Recordings go to the test's directory, not the repository.
+    const to = /record\/start$/.test(address) && args.length ? [`${dir}/${args[0]}`] : args;
+    await client.raw(encode({ oscType: "message", address, args: to.map(typed) } as never));
+    // A recording answers when its thread has started or finished it: the next message waits for that.
+    const verb = /^\/(engine\/)?record\/(start|stop)$/.exec(address)?.[2];
+    if (verb) await answered(client, `/record/${verb}.reply`);
+  }
+  await client.send("/sync", 4242);
+  await client.waitFor((r) => r[0] === "/synced" && r[1] === 4242, 20000);
+  assert.equal(osc.counts.messages, seedSession().length + 2, "every message arrived (and /notify, /sync)");
+  await client.send("/engine/status");
+  await answered(client, "/engine/status.reply");
+  const status = client.received.findLast((r) => r[0] === "/engine/status.reply")!;
+  assert.equal(JSON.parse(String(status[1])).redundant, true, "the engine still answers, both workers alive");
+  const errors = client.received.filter((r) => r[0] === "/error").filter((r) =>
+    !(!DELAY_CUTS && /^\/mod\/delay1\/(lowcut|highcut)$/.test(String(r[1]))) &&
+    !(!ENGINE_WORDS && /^\/engine\/(start|stop)$/.test(String(r[1])))
+  );
+  assert.deepEqual(errors, [], "no /error");
+  const events = client.received.filter((r) => r[0] === "/event" && r[1] === "clamped").map((r) => r[2]);
+  assert.ok(events.includes("/mod/voice1/adsr/attack 5 → 2"), "a clamp is an /event to a subscriber");
+  await client.close();
+  await osc.close();
+  await engine.stop();
+  await engine.finished;
+  await Deno.remove(dir, { recursive: true });
+});
+
+// Waits until `client` has received one more `address` than it had when called (a recording's reply).
+async function answered(client: OscTestClient, address: string): Promise<void> {
+  const count = () => client.received.filter((r) => r[0] === address || r[0] === "/error").length;
+  const before = count(), deadline = performance.now() + 5000;
+  while (count() === before) {
+    if (performance.now() > deadline) throw new Error(`no ${address} within 5 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
