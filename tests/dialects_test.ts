@@ -244,9 +244,9 @@ Deno.test("the seed's /seq/add: notes, gate_frac, cutoff and gain lanes, sends, 
   assert.equal(pad.gate, 2);
   assert.ok(events.includes("ignored: /seq/add: foo=1 (the seed's tracks had no such field)"));
   // A module without a pitch plays without notes.
-  say("/seq/add", "k", "clap1", "x...", 45, 200);
+  say("/seq/add", "k", "clap1", "x...", "base_freq=45", "filter_freq=200");
   assert.equal(e.sequencer.toFile().tracks.k.notes, undefined);
-  say("/seq/add", "kick", "kick1", "x...", 45, 200);
+  say("/seq/add", "kick", "kick1", "x...", "base_freq=45");
   assert.deepEqual(e.sequencer.toFile().tracks.kick.notes, ["45hz"], "the kick has a pitch: notes tune it");
 });
 
@@ -272,6 +272,8 @@ Deno.test("where native and seed forms share an address, argument types and coun
   );
   say("/seq/add", "h", "voice1,voice2", "x...", 60, 64);
   assert.deepEqual(track("h").notes, [60, 64], "a voice group is native");
+  say("/seq/add", "j", "acid1", "x...", 36, 43);
+  assert.deepEqual(track("j").notes, [36, 43], "two numbers for a module other than a voice: native notes");
   assert.deepEqual(say("/seq/add", "i", "voice1", "x...", 60, 64, "now").replies[0].args, ["i", "now"]);
   assert.deepEqual(track("i").notes, [60, 64], "a trailing now is native");
   // /seq/swing: below 50 the seed's fraction, from 50 on the native percent.
@@ -479,8 +481,8 @@ Deno.test("the seed's swing 0.2 renders the same groove: each off-beat sixteenth
     },
     connections: [["g", "o.L"]],
   };
-  // The score's text language sends /seq/swing 0.2 and /seq/add t g xxxxxxxx 60 200: both the seed's forms.
-  const score = "0 seq bpm 120\n0 seq swing 0.2\n0 seq add t g xxxxxxxx 60 200\n0 seq start";
+  // The score's text language sends /seq/swing 0.2 and /seq/add t g xxxxxxxx gate_frac=0.5: the seed's forms.
+  const score = "0 seq bpm 120\n0 seq swing 0.2\n0 seq add t g xxxxxxxx gate_frac=0.5\n0 seq start";
   const x = channel(
     renderOffline(module, { sampleRate: SR, block: B, seed: 1 }, scoreCommands(gate, score, SR, B), SR),
     0,

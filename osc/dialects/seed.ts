@@ -1163,7 +1163,7 @@ const SEQ_ROUTES: Route[] = [
         "notes (else base_freq) → Hz notes; gate_frac → gate (steps); cutoff lane = filter_freq + accent_boost × (velocity − 0.5) with velocity 1 for X and 0.6 for x; gain lane = base_amp × velocity ÷ Chronus's own velocity; reverb_send, delay_send → the voice's sends; other keys reported",
       range: "base_freq 20 … 5000 Hz, cutoff 50 … 8000 Hz, gain 0 … 1, clamped",
       takes:
-        "one module and a key=value the native form has no key for, or exactly two numbers (and a string) after the pattern",
+        "one module and a key=value the native form has no key for, or a voice<N> and exactly two numbers (and a string) after the pattern",
     },
     claims: (args) => isSeedSeqAdd(args),
     handle: (ctx, [track, voice, pattern], { address, args, delivery }) => {

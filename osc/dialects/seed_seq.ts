@@ -32,8 +32,9 @@ const NATIVE_KEY = /^(gate|steps)=/i;
 
 /**
  * Whether a /seq/add is the seed's form (the native one is `<track> <modules> <pattern> [notes|gate=|steps=…]`):
- * one module and either a `key=value` the native form has no key for, or, after the pattern, exactly two numbers
- * (base_freq, filter_freq), optionally followed by a string (the notes). A trailing now/bar is native.
+ * one module and a `key=value` the native form has no key for, or a voice (voice<N>: the seed's tracks played
+ * nothing else) and, after the pattern, exactly two numbers (base_freq, filter_freq), optionally followed by a
+ * string (the notes). A trailing now/bar is native.
  */
 export function isSeedSeqAdd(args: readonly OscArg[]): boolean {
   if (args.length < 4 || typeof args[1] !== "string" || args[1].includes(",")) return false;
@@ -42,7 +43,7 @@ export function isSeedSeqAdd(args: readonly OscArg[]): boolean {
   const extra = args.slice(3);
   const kv = (a: OscArg) => typeof a === "string" && KEY_VALUE.test(a);
   if (extra.some((a) => kv(a) && !NATIVE_KEY.test(a as string))) return true;
-  if (extra.some(kv)) return false;
+  if (extra.some(kv) || !/^voice\d+$/.test(args[1])) return false;
   return (extra.length === 2 || extra.length === 3) && typeof extra[0] === "number" &&
     typeof extra[1] === "number" && (extra.length === 2 || typeof extra[2] === "string");
 }
