@@ -114,6 +114,8 @@ export function describe(e: ScoreEngine, c: StampedCommand): string {
       return `swing ${round(c.f0)}`;
     case L.OP_SEQ_TEMPO:
       return `bpm ${round(c.f0)}`;
+    case L.OP_SEQ_COMMIT:
+      return `track ${c.target} ${c.i0 === L.SEQ_NOW ? "now" : "at the bar"}`;
     case L.OP_SEQ_TRANSPORT:
       return `transport ${{ [L.SEQ_START]: "start", [L.SEQ_STOP]: "stop", [L.SEQ_RESET]: "reset" }[c.i0]}`;
     default:

@@ -495,3 +495,43 @@ Deno.test("the seed's swing 0.2 renders the same groove: each off-beat sixteenth
     [0, F + 0.1 * F, 2 * F, 3 * F + 0.1 * F, 4 * F, 5 * F + 0.1 * F].map(Math.round),
   );
 });
+
+Deno.test("the issue's examples of what was refused are understood, with the seed's meaning", () => {
+  const { say, files } = rig(8);
+  files.set("pat/slot-2.json", JSON.stringify({ bpm: 120, tracks: {} }));
+  const examples: [string, OscArg[], string[]][] = [
+    ["/mod/voice1/filter/q", [2.0], ["voice1.res=0.75"]],
+    ["/mod/voice2/send/reverb", [0.3], ["depth voice2>reverb1.L=0.3", "depth voice2>reverb1.R=0.3"]],
+    ["/mod/voice1/adsr/attack", [0.5], ["voice1.attack=500"]],
+    ["/mod/voice1/slide_time", [0.2], ["voice1.glide=200"]],
+    ["/mod/voice1/osc/type", [1], ["voice1.wave=saw"]],
+    ["/mod/acid1/env_amount", [2000], [`acid1.envmod=${r6(Math.log2(2380 / 380))}`]],
+    ["/mod/delay1/time", [0.375], ["delay1.time=375"]],
+    ["/mod/sine1/freq", [440], ["voice1.freq=440"]],
+    ["/gate/adsr1", [1], ["gate voice1 on"]],
+    ["/engine/start", [], []],
+    ["/engine/schema", ["json"], []],
+    ["/seq/swing", [0.2], ["swing 0.55"]],
+    ["/pattern/load", [2, "immediate"], ["bpm 120"]],
+    ["/patch/create", ["osc1", "simple_sine"], []],
+    ["/gate/voice1", ["on"], ["gate voice1 on"]],
+    ["/mod/dist1/drive", [0.5], [`dist1.drive=${r6(20 * Math.log10(3))}`]],
+  ];
+  for (const [address, args, sent] of examples) {
+    const got = say(address, ...args);
+    assert.deepEqual(got.replies.filter((r) => r.address === "/error"), [], address);
+    assert.deepEqual(got.sent, sent, address);
+  }
+  const lead = say("/seq/add", "lead", "voice5", "x.x.", 523.25, 2800, "C5,E5,G5");
+  assert.deepEqual(lead.replies, [{ address: "/seq/add.reply", args: ["lead", "now"] }]);
+  assert.equal(
+    lead.sent.at(-1),
+    "track 0 now",
+    "the track is committed at its next step, as the seed added it",
+  );
+  assert.deepEqual(
+    say("/engine/record/start", "take.wav").replies,
+    [],
+    "it answers when the recorder has started",
+  );
+});
