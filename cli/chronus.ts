@@ -6,6 +6,7 @@ import { encode } from "node-osc";
 import { decodePacket } from "../osc/codec.ts";
 import { HELP_LINES, type OscMessage, translate } from "./language.ts";
 import type { TrackSpec } from "../core/files.ts";
+import { dialectHelp } from "../osc/routes/table.ts";
 
 const HELP = `Usage: deno task chronus [--host H] [--port P] [--json] [COMMAND …]
        deno task chronus play SCORE [--host H] [--port P]
@@ -14,7 +15,9 @@ Sends one command (or, without one, each line typed or piped) to a running engin
 127.0.0.1:5005) and prints the answer. play sends a score (lines "SECONDS COMMAND") live, as timed bundles.
 
 Commands:
-  ${HELP_LINES.join("\n  ")}`;
+  ${HELP_LINES.join("\n  ")}
+
+${dialectHelp().join("\n")}`;
 
 /** A message from the engine as the client receives it: its address, then its arguments. */
 export type Reply = [string, ...(string | number)[]];

@@ -4,7 +4,7 @@
 // a score renders exactly what `deno task chronus play` would send.
 import type { Command, StampedCommand } from "../core/command.ts";
 import type { CommandReply } from "../engine/supervisor.ts";
-import type { EngineStatus } from "../engine/engine.ts";
+import { type EngineStatus, outputGainCommand } from "../engine/engine.ts";
 import { ClientError } from "../core/errors.ts";
 import { type Commit, Patch } from "../patch/graph.ts";
 import type { PatchFile } from "../core/files.ts";
@@ -38,6 +38,16 @@ export class ScoreEngine implements OscEngine {
     for (const c of cmds) this.send(c, frame);
     reply?.accepted?.(frame ?? this.frame);
     return first;
+  }
+
+  /** /engine/stop in a score: the output fades to silence and the sequencer stops, as a live engine's. */
+  pauseOutput(): void {
+    this.sendBatch([outputGainCommand(0, this.sampleRate), ...this.sequencer.stop()]);
+  }
+
+  /** /engine/start in a score: the output fades back in (the sequencer stays stopped). */
+  resumeOutput(): void {
+    this.send(outputGainCommand(1, this.sampleRate));
   }
 
   /** Commits the patch's staged transaction and stamps its commands at one frame. */

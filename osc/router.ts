@@ -3,7 +3,12 @@
 // its handler. No sockets here (osc/server.ts owns those), so every address is testable without UDP.
 //
 // Errors are values at this edge: a handler throws ClientError, handle() turns it into `/error <address> <text>`
-// and nothing else changes. Out-of-range values are refused, not clamped (the reply names the range).
+// and nothing else changes. Out-of-range values are refused, not clamped (the reply names the range), except
+// by a dialect's entries (osc/dialects/), which clamp as the old system did and report it as an /event.
+//
+// Several entries may serve one address (a native one and a dialect's form of it): the first whose `claims`
+// accepts the message's arguments takes it, else the entry without `claims`. When the one chosen refuses the
+// message, the error names the other forms the address has.
 import { ClientError } from "../core/errors.ts";
 import { argTags } from "./codec.ts";
 import type { When } from "../sequencer/sequencer.ts";
@@ -16,27 +21,35 @@ import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts"
 export type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts";
 export { DEFAULT_PATTERN_DIR, type PatchFiles } from "./files.ts";
 
-/** An entry with placeholders, split into its path segments once. */
+/** An entry with placeholders, split into its path segments once (a segment with text around a placeholder, like voice<N>, as a regex). */
 interface Pattern {
   route: Route;
-  segments: string[];
+  segments: (string | RegExp)[];
+}
+
+/** An entry that fits an address, with the values of its placeholders. */
+interface Match {
+  route: Route;
+  path: Record<string, string>;
 }
 
 /** Routes decoded OSC messages to an engine. */
 export class OscRouter {
   #ctx: RouteContext;
-  #exact = new Map<string, Route>();
+  #exact = new Map<string, Route[]>();
   #patterns: Pattern[] = [];
 
   /**
    * A router for `engine` over `routes` (the whole table by default). Files are read and written through
-   * `files` (default: the disk), pattern files in `patternDir`.
+   * `files` (default: the disk), pattern files in `patternDir`; `report` tells /notify subscribers of events
+   * (a dialect's clamped values).
    */
   constructor(
     engine: OscEngine,
     files?: PatchFiles,
     patternDir = DEFAULT_PATTERN_DIR,
     routes: readonly Route[] = ROUTES,
+    report?: (type: string, message: string) => void,
   ) {
     this.#ctx = {
       engine,
@@ -44,10 +57,12 @@ export class OscRouter {
       patternDir,
       out: new Outbox(engine),
       routes,
+      report,
     };
-    for (const r of routes) {
-      if (r.address.includes("<")) this.#patterns.push({ route: r, segments: segments(r.address) });
-      else this.#exact.set(r.address, r);
+    // A dialect's row that a native entry serves as it is has no dispatch of its own.
+    for (const r of routes.filter((r) => !r.legacy?.servedBy)) {
+      if (r.address.includes("<")) this.#patterns.push({ route: r, segments: compile(r.address) });
+      else this.#exact.set(r.address, [...(this.#exact.get(r.address) ?? []), r]);
     }
   }
 
@@ -67,10 +82,13 @@ export class OscRouter {
     peer?: OscPeer,
     types?: string,
   ): OscReply[] {
+    let others: Route[] = [];
     try {
       if (!address.startsWith("/")) throw new ClientError(`an OSC address starts with "/"`);
       const tags = types === undefined ? undefined : alignedTags(types, args.length);
-      const { route, path } = this.#match(address);
+      const matches = this.#match(address);
+      const { route, path } = this.#choose(matches, args);
+      others = matches.map((m) => m.route).filter((r) => r !== route);
       const taken = route.now ? takeWhen(args, tags) : { args, tags, when: "bar" as When };
       const call: Call = {
         address,
@@ -84,8 +102,10 @@ export class OscRouter {
       };
       return route.handle(this.#ctx, readArgs(route, taken.args, taken.tags), call);
     } catch (e) {
-      if (e instanceof ClientError) return [{ address: "/error", args: [address, e.message] }];
-      throw e; // a bug: the server reports it as an internal error
+      if (!(e instanceof ClientError)) throw e; // a bug: the server reports it as an internal error
+      const forms = others.map((r) => r.dialect === "chronus" ? r.usage : `${r.usage} (${r.dialect})`);
+      const text = forms.length ? `${e.message}; the address also takes ${forms.join(" | ")}` : e.message;
+      return [{ address: "/error", args: [address, text] }];
     }
   }
 
@@ -94,27 +114,46 @@ export class OscRouter {
     this.#ctx.out.stamped(frame);
   }
 
-  // Exact addresses first, then the ones with placeholders; an unknown one is answered with the addresses
-  // under its first segment when there are any (/seq/…), else with every address.
-  #match(address: string): { route: Route; path: Record<string, string> } {
-    const exact = this.#exact.get(address);
-    if (exact) return { route: exact, path: {} };
+  // Every entry that fits: exact addresses first, then the ones with placeholders. An unknown address is
+  // answered with the native addresses under its first segment when there are any (/seq/…), else with every
+  // native address.
+  #match(address: string): Match[] {
     const parts = segments(address);
+    const found: Match[] = (this.#exact.get(address) ?? []).map((route) => ({ route, path: {} }));
     for (const p of this.#patterns) {
       const path = bind(p, parts);
-      if (path) return { route: p.route, path };
+      if (path) found.push({ route: p.route, path });
     }
-    const near = this.#ctx.routes.filter((r) => r.address.startsWith(`/${parts[0]}/`));
+    if (found.length) return found;
+    const native = this.#ctx.routes.filter((r) => r.dialect === "chronus");
+    const near = native.filter((r) => r.address.startsWith(`/${parts[0]}/`));
     if (near.length) {
       const label = FAMILIES.find((f) => f.name === near[0].family)?.label ?? near[0].family;
       throw new ClientError(`unknown address (${label}: ${near.map((r) => r.address).join(", ")})`);
     }
-    throw new ClientError(`unknown address (known: ${this.#ctx.routes.map((r) => r.address).join(", ")})`);
+    throw new ClientError(`unknown address (known: ${native.map((r) => r.address).join(", ")})`);
+  }
+
+  // The entry that claims the message, else the first that claims nothing (the address's general form), else
+  // the first: it refuses the message in its own words.
+  #choose(matches: Match[], args: readonly OscArg[]): Match {
+    return matches.find((m) => m.route.claims?.(args, m.path, this.#ctx)) ??
+      matches.find((m) => !m.route.claims) ?? matches[0];
   }
 }
 
 function segments(address: string): string[] {
   return address.split("/").filter((p) => p !== "");
+}
+
+// An entry's segments: literal text, a whole-segment placeholder ("<module>"), or text around placeholders
+// ("voice<N>": each such placeholder binds a number).
+function compile(address: string): (string | RegExp)[] {
+  return segments(address).map((s) =>
+    /^<[^<>]+>$/.test(s) || !s.includes("<")
+      ? s
+      : new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<([^<>]+)>/g, "(?<$1>\\d+)")}$`)
+  );
 }
 
 // The placeholders' values when the address fits the entry; the last one takes the rest of the path for a
@@ -124,6 +163,12 @@ function bind(p: Pattern, parts: string[]): Record<string, string> | null {
   if (tail ? parts.length < p.segments.length : parts.length !== p.segments.length) return null;
   const path: Record<string, string> = {};
   for (const [i, s] of p.segments.entries()) {
+    if (s instanceof RegExp) {
+      const m = s.exec(parts[i]);
+      if (!m) return null;
+      Object.assign(path, m.groups);
+      continue;
+    }
     const hole = /^<(.+)>$/.exec(s);
     const last = i === p.segments.length - 1;
     if (!hole) {

@@ -68,7 +68,14 @@ export class OscServer {
     this.#worker = worker;
     this.#port = listening.port;
     this.receiveBuffer = { bytes: listening.receiveBuffer, note: listening.receiveBufferNote };
-    this.router = new OscRouter(engine, undefined, patternDir);
+    // A dialect's clamped values are /events to subscribers (osc/dialects/).
+    this.router = new OscRouter(
+      engine,
+      undefined,
+      patternDir,
+      undefined,
+      (type, message) => this.#broadcast({ address: "/event", args: [type, message] }),
+    );
     worker.onmessage = (e: MessageEvent<SocketEvent>) => {
       const m = e.data;
       if (m.type === "packets") {

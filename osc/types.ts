@@ -16,22 +16,32 @@ export interface OscReply {
 }
 
 /** What the router needs of an engine (the Engine class, or a fake in tests). */
-export type OscEngine = Pick<
-  Engine,
-  | "sampleRate"
-  | "block"
-  | "patch"
-  | "sequencer"
-  | "sequencePosition"
-  | "send"
-  | "sendBatch"
-  | "commit"
-  | "status"
-  | "asap"
-  | "startRecording"
-  | "stopRecording"
-  | "recordingStatus"
->;
+export type OscEngine =
+  & Pick<
+    Engine,
+    | "sampleRate"
+    | "block"
+    | "patch"
+    | "sequencer"
+    | "sequencePosition"
+    | "send"
+    | "sendBatch"
+    | "commit"
+    | "status"
+    | "asap"
+    | "startRecording"
+    | "stopRecording"
+    | "recordingStatus"
+  >
+  & {
+    /**
+     * Silences the output with a short fade and stops the sequencer and any recording, keeping the workers and
+     * the state (/engine/stop); absent where there is no output to pause (a score).
+     */
+    pauseOutput?(): unknown;
+    /** Resumes the output after pauseOutput (/engine/start); absent where there is no output to pause. */
+    resumeOutput?(): unknown;
+  };
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */
 export interface Delivery {

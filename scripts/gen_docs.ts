@@ -6,7 +6,7 @@
 // The Markdown is written the way `deno fmt` writes it (tables padded to their widest cell), so the
 // formatter's check and this generator agree.
 import { type Route, type Shape, token } from "../osc/routes/route.ts";
-import { FAMILIES } from "../osc/routes/table.ts";
+import { DIALECTS, type DialectTable, FAMILIES } from "../osc/routes/table.ts";
 import { MODULES, type ParamDef } from "../patch/schema.ts";
 
 /** The README's marker before the generated address summary. */
@@ -146,7 +146,63 @@ export function oscDoc(): string {
     parts.push("", `## ${f.title}`, "", wrap(prose(sentence(f.summary))));
     for (const r of f.routes) parts.push("", routeSection(r));
   }
+  for (const d of DIALECTS) parts.push("", dialectSection(d));
   return parts.join("\n") + "\n";
+}
+
+/** How a dialect's ranges, events and shared addresses behave (docs/osc.md, before its table). */
+const DIALECT_INTRO =
+  "Old clients keep working: each of these addresses is understood as the old system meant it. Values are " +
+  "clamped to the old range and applied; each clamp is reported to `/notify` subscribers as " +
+  "`/event clamped <address> <value> → <clamped>` (a value the old system ignored: `/event ignored …`), never " +
+  "as an `/error`. Where a native address is the same (same unit, a range that holds the old one), the native " +
+  "entry serves it and refuses what it refuses (served by). Where both take one address, the old form takes " +
+  "the messages its column says, by argument types and counts or a value range the native unit cannot mean; " +
+  "a message neither form takes gets `/error` naming every form. `voice<N>` is any voice of the patch. " +
+  "`/engine/schema` lists these entries under `dialects`.";
+
+// A dialect's table: one row per entry (its aliases together), in the registry's order.
+function dialectSection(d: DialectTable): string {
+  const rows: string[][] = [];
+  let last: Route["legacy"];
+  for (const r of d.routes) {
+    const l = r.legacy!;
+    if (l === last) {
+      rows[rows.length - 1][0] += `, ${code(r.address)}`;
+      continue;
+    }
+    last = l;
+    const shape = r.args.map(token).join(" ");
+    rows.push([
+      code(r.address),
+      shape ? code(shape) : "",
+      prose(l.servedBy ? `${l.native} (served by ${code(l.servedBy)})` : l.native),
+      prose(l.conversion),
+      prose(l.range),
+      prose(l.takes ?? ""),
+      l.origin,
+    ]);
+  }
+  return [
+    `## ${d.title}`,
+    "",
+    wrap(prose(sentence(d.summary))),
+    "",
+    wrap(DIALECT_INTRO),
+    "",
+    table(["address", "arguments", "becomes", "conversion", "old range", "takes", "from"], rows),
+  ].join("\n");
+}
+
+/** The README's line about the dialects (in its generated summary). */
+function dialectLine(link: string): string {
+  const each = DIALECTS.map((d) => {
+    const anchor = d.title.toLowerCase().replaceAll(" ", "-");
+    return `the [${d.title.toLowerCase()}](${link}${anchor}), ${
+      new Set(d.routes.map((r) => r.address)).size
+    } addresses: ${d.summary}`;
+  });
+  return wrap(`Old clients are understood too: ${each.join("; ")}.`);
 }
 
 // One row per family: its addresses and what they are for; `link` prefixes the anchor of its section.
@@ -170,6 +226,8 @@ export function readmeSummary(): string {
     summaryTable(`${OUTPUTS.osc}#`),
     "",
     wrap("Every address with its arguments, replies and text-language command: [docs/osc.md](docs/osc.md)."),
+    "",
+    dialectLine(`${OUTPUTS.osc}#`),
     "",
     "",
   ].join("\n");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { ScoreEngine } from "../cli/score.ts";
 import { OscRouter } from "../osc/router.ts";
 import { readArgs, type Route, route, str } from "../osc/routes/route.ts";
-import { FAMILIES, ROUTES } from "../osc/routes/table.ts";
+import { FAMILIES, NATIVE_ROUTES, ROUTES } from "../osc/routes/table.ts";
 import { schemaJson } from "../patch/schema.ts";
 
 async function router() {
@@ -16,7 +16,8 @@ async function router() {
 }
 
 Deno.test("the table: one entry per address, each in its family's file, usage text made from its shapes", () => {
-  assert.equal(new Set(ROUTES.map((r) => r.address)).size, ROUTES.length, "no address twice");
+  const native = ROUTES.filter((r) => r.dialect === "chronus");
+  assert.equal(new Set(native.map((r) => r.address)).size, native.length, "no native address twice");
   for (const f of FAMILIES) {
     for (const r of f.routes) {
       assert.equal(r.family, f.name, r.address);
@@ -93,14 +94,34 @@ Deno.test("a router on another table: shapes read the arguments before the handl
   assert.throws(() => readArgs(echo, []), /expected \/echo\/<who> <word> \(0 arguments given\)/);
 });
 
-Deno.test("/engine/schema: the module types as before, and every address of the table", async () => {
+Deno.test("/engine/schema: the module types as before, every native address, and the dialects' entries", async () => {
   const { r } = await router();
   const [reply] = r.handle("/engine/schema", []);
   assert.equal(reply.address, "/engine/schema.reply");
   const schema = JSON.parse(String(reply.args[0]));
-  assert.deepEqual(Object.keys(schema), ["modules", "addresses"]);
+  assert.deepEqual(Object.keys(schema), ["modules", "addresses", "dialects"]);
   assert.deepEqual(schema.modules, (schemaJson() as { modules: unknown }).modules);
-  assert.deepEqual(schema.addresses.map((a: { address: string }) => a.address), ROUTES.map((r) => r.address));
+  assert.deepEqual(
+    schema.addresses.map((a: { address: string }) => a.address),
+    NATIVE_ROUTES.map((r) => r.address),
+  );
+  assert.deepEqual(Object.keys(schema.dialects), ["seed"]);
+  // One item per registry entry, its aliases together: every seed address is in one.
+  const seed: { addresses: string[] }[] = schema.dialects.seed;
+  assert.deepEqual(
+    seed.flatMap((d) => d.addresses),
+    ROUTES.filter((r) => r.dialect === "seed").map((r) => r.address),
+  );
+  assert.deepEqual(seed.find((d) => d.addresses.includes("/mod/voice<N>/adsr/attack")), {
+    addresses: ["/mod/voice<N>/adsr/attack"],
+    args: "<seconds 0.001…2 s>",
+    native: "voiceN.attack",
+    conversion: "seconds × 1000 → ms",
+    range: "0.001 … 2 s, clamped",
+    origin: "final pyo engine",
+  });
+  assert.ok(reply.args[0].toString().length < 65507 - 64, "the schema fits in one UDP datagram");
+
   const bpm = schema.addresses.find((a: { address: string }) => a.address === "/seq/bpm");
   assert.deepEqual(bpm.args, [{ name: "tempo", type: "number", min: 20, max: 300, doc: "beats per minute" }]);
   assert.equal(bpm.now, "applies");

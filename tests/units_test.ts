@@ -221,6 +221,8 @@ Deno.test("the engine tone's addresses set voice1's parameters, with plain-words
   assert.deepEqual(sent("/engine/wave", "sine"), [voice1, index("wave"), 0]);
   assert.deepEqual(sent("/engine/wave", 1), [voice1, index("wave"), 1], "the tone's numbers: 1 is saw");
   assert.equal(e.patch.module("voice1").params.wave, 1);
+  assert.deepEqual(sent("/engine/wave", "noise"), [voice1, index("wave"), 4], "the tone's noise: white");
+  assert.deepEqual(sent("/engine/wave", 2), [voice1, index("wave"), 4], "the tone's numbers: 2 is noise");
   const before = e.commands.length;
   const error = (address: string, v: string | number, engine = r) => {
     const replies = engine.handle(address, [v]);
@@ -231,8 +233,8 @@ Deno.test("the engine tone's addresses set voice1's parameters, with plain-words
   assert.match(error("/engine/freq", 0), /Cannot set freq: 0 is out of range \(0.1 … 20000 Hz\)/);
   assert.match(error("/engine/gain", "loud"), /is not a number/);
   assert.match(error("/engine/cutoff", 3), /unknown address \(engine: .*\/engine\/freq, \/engine\/gain/);
-  assert.match(error("/engine/wave", "noise"), /wave "noise" is not one of sine \| saw/);
-  assert.match(error("/engine/wave", 2), /wave 2 is not one of sine \| saw/);
+  assert.match(error("/engine/wave", "square"), /wave "square" is not one of sine \| saw \| noise/);
+  assert.match(error("/engine/wave", 3), /wave 3 is not one of sine \| saw \| noise/);
   assert.equal(e.commands.length, before, "a refused value sends nothing");
   // Without a voice1, or with one that is no voice, the reply says so.
   const empty = new ScoreEngine(48000, 128);

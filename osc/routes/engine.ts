@@ -1,9 +1,11 @@
-// The engine itself: status, the patch as a file, the schema (module types and this address table), the
-// subscription to events and meters (/notify), and the engine tone's old addresses, which now set voice1.
+// The engine itself: status, the output stopped and started, the patch as a file, the schema (module types,
+// this address table and the dialects), the subscription to events and meters (/notify), and the engine
+// tone's old addresses, which now set voice1.
 import { ClientError } from "../../core/errors.ts";
 import { moduleDef, schemaJson } from "../../patch/schema.ts";
 import type { Patch } from "../../patch/graph.ts";
 import type { Delivery, OscReply } from "../types.ts";
+import { dialectsJson } from "../dialects/dialect.ts";
 import {
   choice,
   num,
@@ -24,10 +26,8 @@ export const TONE_MODULE = "voice1";
 
 const VOICE = moduleDef("voice")!;
 
-/** The tone's wave names that the voice has too (its noise has no voice wave). */
-const TONE_WAVES = ["sine", "saw"].filter((w) =>
-  VOICE.params.find((p) => p.name === "wave")!.names!.includes(w)
-);
+/** The engine tone's waves in its numbering (0 sine, 1 saw, 2 noise), and the voice's wave each one is. */
+const TONE_WAVES: Record<string, string> = { sine: "sine", saw: "saw", noise: "white" };
 
 // A parameter of the voice: its range and unit from patch/schema.ts, checked by the patch like /mod's.
 function voiceParam(name: string): Shape<number | string> {
@@ -93,14 +93,43 @@ export const ENGINE_ROUTES: readonly Route[] = [
     ...ENGINE,
     address: "/engine/schema",
     args: [],
-    summary: "every module type (ports, parameters with ranges and units) and every address of this table",
-    reply: "/engine/schema.reply <JSON: modules, addresses>",
+    summary:
+      "every module type (ports, parameters with ranges and units), every address of this table, and the old systems' dialects (each old address, its shape, the native command it becomes, the conversion and the old range)",
+    reply: "/engine/schema.reply <JSON: modules, addresses, dialects>",
     text: { form: "schema", examples: ["schema"] },
     handle: ({ routes }) => [{
       address: "/engine/schema.reply",
-      args: [JSON.stringify({ ...(schemaJson() as object), addresses: routes.map(routeJson) })],
+      args: [JSON.stringify({
+        ...(schemaJson() as object),
+        addresses: routes.filter((r) => r.dialect === "chronus").map(routeJson),
+        dialects: dialectsJson(routes),
+      })],
     }],
   }),
+  ...(["start", "stop"] as const).map((verb) =>
+    route({
+      ...ENGINE,
+      address: `/engine/${verb}`,
+      args: [],
+      summary: verb === "stop"
+        ? "silences the output with a short fade and stops the sequencer and any recording; the engine, its workers and its state stay"
+        : "resumes the output after /engine/stop",
+      reply: `/engine/${verb}.reply`,
+      handle: ({ engine }, _, { address, later }) => {
+        const act = verb === "stop" ? engine.pauseOutput : engine.resumeOutput;
+        if (!act) {
+          throw new ClientError(`this engine has no output to ${verb === "stop" ? "pause" : "resume"}`);
+        }
+        const done = act.call(engine);
+        if (!(done instanceof Promise)) return [{ address: `${address}.reply`, args: [] }];
+        done.then(
+          () => later?.({ address: `${address}.reply`, args: [] }),
+          (e) => later?.({ address: "/error", args: [address, (e as Error).message] }),
+        );
+        return [];
+      },
+    })
+  ),
   route({
     ...ENGINE,
     address: "/engine/freq",
@@ -135,12 +164,16 @@ export const ENGINE_ROUTES: readonly Route[] = [
   route({
     ...ENGINE,
     address: "/engine/wave",
-    args: [choice("wave", TONE_WAVES, { doc: "a name, or its number in this list" })],
+    args: [choice("wave", Object.keys(TONE_WAVES), { doc: "a name, or its number in this list" })],
     summary:
-      `the engine tone's waveform: sets ${TONE_MODULE}'s wave (the tone's noise has no voice wave; /mod/${TONE_MODULE}/wave has square and triangle too)`,
+      `the engine tone's waveform: sets ${TONE_MODULE}'s wave (noise is the voice's white; /mod/${TONE_MODULE}/wave has square, triangle, pink and brown too)`,
     reply: TONE_REPLY,
-    text: { form: `wave ${TONE_WAVES.join("|")}`, examples: ["wave sine"], note: `${TONE_MODULE}'s wave` },
-    handle: (ctx, [v], { delivery }) => setTone(ctx, "wave", v, delivery),
+    text: {
+      form: `wave ${Object.keys(TONE_WAVES).join("|")}`,
+      examples: ["wave sine"],
+      note: `${TONE_MODULE}'s wave`,
+    },
+    handle: (ctx, [v], { delivery }) => setTone(ctx, "wave", TONE_WAVES[v], delivery),
   }),
   route({
     ...ENGINE,

@@ -16,8 +16,11 @@ import type { PatchFiles } from "../files.ts";
 import type { Outbox } from "../outbox.ts";
 import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "../types.ts";
 
-/** Whose address space an entry belongs to (later issues add the seed system's dialects). */
-export type Dialect = "chronus";
+/**
+ * Whose address space an entry belongs to: Chronus's own, or the seed system's as its old clients send it
+ * (osc/dialects/: clamped to the seed's ranges and converted to native commands).
+ */
+export type Dialect = "chronus" | "seed";
 
 /** The route files, one per family of addresses. */
 export type FamilyName = "play" | "patch" | "seq" | "pattern" | "record" | "engine";
@@ -63,6 +66,8 @@ export interface RouteContext {
   readonly out: Outbox;
   /** The table the router serves: /engine/schema lists it, an unknown address is answered from it. */
   readonly routes: readonly Route[];
+  /** Tells /notify subscribers something happened (`/event <type> <message>`), when there are any. */
+  readonly report?: (type: string, message: string) => void;
 }
 
 /** One message as the handler sees it. */
@@ -120,8 +125,36 @@ export interface Route {
   readonly reply: string;
   /** How the text language of `deno task chronus` says it; absent when it has no text form. */
   readonly text?: TextForm;
+  /**
+   * For an entry that shares its address with another (a dialect's form of a native address): whether this
+   * message is this entry's, decided by its arguments' types and counts (or a value range the entry's
+   * `legacy.takes` states). Entries without it take what no entry at their address claims.
+   */
+  readonly claims?: (
+    args: readonly OscArg[],
+    path: Readonly<Record<string, string>>,
+    ctx: RouteContext,
+  ) => boolean;
+  /** A dialect's entry: where the address comes from and what it becomes (docs, /engine/schema). */
+  readonly legacy?: Legacy;
   /** Does the work; throws ClientError for bad input (the router answers `/error`). */
   handle(ctx: RouteContext, values: readonly unknown[], call: Call): OscReply[];
+}
+
+/** What a dialect's entry is: the old address's meaning and the native command(s) it becomes. */
+export interface Legacy {
+  /** The stage of the seed system that spoke it ("final engine", "Phase 2", "Windows port" …). */
+  readonly origin: string;
+  /** The native command(s) it becomes ("voiceN.attack", "/record/start"). */
+  readonly native: string;
+  /** How its values convert (a formula or "as is"). */
+  readonly conversion: string;
+  /** The seed's range and what is done outside it ("0.001 … 2 s, clamped"). */
+  readonly range: string;
+  /** When another entry shares the address: which messages this one takes. */
+  readonly takes?: string;
+  /** The native entry that serves this address as it is (the dialect adds no entry of its own). */
+  readonly servedBy?: string;
 }
 
 /** What a tuple of shapes reads as: the values a handler gets, in the shapes' order. */

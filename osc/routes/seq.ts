@@ -29,7 +29,8 @@ export const SEQ_ROUTES: readonly Route[] = [
       pattern(),
       rest(value("notes"), {
         shown: "note|gate=G|steps=N…",
-        doc: "pitches, one per hit, cycling; gate=G: gate length in steps; steps=N: steps per beat",
+        doc:
+          "pitches, one per hit, cycling; gate=G: gate length in steps; steps=N: steps per beat (a voice with exactly two numbers, and maybe a word, after its pattern is the seed dialect's form: base_freq, filter_freq, notes)",
       }),
     ],
     summary: "defines or replaces a track",
@@ -115,7 +116,13 @@ export const SEQ_ROUTES: readonly Route[] = [
     ...SEQ,
     address: "/seq/swing",
     now: "ignored",
-    args: [num("swing", { min: SWING_MIN, max: SWING_MAX, doc: "percent: 50 straight … 75" })],
+    args: [
+      num("swing", {
+        min: SWING_MIN,
+        max: SWING_MAX,
+        doc: "percent: 50 straight … 75 (below 50: the seed dialect's fraction 0–0.6)",
+      }),
+    ],
     summary: "moves every off-beat step later (applies at once)",
     reply: "/seq/swing.reply <percent>",
     text: { form: "seq swing PERCENT", examples: ["seq swing 58"], note: "50 straight … 75" },

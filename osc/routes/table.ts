@@ -1,10 +1,12 @@
-// The address table: every route file's entries, family by family, in the order docs and help list them.
+// The address table: every route file's entries, family by family, in the order docs and help list them, then
+// the old systems' dialects (osc/dialects/): their entries are routes of the same table.
+import { SEED_ROUTES } from "../dialects/seed.ts";
 import { ENGINE_ROUTES } from "./engine.ts";
 import { PATCH_ROUTES } from "./patch.ts";
 import { PATTERN_ROUTES } from "./pattern.ts";
 import { PLAY_ROUTES } from "./play.ts";
 import { RECORD_ROUTES } from "./record.ts";
-import type { FamilyName, Route } from "./route.ts";
+import type { Dialect, FamilyName, Route } from "./route.ts";
 import { SEQ_ROUTES } from "./seq.ts";
 
 /** A family of addresses: one route file. */
@@ -62,10 +64,65 @@ export const FAMILIES: readonly Family[] = [
     name: "engine",
     title: "Engine",
     label: "engine",
-    summary: "status, the patch, the schema, events and meters; the engine tone's old addresses (voice1)",
+    summary:
+      "status, the output stopped and started, the patch, the schema, events and meters; the engine tone's old addresses (voice1)",
     routes: ENGINE_ROUTES,
   },
 ];
 
-/** Every address, family by family. */
-export const ROUTES: readonly Route[] = FAMILIES.flatMap((f) => f.routes);
+/** An old system's dialect: its entries, which the router serves next to the native ones. */
+export interface DialectTable {
+  /** Its name, as its routes give it in their `dialect`. */
+  readonly name: Dialect;
+  /** Its section heading in docs/osc.md. */
+  readonly title: string;
+  /** Who spoke it, in one line (docs/osc.md, README.md, `deno task chronus --help`). */
+  readonly summary: string;
+  /** Its entries, in the order docs list them. */
+  readonly routes: readonly Route[];
+}
+
+/** Every dialect besides Chronus's own. */
+export const DIALECTS: readonly DialectTable[] = [
+  {
+    name: "seed",
+    title: "Seed dialect",
+    summary:
+      "the OSC of the seed system's clients (its engines, supervisors and the Windows port), clamped to its ranges and converted to native commands",
+    routes: SEED_ROUTES,
+  },
+];
+
+/** Every native address, family by family. */
+export const NATIVE_ROUTES: readonly Route[] = FAMILIES.flatMap((f) => f.routes);
+
+/** Every address the router serves: the native ones, then the dialects' entries. */
+export const ROUTES: readonly Route[] = [...NATIVE_ROUTES, ...DIALECTS.flatMap((d) => d.routes)];
+
+/**
+ * The dialects in a few lines for `deno task chronus --help`: each one's summary and the addresses it handles
+ * itself (not those a native entry serves as they are), shortened to two segments ("/mod/voice<N>/…").
+ */
+export function dialectHelp(): string[] {
+  return DIALECTS.flatMap((d) => {
+    const short = new Set(
+      d.routes.filter((r) => !r.legacy?.servedBy).map((r) => {
+        const parts = r.address.split("/").filter((p) => p !== "");
+        return `/${parts.slice(0, 2).join("/")}${parts.length > 2 ? "/…" : ""}`;
+      }),
+    );
+    const head = `${d.title} (docs/osc.md#${d.title.toLowerCase().replaceAll(" ", "-")}): ${d.summary}.`;
+    return [...fill(head.split(" "), 100, ""), ...fill([...short], 100, "  ")];
+  });
+}
+
+// Words filled into lines of at most `width` characters, each line starting with `indent`.
+function fill(words: string[], width: number, indent: string): string[] {
+  const lines: string[] = [];
+  for (const w of words) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + w.length <= width) lines[last] += ` ${w}`;
+    else lines.push(`${indent}${w}`);
+  }
+  return lines;
+}
