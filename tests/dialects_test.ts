@@ -17,7 +17,7 @@ import {
   seedNote,
   swingToPercent,
 } from "../osc/dialects/convert.ts";
-import { schemaFilePath } from "../osc/dialects/seed.ts";
+import { schemaFilePath } from "../osc/dialects/seed_engine.ts";
 import { rig } from "./dialect_helpers.ts";
 import { channel } from "./signal.ts";
 
