@@ -9,13 +9,9 @@ import { schemaJson } from "./patch/schema.ts";
 import { readLines, runLine } from "./cli/console.ts";
 import { startExercise } from "./cli/exercise.ts";
 import { HELP, parseFlags } from "./cli/flags.ts";
+import { fail, plainPermissionMessage as plain } from "./cli/permission_error.ts";
 import { chooseSink, deviceList } from "./cli/sink_choice.ts";
 import { startStatusLines, stopLines } from "./cli/status_line.ts";
-
-function fail(message: string): never {
-  console.error(`chronus: ${message}`);
-  Deno.exit(2);
-}
 
 /** `f()`, or the end of the run (exit code 2) with its error's message after `prefix`. */
 function orFail<T>(f: () => T, prefix = ""): T {
@@ -55,7 +51,9 @@ async function main(): Promise<void> {
         );
       }
     } catch (e) {
-      console.error(`[chronus] ${(e as Error).message}: running without OSC (choose another --osc-port)`);
+      console.error(
+        `[chronus] ${plain((e as Error).message)}: running without OSC (choose another --osc-port)`,
+      );
     }
   }
 
@@ -85,7 +83,7 @@ async function main(): Promise<void> {
     if (o.summary) Deno.writeTextFileSync(o.summary, text);
     for (const line of stopLines(summary, engine.sampleRate, o.quiet)) console.error(line);
   } catch (e) {
-    console.error(`chronus: ${(e as Error).message}`);
+    console.error(`chronus: ${plain((e as Error).message)}`);
     code = 1;
   } finally {
     stopStatus?.();

@@ -2,7 +2,7 @@
 // about 270 small datagrams, since each costs ~770 bytes of kernel memory: 13 ms of a 20,000 msg/s stream,
 // less than the pauses a busy 2-vCPU machine gives any thread (10–25 ms of hypervisor steal, measured). Deno
 // does not expose setsockopt or a socket's file descriptor, so this finds the descriptor bound to the
-// socket's address (getsockname on each of /proc/self/fd) and sets SO_RCVBUF on it.
+// socket's address (getsockname on each open descriptor) and sets SO_RCVBUF on it.
 //
 // The kernel caps SO_RCVBUF at net.core.rmem_max; SO_RCVBUFFORCE passes the cap with CAP_NET_ADMIN (root)
 // and is tried first. Either way the kernel doubles the value for its bookkeeping, and getsockopt reports
@@ -15,7 +15,10 @@
 export const RECEIVE_BUFFER_BYTES = 4 << 20;
 
 const AF_INET = 2, AF_INET6 = 10;
+const MAX_FD = 4096; // far above what the engine opens (sockets, workers, the log, a recording)
 const SOL_SOCKET = 1, SO_RCVBUF = 8, SO_RCVBUFFORCE = 33;
+
+import { openLibc } from "./libc.ts";
 
 const symbols = {
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
@@ -33,7 +36,7 @@ export interface ReceiveBuffer {
 
 /** Sets the receive buffer of the UDP socket bound to `addr` to `bytes`; returns what the kernel gave. */
 export function enlargeReceiveBuffer(addr: Deno.NetAddr, bytes: number): ReceiveBuffer {
-  const libc = Deno.dlopen("libc.so.6", symbols);
+  const libc = openLibc(symbols);
   try {
     const fd = findSocket(libc.symbols, addr);
     const value = new Int32Array([bytes]);
@@ -53,8 +56,9 @@ export function enlargeReceiveBuffer(addr: Deno.NetAddr, bytes: number): Receive
 
 function findSocket(libc: Deno.DynamicLibrary<typeof symbols>["symbols"], addr: Deno.NetAddr): number {
   const want = addressBytes(addr.hostname);
-  for (const entry of Deno.readDirSync("/proc/self/fd")) {
-    const fd = Number(entry.name);
+  // Every descriptor is asked rather than /proc/self/fd listed: Deno grants /proc/self only with
+  // --allow-all, and getsockname on a closed or non-socket descriptor just fails (EBADF, ENOTSOCK).
+  for (let fd = 0; fd < MAX_FD; fd++) {
     const sa = new Uint8Array(128), len = new Uint32Array([sa.length]);
     if (libc.getsockname(fd, sa, u8(len)) !== 0) continue;
     const family = sa[0] | (sa[1] << 8), port = (sa[2] << 8) | sa[3];

@@ -62,24 +62,21 @@ if (Deno.args.includes("--force") || builtAt() < newestSource()) {
     "--enable",
     "simd", // WebAssembly SIMD (V8 has shipped it since 9.1): two voices per instruction
   ];
-  const asc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "npm:assemblyscript@0.28.20/asc",
-      ...args,
-    ],
-    cwd: root,
-    stdout: "inherit",
-    stderr: "inherit",
+  // The compiler runs in this process (its API, not a `deno run` child): the build task then needs no
+  // --allow-run, and the compiler reads and writes only what the task's permission set grants (deno.json).
+  const { default: asc } = await import("assemblyscript/asc");
+  const { error } = await asc.main(args, {
+    stdout: { write: (t: string | Uint8Array) => void Deno.stdout.writeSync(bytes(t)) },
+    stderr: { write: (t: string | Uint8Array) => void Deno.stderr.writeSync(bytes(t)) },
   });
-  const { code } = await asc.output();
+  const code = error ? 1 : 0;
   if (code !== 0) {
-    console.error("Cannot build the DSP: the AssemblyScript compiler failed (see above)");
+    console.error(`Cannot build the DSP: the AssemblyScript compiler failed (${error?.message}; see above)`);
     Deno.exit(code);
   }
   console.error(`built ${out}`);
+}
+
+function bytes(t: string | Uint8Array): Uint8Array {
+  return typeof t === "string" ? new TextEncoder().encode(t) : t;
 }
