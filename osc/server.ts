@@ -31,6 +31,8 @@ export interface OscServerOptions {
    * anyone else are dropped unanswered. Undefined: everyone who can reach the socket (a loopback one).
    */
   allow?: readonly string[];
+  /** How long a /notify subscription lasts without renewal (default SUBSCRIPTION_MS; tests shorten it). */
+  subscriptionMs?: number;
 }
 
 /** A sender, and the size of the packet being answered (a reply much larger goes only to a trusted peer). */
@@ -75,6 +77,7 @@ export class OscServer {
   // One subscriber per sender address (the key), with the time it last subscribed.
   #subscribers = new Map<string, { address: string; port: number; since: number }>();
   #allow?: ((address: string) => boolean)[];
+  #subscriptionMs: number;
   // Per sender address: error tokens left, when they were last refilled, errors suppressed since the last word.
   #buckets = new Map<string, { tokens: number; at: number; suppressed: number; port: number }>();
   #bucketTimer?: ReturnType<typeof setInterval>;
@@ -102,10 +105,10 @@ export class OscServer {
     engine: Engine,
     worker: Worker,
     listening: Extract<SocketEvent, { type: "listening" }>,
-    patternDir?: string,
-    allow?: readonly string[],
+    options: OscServerOptions,
   ) {
-    this.#allow = allow?.map(parseCidr);
+    this.#allow = options.allow?.map(parseCidr);
+    this.#subscriptionMs = options.subscriptionMs ?? SUBSCRIPTION_MS;
     this.#engine = engine;
     this.#worker = worker;
     this.#port = listening.port;
@@ -114,7 +117,7 @@ export class OscServer {
     this.router = new OscRouter(
       engine,
       undefined,
-      patternDir,
+      options.patternDir,
       undefined,
       (type, message) => this.#broadcast({ address: "/event", args: [type, message] }),
     );
@@ -135,7 +138,7 @@ export class OscServer {
     return new Promise((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<SocketEvent>) => {
         if (e.data.type === "listening") {
-          resolve(new OscServer(engine, worker, e.data, options.patternDir, options.allow));
+          resolve(new OscServer(engine, worker, e.data, options));
         } else if (e.data.type === "failed") {
           worker.terminate();
           reject(new Error(`Cannot listen for OSC on ${options.host}:${options.port}: ${e.data.message}`));
@@ -347,13 +350,14 @@ export class OscServer {
   // sender, or to `port` on its host (tools that cannot receive on the port they send from, like liblo's
   // oscsend/oscdump).
   #subscribe(host: string, port: number, on: boolean): void {
+    this.#expire();
     if (!on) this.#subscribers.delete(host);
     else if (this.#subscribers.has(host) || this.#subscribers.size < MAX_SUBSCRIBERS) {
       this.#subscribers.set(host, { address: host, port, since: Date.now() });
     } else {
       throw new ClientError(
         `${MAX_SUBSCRIBERS} addresses subscribe already (each lapses ${
-          SUBSCRIPTION_MS / 1000
+          this.#subscriptionMs / 1000
         } s after its last /notify 1)`,
       );
     }
@@ -368,7 +372,9 @@ export class OscServer {
 
   #expire(): void {
     const now = Date.now();
-    for (const [k, s] of this.#subscribers) if (now - s.since > SUBSCRIPTION_MS) this.#subscribers.delete(k);
+    for (const [k, s] of this.#subscribers) {
+      if (now - s.since > this.#subscriptionMs) this.#subscribers.delete(k);
+    }
   }
 
   // A bundle: its time tag maps to one frame; its messages' commands go out as one batch at that frame.

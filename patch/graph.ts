@@ -138,7 +138,7 @@ export class Patch {
 
   /** Bytes of the DSP's arena the committed patch holds (0 without a budget). */
   get arenaUsed(): number {
-    return this.#arena ? this.#blocks.reduce((a, n, t) => a + n * this.#arena!.bytes[t], 0) : 0;
+    return this.#arena ? this.#blocks.reduce((a, n, t) => a + (n ?? 0) * this.#arena!.bytes[t], 0) : 0;
   }
 
   /** Throws ClientError when the staged transaction's modules would not fit in the arena. */
