@@ -7,7 +7,7 @@ import { arenaBudget, DspHost } from "../core/dsp_host.ts";
 import type { PatchFile } from "../core/files.ts";
 import { CLIENT_QUEUE_CAP, CLIENTS_QUEUE_CAP, QueueBudget } from "../engine/admission.ts";
 import { Engine } from "../engine/engine.ts";
-import { encodeBundle, encodeMessage } from "../osc/codec.ts";
+import { encodeBundle } from "../osc/codec.ts";
 import { parseCidr } from "../osc/allow.ts";
 import { ERRORS_PER_SECOND, MAX_PACKET_MESSAGES, MAX_SUBSCRIBERS, OscServer } from "../osc/server.ts";
 import { Patch } from "../patch/graph.ts";

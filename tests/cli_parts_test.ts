@@ -186,7 +186,10 @@ Deno.test("flags: help, schema and the device list come first; then the first ba
   assert.equal(run(["--sink", "null", "--latency", "abc"]).sink.kind, "null");
   assert.equal(run(["--no-osc", "--osc-port", "x", "--osc-host", "10.1.2.3"]).osc, undefined);
   assert.throws(() => run(["--osc-host", "10.1.2.3", "--osc-allow-remote"]), /needs --osc-allow CIDR/);
-  assert.throws(() => run(["--osc-host", "10.1.2.3", "--osc-allow-remote", "--osc-allow", "10.0.0/8"]), /--osc-allow: "10.0.0\/8" is not/);
+  assert.throws(
+    () => run(["--osc-host", "10.1.2.3", "--osc-allow-remote", "--osc-allow", "10.0.0/8"]),
+    /--osc-allow: "10.0.0\/8" is not/,
+  );
   const remote = run(["--osc-host", "10.1.2.3", "--osc-allow-remote", "--osc-allow", "10.0.0.0/8, ::1"]).osc;
   assert.ok(remote?.loopback === false);
   assert.deepEqual(remote?.allow, ["10.0.0.0/8", "::1"]);
