@@ -439,7 +439,9 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
         : a.patch === undefined
         ? { file: DEFAULT_PATCH_URL, shown: DEFAULT_PATCH, voices }
         : { file: a.patch, shown: a.patch },
-      osc: a["no-osc"] ? undefined : { host, port: num("osc-port", a["osc-port"]), loopback, allow },
+      osc: a["no-osc"]
+        ? undefined
+        : { host, port: num("osc-port", a["osc-port"]), loopback, ...(allow ? { allow } : {}) },
       patterns: a.patterns,
       set: a.set,
       exercise: a.exercise !== undefined ? num("exercise", a.exercise) : undefined,
