@@ -3,6 +3,7 @@ import { Engine } from "./engine/engine.ts";
 import type { EngineEvent } from "./engine/supervisor.ts";
 import { OscRouter } from "./osc/router.ts";
 import { OscServer } from "./osc/server.ts";
+import { remoteWarning } from "./cli/remote.ts";
 import { VizPush } from "./osc/viz_push.ts";
 import { readPatchFile } from "./patch/default_patch.ts";
 import { schemaJson } from "./patch/schema.ts";
@@ -40,16 +41,12 @@ async function main(): Promise<void> {
     fail(e.message)
   );
   if (o.osc) {
-    const { host, port, loopback } = o.osc;
+    const { host, port, loopback, allow } = o.osc;
     try {
-      osc = await OscServer.start(engine, { host, port, patternDir: o.patterns });
+      osc = await OscServer.start(engine, { host, port, patternDir: o.patterns, allow });
       if (!o.quiet) console.error(`[chronus] OSC on ${host}:${osc.port} (udp)`);
       if (osc.receiveBuffer.note) console.error(`[chronus] ${osc.receiveBuffer.note}`);
-      if (!loopback) {
-        console.error(
-          `[chronus] warning: OSC listens on ${host}: anyone who can reach it can play and patch`,
-        );
-      }
+      if (!loopback) console.error(`[chronus] ${remoteWarning(host, allow ?? [])}`);
     } catch (e) {
       console.error(
         `[chronus] ${plain((e as Error).message)}: running without OSC (choose another --osc-port)`,

@@ -38,6 +38,11 @@ export function arenaInit(): void {
   G.arenaTop = align16(__heap_base);
 }
 
+/** Where the arena starts: the first module's block (memory below holds the static data). */
+export function arenaBase(): usize {
+  return align16(__heap_base);
+}
+
 /** Bytes from the start of memory that hold state (static data plus the used arena). */
 export function arenaUsedBytes(): usize {
   return G.arenaTop;
@@ -51,7 +56,8 @@ function audioParams(type: i32): i32 {
   return c;
 }
 
-function blockBytes(type: i32): usize {
+/** Bytes of arena one module of `type` takes at the block size init fixed (the control side budgets with it). */
+export function blockBytes(type: i32): usize {
   const B = <usize> G.block * 4;
   const nIn = <usize> load<i32>(T_NIN + (<usize> type << 2));
   const nOut = <usize> load<i32>(T_NOUT + (<usize> type << 2));

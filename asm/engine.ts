@@ -18,6 +18,8 @@ import {
 } from "./graph";
 import { connect, disconnect, setDepth } from "./cables";
 import { peaksClear } from "./peaks";
+import { arenaBase as base, blockBytes } from "./arena";
+import { TYPE_COUNT } from "./gen/defs";
 import {
   CHANNELS,
   FAULT_HANG,
@@ -66,6 +68,7 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   G.outGain = G.outGainTarget = 1.0;
   G.outGainStep = 0;
   G.outGainLeft = 0;
+  G.createFailed = 0;
   graphInit();
   seqInit();
   G.initialised = 1;
@@ -82,7 +85,7 @@ function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: 
   } else if (op == OP_GATE) {
     gate(target, i0 != 0, f0);
   } else if (op == OP_CREATE) {
-    createModule(target, i0, <u32> i1);
+    if (!createModule(target, i0, <u32> i1)) G.createFailed++;
   } else if (op == OP_CONNECT) {
     connect(<i32> f1, i0, i1, target, param, f0);
   } else if (op == OP_DISCONNECT) {
@@ -253,4 +256,24 @@ export function seqTempo(): f64 {
 /** Commands waiting for their frame. */
 export function pending(): i32 {
   return G.queueCount;
+}
+
+/** OP_CREATEs that failed since init (no room, a bad id or type): the worker reports a change (never silent). */
+export function createFailures(): i32 {
+  return G.createFailed;
+}
+
+/**
+ * Bytes of arena a module of `type` takes at this instance's block size (−1 for no such type). It only
+ * computes: the control side asks a throwaway instance, so a commit that would not fit is refused before any
+ * worker sees it (patch/graph.ts).
+ */
+export function moduleBytes(type: i32): i32 {
+  if (type < 0 || type >= TYPE_COUNT) return -1;
+  return <i32> blockBytes(type);
+}
+
+/** Where the arena starts in linear memory; it ends at the end of memory (WASM_PAGES, fixed). */
+export function arenaBase(): i32 {
+  return <i32> base();
 }

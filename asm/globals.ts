@@ -28,6 +28,7 @@ export class Globals {
   outGainTarget: f64;
   outGainStep: f64; // added per frame while a ramp runs
   outGainLeft: i32; // frames left in the ramp
+  createFailed: i32; // OP_CREATEs that found no room (the control side admits none: patch/graph.ts)
 }
 
 export const G = changetype<Globals>(memory.data(offsetof<Globals>(), 16));

@@ -59,6 +59,7 @@ export const RING_BLOCKS = 16; // power of two; must exceed the largest lead
 export const MAX_SLOTS = 8; // two live workers + replacements + capped zombies
 export const CMD_WORDS = 16;
 export const CMD_CAP = 4096; // power of two; also the largest patch transaction
+export const QUEUE_CAP = 8192; // the DSP's pending events (asm/queue.ts): a full transaction plus later frames
 export const WASM_PAGES = 256; // 16 MiB, fixed: memory never grows, so views never detach
 
 // ── Control words ──
@@ -133,6 +134,7 @@ export const HF_RENDER_MS = 2; // duration of the last render
 export const HF_RENDER_MS_SUM = 3; // sum of render durations (CPU load)
 export const HF_SEQ_BEAT = 4; // the sequencer's position in beats at the end of block H_DONE−1 (−1: stopped)
 export const HF_SEQ_BPM = 5; // its tempo there
+export const HF_CREATE_FAILED = 6; // OP_CREATEs that found no room so far (the engine reports a change)
 export const HDR_WORDS = 32;
 
 export const W_STARTING = 0;

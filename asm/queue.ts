@@ -1,8 +1,9 @@
 // Pending commands, sorted by (frame, seq), in a fixed array in linear memory. Commands usually arrive in
 // frame order, so insertion scans from the tail; the array is compacted when the tail reaches the end.
 import { G } from "./globals";
+import { QUEUE_CAP } from "./layout";
 
-export const QUEUE_CAP: i32 = 8192; // a full command ring (one transaction) plus what waits for later frames
+export { QUEUE_CAP };
 
 @unmanaged
 export class Event {

@@ -8,6 +8,7 @@ import { type Injection, parseInjection } from "../engine/faults.ts";
 import { parseRecordFormat } from "../engine/recorder.ts";
 import { DEFAULT_PATCH_URL, DEFAULT_VOICES, MAX_VOICES, VOICES_ENV } from "../patch/default_patch.ts";
 import type { SinkRequest } from "./sink_choice.ts";
+import { parseCidr } from "../osc/allow.ts";
 
 // Options speaks of these: exported with it, so that this module's documentation is whole.
 export type { WavFormat } from "../core/wav.ts";
@@ -171,7 +172,13 @@ export const FLAGS = [
   {
     name: "osc-allow-remote",
     type: "switch",
-    help: ["allow a non-loopback --osc-host (OSC has no authentication)"],
+    help: ["allow a non-loopback --osc-host (OSC has no authentication; needs --osc-allow)"],
+  },
+  {
+    name: "osc-allow",
+    type: "text",
+    value: "CIDR,…",
+    help: ["who may send besides this machine (e.g. 192.168.1.0/24,10.0.0.5); others are dropped unanswered"],
   },
   {
     name: "set",
@@ -290,8 +297,9 @@ export interface Options {
   /** The patch file to load (`file` is what to read, `shown` how messages name it, `voices` the default
    * patch's size: --voices or $CHRONUS_NUM_VOICES, absent for another file); undefined: none. */
   patch: { file: string | URL; shown: string; voices?: number } | undefined;
-  /** The OSC server's address (undefined with --no-osc); `loopback` false only with --osc-allow-remote. */
-  osc: { host: string; port: number; loopback: boolean } | undefined;
+  /** The OSC server's address (undefined with --no-osc); `loopback` false only with --osc-allow-remote;
+   * `allow` the --osc-allow list (who may send besides this machine). */
+  osc: { host: string; port: number; loopback: boolean; allow?: string[] } | undefined;
   /** --patterns. */
   patterns: string;
   /** --set values, in order. */
@@ -391,6 +399,19 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
       `--osc-host ${host} is not a loopback address: OSC has no authentication; add --osc-allow-remote`,
     );
   }
+  const allow = a["osc-allow"]?.split(",").map((x: string) => x.trim()).filter((x: string) => x !== "");
+  for (const c of allow ?? []) {
+    try {
+      parseCidr(c);
+    } catch (e) {
+      throw new UsageError(`--osc-allow: ${(e as Error).message}`);
+    }
+  }
+  if (!a["no-osc"] && !loopback && !allow?.length) {
+    throw new UsageError(
+      `--osc-allow-remote needs --osc-allow CIDR,… (who may send, e.g. 192.168.1.0/24): packets from elsewhere are dropped`,
+    );
+  }
   const voices = voiceCount(a.voices, env);
   if (a.voices !== undefined && a.patch !== undefined) {
     throw new UsageError("--voices sizes the default patch: leave out --patch, or size your own patch file");
@@ -418,7 +439,9 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
         : a.patch === undefined
         ? { file: DEFAULT_PATCH_URL, shown: DEFAULT_PATCH, voices }
         : { file: a.patch, shown: a.patch },
-      osc: a["no-osc"] ? undefined : { host, port: num("osc-port", a["osc-port"]), loopback },
+      osc: a["no-osc"]
+        ? undefined
+        : { host, port: num("osc-port", a["osc-port"]), loopback, ...(allow ? { allow } : {}) },
       patterns: a.patterns,
       set: a.set,
       exercise: a.exercise !== undefined ? num("exercise", a.exercise) : undefined,

@@ -40,6 +40,12 @@ export interface DspExports {
   seqTempo(): number;
   /** Byte address of the meters: MAX_MODULES f32, module id → its outputs' peak |sample| in the last block. */
   peaksPtr(): number;
+  /** OP_CREATEs that failed since init (no room in the arena, a bad id or type). */
+  createFailures(): number;
+  /** Bytes of arena one module of type code `type` takes at this block size and rate (−1: no such type). */
+  moduleBytes(type: number): number;
+  /** Byte address where the module arena starts; it ends at the end of memory (WASM_PAGES). */
+  arenaBase(): number;
 }
 
 /** Engine settings that every DSP instance of one session shares. */
@@ -80,6 +86,11 @@ export class DspHost {
   /** The settings the instance was initialised with. */
   readonly settings: DspSettings;
   #x: DspExports;
+
+  /** The instance's exports (for the arena budget's computing exports). */
+  get exports(): DspExports {
+    return this.#x;
+  }
 
   /** Instantiates `module` over a fresh memory and initialises it; throws for a block size out of range. */
   constructor(module: WebAssembly.Module, settings: DspSettings) {
@@ -147,6 +158,11 @@ export class DspHost {
     return this.#x.sanitized();
   }
 
+  /** OP_CREATEs that failed since init: a worker reports a change, so a failed create is never silent. */
+  createFailures(): number {
+    return this.#x.createFailures();
+  }
+
   /** Number of queued commands. */
   pending(): number {
     return this.#x.pending();
@@ -160,6 +176,29 @@ export class DspHost {
     this.bytes.set(snapshot);
     this.#x.clearQueue();
   }
+}
+
+/** What the DSP's module arena holds: the control side refuses a commit that would not fit (patch/graph.ts). */
+export interface ArenaBudget {
+  /** Bytes one module takes, by type code (patch/schema.ts typeCode). */
+  bytes: readonly number[];
+  /** Bytes of the arena in all (16 MiB of memory less the static data). */
+  capacity: number;
+}
+
+/**
+ * Asks a throwaway instance (it only computes) how many bytes each module type takes at these settings: the
+ * DSP's own arithmetic (asm/arena.ts), so the budget is exact at any sample rate and block size.
+ */
+export function arenaBudget(
+  module: WebAssembly.Module,
+  settings: DspSettings,
+  typeCount: number,
+): ArenaBudget {
+  const host = new DspHost(module, settings);
+  const x = host.exports;
+  const bytes = Array.from({ length: typeCount }, (_, t) => x.moduleBytes(t));
+  return { bytes, capacity: L.WASM_PAGES * 65536 - x.arenaBase() };
 }
 
 /**

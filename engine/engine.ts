@@ -5,7 +5,9 @@ import type { SinkSpec } from "../core/messages.ts";
 import type { OutputStart } from "../core/messages.ts";
 import { failedOutput, type OutputDone } from "../core/messages.ts";
 import { type Command, command } from "../core/command.ts";
-import { compileDsp } from "../core/dsp_host.ts";
+import { arenaBudget, compileDsp } from "../core/dsp_host.ts";
+import { type ClientKey, QueueBudget } from "./admission.ts";
+import { MODULES } from "../patch/schema.ts";
 import { armInjections, type Injection } from "./faults.ts";
 import { ClientError } from "../core/errors.ts";
 import {
@@ -155,6 +157,17 @@ export class Engine {
   #running = true;
   #startedAt = performance.now();
   #cpuPrev = new Map<number, { sum: number; timeMs: number }>();
+  #queue = new QueueBudget();
+  // Commands of transactions the patch admitted (Patch.admit) that the next sends carry: counted as the
+  // engine's, against the whole queue, not against the sender's cap.
+  #transactionCredit = 0;
+  #createFailed = 0;
+  #hdrViews: Float64Array[] = [];
+  /**
+   * Who the sends are counted for in the event-queue admission (engine/admission.ts): the OSC server sets the
+   * sender's address while it handles a packet; "" (the default) is the engine's own.
+   */
+  client: ClientKey = "";
   #resolve!: (s: EngineSummary) => void;
   #reject!: (e: unknown) => void;
 
@@ -172,6 +185,11 @@ export class Engine {
     this.supervisor = supervisor;
     this.sampleRate = sampleRate;
     this.block = block;
+    patch.admit = (n) => {
+      this.#release();
+      this.#queue.admit(n, "", true);
+      this.#transactionCredit += n;
+    };
     this.finished = new Promise((res, rej) => {
       this.#resolve = res;
       this.#reject = rej;
@@ -202,6 +220,8 @@ export class Engine {
       throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");
     }
     const module = await compileDsp();
+    patch.setArena(arenaBudget(module, { sampleRate, block, seed }, MODULES.length));
+    patch.checkArena();
     const sab = createShared(lead);
     const ctrl = controlView(sab);
     if (options.seconds !== undefined) {
@@ -280,10 +300,48 @@ export class Engine {
     return engine;
   }
 
-  /** Sends a command (see Supervisor.send); `frame` omitted = as soon as possible. */
-  send(cmd: Command, frame?: number, reply?: CommandReply): number {
+  /**
+   * Sends a command (see Supervisor.send); `frame` omitted = as soon as possible. Throws ClientError "queue
+   * full" when the sender (`client`) has too many events pending (engine/admission.ts); `reserved`: the event
+   * was counted already (reserve()).
+   */
+  send(cmd: Command, frame?: number, reply?: CommandReply, reserved = false): number {
     if (!this.#running) throw new Error("Cannot send: the engine has stopped");
+    if (!reserved) this.#admit(1, frame);
     return this.supervisor.send(cmd, frame, reply);
+  }
+
+  /**
+   * Counts `n` events for the sender at `frame` before they are sent (a /note's gate-off, sent once the
+   * note is accepted, with send(…, true)); throws ClientError "queue full" as send does. `withNext`: the
+   * commands about to be sent with them (the note's start), checked together so that neither goes alone.
+   */
+  reserve(n: number, frame: number, withNext = 0): void {
+    this.#release();
+    if (withNext > 0) this.#queue.admit(n + withNext, this.client); // all or none: checked together
+    this.#admit(n, frame);
+  }
+
+  /** Events counted as pending in the DSP's queue: in all, and for the current `client`. */
+  queuePending(): { all: number; client: number } {
+    this.#release();
+    return { all: this.#queue.pending, client: this.#queue.pendingFor(this.client) };
+  }
+
+  // Admits n events at `frame` (as soon as possible when omitted) and counts them until the output passes
+  // it; commands of an admitted transaction go first, on its credit.
+  #admit(n: number, frame?: number): void {
+    this.#release();
+    const at = Math.max(frame ?? 0, this.asap());
+    const credit = Math.min(n, this.#transactionCredit);
+    if (n > credit) this.#queue.admit(n - credit, this.client);
+    this.#transactionCredit -= credit;
+    this.#queue.add(credit, at, "");
+    this.#queue.add(n - credit, at, this.client);
+  }
+
+  #release(): void {
+    this.#queue.release(this.outBlock * this.block);
   }
 
   /**
@@ -293,6 +351,7 @@ export class Engine {
   commit(frame?: number, reply?: CommandReply): Commit {
     if (!this.#running) throw new Error("Cannot commit: the engine has stopped");
     const c = this.patch.commit();
+    this.#admit(c.commands.length, frame);
     this.supervisor.sendBatch(c.commands, frame, reply);
     return c;
   }
@@ -300,6 +359,7 @@ export class Engine {
   /** Sends commands that apply at one frame (see Supervisor.sendBatch). */
   sendBatch(cmds: readonly Command[], frame?: number, reply?: CommandReply): number {
     if (!this.#running) throw new Error("Cannot send: the engine has stopped");
+    this.#admit(cmds.length, frame);
     return this.supervisor.sendBatch(cmds, frame, reply);
   }
 
@@ -510,6 +570,22 @@ export class Engine {
     }
   }
 
+  // A create the arena had no room for (admission should make it impossible): reported, never silent.
+  #checkCreates(): void {
+    const slot = this.supervisor.selected;
+    if (slot < 0) return;
+    this.#hdrViews[slot] ??= slotViews(this.#sab, slot).hdrF64;
+    const failed = this.#hdrViews[slot][L.HF_CREATE_FAILED];
+    if (failed > this.#createFailed) {
+      const message = `${
+        failed - this.#createFailed
+      } module(s) could not be created in the DSP (its arena is full)`;
+      console.error(`[chronus] ${message}`);
+      this.#onEvent?.({ type: "create-failed", message });
+    }
+    this.#createFailed = Math.max(this.#createFailed, failed); // a fresh replacement reads 0 until it renders
+  }
+
   #startOutput(sink: SinkSpec, realtime: boolean): void {
     this.#output = new Worker(outputWorkerUrl, { type: "module" });
     this.#output.onmessage = (e: MessageEvent<OutputDone>) => this.#finish(e.data);
@@ -534,6 +610,8 @@ export class Engine {
       while (this.#running) {
         const seen = Atomics.load(this.#ctrl, L.CTRL_PROGRESS);
         this.supervisor.tick();
+        this.#release();
+        this.#checkCreates();
         const w = Atomics.waitAsync(this.#ctrl, L.CTRL_PROGRESS, seen, 1);
         if (w.async) await w.value;
       }

@@ -13,6 +13,8 @@ export interface EngineEvent {
     | "zombie"
     | "backoff"
     | "both-dead"
+    // A module the DSP had no room for (engine/engine.ts; patch/graph.ts's arena admission should prevent it).
+    | "create-failed"
     // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
     | "record-overrun"
     | "record-failed";

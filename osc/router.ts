@@ -115,8 +115,7 @@ export class OscRouter {
   }
 
   // Every entry that fits: exact addresses first, then the ones with placeholders. An unknown address is
-  // answered with the native addresses under its first segment when there are any (/seq/…), else with every
-  // native address.
+  // answered with the native addresses under its first segment when there are any (/seq/…), else with a hint.
   #match(address: string): Match[] {
     const parts = segments(address);
     const found: Match[] = (this.#exact.get(address) ?? []).map((route) => ({ route, path: {} }));
@@ -131,7 +130,8 @@ export class OscRouter {
       const label = FAMILIES.find((f) => f.name === near[0].family)?.label ?? near[0].family;
       throw new ClientError(`unknown address (${label}: ${near.map((r) => r.address).join(", ")})`);
     }
-    throw new ClientError(`unknown address (known: ${native.map((r) => r.address).join(", ")})`);
+    // A hint, not the whole table: an error reply stays small (the list is /engine/schema's).
+    throw new ClientError(`unknown address (see /engine/schema for every address, or docs/osc.md)`);
   }
 
   // The entry that claims the message, else the first that claims nothing (the address's general form), else

@@ -11,7 +11,9 @@ import type { Command } from "../core/command.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { EngineEvent } from "../engine/supervisor.ts";
 import type { SocketEvent, SocketRequest } from "../core/messages.ts";
+import { ClientError } from "../core/errors.ts";
 import { decodePacket, encodeMessage, type PacketBundle, type PacketMessage } from "./codec.ts";
+import { isLoopback, isSelf, parseCidr } from "./allow.ts";
 import { meters } from "./meters.ts";
 import { type OscReply, OscRouter } from "./router.ts";
 import { TimeTagClock } from "./timetag.ts";
@@ -24,16 +26,43 @@ export interface OscServerOptions {
   port: number;
   /** Where /pattern/save and /pattern/load keep their files (default: patterns, in the current directory). */
   patternDir?: string;
+  /**
+   * Who may send (--osc-allow: CIDRs and addresses) besides this machine (127.0.0.1, ::1); packets from
+   * anyone else are dropped unanswered. Undefined: everyone who can reach the socket (a loopback one).
+   */
+  allow?: readonly string[];
+  /** How long a /notify subscription lasts without renewal (default SUBSCRIPTION_MS; tests shorten it). */
+  subscriptionMs?: number;
 }
 
-/** A sender. */
+/** A sender, and the size of the packet being answered (a reply much larger goes only to a trusted peer). */
 interface Peer {
   address: string;
   port: number;
+  request?: number;
 }
 
 /** Bundles may nest; this deep is plenty and keeps a hostile packet from recursing far. */
-const MAX_NESTING = 8;
+export const MAX_NESTING = 8;
+/** Messages one packet may carry, bundles included (a 64 KB datagram holds up to ~5,000 tiny ones). */
+export const MAX_PACKET_MESSAGES = 1024;
+/** /notify subscribers at most (one per sender address; a new port from the same address replaces it). */
+export const MAX_SUBSCRIBERS = 16;
+/** A subscription lapses after this long without a renewal (/notify 1 again). */
+export const SUBSCRIPTION_MS = 60_000;
+/** Error replies per second to one sender (a token bucket of this size), then counted and told once a second. */
+export const ERRORS_PER_SECOND = 50;
+/** A reply larger than this many times its request (plus REPLY_SLACK bytes) goes only to a trusted peer. */
+export const REPLY_FACTOR = 4;
+const REPLY_SLACK = 512;
+/** An error's text is cut to this many characters: a reply stays bounded whatever the input. */
+export const ERROR_TEXT_MAX = 400;
+
+/** An error reply's text, bounded. */
+function clip(text: unknown): string {
+  const s = String(text);
+  return s.length > ERROR_TEXT_MAX ? `${s.slice(0, ERROR_TEXT_MAX - 1)}…` : s;
+}
 
 /** A running OSC server. */
 export class OscServer {
@@ -45,7 +74,15 @@ export class OscServer {
   /** The socket's kernel receive buffer in bytes (0 when it could not be read), and a hint when it is small. */
   readonly receiveBuffer: { bytes: number; note?: string };
   #closed?: () => void;
-  #subscribers = new Map<string, { address: string; port: number }>();
+  // One subscriber per sender address (the key), with the time it last subscribed.
+  #subscribers = new Map<string, { address: string; port: number; since: number }>();
+  #allow?: ((address: string) => boolean)[];
+  #subscriptionMs: number;
+  // Per sender address: error tokens left, when they were last refilled, errors suppressed since the last word.
+  #buckets = new Map<string, { tokens: number; at: number; suppressed: number; port: number }>();
+  #bucketTimer?: ReturnType<typeof setInterval>;
+  // The errors of the packet being handled: one reply per packet at most (a bundle's are summarized).
+  #packetErrors?: { first?: OscReply; count: number };
   #clock = new TimeTagClock();
   #meterTimer?: ReturnType<typeof setInterval>;
   /** Packets handled, error replies sent, and each packet's outcome (for tests and the benchmark). */
@@ -56,14 +93,22 @@ export class OscServer {
     internal: 0,
     rejectedPackets: 0,
     acceptedPackets: 0,
+    /** Packets from senders outside the allow-list, dropped unanswered. */
+    dropped: 0,
+    /** Error replies not sent because their sender passed ERRORS_PER_SECOND (each told as a count). */
+    suppressed: 0,
+    /** Replies not sent because they were larger than REPLY_FACTOR × the request to an untrusted peer. */
+    oversized: 0,
   };
 
   private constructor(
     engine: Engine,
     worker: Worker,
     listening: Extract<SocketEvent, { type: "listening" }>,
-    patternDir?: string,
+    options: OscServerOptions,
   ) {
+    this.#allow = options.allow?.map(parseCidr);
+    this.#subscriptionMs = options.subscriptionMs ?? SUBSCRIPTION_MS;
     this.#engine = engine;
     this.#worker = worker;
     this.#port = listening.port;
@@ -72,7 +117,7 @@ export class OscServer {
     this.router = new OscRouter(
       engine,
       undefined,
-      patternDir,
+      options.patternDir,
       undefined,
       (type, message) => this.#broadcast({ address: "/event", args: [type, message] }),
     );
@@ -88,11 +133,13 @@ export class OscServer {
 
   /** Binds the socket (in its worker); rejects with a plain message when it cannot. */
   static start(engine: Engine, options: OscServerOptions): Promise<OscServer> {
+    options.allow?.forEach(parseCidr); // a bad entry is refused before anything starts
     const worker = new Worker(new URL("./socket_worker.ts", import.meta.url), { type: "module" });
     return new Promise((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<SocketEvent>) => {
-        if (e.data.type === "listening") resolve(new OscServer(engine, worker, e.data, options.patternDir));
-        else if (e.data.type === "failed") {
+        if (e.data.type === "listening") {
+          resolve(new OscServer(engine, worker, e.data, options));
+        } else if (e.data.type === "failed") {
           worker.terminate();
           reject(new Error(`Cannot listen for OSC on ${options.host}:${options.port}: ${e.data.message}`));
         }
@@ -121,14 +168,26 @@ export class OscServer {
   /** Closes the socket, after the replies already queued are sent. */
   close(): Promise<void> {
     clearInterval(this.#meterTimer);
+    clearInterval(this.#bucketTimer);
     const done = new Promise<void>((r) => this.#closed = r);
     this.#worker.postMessage({ type: "close" } satisfies SocketRequest);
     return done;
   }
 
-  #send(r: OscReply, to: { address: string; port: number }): void {
+  #send(r: OscReply, to: Peer): void {
     try {
-      const bytes = encodeMessage(r);
+      let bytes = encodeMessage(r);
+      // No reflection: a reply much larger than its request goes only to this machine or an allow-listed peer.
+      if (
+        to.request !== undefined && bytes.length > REPLY_FACTOR * to.request + REPLY_SLACK &&
+        !this.#trusted(to.address)
+      ) {
+        this.counts.oversized++;
+        bytes = encodeMessage({
+          address: "/error",
+          args: [r.address, `the reply (${bytes.length} bytes) goes only to loopback or --osc-allow peers`],
+        });
+      }
       this.#worker.postMessage(
         { type: "send", bytes, hostname: to.address, port: to.port } satisfies SocketRequest,
       );
@@ -137,25 +196,103 @@ export class OscServer {
     }
   }
 
+  // Loopback, or allow-listed: a peer large replies may go to.
+  #trusted(address: string): boolean {
+    return isLoopback(address) || (this.#allow?.some((m) => m(address)) ?? false);
+  }
+
+  // Who may send at all: everyone without an allow-list (a loopback socket), else this machine and the list.
+  #allowed(address: string): boolean {
+    return this.#allow === undefined || isSelf(address) || this.#allow.some((m) => m(address));
+  }
+
   #broadcast(r: OscReply): void {
     for (const to of this.#subscribers.values()) this.#send(r, to);
   }
 
   #reply(r: OscReply, to: Peer): void {
-    if (r.address === "/error") this.counts.errors++;
+    if (r.address === "/error") {
+      r = { address: "/error", args: [clip(r.args[0]), clip(r.args[1])] };
+      if (this.#packetErrors) {
+        // Collected: the packet's end sends one.
+        this.#packetErrors.count++;
+        this.#packetErrors.first ??= r;
+        return;
+      }
+      this.counts.errors++;
+      if (!this.#token(to)) return;
+    }
     this.#send(r, to);
-    for (const s of this.#subscribers.values()) {
-      if (s.address === to.address && s.port !== to.port) this.#send(r, s);
+    const s = this.#subscribers.get(to.address);
+    if (s && s.port !== to.port) this.#send(r, { ...s, request: to.request });
+  }
+
+  // The sender's error budget: ERRORS_PER_SECOND, refilled continuously; this machine has no limit. What is
+  // suppressed is told once a second as one /error.
+  #token(to: Peer): boolean {
+    if (isSelf(to.address)) return true;
+    const now = Date.now();
+    let b = this.#buckets.get(to.address);
+    if (!b) {
+      if (this.#buckets.size >= 1024) this.#buckets.clear(); // bounded: forgetting only forgives
+      b = { tokens: ERRORS_PER_SECOND, at: now, suppressed: 0, port: to.port };
+      this.#buckets.set(to.address, b);
+    }
+    b.tokens = Math.min(ERRORS_PER_SECOND, b.tokens + ((now - b.at) / 1000) * ERRORS_PER_SECOND);
+    b.at = now;
+    b.port = to.port;
+    if (b.tokens >= 1) {
+      b.tokens--;
+      return true;
+    }
+    b.suppressed++;
+    this.counts.suppressed++;
+    this.#bucketTimer ??= setInterval(() => this.#tellSuppressed(), 1000);
+    return false;
+  }
+
+  #tellSuppressed(): void {
+    for (const [address, b] of this.#buckets) {
+      if (b.suppressed > 0) {
+        this.#send({ address: "/error", args: ["/error", `${b.suppressed} more errors suppressed`] }, {
+          address,
+          port: b.port,
+        });
+        b.suppressed = 0;
+      } else if (Date.now() - b.at > 1000) this.#buckets.delete(address);
+    }
+    if (this.#buckets.size === 0) {
+      clearInterval(this.#bucketTimer);
+      this.#bucketTimer = undefined;
     }
   }
 
-  #packet(buf: Uint8Array, rinfo: Peer): void {
+  #packet(buf: Uint8Array, from: Peer): void {
+    if (!this.#allowed(from.address)) {
+      this.counts.dropped++; // unanswered: not even an error goes to a sender outside the allow-list
+      return;
+    }
+    const rinfo = { ...from, request: buf.length };
     this.counts.packets++;
-    const errors = this.counts.errors;
-    this.#handlePacket(buf, rinfo);
-    if (this.counts.errors > errors) this.counts.rejectedPackets++;
-    else this.counts.acceptedPackets++;
+    this.#packetErrors = { count: 0 };
+    this.#engine.client = rinfo.address;
+    try {
+      this.#handlePacket(buf, rinfo);
+    } finally {
+      this.#engine.client = "";
+      const { first, count } = this.#packetErrors;
+      this.#packetErrors = undefined;
+      if (first) {
+        const many = count > 1
+          ? `${count} of ${this.#messages} messages refused; first: ${first.args[0]}: `
+          : "";
+        this.#reply(many ? { address: "/error", args: ["#bundle", many + first.args[1]] } : first, rinfo);
+        this.counts.rejectedPackets++;
+      } else this.counts.acceptedPackets++;
+    }
   }
+
+  #messages = 0;
 
   #handlePacket(buf: Uint8Array, rinfo: Peer): void {
     // What an internal error names: the decoded address, or the raw one when decoding itself failed.
@@ -171,6 +308,18 @@ export class OscServer {
       }
       const p = decoded.packet;
       where = p.kind === "bundle" ? "#bundle" : p.address;
+      this.#messages = p.kind === "bundle" ? countMessages(p, 0) : 1;
+      if (this.#messages > MAX_PACKET_MESSAGES) {
+        const n = this.#messages === Infinity ? "bundles nested too deep" : `it holds ${this.#messages}`;
+        this.#reply(
+          {
+            address: "/error",
+            args: ["#bundle", `a packet carries at most ${MAX_PACKET_MESSAGES} messages (${n})`],
+          },
+          rinfo,
+        );
+        return;
+      }
       if (p.kind === "bundle") this.#bundle(p, rinfo, 0);
       else this.#message(p, rinfo, {});
     } catch (e) {
@@ -201,10 +350,31 @@ export class OscServer {
   // sender, or to `port` on its host (tools that cannot receive on the port they send from, like liblo's
   // oscsend/oscdump).
   #subscribe(host: string, port: number, on: boolean): void {
-    const key = `${host}:${port}`;
-    if (on) this.#subscribers.set(key, { address: host, port });
-    else this.#subscribers.delete(key);
+    this.#expire();
+    if (!on) this.#subscribers.delete(host);
+    else if (this.#subscribers.has(host) || this.#subscribers.size < MAX_SUBSCRIBERS) {
+      this.#subscribers.set(host, { address: host, port, since: Date.now() });
+    } else {
+      throw new ClientError(
+        `${MAX_SUBSCRIBERS} addresses subscribe already (each lapses ${
+          this.#subscriptionMs / 1000
+        } s after its last /notify 1)`,
+      );
+    }
     this.#meters();
+  }
+
+  /** Subscribers now (one per address). */
+  get subscribers(): number {
+    this.#expire();
+    return this.#subscribers.size;
+  }
+
+  #expire(): void {
+    const now = Date.now();
+    for (const [k, s] of this.#subscribers) {
+      if (now - s.since > this.#subscriptionMs) this.#subscribers.delete(k);
+    }
   }
 
   // A bundle: its time tag maps to one frame; its messages' commands go out as one batch at that frame.
@@ -241,12 +411,22 @@ export class OscServer {
       return;
     }
     this.#meterTimer ??= setInterval(() => {
+      this.#expire();
+      if (this.#subscribers.size === 0) return this.#meters();
       if (!this.#engine.running) return;
       const m = meters(this.#engine.recentAudio(2048), this.#engine.sampleRate);
       this.#broadcast({ address: "/viz/levels", args: m.levels });
       this.#broadcast({ address: "/viz/spectrum", args: m.spectrum });
     }, 100);
   }
+}
+
+// Messages in a bundle, nested ones included (Infinity past MAX_NESTING: refused whole).
+function countMessages(b: PacketBundle, depth: number): number {
+  if (depth >= MAX_NESTING) return Infinity;
+  let n = 0;
+  for (const el of b.elements) n += el.kind === "bundle" ? countMessages(el, depth + 1) : 1;
+  return n;
 }
 
 const latin1 = new TextDecoder("latin1");

@@ -41,6 +41,11 @@ export type OscEngine =
     pauseOutput?(): unknown;
     /** Resumes the output after pauseOutput (/engine/start); absent where there is no output to pause. */
     resumeOutput?(): unknown;
+    /**
+     * Counts `n` future events for the sender before they are sent (a /note's gate-off; Engine.reserve), with
+     * `withNext` commands about to go with them checked too; absent where nothing is queued (a score).
+     */
+    reserve?(n: number, frame: number, withNext?: number): void;
   };
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */

@@ -9,6 +9,7 @@ import { type Command, command } from "../core/command.ts";
 import { ClientError } from "../core/errors.ts";
 import { type ModuleDef, moduleDef, MODULES, paramIndex, typeCode } from "./schema.ts";
 import type { PatchFile } from "../core/files.ts";
+import type { ArenaBudget } from "../core/dsp_host.ts";
 
 /** A module in the patch. */
 export interface ModuleState {
@@ -116,6 +117,58 @@ function clone(m: Model): Model {
 export class Patch {
   #committed: Model = { modules: new Map(), conns: new Map() };
   #staged: Model | null = null;
+  #arena?: ArenaBudget;
+  // Arena blocks per type code that the DSP holds after the last commit: a deleted module's block stays on
+  // its type's free list (asm/arena.ts), so a type's blocks are the most of it ever alive at once.
+  #blocks: number[] = [];
+
+  /**
+   * Gives the patch the DSP's arena (core/dsp_host.ts arenaBudget): from then on a commit whose modules would
+   * not fit is refused with the budget named, before any worker sees it.
+   */
+  setArena(budget: ArenaBudget): void {
+    this.#arena = budget;
+  }
+
+  /**
+   * Called by commit() with the transaction's command count before the patch moves on; it throws ClientError
+   * to refuse the commit (the engine's event-queue admission, engine/admission.ts).
+   */
+  admit?: (commands: number) => void;
+
+  /** Bytes of the DSP's arena the committed patch holds (0 without a budget). */
+  get arenaUsed(): number {
+    return this.#arena ? this.#blocks.reduce((a, n, t) => a + (n ?? 0) * this.#arena!.bytes[t], 0) : 0;
+  }
+
+  /** Throws ClientError when the staged transaction's modules would not fit in the arena. */
+  checkArena(): void {
+    this.#fit(this.#staged ?? this.#committed);
+  }
+
+  // The blocks per type after committing `next` (deletes go before creates, so a new module reuses a deleted
+  // one's block of its type); throws when they exceed the arena.
+  #fit(next: Model): number[] {
+    const blocks = [...this.#blocks];
+    if (!this.#arena) return blocks;
+    const live: number[] = [];
+    for (const m of next.modules.values()) live[typeCode(m.type)] = (live[typeCode(m.type)] ?? 0) + 1;
+    live.forEach((n, t) => blocks[t] = Math.max(blocks[t] ?? 0, n ?? 0));
+    const { bytes, capacity } = this.#arena;
+    const need = blocks.reduce((a, n, t) => a + (n ?? 0) * bytes[t], 0);
+    if (need > capacity) {
+      const mb = (b: number) => (b / 1048576).toFixed(1);
+      const big = [...new Set([...next.modules.values()].map((m) => m.type))]
+        .map((t) => ({ t, b: bytes[typeCode(t)] })).sort((a, b) => b.b - a.b).slice(0, 3)
+        .map(({ t, b }) => `${t} ${b >= 1048576 ? mb(b) + " MB" : Math.ceil(b / 1024) + " KB"}`);
+      throw new ClientError(
+        `Cannot commit: the modules need ${mb(need)} MB of the DSP's arena, which holds ${
+          mb(capacity)
+        } MB (each: ${big.join(", ")}; a deleted module's room is kept for its type)`,
+      );
+    }
+    return blocks;
+  }
 
   /** True while a transaction is open. */
   get staging(): boolean {
@@ -325,6 +378,7 @@ export class Patch {
   commit(): Commit {
     const next = clone(this.#staged ?? this.#committed); // a refused commit leaves the transaction as it was
     const prev = this.#committed;
+    const blocks = this.#fit(next);
     const commands: Command[] = [];
     // Removed connections between modules that stay, then removed modules (their connections go with them).
     for (const [id, c] of prev.conns) {
@@ -396,8 +450,10 @@ export class Patch {
         `Cannot commit: the change needs ${commands.length} commands, more than one transaction holds (${L.CMD_CAP})`,
       );
     }
+    this.admit?.(commands.length);
     this.#committed = next;
     this.#staged = null;
+    this.#blocks = blocks;
     return { commands, delayed, order };
   }
 

@@ -185,7 +185,14 @@ Deno.test("flags: help, schema and the device list come first; then the first ba
   // What a sink does not use is not checked for it, as before.
   assert.equal(run(["--sink", "null", "--latency", "abc"]).sink.kind, "null");
   assert.equal(run(["--no-osc", "--osc-port", "x", "--osc-host", "10.1.2.3"]).osc, undefined);
-  assert.ok(run(["--osc-host", "10.1.2.3", "--osc-allow-remote"]).osc?.loopback === false);
+  assert.throws(() => run(["--osc-host", "10.1.2.3", "--osc-allow-remote"]), /needs --osc-allow CIDR/);
+  assert.throws(
+    () => run(["--osc-host", "10.1.2.3", "--osc-allow-remote", "--osc-allow", "10.0.0/8"]),
+    /--osc-allow: "10.0.0\/8" is not/,
+  );
+  const remote = run(["--osc-host", "10.1.2.3", "--osc-allow-remote", "--osc-allow", "10.0.0.0/8, ::1"]).osc;
+  assert.ok(remote?.loopback === false);
+  assert.deepEqual(remote?.allow, ["10.0.0.0/8", "::1"]);
 });
 
 Deno.test("sink choice: null and wav as asked; without PortAudio the null sink with a hint, or an error", () => {

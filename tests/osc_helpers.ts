@@ -15,8 +15,9 @@ export class OscTestClient {
   #loop: Promise<void>;
   #waiters: (() => void)[] = [];
 
-  constructor(port: number, host = "127.0.0.1") {
-    const sock = Deno.listenDatagram({ port: 0, hostname: "127.0.0.1", transport: "udp" });
+  /** A client of the server at `host`:`port`, sending from `from` (another loopback address tests an allow-list). */
+  constructor(port: number, host = "127.0.0.1", from = "127.0.0.1") {
+    const sock = Deno.listenDatagram({ port: 0, hostname: from, transport: "udp" });
     // The same kernel buffer as the server's: the fuzz test's ~9,500 error replies arrive while this thread
     // (shared with the engine's main thread) is busy, and 256 datagrams of default buffer lost 13 % once in CI.
     enlargeReceiveBuffer(sock.addr as Deno.NetAddr, RECEIVE_BUFFER_BYTES);

@@ -45,7 +45,7 @@ Deno.test("the dispatcher: exact addresses, then placeholders; an unknown one is
   };
   assert.match(
     error("/nope"),
-    /^unknown address \(known: \/mod\/<module>\/<param>, \/gate\/<module>, \/note/,
+    /^unknown address \(see \/engine\/schema for every address/,
   );
   assert.match(error("/seq/dance"), /^unknown address \(sequencer: \/seq\/add, \/seq\/remove/);
   assert.match(

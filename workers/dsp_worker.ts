@@ -186,6 +186,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     peakWindow = foldPeaks(ctrl, peakWindow, host.peaks, peaks); // meters: ~1 µs, no allocation
     hdrF64[L.HF_SEQ_BEAT] = host.seqBeat(); // for status displays (two WASM reads, no allocation)
     hdrF64[L.HF_SEQ_BPM] = host.seqTempo();
+    hdrF64[L.HF_CREATE_FAILED] = host.createFailures(); // the engine reports a change: never silent
     Atomics.store(tags, k, block);
     const t1 = now();
     hdrF64[L.HF_RENDER_MS] = t1 - t0; // includes the drain: the control work this block cost

@@ -183,7 +183,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
       opt(num("port", { min: 1, max: 65535, integer: true, doc: "default: the port the message came from" })),
     ],
     summary:
-      "1: events (/event <type> <message>), a copy of every reply to this host, /viz/levels and an 8-band /viz/spectrum at 10 Hz go to the sender (or to port on its host, for tools that cannot receive where they send from); 0: stop",
+      "1: events (/event <type> <message>), a copy of every reply to this host, /viz/levels and an 8-band /viz/spectrum at 10 Hz go to the sender (or to port on its host, for tools that cannot receive where they send from); one subscription per address (a new port replaces the old), at most 16, each lapsing 60 s after its last /notify 1 (send it again to renew); 0: stop",
     reply: "/notify.reply <1|0>",
     handle: (_, [on, port], { peer }) => {
       if (!peer) throw new ClientError("/notify subscribes an OSC sender; this input has none");

@@ -78,11 +78,14 @@ export const PLAY_ROUTES: readonly Route[] = [
       // The gate-off is stamped from the frame the note really started at (reported when it is accepted): a
       // pause of the main thread between asap() and the send makes the note start a block or two late (seen
       // under CI load), and must not shorten it.
+      // The gate-off is a future event from the moment the note is accepted: counted now, with the note's
+      // start, so that a far-future flood is refused here (engine/admission.ts), never by a worker.
+      engine.reserve?.(1, frame + length, on.length);
       out.stamped(frame + length);
       engine.sendBatch(on, frame, {
         accepted: (started) => {
           try {
-            engine.send(off, started + length);
+            engine.send(off, started + length, undefined, engine.reserve !== undefined);
           } catch (e) {
             console.error(`[chronus] /note ${module}: the gate-off was not sent: ${(e as Error).message}`);
           }
