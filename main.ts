@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (o.osc) {
     const { host, port, loopback } = o.osc;
     try {
-      osc = await OscServer.start(engine, { host, port, patternDir: o.patterns });
+      osc = await OscServer.start(engine, { host, port, dataDir: o.dataDir });
       if (!o.quiet) console.error(`[chronus] OSC on ${host}:${osc.port} (udp)`);
       if (osc.receiveBuffer.note) console.error(`[chronus] ${osc.receiveBuffer.note}`);
       if (!loopback) {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
 
   const viz = o.vizPort === undefined ? undefined : VizPush.start(engine, { port: o.vizPort });
   // --set and stdin speak the text language of `deno task chronus`, through the same router as OSC.
-  const router = new OscRouter(engine, undefined, o.patterns);
+  const router = new OscRouter(engine, undefined, o.dataDir);
   for (const s of o.set) runLine(router, `set ${s}`);
   const stopExercise = o.exercise === undefined
     ? undefined

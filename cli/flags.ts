@@ -136,11 +136,14 @@ export const FLAGS = [
     ],
   },
   {
-    name: "patterns",
+    name: "data-dir",
     type: "text",
     value: "DIR",
-    default: "patterns",
-    help: ["where pattern save/load keep their files (default: {default})"],
+    default: "chronus-data",
+    help: [
+      "the only directory clients (OSC, stdin, scores) may name files in (default: {default}, where the",
+      "engine runs): patches/, patterns/, recordings/, samples/, created on demand (docs/security.md)",
+    ],
   },
   {
     name: "schema",
@@ -292,8 +295,8 @@ export interface Options {
   patch: { file: string | URL; shown: string; voices?: number } | undefined;
   /** The OSC server's address (undefined with --no-osc); `loopback` false only with --osc-allow-remote. */
   osc: { host: string; port: number; loopback: boolean } | undefined;
-  /** --patterns. */
-  patterns: string;
+  /** --data-dir: where clients' file names resolve (core/sandbox.ts). */
+  dataDir: string;
   /** --set values, in order. */
   set: string[];
   /** --exercise, blocks. */
@@ -419,7 +422,7 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
         ? { file: DEFAULT_PATCH_URL, shown: DEFAULT_PATCH, voices }
         : { file: a.patch, shown: a.patch },
       osc: a["no-osc"] ? undefined : { host, port: num("osc-port", a["osc-port"]), loopback },
-      patterns: a.patterns,
+      dataDir: a["data-dir"],
       set: a.set,
       exercise: a.exercise !== undefined ? num("exercise", a.exercise) : undefined,
       summary: a.summary,

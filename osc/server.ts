@@ -22,8 +22,8 @@ export interface OscServerOptions {
   host: string;
   /** The UDP port to bind (0: any free port; `port` on the server says which). */
   port: number;
-  /** Where /pattern/save and /pattern/load keep their files (default: patterns, in the current directory). */
-  patternDir?: string;
+  /** The data directory that clients' file names resolve in (core/sandbox.ts; default: chronus-data). */
+  dataDir?: string;
 }
 
 /** A sender. */
@@ -62,7 +62,7 @@ export class OscServer {
     engine: Engine,
     worker: Worker,
     listening: Extract<SocketEvent, { type: "listening" }>,
-    patternDir?: string,
+    dataDir?: string,
   ) {
     this.#engine = engine;
     this.#worker = worker;
@@ -72,7 +72,7 @@ export class OscServer {
     this.router = new OscRouter(
       engine,
       undefined,
-      patternDir,
+      dataDir,
       undefined,
       (type, message) => this.#broadcast({ address: "/event", args: [type, message] }),
     );
@@ -91,7 +91,7 @@ export class OscServer {
     const worker = new Worker(new URL("./socket_worker.ts", import.meta.url), { type: "module" });
     return new Promise((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<SocketEvent>) => {
-        if (e.data.type === "listening") resolve(new OscServer(engine, worker, e.data, options.patternDir));
+        if (e.data.type === "listening") resolve(new OscServer(engine, worker, e.data, options.dataDir));
         else if (e.data.type === "failed") {
           worker.terminate();
           reject(new Error(`Cannot listen for OSC on ${options.host}:${options.port}: ${e.data.message}`));
