@@ -1,7 +1,7 @@
 // The file sandbox (core/sandbox.ts, issue 16 item 1): each of the issue's file reproductions ends in a clear
 // /error with no file touched outside the data directory, and a FIFO never blocks the engine.
 import assert from "node:assert/strict";
-import { checkName, DataDir, SANDBOX_LIMITS } from "../core/sandbox.ts";
+import { checkName, SANDBOX_LIMITS } from "../core/sandbox.ts";
 import { Engine } from "../engine/engine.ts";
 import { type OscReply, OscRouter } from "../osc/router.ts";
 import { OscServer } from "../osc/server.ts";

@@ -88,9 +88,8 @@ Deno.test("the seed's client session over UDP against a running engine with eigh
       ? a
       : { type: Number.isInteger(a) ? "i" : "f", value: a };
   for (const { address, args } of seedSession()) {
-    // Recordings go to the test's directory, not the repository.
-    const to = /record\/start$/.test(address) && args.length ? [`${dir}/${args[0]}`] : args;
-    await client.raw(encode({ oscType: "message", address, args: to.map(typed) } as never));
+    // Recordings go to the data directory's recordings/ (the test's directory, not the repository).
+    await client.raw(encode({ oscType: "message", address, args: args.map(typed) } as never));
     // A recording answers when its thread has started or finished it: the next message waits for that.
     const verb = /^\/(engine\/)?record\/(start|stop)$/.exec(address)?.[2];
     if (verb) await answered(client, `/record/${verb}.reply`);

@@ -229,7 +229,7 @@ Deno.test("sequencer over OSC: every bad input gets a plain /error and sends not
     ["seq pattern nosuch x...", /no track "nosuch" \(tracks: drums\)/],
     ["seq lane drums nosuch 1 2", /lane nosuch/],
     ["seq lane drums cutoff 1 99999", /out of range/],
-    ["pattern load nothing", /cannot read pat\/nothing.json/],
+    ["pattern load nothing", /cannot read patterns\/nothing.json/],
     ["pattern save ../etc", /not a pattern name/],
   ];
   for (const [line, re] of cases) {
