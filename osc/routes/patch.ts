@@ -7,7 +7,7 @@ import { dataPath, SANDBOX_LIMITS } from "../../core/sandbox.ts";
 import { checkSequence } from "../../sequencer/sequencer.ts";
 import { parseJson, readJson, writeJson } from "../files.ts";
 import type { Delivery, OscReply } from "../types.ts";
-import { choice, num, opt, type Route, route, type RouteContext, str, value } from "./route.ts";
+import { choice, num, opt, type Route, route, type RouteContext, type Shape, str, value } from "./route.ts";
 
 const PATCH = { family: "patch", dialect: "chronus" } as const;
 
@@ -25,8 +25,11 @@ function commit({ engine, out }: RouteContext, delivery: Delivery, file?: PatchF
 }
 
 /** The optional last word of a message that may replace a file. */
-export const overwriteWord = () =>
-  opt(choice("overwrite", ["overwrite"], { doc: "replace the file when it exists (else it is refused)" }));
+export function overwriteWord(): Shape<string | undefined> {
+  return opt(
+    choice("overwrite", ["overwrite"], { doc: "replace the file when it exists (else it is refused)" }),
+  );
+}
 
 // Replaces the patch with `file` (and its sequence) at one frame.
 function load(ctx: RouteContext, file: PatchFile, delivery: Delivery): OscReply[] {
