@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   if (o.osc) {
     const { host, port, loopback, allow } = o.osc;
     try {
-      osc = await OscServer.start(engine, { host, port, patternDir: o.patterns, allow });
+      osc = await OscServer.start(engine, { host, port, dataDir: o.dataDir, allow });
       if (!o.quiet) console.error(`[chronus] OSC on ${host}:${osc.port} (udp)`);
       if (osc.receiveBuffer.note) console.error(`[chronus] ${osc.receiveBuffer.note}`);
       if (!loopback) console.error(`[chronus] ${remoteWarning(host, allow ?? [])}`);
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
 
   const viz = o.vizPort === undefined ? undefined : VizPush.start(engine, { port: o.vizPort });
   // --set and stdin speak the text language of `deno task chronus`, through the same router as OSC.
-  const router = new OscRouter(engine, undefined, o.patterns);
+  const router = new OscRouter(engine, undefined, o.dataDir);
   for (const s of o.set) runLine(router, `set ${s}`);
   const stopExercise = o.exercise === undefined
     ? undefined

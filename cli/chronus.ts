@@ -1,18 +1,25 @@
 // deno task chronus [COMMAND …] | play SCORE: talks to a running engine over OSC in the text command language
 // (cli/language.ts) and prints the answers in plain words. Without a command it reads commands line by line
 // (an interactive prompt in a terminal; a pipe works too). Exit code 1 when the engine answered with an error.
+import { basename, dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { encode } from "node-osc";
+import { ClientError } from "../core/errors.ts";
+import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { decodePacket } from "../osc/codec.ts";
-import { HELP_LINES, type OscMessage, translate } from "./language.ts";
+import { HELP_LINES, type OscMessage, translate, type Translation } from "./language.ts";
 import type { TrackSpec } from "../core/files.ts";
 import { dialectHelp } from "../osc/routes/table.ts";
 
-const HELP = `Usage: deno task chronus [--host H] [--port P] [--json] [COMMAND …]
+const HELP = `Usage: deno task chronus [--host H] [--port P] [--json] [--data-dir DIR] [COMMAND …]
        deno task chronus play SCORE [--host H] [--port P]
 
 Sends one command (or, without one, each line typed or piped) to a running engine over OSC (default
 127.0.0.1:5005) and prints the answer. play sends a score (lines "SECONDS COMMAND") live, as timed bundles.
+Files: "load FILE" sends a file of this directory as text (up to 60 KB; else a name in the engine's
+data directory's patches/), "save FILE" writes the engine's patch here, "record start FILE" names a file
+in the engine's --data-dir recordings/ (DIR: the engine's data directory as seen from here, default
+${DEFAULT_DATA_DIR}). In a score, file names are the engine's, in its data directory.
 
 Commands:
   ${HELP_LINES.join("\n  ")}
@@ -201,11 +208,92 @@ export function describe(reply: Reply, json: boolean): string {
   }
 }
 
+/** The most text a patch sent in one OSC message may hold (a UDP datagram carries under 64 KiB). */
+export const MAX_SENT_PATCH_BYTES = 60_000;
+
+/** What a line does with the client's own files: sends other messages, or saves the patch here. */
+export type LocalLine = Translation | { save: string; overwrite: boolean };
+
+/**
+ * A translated line with its file names made the client's (the engine resolves names in its data directory,
+ * core/sandbox.ts, and reads no file of ours): `load FILE` of an existing file here sends its text
+ * (/patch/load/json), `save FILE` becomes a local save, `record start FILE` a name inside `dataDir`'s
+ * recordings/ (as seen from here). Throws ClientError in plain words.
+ */
+export function localFiles(t: Translation, dataDir = DEFAULT_DATA_DIR): LocalLine {
+  const [m] = t.messages;
+  if (t.messages.length !== 1) return t;
+  const [address, ...args] = m;
+  if (address === "/patch/load" && typeof args[0] === "string") {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(args[0]);
+    } catch {
+      return t; // not here: a name in the engine's patches/
+    }
+    if (!info.isFile) throw new ClientError(`${args[0]} is not a regular file`);
+    if (info.size > MAX_SENT_PATCH_BYTES) {
+      throw new ClientError(
+        `${args[0]} is ${info.size} bytes, more than the ${MAX_SENT_PATCH_BYTES} one OSC message carries: ` +
+          `copy it into the engine's data directory's patches/ and load it by name`,
+      );
+    }
+    return { ...t, messages: [["/patch/load/json", Deno.readTextFileSync(args[0])]] };
+  }
+  if (address === "/patch/save") return { save: String(args[0]), overwrite: args[1] === "overwrite" };
+  if (address === "/record/start" && args.length > 0) {
+    const format = /^(float32|float|32|pcm24|24)$/i;
+    const named = !(args.length === 1 && format.test(String(args[0]))) && args[0] !== "overwrite";
+    if (!named) return t;
+    const file = String(args[0]);
+    const abs = resolve(file);
+    const recordings = resolve(dataDir, "recordings");
+    const inside = relative(recordings, abs);
+    let name: string;
+    if (dirname(abs) === Deno.cwd()) name = basename(abs);
+    else if (inside && !inside.startsWith("..") && !inside.startsWith("/")) name = inside;
+    else {
+      throw new ClientError(
+        `${file} is outside the engine's data directory: the engine records into its --data-dir's ` +
+          `recordings/ (${recordings} with --data-dir ${dataDir}); give a name like take.wav`,
+      );
+    }
+    return { ...t, messages: [["/record/start", name, ...args.slice(1)]] };
+  }
+  return t;
+}
+
+// `save FILE` of the client: the engine's patch (/engine/list) and sequence (/seq/status) written here.
+async function saveHere(c: Connection, path: string, overwrite: boolean): Promise<boolean> {
+  await c.send([["/engine/list"]]);
+  const list = await c.next(["/engine/list.reply"]);
+  await c.send([["/seq/status"]]);
+  const seq = await c.next(["/seq/status.reply"]);
+  for (const e of [...list.errors, ...seq.errors]) console.error(`error: ${e[1]}: ${e[2]}`);
+  if (!list.reply || !seq.reply) return list.errors.length + seq.errors.length > 0 ? false : noAnswer();
+  const file = JSON.parse(String(list.reply[1]));
+  const { bpm, swing, tracks } = JSON.parse(String(seq.reply[1]));
+  if (Object.keys(tracks ?? {}).length) file.sequence = { bpm, swing, tracks };
+  try {
+    Deno.writeTextFileSync(path, JSON.stringify(file, null, 2) + "\n", overwrite ? {} : { createNew: true });
+  } catch (e) {
+    const why = e instanceof Deno.errors.AlreadyExists
+      ? "it exists already (add overwrite to replace it)"
+      : (e as Error).message;
+    console.error(`error: cannot write ${path}: ${why}`);
+    return false;
+  }
+  console.log(`saved ${path}`);
+  return true;
+}
+
 /** Runs one line; returns false when the engine answered with an error. */
-async function runLine(c: Connection, line: string, json: boolean): Promise<boolean> {
+async function runLine(c: Connection, line: string, json: boolean, dataDir?: string): Promise<boolean> {
   let t;
   try {
-    t = translate(line);
+    const local = localFiles(translate(line), dataDir);
+    if ("save" in local) return await saveHere(c, local.save, local.overwrite);
+    t = local;
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     return false;
@@ -276,6 +364,7 @@ if (import.meta.main) {
         host: { type: "string", default: "127.0.0.1" },
         port: { type: "string", default: "5005" },
         json: { type: "boolean", default: false },
+        "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
         help: { type: "boolean", default: false },
       },
       allowPositionals: true,
@@ -295,7 +384,7 @@ if (import.meta.main) {
   if (words[0] === "play") {
     ok = words.length === 2 ? await play(c, words[1]) : (console.error("usage: chronus play SCORE"), false);
   } else if (words.length) {
-    ok = await runLine(c, words.join(" "), a.values.json);
+    ok = await runLine(c, words.join(" "), a.values.json, a.values["data-dir"]);
   } else {
     const tty = Deno.stdin.isTerminal();
     const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
@@ -313,11 +402,11 @@ if (import.meta.main) {
           await c.close();
           Deno.exit(ok ? 0 : 1);
         }
-        if (line.trim()) ok = (await runLine(c, line, a.values.json)) && ok;
+        if (line.trim()) ok = (await runLine(c, line, a.values.json, a.values["data-dir"])) && ok;
         if (tty) Deno.stdout.writeSync(new TextEncoder().encode("chronus> "));
       }
     }
-    if (buf.trim()) ok = (await runLine(c, buf, a.values.json)) && ok;
+    if (buf.trim()) ok = (await runLine(c, buf, a.values.json, a.values["data-dir"])) && ok;
   }
   await c.close();
   Deno.exit(ok ? 0 : 1);

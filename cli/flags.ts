@@ -137,11 +137,14 @@ export const FLAGS = [
     ],
   },
   {
-    name: "patterns",
+    name: "data-dir",
     type: "text",
     value: "DIR",
-    default: "patterns",
-    help: ["where pattern save/load keep their files (default: {default})"],
+    default: "chronus-data",
+    help: [
+      "the only directory clients (OSC, stdin, scores) may name files in (default: {default}, where the",
+      "engine runs): patches/, patterns/, recordings/, samples/, created on demand (docs/security.md)",
+    ],
   },
   {
     name: "schema",
@@ -300,8 +303,8 @@ export interface Options {
   /** The OSC server's address (undefined with --no-osc); `loopback` false only with --osc-allow-remote;
    * `allow` the --osc-allow list (who may send besides this machine). */
   osc: { host: string; port: number; loopback: boolean; allow?: string[] } | undefined;
-  /** --patterns. */
-  patterns: string;
+  /** --data-dir: where clients' file names resolve (core/sandbox.ts). */
+  dataDir: string;
   /** --set values, in order. */
   set: string[];
   /** --exercise, blocks. */
@@ -442,7 +445,7 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
       osc: a["no-osc"]
         ? undefined
         : { host, port: num("osc-port", a["osc-port"]), loopback, ...(allow ? { allow } : {}) },
-      patterns: a.patterns,
+      dataDir: a["data-dir"],
       set: a.set,
       exercise: a.exercise !== undefined ? num("exercise", a.exercise) : undefined,
       summary: a.summary,

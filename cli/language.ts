@@ -1,7 +1,6 @@
 // The text command language of `deno task chronus`, as OSC messages: a small, forgiving language that a
 // musician or an agent can type. One line → the messages to send (several are sent as one bundle) and what
 // kind of answer to wait for.
-import { resolve } from "node:path";
 import { ClientError } from "../core/errors.ts";
 import type { FamilyName, Route } from "../osc/routes/route.ts";
 import { ROUTES } from "../osc/routes/table.ts";
@@ -121,12 +120,16 @@ export function translate(line: string): Translation {
     case "delete":
       if (rest.length !== 1) usage(form("/patch/delete"));
       return { messages: [["/patch/delete", rest[0]], ["/patch/commit"]], expect: "/patch/commit.reply" };
+    // File names go as typed: the engine resolves them in its data directory (core/sandbox.ts); the chronus
+    // client sends a file of its own directory as text instead (cli/chronus.ts localFiles).
     case "load":
       if (rest.length !== 1) usage(form("/patch/load"));
-      return { messages: [["/patch/load", resolve(rest[0])]], expect: "/patch/commit.reply" };
+      return { messages: [["/patch/load", rest[0]]], expect: "/patch/commit.reply" };
     case "save":
-      if (rest.length !== 1) usage(form("/patch/save"));
-      return { messages: [["/patch/save", resolve(rest[0])]], expect: "/patch/save.reply" };
+      if (rest.length < 1 || rest.length > 2 || (rest[1] !== undefined && rest[1] !== "overwrite")) {
+        usage(form("/patch/save"));
+      }
+      return { messages: [["/patch/save", ...rest]], expect: "/patch/save.reply" };
     case "status":
     case "list":
     case "schema":
@@ -134,13 +137,10 @@ export function translate(line: string): Translation {
       return { messages: [[`/engine/${verb}`]], expect: `/engine/${verb}.reply` };
     case "record": {
       const [sub, ...args] = rest;
-      if (!["start", "stop", "status"].includes(sub ?? "") || args.length > (sub === "start" ? 2 : 0)) {
+      if (!["start", "stop", "status"].includes(sub ?? "") || args.length > (sub === "start" ? 3 : 0)) {
         usage(forms("record").join(" | "));
       }
-      // The file is resolved here, against the directory of whoever typed it; a lone format word is no file.
-      const format = (w: string) => /^(float32|float|32|pcm24|24)$/i.test(w);
-      const words = args.map((w, i) => (i === 1 || (args.length === 1 && format(w)) ? w : resolve(w)));
-      return { messages: [[`/record/${sub}`, ...words]], expect: `/record/${sub}.reply` };
+      return { messages: [[`/record/${sub}`, ...args]], expect: `/record/${sub}.reply` };
     }
     case "seq":
       return seq(rest, usage);

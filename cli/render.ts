@@ -9,12 +9,13 @@ import { WavWriter } from "../core/wav.ts";
 import type { StampedCommand } from "../core/command.ts";
 import type { PatchFile } from "../core/files.ts";
 import { DEFAULT_PATCH_URL, readPatchFile } from "../patch/default_patch.ts";
+import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
 
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]
        deno task render [--patch PATCH.json | --voices N] [--score SCORE] --out OUT.wav [--seconds T]
-                        [--sample-rate HZ] [--block FRAMES] [--seed N]
+                        [--sample-rate HZ] [--block FRAMES] [--seed N] [--data-dir DIR]
 
 --replay renders a session log written by "deno task start --log LOG.jsonl"; without --seconds it renders
 as many frames as the live session played.
@@ -23,7 +24,8 @@ or $CHRONUS_NUM_VOICES voices, 1…16, as "deno task start" has it) and --score 
 score: the text command language of "deno task chronus", one command a line, prefixed by its time in
 seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo1 -> voice2.cutoff 1",
 "# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
-patch whose sequence is "playing".`;
+patch whose sequence is "playing". File names in a score (load, save, pattern save …) resolve in the data
+directory (--data-dir, default ${DEFAULT_DATA_DIR}; docs/security.md), as a live engine's clients' do.`;
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
@@ -45,6 +47,7 @@ if (import.meta.main) {
         seed: { type: "string", default: "1" },
         out: { type: "string" },
         seconds: { type: "string" },
+        "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
         help: { type: "boolean", default: false },
       },
     }).values;
@@ -82,7 +85,7 @@ if (import.meta.main) {
         ? readPatchFile({ file: a.patch })
         : readPatchFile({ file: DEFAULT_PATCH_URL, voices: voiceCount(a.voices, envVoices()) });
       const score = a.score ? Deno.readTextFileSync(a.score) : "";
-      commands = scoreCommands(file, score, settings.sampleRate, settings.block);
+      commands = scoreCommands(file, score, settings.sampleRate, settings.block, a["data-dir"]);
       const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);
       // A playing sequence renders eight bars (and the tail), unless --seconds says otherwise.
       const seq = file.sequence?.playing ? file.sequence : undefined;

@@ -94,19 +94,21 @@ export class ScoreEngine implements OscEngine {
 
 /**
  * The stamped commands of a patch (and its sequence) loaded at frame 0 and a score; throws ClientError naming
- * the line.
+ * the line. The score's file names (load, save, pattern …) resolve in the data directory `dataDir`
+ * (core/sandbox.ts), as a live engine's clients' do.
  */
 export function scoreCommands(
   file: PatchFile,
   text: string,
   sampleRate: number,
   block: number,
+  dataDir?: string,
 ): StampedCommand[] {
   const e = new ScoreEngine(sampleRate, block);
   e.patch.load(file);
   e.commit(0);
   if (file.sequence) e.sendBatch(e.sequencer.load(file.sequence), 0);
-  const router = new OscRouter(e);
+  const router = new OscRouter(e, undefined, dataDir);
   const lines = text.split("\n").map((raw, i) => ({ raw, n: i + 1 }));
   const timed = lines.flatMap(({ raw, n }) => {
     const line = raw.replace(/#.*$/, "").trim();

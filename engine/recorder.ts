@@ -70,13 +70,18 @@ export function parseRecordFormat(word: string | number): WavFormat {
   throw new ClientError(`unknown recording format "${word}" (float32 or 24)`);
 }
 
-/** `chronus-YYYYMMDD-HHMMSS.wav` in `dir` (local time); `-2`, `-3` … when that file exists already. */
-export function defaultRecordingPath(dir = Deno.cwd(), now = new Date()): string {
+/** `chronus-YYYYMMDD-HHMMSS.wav` (local time), `-2`, `-3` … for the `n`th name of one second. */
+export function recordingFileName(now: Date, n = 1): string {
   const p = (n: number) => String(n).padStart(2, "0");
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-` +
     `${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  return `chronus-${stamp}${n > 1 ? `-${n}` : ""}.wav`;
+}
+
+/** recordingFileName in `dir`, the first that does not exist yet. */
+export function defaultRecordingPath(dir = Deno.cwd(), now = new Date()): string {
   for (let i = 1;; i++) {
-    const path = resolve(dir, `chronus-${stamp}${i > 1 ? `-${i}` : ""}.wav`);
+    const path = resolve(dir, recordingFileName(now, i));
     try {
       Deno.lstatSync(path);
     } catch (e) {

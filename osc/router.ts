@@ -12,14 +12,14 @@
 import { ClientError } from "../core/errors.ts";
 import { argTags } from "./codec.ts";
 import type { When } from "../sequencer/sequencer.ts";
-import { DEFAULT_PATTERN_DIR, diskFiles, type PatchFiles } from "./files.ts";
+import { DEFAULT_DATA_DIR, diskFiles, type PatchFiles } from "./files.ts";
 import { Outbox } from "./outbox.ts";
 import { type Call, readArgs, type Route, type RouteContext } from "./routes/route.ts";
 import { FAMILIES, ROUTES } from "./routes/table.ts";
 import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts";
 
 export type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts";
-export { DEFAULT_PATTERN_DIR, type PatchFiles } from "./files.ts";
+export { DEFAULT_DATA_DIR, type PatchFiles } from "./files.ts";
 
 /** An entry with placeholders, split into its path segments once (a segment with text around a placeholder, like voice<N>, as a regex). */
 interface Pattern {
@@ -41,20 +41,19 @@ export class OscRouter {
 
   /**
    * A router for `engine` over `routes` (the whole table by default). Files are read and written through
-   * `files` (default: the disk), pattern files in `patternDir`; `report` tells /notify subscribers of events
-   * (a dialect's clamped values).
+   * `files` (default: the data directory `dataDir` on the disk, core/sandbox.ts); `report` tells /notify
+   * subscribers of events (a dialect's clamped values).
    */
   constructor(
     engine: OscEngine,
     files?: PatchFiles,
-    patternDir = DEFAULT_PATTERN_DIR,
+    dataDir = DEFAULT_DATA_DIR,
     routes: readonly Route[] = ROUTES,
     report?: (type: string, message: string) => void,
   ) {
     this.#ctx = {
       engine,
-      files: files ?? diskFiles(patternDir),
-      patternDir,
+      files: files ?? diskFiles(dataDir),
       out: new Outbox(engine),
       routes,
       report,

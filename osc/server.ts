@@ -24,8 +24,8 @@ export interface OscServerOptions {
   host: string;
   /** The UDP port to bind (0: any free port; `port` on the server says which). */
   port: number;
-  /** Where /pattern/save and /pattern/load keep their files (default: patterns, in the current directory). */
-  patternDir?: string;
+  /** The data directory that clients' file names resolve in (core/sandbox.ts; default: chronus-data). */
+  dataDir?: string;
   /**
    * Who may send (--osc-allow: CIDRs and addresses) besides this machine (127.0.0.1, ::1); packets from
    * anyone else are dropped unanswered. Undefined: everyone who can reach the socket (a loopback one).
@@ -117,7 +117,7 @@ export class OscServer {
     this.router = new OscRouter(
       engine,
       undefined,
-      options.patternDir,
+      options.dataDir,
       undefined,
       (type, message) => this.#broadcast({ address: "/event", args: [type, message] }),
     );

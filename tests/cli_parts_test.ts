@@ -62,8 +62,8 @@ Deno.test("flags: no flags give the defaults as typed options", () => {
   assert.equal(o.patch?.shown, "patches/default.json");
   assert.ok(Deno.statSync(o.patch!.file).isFile, "the default patch is found from any directory");
   assert.deepEqual(o.osc, { host: "127.0.0.1", port: 5005, loopback: true });
-  assert.deepEqual([o.patterns, o.set, o.exercise, o.summary, o.stdin, o.quiet], [
-    "patterns",
+  assert.deepEqual([o.dataDir, o.set, o.exercise, o.summary, o.stdin, o.quiet], [
+    "chronus-data",
     [],
     undefined,
     undefined,

@@ -6,6 +6,7 @@ import type { StampedCommand } from "../core/command.ts";
 import type { PatchFile } from "../core/files.ts";
 import { ScoreEngine } from "../cli/score.ts";
 import { type OscArg, type OscEngine, type OscReply, OscRouter } from "../osc/router.ts";
+import { memoryFiles } from "../osc/files.ts";
 import { moduleDef } from "../patch/schema.ts";
 
 /** The default patch, optionally with more voices (voice5 … voiceN), as --voices N makes it. */
@@ -34,7 +35,7 @@ export interface Rig {
 }
 
 /** A rig over the default patch with `voices` voices (4 by default). */
-export function rig(voices = 4, pattern = "pat"): Rig {
+export function rig(voices = 4): Rig {
   const e = new ScoreEngine(48000, 128);
   e.patch.load(defaultPatch(voices));
   e.commit(0);
@@ -67,16 +68,8 @@ export function rig(voices = 4, pattern = "pat"): Rig {
   } as unknown as OscEngine;
   const r = new OscRouter(
     engine,
-    {
-      read: (p) => {
-        const t = files.get(p);
-        if (t === undefined) throw new Error("no such file");
-        return t;
-      },
-      write: (p, t) => void files.set(p, t),
-      list: (d) => [...files.keys()].filter((p) => p.startsWith(`${d}/`)).map((p) => p.slice(d.length + 1)),
-    },
-    pattern,
+    memoryFiles(files),
+    undefined,
     undefined,
     (type, message) => events.push(`${type}: ${message}`),
   );

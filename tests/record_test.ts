@@ -148,14 +148,16 @@ Deno.test("24-bit writer: rounds to the nearest step and clips both ends; a file
   await Deno.remove(path);
 });
 
-Deno.test("record commands: files resolved where typed, a lone format word, default names never clobber", async () => {
-  const cwd = Deno.cwd();
-  assert.deepEqual(translate("record start take1.wav").messages, [["/record/start", `${cwd}/take1.wav`]]);
+Deno.test("record commands: files named as typed, a lone format word, default names never clobber", async () => {
+  assert.deepEqual(translate("record start take1.wav").messages, [["/record/start", "take1.wav"]]);
   assert.deepEqual(translate("record start /a/b.wav 24").messages, [["/record/start", "/a/b.wav", "24"]]);
   assert.deepEqual(translate("record start float32").messages, [["/record/start", "float32"]]);
   assert.deepEqual(translate("record start").messages, [["/record/start"]]);
   assert.equal(translate("record stop").expect, "/record/stop.reply");
-  assert.throws(() => translate("record stop now"), /expected record start \[FILE\] \[float32\|24\]/);
+  assert.throws(
+    () => translate("record stop now"),
+    /expected record start \[FILE\] \[float32\|24\] \[overwrite\]/,
+  );
   assert.throws(() => translate("record pause"), /expected record start/);
   assert.equal(parseRecordFormat(24), "pcm24");
   assert.equal(parseRecordFormat("FLOAT32"), "float32");
@@ -304,7 +306,8 @@ Deno.test("SIGINT while recording: the file is finalized with every frame the ou
 Deno.test("OSC: /record/start, /status, a refused second start, /stop, errors; the chronus CLI in words", async () => {
   const dir = await Deno.makeTempDir();
   const engine = await Engine.start({ patch: defaultPatch, lead: TEST_LEAD, sink: { kind: "null" } });
-  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0 });
+  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, dataDir: dir });
+  const rec = `${dir}/recordings`;
   const client = new OscTestClient(osc.port);
   // Each wait takes its message out, so that a later wait for the same address sees only a new one.
   const reply = async (address: string) => {
@@ -324,47 +327,50 @@ Deno.test("OSC: /record/start, /status, a refused second start, /stop, errors; t
   try {
     engine.gate("voice1", true);
     const before = engine.outBlock;
-    await client.send("/record/start", `${dir}/osc.wav`);
+    await client.send("/record/start", "osc.wav");
     const started = await reply("/record/start.reply");
-    assert.equal(started[1], `${dir}/osc.wav`);
+    assert.equal(started[1], "recordings/osc.wav");
     const startFrame = Number(started[2]);
     assert.ok(startFrame % B === 0 && startFrame >= before * B, `start frame ${startFrame}`);
     await until(() => engine.outBlock * B > startFrame + SR / 2, 5000, "half a second");
     const on = await status();
     assert.equal(on.recording, true);
-    assert.equal(on.path, `${dir}/osc.wav`);
+    assert.equal(on.path, `${rec}/osc.wav`);
     assert.equal(on.format, "float32");
     assert.ok(on.frames > 0 && on.seconds > 0 && on.overruns === 0, JSON.stringify(on));
 
-    await client.send("/record/start", `${dir}/second.wav`, "24");
-    assert.match(await error("/record/start"), /already recording to .*osc\.wav/);
-    await assert.rejects(Deno.stat(`${dir}/second.wav`), Deno.errors.NotFound);
-    assert.equal((await status()).path, `${dir}/osc.wav`, "the first recording goes on");
+    await client.send("/record/start", "second.wav", "24");
+    assert.match(await error("/record/start"), /already recording: stop that recording first/);
+    await assert.rejects(Deno.stat(`${rec}/second.wav`), Deno.errors.NotFound);
+    assert.equal((await status()).path, `${rec}/osc.wav`, "the first recording goes on");
 
     await client.send("/record/stop");
     const stopped = await reply("/record/stop.reply");
-    assert.equal(stopped[1], `${dir}/osc.wav`);
+    assert.equal(stopped[1], `${rec}/osc.wav`);
     const frames = Number(stopped[2]);
     assert.ok(frames >= SR / 2 && frames % B === 0, `${frames} frames`);
     assert.ok(Math.abs(Number(stopped[3]) - frames / SR) < 1e-3, "seconds");
-    const wav = readWav(await Deno.readFile(`${dir}/osc.wav`));
+    const wav = readWav(await Deno.readFile(`${rec}/osc.wav`));
     assert.equal(wav.frames, frames);
     assert.ok(wav.samples.some((x) => x !== 0), "the voice is in it");
 
     await client.send("/record/stop");
     assert.match(await error("/record/stop"), /not recording/);
-    await client.send("/record/start", `${dir}/no/such/dir/x.wav`);
-    assert.match(await error("/record/start"), /cannot record to .*x\.wav: No such file or directory/);
-    await client.send("/record/start", `${dir}/x.wav`, "mp3");
+    await client.send("/record/start", "no/such/dir/x.wav");
+    assert.match(
+      await error("/record/start"),
+      /^cannot write recordings\/no\/such\/dir\/x\.wav: no such file$/,
+    );
+    await client.send("/record/start", "x.wav", "mp3");
     assert.match(await error("/record/start"), /unknown recording format "mp3" \(float32 or 24\)/);
     await client.send("/record/status", 1);
     assert.match(await error("/record/status"), /expected \/record\/status/);
     const off = await status();
     assert.equal(off.recording, false, "nothing else changed");
-    assert.equal(off.path, `${dir}/osc.wav`);
+    assert.equal(off.path, `${rec}/osc.wav`);
     assert.equal(off.frames, frames);
 
-    // deno task chronus, in another directory: the file name is resolved there and sent whole.
+    // deno task chronus, in another directory: a plain name goes to the engine's recordings/.
     const chronus = (...words: string[]) =>
       new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", `${root}cli/chronus.ts`, "--port", String(osc.port), ...words],
@@ -373,27 +379,27 @@ Deno.test("OSC: /record/start, /status, a refused second start, /stop, errors; t
         stderr: "piped",
       }).output().then((o) => ({ code: o.code, out: new TextDecoder().decode(o.stdout) }));
     const s1 = await chronus("record", "start", "take1.wav", "24");
-    assert.match(s1.out, new RegExp(`^recording to ${dir}/take1\\.wav from frame \\d+\\n$`));
+    assert.match(s1.out, /^recording to recordings\/take1\.wav from frame \d+\n$/);
     const s2 = await chronus("record", "status");
     assert.match(s2.out, /^recording to .*take1\.wav \(pcm24\): [\d.]+ s, [\d.]+ s on disk, \d+ ms behind/);
     const s3 = await chronus("record", "stop");
     assert.match(s3.out, /^recorded [\d.]+ s \(\d+ frames\) to .*take1\.wav\n$/);
     const s4 = await chronus("record", "stop");
     assert.equal(s4.code, 1);
-    assert.equal(readWav(await Deno.readFile(`${dir}/take1.wav`)).dataBytes % 6, 0, "24-bit stereo frames");
+    assert.equal(readWav(await Deno.readFile(`${rec}/take1.wav`)).dataBytes % 6, 0, "24-bit stereo frames");
 
     // A recording still on when the engine stops is finalized with it.
-    await client.send("/record/start", `${dir}/last.wav`);
-    assert.equal((await reply("/record/start.reply"))[1], `${dir}/last.wav`);
+    await client.send("/record/start", "last.wav");
+    assert.equal((await reply("/record/start.reply"))[1], "recordings/last.wav");
     await until(() => engine.recordingStatus().frames > 10 * B, 5000, "a few blocks");
-    assert.equal(engine.recordingStatus().path, `${dir}/last.wav`);
+    assert.equal(engine.recordingStatus().path, `${rec}/last.wav`);
   } finally {
     await client.close();
     await osc.close();
   }
   const summary = await engine.stop();
-  assert.equal(summary.recording?.path, `${dir}/last.wav`);
-  const last = readWav(await Deno.readFile(`${dir}/last.wav`));
+  assert.equal(summary.recording?.path, `${rec}/last.wav`);
+  const last = readWav(await Deno.readFile(`${rec}/last.wav`));
   assert.equal(last.frames, summary.recording.frames);
   assert.equal(summary.recording.startFrame + last.frames, summary.frames, "up to the output's last frame");
   assert.equal(engine.recordingStatus().recording, false);

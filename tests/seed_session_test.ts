@@ -61,7 +61,7 @@ Deno.test("the seed's client session: every message accepted, none refused", () 
     "resume",
     "pause",
   ]);
-  assert.ok(files.has("pat/slot-1.json") && files.has("pat/slot-2.json"), "the slots were saved");
+  assert.ok(files.has("patterns/slot-1.json") && files.has("patterns/slot-2.json"), "the slots were saved");
   assert.ok(e.patch.modules.has("osc1") && e.patch.modules.has("filt1"), "the router's patching applied");
   assert.equal(e.patch.module("voice8").params.attack, 500, "voice8's attack, 0.5 s");
   assert.equal(e.patch.module("delay1").params.time, 100, "delay time 0.05 s, clamped to the seed's 0.1 s");
@@ -77,7 +77,7 @@ Deno.test("the seed's client session over UDP against a running engine with eigh
     sink: { kind: "null" },
     logPath: `${dir}/s.jsonl`,
   });
-  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, patternDir: `${dir}/patterns` });
+  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, dataDir: dir });
   const client = new OscTestClient(osc.port);
   await client.send("/notify", 1);
   await client.waitFor((r) => r[0] === "/notify.reply");
@@ -88,9 +88,8 @@ Deno.test("the seed's client session over UDP against a running engine with eigh
       ? a
       : { type: Number.isInteger(a) ? "i" : "f", value: a };
   for (const { address, args } of seedSession()) {
-    // Recordings go to the test's directory, not the repository.
-    const to = /record\/start$/.test(address) && args.length ? [`${dir}/${args[0]}`] : args;
-    await client.raw(encode({ oscType: "message", address, args: to.map(typed) } as never));
+    // Recordings go to the data directory's recordings/ (the test's directory, not the repository).
+    await client.raw(encode({ oscType: "message", address, args: args.map(typed) } as never));
     // A recording answers when its thread has started or finished it: the next message waits for that.
     const verb = /^\/(engine\/)?record\/(start|stop)$/.exec(address)?.[2];
     if (verb) await answered(client, `/record/${verb}.reply`);

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import * as L from "../asm/layout.ts";
 import { ScoreEngine } from "../cli/score.ts";
-import { OscRouter, type PatchFiles } from "../osc/router.ts";
+import { OscRouter } from "../osc/router.ts";
+import { memoryFiles } from "../osc/files.ts";
 import type { StampedCommand } from "../core/command.ts";
 import { compileDsp, DspHost } from "../core/dsp_host.ts";
 import { renderOffline } from "../core/render.ts";
@@ -205,15 +206,7 @@ async function router() {
   e.patch.load(JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url))));
   e.commit(0);
   const files = new Map<string, string>();
-  const mem: PatchFiles = {
-    read: (p) => {
-      if (!files.has(p)) throw new Error("No such file");
-      return files.get(p)!;
-    },
-    write: (p, t) => void files.set(p, t),
-    list: (d) => [...files.keys()].filter((p) => p.startsWith(`${d}/`)).map((p) => p.slice(d.length + 1)),
-  };
-  const r = new OscRouter(e, mem, "pat");
+  const r = new OscRouter(e, memoryFiles(files));
   /** Sends one text command line; returns its replies. */
   const say = (line: string) => translate(line).messages.flatMap(([a, ...args]) => r.handle(a, args));
   return { e, r, say, files };
@@ -236,7 +229,7 @@ Deno.test("sequencer over OSC: every bad input gets a plain /error and sends not
     ["seq pattern nosuch x...", /no track "nosuch" \(tracks: drums\)/],
     ["seq lane drums nosuch 1 2", /lane nosuch/],
     ["seq lane drums cutoff 1 99999", /out of range/],
-    ["pattern load nothing", /cannot read pat\/nothing.json/],
+    ["pattern load nothing", /cannot read patterns\/nothing.json/],
     ["pattern save ../etc", /not a pattern name/],
   ];
   for (const [line, re] of cases) {
@@ -258,7 +251,7 @@ Deno.test("sequencer over OSC: patterns save, list and load; patch files carry t
   say("seq lane bass cutoff 400 800");
   assert.deepEqual(say("pattern save groove"), [{
     address: "/pattern/save.reply",
-    args: ["pat/groove.json"],
+    args: ["patterns/groove.json"],
   }]);
   say("pattern save 3");
   assert.deepEqual(say("pattern list"), [{ address: "/pattern/list.reply", args: ["groove", "slot-3"] }]);
@@ -275,14 +268,14 @@ Deno.test("sequencer over OSC: patterns save, list and load; patch files carry t
   assert.deepEqual(e.sequencer.toFile().tracks, {});
   assert.deepEqual(say("pattern load groove now"), [{
     address: "/pattern/load.reply",
-    args: ["pat/groove.json", "now"],
+    args: ["patterns/groove.json", "now"],
   }]);
   assert.deepEqual(e.sequencer.toFile(), saved);
   // The patch file holds the sequence; loading it brings the sequence back with the modules.
-  say("save /p.json");
-  assert.deepEqual(JSON.parse(files.get("/p.json")!).sequence, saved);
+  say("save p.json");
+  assert.deepEqual(JSON.parse(files.get("patches/p.json")!).sequence, saved);
   say("seq clear");
-  assert.equal(say("load /p.json")[0].address, "/patch/commit.reply");
+  assert.equal(say("load p.json")[0].address, "/patch/commit.reply");
   assert.deepEqual(e.sequencer.toFile().tracks, saved.tracks);
   // Deleting the module a track plays removes the track in the same transaction.
   const n = e.commands.length;
@@ -291,14 +284,14 @@ Deno.test("sequencer over OSC: patterns save, list and load; patch files carry t
   assert.ok(e.commands.slice(n).some((c) => c.op === L.OP_SEQ_REMOVE));
   // A patch file whose sequence is bad changes nothing, the patch included.
   files.set(
-    "/bad.json",
+    "patches/bad.json",
     JSON.stringify({
       modules: { v: { type: "voice" } },
       sequence: { tracks: { t: { modules: ["nope"], pattern: "x" } } },
     }),
   );
   const m = e.commands.length;
-  assert.match(String(say("load /bad.json")[0].args[1]), /no module "nope"/);
+  assert.match(String(say("load bad.json")[0].args[1]), /no module "nope"/);
   assert.equal(e.commands.length, m);
   assert.ok(e.patch.modules.has("voice1"));
 });
@@ -315,11 +308,7 @@ Deno.test("sequencer: a pattern loaded mid-bar takes over exactly on the next do
   e.patch.load(gates(2));
   e.commit(0);
   const files = new Map<string, string>();
-  const r = new OscRouter(e, {
-    read: (p) => files.get(p)!,
-    write: (p, t) => void files.set(p, t),
-    list: () => [],
-  }, "pat");
+  const r = new OscRouter(e, memoryFiles(files));
   const say = (line: string) => {
     for (const [a, ...args] of translate(line).messages) {
       for (const reply of r.handle(a, args)) assert.notEqual(reply.address, "/error", JSON.stringify(reply));

@@ -13,11 +13,9 @@ const stamp = (d: Date) =>
     [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join("")
   }`;
 
-/** Where /engine/schema file writes: the pattern directory's parent (the engine's working directory by default). */
-export function schemaFilePath(patternDir: string, when: Date): string {
-  const cut = patternDir.replace(/\/+$/, "").lastIndexOf("/");
-  const dir = cut < 0 ? "." : cut === 0 ? "/" : patternDir.slice(0, cut);
-  return `${dir === "/" ? "" : dir}/chronus_schema_${stamp(when)}.json`;
+/** Where /engine/schema file writes, relative to the data directory (core/sandbox.ts): its top. */
+export function schemaFilePath(when: Date): string {
+  return `chronus_schema_${stamp(when)}.json`;
 }
 
 /** The engine words, /test and /engine/record/*. */
@@ -71,13 +69,14 @@ export const ENGINE_ROUTES: Route[] = [
     family: "engine",
     args: [choice("format", SCHEMA_FORMATS)],
     summary:
-      "the schema: json answers it, stdout prints it on the engine's standard output, file writes chronus_schema_YYYYmmdd_HHMMSS.json next to the pattern directory",
+      "the schema: json answers it, stdout prints it on the engine's standard output, file writes chronus_schema_YYYYmmdd_HHMMSS.json in the data directory (a new file)",
     reply:
       "/engine/schema.reply <JSON> (json), /engine/schema.reply stdout, /engine/schema.reply <path> (file)",
     legacy: {
       origin: FROM.pyo,
       native: "/engine/schema",
-      conversion: "json: the reply; stdout: printed; file: the pattern directory's parent",
+      conversion:
+        "json: the reply; stdout: printed; file: the data directory (the seed wrote beside its patterns)",
       range: "json|stdout|file",
       takes: "one argument (none: the native form)",
     },
@@ -90,7 +89,7 @@ export const ENGINE_ROUTES: Route[] = [
         console.log(text);
         return [{ address: "/engine/schema.reply", args: ["stdout"] }];
       }
-      const path = schemaFilePath(ctx.patternDir, new Date());
+      const path = schemaFilePath(new Date());
       writeJson(ctx.files, path, JSON.parse(text));
       return [{ address: "/engine/schema.reply", args: [path] }];
     },
@@ -105,7 +104,9 @@ export const ENGINE_ROUTES: Route[] = [
       legacy: {
         origin: FROM.pyo,
         native: `/record/${verb}`,
-        conversion: verb === "start" ? "the file as given (the seed put it in recordings/)" : "as is",
+        conversion: verb === "start"
+          ? "the file in the data directory's recordings/, as the seed had it"
+          : "as is",
         range: verb === "start" ? "an optional file name" : "no arguments",
       },
       handle: (ctx, _, call) => delegate(ctx, `/record/${verb}`, call.args, call),

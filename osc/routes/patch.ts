@@ -1,10 +1,13 @@
 // The patch: a transaction staged by create/connect/disconnect/delete/set and applied at one frame by
-// commit; load and save go through a patch file.
+// commit; load and save go through a patch file in the data directory's patches/ (core/sandbox.ts), or a
+// patch sent as text (/patch/load/json: how `deno task chronus load` sends a file of the client's own).
+import { ClientError } from "../../core/errors.ts";
 import type { PatchFile } from "../../core/files.ts";
+import { dataPath, SANDBOX_LIMITS } from "../../core/sandbox.ts";
 import { checkSequence } from "../../sequencer/sequencer.ts";
-import { readJson, writeJson } from "../files.ts";
+import { parseJson, readJson, writeJson } from "../files.ts";
 import type { Delivery, OscReply } from "../types.ts";
-import { num, opt, type Route, route, type RouteContext, str, value } from "./route.ts";
+import { choice, num, opt, type Route, route, type RouteContext, type Shape, str, value } from "./route.ts";
 
 const PATCH = { family: "patch", dialect: "chronus" } as const;
 
@@ -19,6 +22,23 @@ function commit({ engine, out }: RouteContext, delivery: Delivery, file?: PatchF
   const c = engine.patch.commit();
   out.deliver([...c.commands, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])], delivery);
   return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
+}
+
+/** The optional last word of a message that may replace a file. */
+export function overwriteWord(): Shape<string | undefined> {
+  return opt(
+    choice("overwrite", ["overwrite"], { doc: "replace the file when it exists (else it is refused)" }),
+  );
+}
+
+// Replaces the patch with `file` (and its sequence) at one frame.
+function load(ctx: RouteContext, file: PatchFile, delivery: Delivery): OscReply[] {
+  if (typeof file !== "object" || file === null || Array.isArray(file)) {
+    throw new ClientError("a patch file is a JSON object");
+  }
+  ctx.engine.patch.abort();
+  ctx.engine.patch.load(file);
+  return commit(ctx, delivery, file);
 }
 
 /** /patch/*. */
@@ -120,29 +140,46 @@ export const PATCH_ROUTES: readonly Route[] = [
   route({
     ...PATCH,
     address: "/patch/load",
-    args: [str("file", { doc: "a patch file (JSON), as the engine's process sees the path" })],
+    args: [str("file", { doc: "a patch file (JSON) in the data directory's patches/" })],
     summary: "replaces the patch (and the sequence, when the file has one) at one frame",
     reply: COMMITTED,
-    text: { form: "load FILE", examples: ["load examples/dnb-175.json"], note: "a JSON patch file" },
-    handle: (ctx, [path], { delivery }) => {
-      const file = readJson<PatchFile>(ctx.files, path);
-      ctx.engine.patch.abort();
-      ctx.engine.patch.load(file);
-      return commit(ctx, delivery, file);
+    text: {
+      form: "load FILE",
+      examples: ["load examples/dnb-175.json"],
+      note: "a JSON patch file; chronus sends a file of its own directory as text",
+    },
+    handle: (ctx, [name], { delivery }) =>
+      load(ctx, readJson<PatchFile>(ctx.files, dataPath("patches", name, "patch file")), delivery),
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/load/json",
+    args: [str("json", { doc: "a whole patch file's text" })],
+    summary: "as /patch/load, from a patch sent as text (what `deno task chronus load` sends)",
+    reply: COMMITTED,
+    handle: (ctx, [text], { delivery }) => {
+      if (text.length > SANDBOX_LIMITS.patchFileBytes) throw new ClientError("the patch is over the cap");
+      return load(ctx, parseJson<PatchFile>(text, "the patch"), delivery);
     },
   }),
   route({
     ...PATCH,
     address: "/patch/save",
-    args: [str("file")],
-    summary: "writes the committed patch, with the sequence when it has tracks",
-    reply: "/patch/save.reply <file>",
-    text: { form: "save FILE", examples: ["save mine.json"] },
-    handle: ({ engine, files }, [path]) => {
+    args: [str("file", { doc: "a name in the data directory's patches/" }), overwriteWord()],
+    summary:
+      "writes the committed patch, with the sequence when it has tracks, to a new file in the data directory's patches/ (an existing one only with overwrite)",
+    reply: "/patch/save.reply <file, relative to the data directory>",
+    text: {
+      form: "save FILE [overwrite]",
+      examples: ["save mine.json", "save mine.json overwrite"],
+      note: "chronus writes FILE where it runs; the engine's console: in patches/",
+    },
+    handle: ({ engine, files }, [name, overwrite]) => {
+      const path = dataPath("patches", name, "patch file");
       const file: PatchFile = engine.patch.toFile();
       const sequence = engine.sequencer.toFile();
       if (Object.keys(sequence.tracks).length) file.sequence = sequence;
-      writeJson(files, path, file);
+      writeJson(files, path, file, overwrite === "overwrite");
       return [{ address: "/patch/save.reply", args: [path] }];
     },
   }),

@@ -1,8 +1,12 @@
 // Recording the output to a WAV file, off the audio path. Start and stop answer later: they wait for the
-// recorder's thread.
+// recorder's thread. The file is a name in the data directory's recordings/ (core/sandbox.ts), created here
+// (never replacing one unless the message ends with "overwrite") before the recorder's thread opens it.
 import { ClientError } from "../../core/errors.ts";
-import { parseRecordFormat } from "../../engine/recorder.ts";
+import { dataPath } from "../../core/sandbox.ts";
+import { parseRecordFormat, recordingFileName } from "../../engine/recorder.ts";
+import type { PatchFiles } from "../files.ts";
 import type { OscArg, OscReply } from "../types.ts";
+import { overwriteWord } from "./patch.ts";
 import { opt, type Route, route, str, value } from "./route.ts";
 
 const RECORD = { family: "record", dialect: "chronus" } as const;
@@ -25,38 +29,69 @@ function answerLater<T>(
   });
 }
 
+/** How many numbered default names a second may take before /record/start gives up. */
+const DEFAULT_NAME_TRIES = 100;
+
+// Creates the recording's file in recordings/: the name given, or the first free default name. Returns its
+// path inside the data directory and the path the recorder opens.
+function reserve(files: PatchFiles, name: string | undefined, overwrite: boolean): [string, string] {
+  if (name !== undefined) {
+    const rel = dataPath("recordings", name, "recording");
+    return [rel, files.reserve(rel, overwrite)];
+  }
+  const now = new Date();
+  for (let i = 1;; i++) {
+    const rel = `recordings/${recordingFileName(now, i)}`;
+    try {
+      return [rel, files.reserve(rel, false)];
+    } catch (e) {
+      if (i >= DEFAULT_NAME_TRIES || !/exists already/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
 /** /record/*. */
 export const RECORD_ROUTES: readonly Route[] = [
   route({
     ...RECORD,
     address: "/record/start",
     args: [
-      opt(value("file", { doc: "default: chronus-DATE-TIME.wav where the engine runs" })),
+      opt(
+        value("file", { doc: "a name in the data directory's recordings/ (default: chronus-DATE-TIME.wav)" }),
+      ),
       opt(
         value("format", {
           shown: "float32|24",
           doc: "float32: the output exactly (default); 24: 24-bit PCM",
         }),
       ),
+      overwriteWord(),
     ],
     summary:
-      "records the output from the next block it emits (also inside a timed bundle: it acts at once); a lone float32|24 is the format",
+      "records the output from the next block it emits (also inside a timed bundle: it acts at once) into a new file in the data directory's recordings/ (an existing one only with overwrite); a lone float32|24 is the format",
     reply: "/record/start.reply <path> <startFrame>",
     text: {
-      form: "record start [FILE] [float32|24]",
-      examples: ["record start take.wav", "record start 24"],
-      note: "a WAV of the output; default chronus-DATE-TIME.wav where the engine runs",
+      form: "record start [FILE] [float32|24] [overwrite]",
+      examples: ["record start take.wav", "record start 24", "record start take.wav overwrite"],
+      note: "a WAV of the output in the data directory's recordings/; default chronus-DATE-TIME.wav",
     },
-    handle: ({ engine }, _, { address, args, later }) => {
+    handle: ({ engine, files }, _, { address, args: all, later }) => {
+      const overwrite = all.length > 0 && all[all.length - 1] === "overwrite";
+      const args = overwrite ? all.slice(0, -1) : all;
+      if (args.length > 2) throw new ClientError("expected [file] [float32|24] [overwrite]");
       const isFormat = (a: OscArg) => a === 24 || a === 32 || (typeof a === "string" && FORMAT.test(a));
       const file = args.length === 2 || (args.length === 1 && !isFormat(args[0]))
         ? str("file").read(args, 0)
         : undefined;
       const f = args.length === 2 ? args[1] : args.length === 1 && file === undefined ? args[0] : "float32";
       const format = parseRecordFormat(typeof f === "number" || typeof f === "string" ? f : String(f));
-      answerLater(address, engine.startRecording(file, { format }), later, (r) => ({
+      if (engine.recordingStatus().recording) {
+        throw new ClientError("already recording: stop that recording first");
+      }
+      const [rel, path] = reserve(files, file, overwrite);
+      answerLater(address, engine.startRecording(path, { format }), later, (r) => ({
         address: "/record/start.reply",
-        args: [r.path, r.startFrame],
+        args: [rel, r.startFrame],
       }));
       return [];
     },

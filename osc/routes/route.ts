@@ -58,10 +58,8 @@ export interface Shape<T = unknown> {
 export interface RouteContext {
   /** The engine that commands go to and status comes from (a fake in tests). */
   readonly engine: OscEngine;
-  /** Where patch and pattern files are read and written (the disk, or a Map in tests). */
+  /** Where clients' files are read and written: the data directory (core/sandbox.ts), or a Map in tests. */
   readonly files: PatchFiles;
-  /** The directory of /pattern/save's and /pattern/load's files. */
-  readonly patternDir: string;
   /** Sends the handlers' commands, or collects them into the bundle being handled. */
   readonly out: Outbox;
   /** The table the router serves: /engine/schema lists it, an unknown address is answered from it. */
