@@ -59,7 +59,7 @@ export const RING_BLOCKS = 16; // power of two; must exceed the largest lead
 export const MAX_SLOTS = 8; // two live workers + replacements + capped zombies
 export const CMD_WORDS = 16;
 export const CMD_CAP = 4096; // power of two; also the largest patch transaction
-export const QUEUE_CAP = 8192; // the DSP's pending events (asm/queue.ts): a full transaction plus later frames
+export const QUEUE_CAP = 16384; // the DSP's pending events (asm/queue.ts, 1 MiB): a full transaction plus later frames
 export const WASM_PAGES = 256; // 16 MiB, fixed: memory never grows, so views never detach
 
 // ── Control words ──

@@ -14,8 +14,13 @@ import { ClientError } from "../core/errors.ts";
  */
 export const CLIENTS_QUEUE_CAP = L.QUEUE_CAP - L.CMD_CAP - 1024;
 
-/** Events one sender (an OSC peer's address) may have pending: two senders cannot starve the rest. */
-export const CLIENT_QUEUE_CAP = 1024;
+/**
+ * Events one sender (an OSC peer's address) may have pending: under three quarters of the clients' share, so
+ * one sender cannot starve the rest, with room for bursts of sequence definitions, each waiting for its next
+ * bar (a replay of the seed system's client session, 476 messages sent at once with seven pattern loads in
+ * one bar, had 3,447 pending at its peak).
+ */
+export const CLIENT_QUEUE_CAP = 8192;
 
 /** Who a send is counted for: an OSC peer's address, or "" for the engine's own (the console, a patch file). */
 export type ClientKey = string;
