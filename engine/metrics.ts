@@ -57,7 +57,7 @@ export class Metrics {
   detectionMs: number[] = [];
   /** For each failover: µs the switch itself took (the stores that move the output to the standby's ring). */
   switchUs: number[] = [];
-  /** For each rebuild: ms from a replacement's start until back in lockstep (from scratch: caught up). */
+  /** For each rebuild: ms from a replacement's start until back in lockstep (a primary rebuilt after both were lost: caught up). */
   rebuildMs: number[] = [];
   /** Standbys started from a snapshot of the primary. */
   rebuildsStarted = 0;
@@ -83,7 +83,7 @@ export class Metrics {
   backoffs = 0;
   /** Workers started by claiming the spawner's parked spare. */
   warmStarts = 0;
-  /** Workers started as a new Worker (no spare was parked, or a replay from scratch). */
+  /** Workers started as a new Worker (no spare was parked, or a replay too long for the ring). */
   coldStarts = 0;
   /** Every event reported, with its wall-clock time (epoch ms). */
   events: { type: string; message: string; timeMs: number }[] = [];

@@ -175,7 +175,7 @@ export class Supervisor {
    * Returns the first sequence number. Throws RangeError when the batch cannot fit one command ring.
    */
   sendBatch(cmds: readonly Command[], frame = 0, reply?: CommandReply): number {
-    // Never before the block the output plays next: a primary catching up from scratch would otherwise apply an
+    // Never before the block the output plays next: a primary catching up from a checkpoint would otherwise apply an
     // "as soon as possible" command in blocks that have already been heard without it.
     const stamp = Math.max(frame, Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK) * this.#block);
     const first = this.#lockstep.stamp(cmds, stamp, reply);
