@@ -115,7 +115,7 @@ export class Launcher {
     };
   }
 
-  /** Starts the worker: from the initial state, a snapshot (a rebuilt standby) or a replay (from scratch). */
+  /** Starts the worker: from the initial state or a snapshot (a standby, a checkpoint), with a replay or not. */
   launch(live: Live, snapshot?: Uint8Array, replay?: StampedCommand[]): void {
     live.rebuilding = snapshot !== undefined || replay !== undefined;
     const warm = this.#o.workers.start(live.worker, {

@@ -174,8 +174,9 @@ export class Lockstep {
   }
 
   /**
-   * For a primary rebuilt from scratch: every accepted command in the order it applied, to replay. Commands
-   * still waiting apply from `resume` on, not during the catch-up through blocks that were heard without them.
+   * For a primary rebuilt after both were lost: every accepted command in the order it applied (the caller
+   * keeps those after its checkpoint). Commands still waiting apply from `resume` on, not during the catch-up
+   * through blocks that were heard without them.
    */
   replay(resume: number): StampedCommand[] {
     const replay = [...this.#history].sort((a, b) => a.frame - b.frame || a.seq - b.seq);

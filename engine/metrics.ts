@@ -57,12 +57,20 @@ export class Metrics {
   detectionMs: number[] = [];
   /** For each failover: µs the switch itself took (the stores that move the output to the standby's ring). */
   switchUs: number[] = [];
-  /** For each rebuild: ms from a replacement's start until back in lockstep (from scratch: caught up). */
+  /** For each rebuild: ms from a replacement's start until back in lockstep (a primary rebuilt after both were lost: caught up). */
   rebuildMs: number[] = [];
   /** Standbys started from a snapshot of the primary. */
   rebuildsStarted = 0;
-  /** Primaries rebuilt from the initial state by replaying every accepted command (both workers were lost). */
+  /** Primaries rebuilt after both workers were lost: from the latest checkpoint, replaying what came after. */
   scratchRebuilds = 0;
+  /** Commands those rebuilds replayed (at most a checkpoint interval's worth each). */
+  replayedCommands = 0;
+  /** Snapshots of the primary taken (checkpoints, each also a possible standby's start). */
+  checkpoints = 0;
+  /** Bytes of the latest snapshot. */
+  checkpointBytes = 0;
+  /** For each snapshot: ms the main thread spent copying it out of the snapshot area. */
+  checkpointCopyMs: number[] = [];
   /** Commands rejected because the primary failed in the block they apply in. */
   quarantined = 0;
   /** Blocks whose hashes differed between primary and standby: non-determinism, reported, never fatal. */
@@ -75,7 +83,7 @@ export class Metrics {
   backoffs = 0;
   /** Workers started by claiming the spawner's parked spare. */
   warmStarts = 0;
-  /** Workers started as a new Worker (no spare was parked, or a replay from scratch). */
+  /** Workers started as a new Worker (no spare was parked, or a replay too long for the ring). */
   coldStarts = 0;
   /** Every event reported, with its wall-clock time (epoch ms). */
   events: { type: string; message: string; timeMs: number }[] = [];
@@ -91,6 +99,13 @@ export class Metrics {
     this.failovers++;
     this.detectionMs.push(detectMs);
     this.switchUs.push(switchUs);
+  }
+
+  /** Records a snapshot copied out: its size and the copy's time. */
+  checkpoint(bytes: number, copyMs: number): void {
+    this.checkpoints++;
+    this.checkpointBytes = bytes;
+    if (this.checkpointCopyMs.length < 10_000) this.checkpointCopyMs.push(copyMs);
   }
 
   /** Records a replacement back in lockstep. */
@@ -109,6 +124,10 @@ export class Metrics {
       rebuildMs: summarize(this.rebuildMs),
       rebuildsStarted: this.rebuildsStarted,
       scratchRebuilds: this.scratchRebuilds,
+      replayedCommands: this.replayedCommands,
+      checkpoints: this.checkpoints,
+      checkpointBytes: this.checkpointBytes,
+      checkpointCopyMs: summarize(this.checkpointCopyMs),
       quarantined: this.quarantined,
       divergences: this.divergences,
       blocksCompared: this.blocksCompared,
@@ -129,6 +148,9 @@ export type MetricsJSON =
     | "failovers"
     | "rebuildsStarted"
     | "scratchRebuilds"
+    | "replayedCommands"
+    | "checkpoints"
+    | "checkpointBytes"
     | "quarantined"
     | "divergences"
     | "blocksCompared"
@@ -137,4 +159,4 @@ export type MetricsJSON =
     | "warmStarts"
     | "coldStarts"
   >
-  & Record<"detectionMs" | "switchUs" | "rebuildMs", Summary>;
+  & Record<"detectionMs" | "switchUs" | "rebuildMs" | "checkpointCopyMs", Summary>;

@@ -1,10 +1,12 @@
 // Recovery: what the supervisor does when a worker fails. It fences and retires the worker, quarantines the
 // commands that may have failed the primary, promotes the standby, and rebuilds a standby from the primary's
-// snapshot, or a primary from scratch when both are lost, backing off when failures come too fast. A retired
-// slot is reused once its worker is out of render; one that never gets out is a zombie thread.
+// snapshot, or a primary from the latest checkpoint when both are lost. When failures come too fast it backs
+// off, but only the standby waits: a primary the output needs is rebuilt at once (docs/design.md §5, §6). A
+// retired slot is reused once its worker is out of render; one that never gets out is a zombie thread.
 import * as L from "../asm/layout.ts";
 import { ringDoorbell } from "../core/command_ring.ts";
 import type { FailureKind } from "../core/errors.ts";
+import type { StampedCommand } from "../core/command.ts";
 import { slotViews, snapshotView } from "../core/shared.ts";
 import type { Lockstep } from "./lockstep.ts";
 import { done, type Entry, type Launcher, type Live, UNGATED } from "./live.ts";
@@ -22,13 +24,13 @@ export interface Crew {
   standby(): Live | null;
   /** The standby becomes the primary, ungated, and the output reads its ring. Returns the switch time (µs). */
   promote(s: Live): number;
-  /** The primary is gone with no standby: nothing renders until a primary is rebuilt from scratch. */
+  /** The primary is gone with no standby: nothing renders until a primary is rebuilt from the checkpoint. */
   losePrimary(): void;
   /** The standby is gone: the primary renders alone until a new standby is rebuilt. */
   loseStandby(): void;
   /** A standby rebuilt from a snapshot joins the primary. */
   addStandby(s: Live): void;
-  /** A primary rebuilt from scratch: the output reads its ring. */
+  /** A primary rebuilt from the checkpoint: the output reads its ring. */
   replacePrimary(p: Live): void;
 }
 
@@ -46,6 +48,8 @@ export interface RecoveryOptions {
   restartWindowMs: number;
   /** Hung threads tolerated before no more replacements are spawned. */
   maxZombies: number;
+  /** How often a healthy primary is checkpointed (ms): a rebuild after both are lost replays at most this. */
+  checkpointMs: number;
   /** The supervisor's clock (epoch ms). */
   now: () => number;
   /** Terminates failed workers. */
@@ -71,31 +75,60 @@ interface Retired {
   zombie: boolean;
 }
 
+/** A snapshot of a healthy primary: a primary rebuilt after both are lost starts from it, not from block 0. */
+interface Checkpoint {
+  /** Taken before rendering this block: it holds every command applied before it, none queued for later. */
+  block: number;
+  /** The worker's state (its WASM memory up to usedBytes). */
+  bytes: Uint8Array;
+}
+
+/** Replayed commands up to which a rebuilt primary gets them through its command ring (a parked spare can
+ * start then); a longer replay goes with the start message to a new worker. Half the ring: room for the backlog. */
+const RING_REPLAY_MAX = L.CMD_CAP / 2;
+
 /** Failing workers and replacing them. */
 export class Recovery {
   #o: RecoveryOptions;
   #retired: Retired[] = [];
   #failTimes: number[] = [];
-  /** No replacement before this time (a back-off, or forever once the zombie cap is reached). */
+  /** No standby before this time (a back-off). A lost primary never waits for it. */
   #notBefore = 0;
+  /** The zombie cap is reached: no worker is started any more. */
+  #noMore = false;
   /** Failures counted when the last back-off started. */
   #backedOffAt = 0;
-  /** The primary was asked for a snapshot to start a standby from. */
-  #snapshotPending = false;
+  /** The primary asked for a snapshot (a checkpoint, and a new standby's start when one is wanted). */
+  #snapFrom: Live | null = null;
+  /** The latest checkpoint, and when it was taken (epoch ms). */
+  #checkpoint: Checkpoint | null = null;
+  #checkpointAt = Number.NEGATIVE_INFINITY;
+  /** Where the last primary rebuilt after both were lost started from, for its `rebuilt` event. */
+  #rebuiltFrom = "";
 
   /** Recovery with no failures seen and nothing retired. */
   constructor(o: RecoveryOptions) {
     this.#o = o;
   }
 
-  /** True while a snapshot for a new standby is on its way (the primary's ring entries must stay until then). */
+  /** True while a snapshot is on its way (the primary's ring entries must stay: a standby may start from it). */
   get snapshotPending(): boolean {
-    return this.#snapshotPending;
+    return this.#snapFrom !== null;
   }
 
-  /** No worker is started before this time (epoch ms). */
+  /** No standby is started before this time (epoch ms); a lost primary is rebuilt regardless. */
   get notBefore(): number {
     return this.#notBefore;
+  }
+
+  /** False once the zombie cap is reached: no worker, not even a primary, is started any more. */
+  get mayStart(): boolean {
+    return !this.#noMore;
+  }
+
+  /** The block of the latest checkpoint (−1: none yet). */
+  get checkpointBlock(): number {
+    return this.#checkpoint?.block ?? -1;
   }
 
   /** Fences the worker out of its slot, terminates it, replaces it (a failover first, for the primary). */
@@ -124,7 +157,8 @@ export class Recovery {
       wasRendering,
       zombie: false,
     });
-    this.#planStandby(failedAt);
+    this.#backOff(failedAt);
+    this.checkSnapshot(failedAt);
   }
 
   #failover(p: Live, kind: FailureKind, detail: string, faultAt: number): void {
@@ -133,7 +167,7 @@ export class Recovery {
     const failedBlock = done(p);
     const s = o.crew.standby();
     // Accept what the primary published before the failing block: only that block's commands are suspects.
-    o.lockstep.pump(p, s, this.#snapshotPending);
+    o.lockstep.pump(p, s, this.snapshotPending);
     // Commands the primary took into the failing block may be what failed it (a poison): quarantine them.
     // Not after a stall: an idle worker that did not wake up is no evidence against any command (a command
     // that loops forever is caught inside the render, as a hang), and at engine start the failing block
@@ -170,61 +204,71 @@ export class Recovery {
     );
   }
 
-  // Asks the primary for a snapshot; the replacement standby is spawned from it in checkSnapshot.
-  #planStandby(now: number): void {
+  // Too many failures in the window: the next *standby* waits (1 s, doubling per further failure, at most
+  // 30 s). Redundancy can wait; the output cannot: a primary the output needs is rebuilt at once regardless
+  // (rebuildFromScratch), from the checkpoint. Once per new failure past the limit, not again for the same
+  // failures when the back-off ends.
+  #backOff(now: number): void {
     const o = this.#o;
-    const p = o.crew.primary();
-    // A primary rebuilt from scratch replays history it holds outside its command ring: a snapshot taken
-    // before it has caught up would leave its standby without the rest of that history.
-    if (!p || p.rebuilding || o.crew.standby() || this.#snapshotPending) return;
     const recent = this.#failTimes.filter((t) => now - t < o.restartWindowMs);
     this.#failTimes = recent;
-    // Back off once per new failure past the limit, not again for the same failures when the back-off ends.
     const total = o.metrics.failuresByRole.primary + o.metrics.failuresByRole.standby;
-    if (recent.length >= o.restartLimit && this.#notBefore <= now && total > this.#backedOffAt) {
-      this.#backedOffAt = total;
-      const backoffMs = Math.min(30_000, 1000 * 2 ** (recent.length - o.restartLimit));
-      this.#notBefore = now + backoffMs;
-      o.metrics.backoffs++;
-      o.report(
-        "backoff",
-        `${recent.length} failures in ${o.restartWindowMs / 1000} s: ` +
-          `next standby in ${backoffMs} ms; output stays on slot ${p.slot}`,
-      );
-    }
-    if (now < this.#notBefore) return;
-    if (this.#freeSlot() < 0) return;
-    Atomics.store(p.views.hdr, L.H_SNAP_REQ, L.SNAP_REQUESTED);
-    ringDoorbell(p.views.hdr);
-    this.#snapshotPending = true;
+    if (recent.length < o.restartLimit || this.#notBefore > now || total <= this.#backedOffAt) return;
+    this.#backedOffAt = total;
+    const backoffMs = Math.min(30_000, 1000 * 2 ** (recent.length - o.restartLimit));
+    this.#notBefore = now + backoffMs;
+    o.metrics.backoffs++;
+    const p = o.crew.primary();
+    o.report(
+      "backoff",
+      `${recent.length} failures in ${o.restartWindowMs / 1000} s: next standby in ${backoffMs} ms ` +
+        `(the back-off delays only the standby; a lost primary is rebuilt at once from the checkpoint); ` +
+        (p ? `output stays on slot ${p.slot}` : `primary being rebuilt`),
+    );
   }
 
-  /** Starts a standby from the primary's snapshot once it is ready (or asks for one when there is no standby). */
+  // A standby may start now: there is none, no back-off, a slot and a primary that holds its whole history
+  // in its ring (a primary replaying from a start message would leave its standby without the rest).
+  #standbyWanted(p: Live, now: number): boolean {
+    return !this.#o.crew.standby() && !p.rebuilding && now >= this.#notBefore && !this.#noMore &&
+      this.#freeSlot() >= 0;
+  }
+
+  /**
+   * Takes the primary's snapshots, one at a time (one snapshot area): when a standby is wanted, and every
+   * checkpointMs for the checkpoint. A ready one becomes the checkpoint, and a new standby's start if one is
+   * wanted. The copy (~1 ms for 2 MB) is on the main thread, off the audio path.
+   */
   checkSnapshot(now: number): void {
     const o = this.#o;
     const p = o.crew.primary();
-    if (!this.#snapshotPending) {
-      if (p && !o.crew.standby()) this.#planStandby(now);
-      return;
+    const asked = this.#snapFrom;
+    if (asked && (asked.failed || asked !== p)) this.#snapFrom = null; // its worker is fenced: none will come
+    else if (asked && Atomics.load(asked.views.hdr, L.H_SNAP_REQ) === L.SNAP_READY) {
+      const hdr = asked.views.hdr;
+      const t0 = performance.now();
+      const bytes = snapshotView(o.sab).slice(0, Atomics.load(hdr, L.H_SNAP_BYTES));
+      o.metrics.checkpoint(bytes.length, performance.now() - t0);
+      const block = Atomics.load(hdr, L.H_SNAP_BLOCK);
+      Atomics.store(hdr, L.H_SNAP_REQ, L.SNAP_NONE);
+      this.#snapFrom = null;
+      this.#checkpoint = { block, bytes };
+      this.#checkpointAt = now;
+      if (this.#standbyWanted(asked, now)) {
+        o.lockstep.inSnapshot(asked, block);
+        const s = o.launcher.open(this.#freeSlot(), block, block);
+        o.launcher.launch(s, bytes);
+        s.spawnedAt = now;
+        o.crew.addStandby(s);
+        o.metrics.rebuildsStarted++;
+      }
     }
-    if (!p) {
-      this.#snapshotPending = false;
-      return;
+    if (this.#snapFrom || !p || p.failed || p.rebuilding) return;
+    if (this.#standbyWanted(p, now) || now - this.#checkpointAt >= o.checkpointMs) {
+      Atomics.store(p.views.hdr, L.H_SNAP_REQ, L.SNAP_REQUESTED);
+      ringDoorbell(p.views.hdr);
+      this.#snapFrom = p;
     }
-    const hdr = p.views.hdr;
-    if (Atomics.load(hdr, L.H_SNAP_REQ) !== L.SNAP_READY) return;
-    const bytes = snapshotView(o.sab).slice(0, Atomics.load(hdr, L.H_SNAP_BYTES));
-    const block = Atomics.load(hdr, L.H_SNAP_BLOCK);
-    Atomics.store(hdr, L.H_SNAP_REQ, L.SNAP_NONE);
-    this.#snapshotPending = false;
-    const slot = this.#freeSlot();
-    if (slot < 0) return;
-    o.lockstep.inSnapshot(p, block);
-    const s = o.launcher.open(slot, block, block);
-    o.launcher.launch(s, bytes);
-    s.spawnedAt = now;
-    o.crew.addStandby(s);
-    o.metrics.rebuildsStarted++;
   }
 
   /** Ends the rebuilding of a primary that has caught up, or of a standby back in lockstep. */
@@ -234,7 +278,11 @@ export class Recovery {
     if (p?.rebuilding && done(p) >= Atomics.load(o.ctrl, L.CTRL_OUT_BLOCK) && done(p) > p.replayUntil) {
       p.rebuilding = false;
       o.metrics.rebuilt(now - p.spawnedAt);
-      o.report("rebuilt", `primary (slot ${p.slot}) rebuilt from scratch, caught up at block ${done(p)}`);
+      o.report(
+        "rebuilt",
+        `primary (slot ${p.slot}) rebuilt from ${this.#rebuiltFrom}, caught up at block ${done(p)} ` +
+          `in ${(now - p.spawnedAt).toFixed(1)} ms`,
+      );
     }
     const s = o.crew.standby();
     if (!s || !p || !s.rebuilding) return;
@@ -250,20 +298,37 @@ export class Recovery {
     }
   }
 
-  /** Both workers gone: starts a new primary from the initial state, replaying every accepted command. */
+  /**
+   * Both workers gone: starts a new primary from the latest checkpoint (from the initial state before the
+   * first), replaying the accepted commands stamped at or after its block. Those before it are inside the
+   * snapshot; the later ones are not, even those the snapshotted worker had queued, since restore drops the
+   * queue: the rule a standby's rebuild follows (Lockstep.inSnapshot). So the replay is at most checkpointMs of
+   * session, whatever the session's length. Never delayed by a back-off: the output is silent meanwhile.
+   */
   rebuildFromScratch(now: number): void {
     const o = this.#o;
     const slot = this.#freeSlot();
     if (slot < 0) return;
+    const cp = this.#checkpoint;
+    const from = cp?.block ?? 0;
     const resume = (Atomics.load(o.ctrl, L.CTRL_OUT_BLOCK) + Atomics.load(o.ctrl, L.CTRL_LEAD)) * o.block;
-    const replay = o.lockstep.replay(resume);
+    const replay = o.lockstep.replay(resume).filter((c) => c.frame >= from * o.block);
     o.metrics.scratchRebuilds++;
-    const p = o.launcher.open(slot, 0, UNGATED);
-    o.launcher.launch(p, undefined, replay);
+    o.metrics.replayedCommands += replay.length;
+    const p = o.launcher.open(slot, from, UNGATED);
+    if (replay.length <= RING_REPLAY_MAX) {
+      // Through its ring, already accepted (never logged twice): any worker can start so, a parked spare too.
+      for (const c of replay) p.commands.write(replayEntry(c));
+      p.commands.publish();
+      o.launcher.launch(p, cp?.bytes);
+    } else o.launcher.launch(p, cp?.bytes, replay);
+    p.rebuilding = true;
     p.spawnedAt = now;
     p.replayUntil = replay.length ? Math.floor(replay[replay.length - 1].frame / o.block) : 0;
     o.crew.replacePrimary(p);
     o.lockstep.flush(p);
+    this.#rebuiltFrom = `${cp ? `the checkpoint at block ${from}` : "the initial state"} ` +
+      `(${replay.length} commands replayed)`;
   }
 
   #freeSlot(): number {
@@ -295,11 +360,17 @@ export class Recovery {
       }
       return true;
     });
-    if (o.metrics.zombies >= o.maxZombies) this.#notBefore = Number.POSITIVE_INFINITY;
+    if (o.metrics.zombies >= o.maxZombies) this.#noMore = true;
   }
 
   /** Forgets the retired slots (the engine is stopping). */
   clear(): void {
     this.#retired = [];
   }
+}
+
+// A replayed command as a ring entry: applied at its logged frame, accepted already (not logged or answered
+// again), in no standby yet (a standby started later gets it through its snapshot or the gate).
+function replayEntry(c: StampedCommand): Entry {
+  return { ...c, effective: c.frame, accepted: true, inStandby: false };
 }

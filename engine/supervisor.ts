@@ -3,7 +3,7 @@
 // is in one place; the work is cut along its seams into files that can be read and changed alone:
 //   engine/lockstep.ts      commands: stamping, accepting what the primary rendered, forwarding, the gate
 //   engine/health_check.ts  is each worker alive, hung, stalled, exited? (the rules: core/health.ts)
-//   engine/recovery.ts      failover, quarantine, back-off, standby rebuilds from snapshots, zombies
+//   engine/recovery.ts      failover, quarantine, back-off, checkpoints, rebuilds from snapshots, zombies
 //   engine/divergence.ts    do the two workers' blocks hash the same?
 //   engine/live.ts          a worker as the supervisor sees it, and how one is started
 //   engine/metrics.ts       what it counts and the events it reports
@@ -41,6 +41,8 @@ export interface SupervisorOptions extends DspSettings {
   restartWindowMs?: number;
   /** Hung threads tolerated before no more replacements are spawned. Default 4. */
   maxZombies?: number;
+  /** How often the primary is checkpointed (ms): both-dead rebuilds replay at most this much. Default 1000. */
+  checkpointMs?: number;
   /** Called for every accepted command, in acceptance order (the session log). */
   onAccept?: (c: StampedCommand) => void;
   /** Called for every event reported (failover, rebuilt, quarantine …), after Metrics.events records it. */
@@ -110,6 +112,7 @@ export class Supervisor {
       restartLimit: opts.restartLimit ?? 5,
       restartWindowMs: opts.restartWindowMs ?? 10_000,
       maxZombies: opts.maxZombies ?? 4,
+      checkpointMs: opts.checkpointMs ?? 1000,
       now,
       workers: opts.workers,
       metrics: this.metrics,
@@ -172,7 +175,7 @@ export class Supervisor {
    * Returns the first sequence number. Throws RangeError when the batch cannot fit one command ring.
    */
   sendBatch(cmds: readonly Command[], frame = 0, reply?: CommandReply): number {
-    // Never before the block the output plays next: a primary catching up from scratch would otherwise apply an
+    // Never before the block the output plays next: a primary catching up from a checkpoint would otherwise apply an
     // "as soon as possible" command in blocks that have already been heard without it.
     const stamp = Math.max(frame, Atomics.load(this.ctrl, L.CTRL_OUT_BLOCK) * this.#block);
     const first = this.#lockstep.stamp(cmds, stamp, reply);
@@ -195,7 +198,8 @@ export class Supervisor {
     recovery.checkRebuilt(now);
     this.#checkDivergence();
     recovery.checkRetired(now);
-    if (!this.#primary && now >= recovery.notBefore) recovery.rebuildFromScratch(now);
+    // Never delayed by a back-off: the output is silent until a primary is back (docs/design.md §6).
+    if (!this.#primary && recovery.mayStart) recovery.rebuildFromScratch(now);
   }
 
   /** Reports a worker's `error` event (2–5 ms after a trap, by docs/design.md §4b). */

@@ -298,3 +298,79 @@ Deno.test("restart intensity: the fifth failure in 10 s backs off instead of reb
   sup.tick();
   assert.equal(p.v.hdr[L.H_SNAP_REQ], L.SNAP_REQUESTED, "rebuilding resumes after the back-off");
 });
+
+/** Answers a pending snapshot request of worker `w` as taken before `block`, `bytes` long. */
+function answerSnapshot(w: ReturnType<typeof worker>, block: number, bytes = 8): void {
+  assert.equal(w.v.hdr[L.H_SNAP_REQ], L.SNAP_REQUESTED);
+  Atomics.store(w.v.hdr, L.H_SNAP_BLOCK, block);
+  Atomics.store(w.v.hdr, L.H_SNAP_BYTES, bytes);
+  Atomics.store(w.v.hdr, L.H_SNAP_REQ, L.SNAP_READY);
+}
+
+Deno.test("checkpoints: the primary is snapshotted every second, off any standby rebuild", async () => {
+  const { sab, sup, clock } = await setup();
+  const [p] = bootPair(sab, 4);
+  sup.tick();
+  answerSnapshot(p, 4);
+  sup.tick();
+  assert.equal(sup.metrics.checkpoints, 1);
+  assert.equal(sup.metrics.rebuildsStarted, 0, "a standby is in lockstep: the snapshot is only a checkpoint");
+  assert.equal(p.v.hdr[L.H_SNAP_REQ], L.SNAP_NONE);
+  clock.advance(999);
+  sup.tick();
+  assert.equal(p.v.hdr[L.H_SNAP_REQ], L.SNAP_NONE, "not before a second has passed");
+  clock.advance(1);
+  sup.tick();
+  assert.equal(p.v.hdr[L.H_SNAP_REQ], L.SNAP_REQUESTED);
+});
+
+Deno.test("both lost during a back-off: the primary is rebuilt at once from the checkpoint, replaying only what came after it", async () => {
+  const { sab, sup, host, events, accepted, ctrl } = await setup({ restartLimit: 1 });
+  const [p, s] = bootPair(sab, 4);
+  sup.send(setFreq(220)); // applies at frame 0, before the checkpoint: inside the snapshot
+  p.drain(0);
+  sup.tick();
+  answerSnapshot(p, 4, 16);
+  sup.tick();
+  sup.send(setFreq(330), 5 * B); // after the checkpoint: replayed
+  p.drain(4);
+  p.publish(4);
+  p.publish(5);
+  sup.tick();
+  assert.deepEqual(accepted, [0, 5 * B]);
+  // The standby fails: the restart limit (1) starts a back-off, which delays the next standby only.
+  Atomics.store(s.v.hdr, L.H_ERROR, L.ERR_THROW);
+  Atomics.store(s.v.hdr, L.H_STATE, L.W_FAULT);
+  sup.tick();
+  const backoff = events.find((e) => e.type === "backoff");
+  assert.match(backoff?.message ?? "", /next standby in 1000 ms \(the back-off delays only the standby/);
+  // Then the primary: nothing is left, and the rebuild does not wait for the back-off.
+  Atomics.store(p.v.hdr, L.H_ERROR, L.ERR_TRAP);
+  Atomics.store(p.v.hdr, L.H_STATE, L.W_FAULT);
+  sup.tick();
+  assert.ok(events.some((e) => e.type === "both-dead"));
+  assert.equal(sup.metrics.scratchRebuilds, 1);
+  const last = host.starts[host.starts.length - 1];
+  assert.equal(last.msg.startBlock, 4, "from the checkpoint's block, not block 0");
+  assert.equal(last.msg.snapshot?.length, 16);
+  assert.equal(
+    last.msg.replay,
+    undefined,
+    "a short replay goes through the ring: a parked spare can take it",
+  );
+  const r = worker(sab, last.msg.slot);
+  assert.deepEqual(r.records(), [[2, 5 * B, L.OP_SET_PARAM]], "only the command after the checkpoint");
+  assert.equal(Atomics.load(ctrl, L.CTRL_SELECTOR), last.msg.slot);
+  assert.equal(sup.metrics.replayedCommands, 1);
+  // The rebuilt primary renders the replayed command again: it is not accepted (logged) twice.
+  r.boot();
+  r.drain(4);
+  for (let b = 4; b < 8; b++) r.publish(b);
+  sup.tick();
+  assert.deepEqual(accepted, [0, 5 * B]);
+  assert.ok(
+    events.some((e) =>
+      e.type === "rebuilt" && /the checkpoint at block 4 \(1 commands replayed\)/.test(e.message)
+    ),
+  );
+});
