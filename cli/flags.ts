@@ -211,7 +211,9 @@ export const FLAGS = [
     type: "number",
     value: "N",
     default: 5,
-    help: ["failures in 10 s before rebuilding backs off, default {default}"],
+    help: [
+      "failures in 10 s before the next standby waits (a lost primary is rebuilt at once), default {default}",
+    ],
   },
   {
     name: "stdin",
