@@ -1,10 +1,10 @@
 // deno task bench:soak [--quick] [--hours H] [--only failures|fuzz|abuse|play]: the soak and abuse benchmarks of
-// issue 16 (bench/soak_scenarios.ts): 1,000 injected faults of mixed kinds with RSS, threads and open files
+// issue 16 (bench/soak/scenarios.ts): 1,000 injected faults of mixed kinds with RSS, threads and open files
 // sampled every 100 (slope per 100); 100,000 structure-aware fuzzed packets; every abuse of the issue against a
 // running engine; examples/dnb-175.json playing for H hours with a command every 50 ms. --quick: 100 faults,
 // 10,000 packets, 60 s of play. Writes bench/soak.json; exits 1 when a scenario broke one of its bounds.
 import { parseArgs } from "node:util";
-import { abuse, failures, fuzz, play } from "./soak_scenarios.ts";
+import { abuse, failures, fuzz, play } from "./soak/scenarios.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -38,13 +38,13 @@ const took = () => `${((performance.now() - t) / 1000).toFixed(0)} s`;
 if (want("failures")) {
   const count = quick ? 100 : 1000;
   console.error(`soak: ${count} injected faults …`);
-  const r = await failures({ count });
+  const r = await failures({ count, every: quick ? 10 : 100 });
   report.failures = r;
   note("failures", r);
-  const s = r.slopePer100Faults;
+  const s = r.slopePer100Failovers;
   console.log(
     `failures: ${r.injected} injected, ${r.detected} detected, ${r.failovers} failovers, ${r.lateBlocks} late blocks, ` +
-      `${r.zombies} zombies; per 100 faults: RSS ${s.rssMb.toFixed(2)} MB, threads ${
+      `${r.zombies} zombies; per 100 failovers: RSS ${s.rssMb.toFixed(2)} MB, threads ${
         s.threads.toFixed(2)
       }, ` +
       `open files ${s.fds.toFixed(2)} (${r.samples.length} samples; ${took()})`,

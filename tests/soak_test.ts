@@ -1,9 +1,9 @@
-// The short CI version of `deno task bench:soak` (bench/soak_scenarios.ts): 48 injected faults of mixed kinds
+// The short CI version of `deno task bench:soak` (bench/soak/scenarios.ts): 48 injected faults of mixed kinds
 // with the engine's threads and open files back where they were and its RSS bounded, 5,000 fuzzed packets each
 // applied or answered by exactly one /error, and every abuse of issue 16 with no failover. Counts, not speed:
 // late blocks are judged as every real-time test on this VM judges them (tests/helpers.ts).
 import assert from "node:assert/strict";
-import { abuse, failures, fuzz, fuzzer, slope } from "../bench/soak_scenarios.ts";
+import { abuse, failures, fuzz, fuzzer, slope } from "../bench/soak/scenarios.ts";
 import { stallsAtMost } from "./helpers.ts";
 
 Deno.test("slope: least squares", () => {
@@ -13,7 +13,7 @@ Deno.test("slope: least squares", () => {
 });
 
 Deno.test("the fuzzer is deterministic and mixes messages, bundles, mutations and random bytes", () => {
-  const a = fuzzer(7), b = fuzzer(7);
+  const a = fuzzer(7, () => 1e9), b = fuzzer(7, () => 1e9);
   for (let i = 0; i < 1000; i++) assert.deepEqual(a.next(), b.next());
   for (const n of Object.values(a.kinds)) assert.ok(n > 100, JSON.stringify(a.kinds));
 });

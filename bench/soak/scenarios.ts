@@ -1,15 +1,15 @@
 // The soak and abuse scenarios of `deno task bench:soak` (bench/soak.ts), shared with tests/soak_test.ts (the
 // short CI version): each returns plain numbers and a list of the bounds it broke, so the benchmark reports and
 // the test asserts on the same counts.
-import type { PatchFile } from "../core/files.ts";
-import { Engine } from "../engine/engine.ts";
-import { encodeBundle, encodeMessage } from "../osc/codec.ts";
-import type { BundleInput, MessageInput } from "../osc/codec.ts";
-import { ROUTES } from "../osc/routes/table.ts";
-import { MAX_SUBSCRIBERS, OscServer } from "../osc/server.ts";
-import { OscTestClient } from "../tests/osc_helpers.ts";
+import type { PatchFile } from "../../core/files.ts";
+import { Engine } from "../../engine/engine.ts";
+import { encodeBundle, encodeMessage } from "../../osc/codec.ts";
+import type { BundleInput, MessageInput } from "../../osc/codec.ts";
+import { ROUTES } from "../../osc/routes/table.ts";
+import { MAX_SUBSCRIBERS, OscServer } from "../../osc/server.ts";
+import { OscTestClient } from "../../tests/osc_helpers.ts";
 
-const root = new URL("../", import.meta.url);
+const root = new URL("../../", import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Least-squares slope of `ys` against `xs` (0 with fewer than two points). */
@@ -43,7 +43,7 @@ function freePort(): number {
   return port;
 }
 
-/** Bounds of the failures scenario: a slope over one of these per 100 failovers fails it. */
+/** Bounds of the failures scenario: a slope over one of these per 100 failovers fails it (RSS in MB). */
 export const FAILURE_SLOPE_BOUNDS = { rssMb: 4, threads: 0.5, fds: 0.5 };
 
 /** Options of the failures scenario. */
@@ -137,10 +137,10 @@ export async function failures(o: FailuresOptions) {
     summary = undefined;
   }
   await Deno.remove(dir, { recursive: true });
-  // Per 100 faults injected (the failovers count only the kinds that move the output). The sample before the
-  // first fault is reported but not fitted: the first failovers warm up code and heap that stay.
+  // Per 100 failovers (standby faults move no output, so they come on top). The sample before the first fault
+  // is reported but not fitted: the first failovers warm up code and heap that stay.
   const fit = samples.filter((s) => s.failures >= every);
-  const xs = fit.map((s) => s.failures / 100);
+  const xs = fit.map((s) => s.failovers / 100);
   const slopes = {
     rssMb: slope(xs, fit.map((s) => s.rssMb)),
     threads: slope(xs, fit.map((s) => s.threads)),
@@ -152,7 +152,7 @@ export async function failures(o: FailuresOptions) {
   if (status.code !== 0) broken.push(`engine exited ${status.code}: ${err.slice(-400)}`);
   for (const k of ["rssMb", "threads", "fds"] as const) {
     if (slopes[k] > FAILURE_SLOPE_BOUNDS[k]) {
-      broken.push(`${k} grows ${slopes[k].toFixed(2)} per 100 faults (bound ${FAILURE_SLOPE_BOUNDS[k]})`);
+      broken.push(`${k} grows ${slopes[k].toFixed(2)} per 100 failovers (bound ${FAILURE_SLOPE_BOUNDS[k]})`);
     }
   }
   if (m && m.zombies > 0) broken.push(`${m.zombies} zombies`);
@@ -167,7 +167,7 @@ export async function failures(o: FailuresOptions) {
     zombies: m?.zombies,
     lateBlocks: summary?.lateBlocks,
     samples,
-    slopePer100Faults: slopes,
+    slopePer100Failovers: slopes,
     bounds: FAILURE_SLOPE_BOUNDS,
     broken,
   };
@@ -201,8 +201,8 @@ const SKIP =
 const NAMES = ["voice1", "voice2", "acid1", "kick", "delay1", "reverb1", "lfo1", "out", "x", "", "voice99"];
 const PARAMS = ["freq", "gain", "cutoff", "res", "gate", "mix", "nope", "filter.freq", ""];
 
-/** A deterministic structure-aware packet generator: valid addresses, mutated arguments, bundles, random bytes. */
-export function fuzzer(seed = 12345) {
+/** A structure-aware packet generator, deterministic for a seed and a clock (`now`, Unix seconds): valid addresses, mutated arguments, bundles, random bytes. */
+export function fuzzer(seed = 12345, now: () => number = () => Date.now() / 1000) {
   let s = seed;
   const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -248,7 +248,7 @@ export function fuzzer(seed = 12345) {
   };
   // A bundle of one message (nested, sometimes): a bundle of several bad ones still draws one summarized /error.
   const bundle = (depth: number): BundleInput => ({
-    timetag: rand() < 0.8 ? 0 : Date.now() / 1000 + rand() * 2,
+    timetag: rand() < 0.8 ? 0 : now() + rand() * 2,
     elements: Array.from(
       { length: 1 + Math.floor(rand() * 3) },
       () => depth > 0 && rand() < 0.3 ? bundle(depth - 1) : message(),
@@ -585,6 +585,7 @@ export async function play(o: { seconds: number; sampleS?: number }) {
     errors: counts.errors,
     internal: counts.internal,
     failovers: summary.metrics.failovers,
+    failures: summary.metrics.failures,
     rss,
     rssSlopeMbPerHour: Math.round(slopePerHour * 10) / 10,
     broken: [
