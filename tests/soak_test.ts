@@ -1,0 +1,61 @@
+// The short CI version of `deno task bench:soak` (bench/soak/scenarios.ts): 48 injected faults of mixed kinds
+// with the engine's threads and open files back where they were and its RSS bounded, 5,000 fuzzed packets each
+// applied or answered by exactly one /error, and every abuse of issue 16 with no failover. Counts, not speed:
+// late blocks are judged as every real-time test on this VM judges them (tests/helpers.ts).
+import assert from "node:assert/strict";
+import { abuse, failures, fuzz, fuzzer, slope } from "../bench/soak/scenarios.ts";
+import { stallsAtMost } from "./helpers.ts";
+
+Deno.test("slope: least squares", () => {
+  assert.equal(slope([0, 1, 2, 3], [5, 7, 9, 11]), 2);
+  assert.equal(slope([1, 2], [3, 3]), 0);
+  assert.equal(slope([1], [3]), 0);
+});
+
+Deno.test("the fuzzer is deterministic and mixes messages, bundles, mutations and random bytes", () => {
+  const a = fuzzer(7, () => 1e9), b = fuzzer(7, () => 1e9);
+  for (let i = 0; i < 1000; i++) assert.deepEqual(a.next(), b.next());
+  for (const n of Object.values(a.kinds)) assert.ok(n > 100, JSON.stringify(a.kinds));
+});
+
+Deno.test("48 injected faults of mixed kinds: every one detected, threads and open files flat, no zombie", async () => {
+  const r = await failures({ count: 48, spacing: 126, every: 12 });
+  assert.deepEqual(r.broken.filter((b) => !b.startsWith("rssMb")), []);
+  // Six kinds in turn, eight of each: a standby trap moves no output; poison traps the primary and its command
+  // is quarantined.
+  assert.equal(r.detected, 48, JSON.stringify(r.failures));
+  assert.equal(r.failovers, 40);
+  assert.equal(r.quarantined, 8);
+  assert.equal(r.zombies, 0);
+  const fitted = r.samples.filter((s) => s.failures >= 12);
+  assert.ok(fitted.length >= 3, JSON.stringify(r.samples));
+  const [first, last] = [fitted[0], fitted.at(-1)!];
+  assert.ok(last.threads <= first.threads + 2, JSON.stringify(r.samples));
+  assert.ok(last.fds <= first.fds + 2, JSON.stringify(r.samples));
+  // A short run still warms up; 48 rebuilds must not cost what a leak of a worker's arena each would (16 MiB).
+  assert.ok(last.rssMb - first.rssMb < 64, JSON.stringify(r.samples));
+});
+
+Deno.test("5,000 structure-aware fuzzed packets: no internal error, exactly one /error per refused packet", async () => {
+  const r = await fuzz({ count: 5000, rate: 10000 });
+  assert.deepEqual(r.broken, []);
+  assert.equal(r.counts.internal, 0);
+  assert.equal(r.counts.errors, r.counts.rejectedPackets);
+  assert.ok(r.counts.acceptedPackets > 100, "valid addresses reach their handlers");
+  assert.equal(r.failovers, 0);
+  assert.ok(stallsAtMost(r.lateAt), `late blocks: ${r.lateAt}`);
+});
+
+Deno.test("every abuse of issue 16 against a running engine: no failover, replies bounded", async () => {
+  const rs = await abuse();
+  const by = (prefix: string) => rs.find((r) => r.name.startsWith(prefix))!;
+  for (const r of rs) {
+    assert.deepEqual(r.broken, [], r.name);
+    assert.equal(r.failovers, 0, r.name);
+    assert.ok(r.lateBlocks <= 8, `${r.name}: ${r.lateBlocks} late blocks`);
+  }
+  assert.match(by("9,000").firstError!, /^\/note: queue full/);
+  assert.match(by("/notify").outcome!, /^1 subscriber/);
+  assert.equal(by("a 60 KB").errors, 1);
+  assert.equal(by("30 delays").outcome, "refused at /patch/commit");
+});
