@@ -4,7 +4,7 @@
 import { G } from "./globals";
 import { seqApply, seqBeatAt, seqBpm, seqFire, seqInit, seqNext } from "./sequencer";
 import { seedPrng } from "./prng";
-import { peek, pop } from "./queue";
+import { clearQueue, peek, pop } from "./queue";
 import {
   createModule,
   deleteModule,
@@ -58,8 +58,7 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   G.sampleRate = sampleRate;
   G.block = block;
   G.smoothCoef = 1.0 - Math.exp(-1.0 / (0.005 * sampleRate));
-  G.queueHead = 0;
-  G.queueCount = 0;
+  clearQueue();
   G.hash = 0;
   seedPrng(seed);
   G.seed = seed;
@@ -234,14 +233,9 @@ export function sanitized(): i32 {
   return G.sanitized;
 }
 
-/**
- * Forgets queued commands. A replacement restored from a snapshot calls this: queued commands were not yet
- * applied, so they reach it through the supervisor's gate like any other (a poison among them never does).
- */
-export function clearQueue(): void {
-  G.queueHead = 0;
-  G.queueCount = 0;
-}
+// A replacement restored from a snapshot forgets the queued commands: they were not yet applied, so they reach
+// it through the supervisor's gate like any other (a poison among them never does).
+export { clearQueue };
 
 /** The sequencer's position in beats at the end of the last rendered block (−1 while stopped). */
 export function seqBeat(): f64 {

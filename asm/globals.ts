@@ -7,8 +7,9 @@ export class Globals {
   smoothCoef: f64; // one-pole coefficient for parameter smoothing (5 ms time constant)
   block: i32;
   prng: u32; // xorshift32 state; never 0
-  queueHead: i32;
-  queueCount: i32;
+  queueUsed: i32; // asm/queue.ts: event slots handed out since the last clear
+  queueCount: i32; // events pending (the heap's size)
+  queueFree: i32; // released slots on the free stack
   hash: u32;
   initialised: i32;
   seed: u32; // the engine seed (module PRNGs mix it with their own)

@@ -1,5 +1,13 @@
-// Pending commands, sorted by (frame, seq), in a fixed array in linear memory. Commands usually arrive in
-// frame order, so insertion scans from the tail; the array is compacted when the tail reaches the end.
+// Pending commands, popped in (frame, seq) order: a binary min-heap of slot indices over fixed event slots in
+// linear memory. Insert and pop cost O(log n) whatever the order commands arrive in. A sorted array (the first
+// design) moved every later event on each out-of-order insert: with thousands of far-future gate-offs pending,
+// each command for now moved hundreds of KB inside the render, long enough to be taken for a hang
+// (tests/soak_test.ts floods it so). (frame, seq) is a strict order (seq is unique), so the pop order, and
+// with it the output, is exactly the sorted array's.
+//
+// Memory: EVENTS (QUEUE_CAP slots × 64 B), HEAP (slot indices, i32) and FREE (a stack of released slots).
+// G.queueCount is the heap's size; G.queueUsed counts slots handed out since the last clear (slots past it
+// were never used); G.queueFree is the free stack's size. Clearing resets the three counters, nothing else.
 import { G } from "./globals";
 import { QUEUE_CAP } from "./layout";
 
@@ -22,15 +30,27 @@ export class Event {
 
 const EVENT_BYTES: i32 = 64;
 const EVENTS = memory.data(QUEUE_CAP * EVENT_BYTES, 16);
+const HEAP = memory.data(QUEUE_CAP * 4, 16);
+const FREE = memory.data(QUEUE_CAP * 4, 16);
 
 @inline
-function at(i: i32): Event {
+function slot(i: i32): Event {
   return changetype<Event>(EVENTS + <usize> (i * EVENT_BYTES));
 }
 
 @inline
-function before(a: Event, frame: i64, seq: i32): bool {
-  return a.frame < frame || (a.frame == frame && a.seq < seq);
+function heapAt(i: i32): i32 {
+  return load<i32>(HEAP + <usize> (i << 2));
+}
+
+@inline
+function heapSet(i: i32, s: i32): void {
+  store<i32>(HEAP + <usize> (i << 2), s);
+}
+
+@inline
+function before(a: Event, b: Event): bool {
+  return a.frame < b.frame || (a.frame == b.frame && a.seq < b.seq);
 }
 
 /**
@@ -49,27 +69,17 @@ export function enqueue(
   f0: f64,
   f1: f64,
 ): i32 {
-  const frame = <i64> frameF;
-  let head = G.queueHead;
   const count = G.queueCount;
   if (count >= QUEUE_CAP) return 1;
-  if (head + count >= QUEUE_CAP) {
-    memory.copy(EVENTS, EVENTS + <usize> (head * EVENT_BYTES), <usize> (count * EVENT_BYTES));
-    head = 0;
-    G.queueHead = 0;
+  let s: i32;
+  if (G.queueFree > 0) {
+    G.queueFree--;
+    s = load<i32>(FREE + <usize> (G.queueFree << 2));
+  } else {
+    s = G.queueUsed++;
   }
-  let i = head + count;
-  while (i > head && !before(at(i - 1), frame, seq)) i--;
-  const tail = head + count;
-  if (i < tail) {
-    memory.copy(
-      EVENTS + <usize> ((i + 1) * EVENT_BYTES),
-      EVENTS + <usize> (i * EVENT_BYTES),
-      <usize> ((tail - i) * EVENT_BYTES),
-    );
-  }
-  const e = at(i);
-  e.frame = frame;
+  const e = slot(s);
+  e.frame = <i64> frameF;
   e.seq = seq;
   e.op = op;
   e.target = target;
@@ -80,22 +90,53 @@ export function enqueue(
   e.f1 = f1;
   e.f2 = 0;
   e.f3 = 0;
+  // Sift up: the new event climbs while it comes before its parent.
+  let i = count;
+  while (i > 0) {
+    const up = (i - 1) >> 1;
+    const p = heapAt(up);
+    if (!before(e, slot(p))) break;
+    heapSet(i, p);
+    i = up;
+  }
+  heapSet(i, s);
   G.queueCount = count + 1;
   return 0;
 }
 
 /** The earliest pending event, or null. */
-
-@inline
 export function peek(): Event | null {
-  return G.queueCount == 0 ? null : at(G.queueHead);
+  return G.queueCount == 0 ? null : slot(heapAt(0));
 }
 
-/** Drops the earliest pending event. */
-
-@inline
+/** Drops the earliest pending event (its slot may be reused by the next enqueue). */
 export function pop(): void {
-  G.queueHead++;
-  G.queueCount--;
-  if (G.queueCount == 0) G.queueHead = 0;
+  const count = G.queueCount - 1;
+  store<i32>(FREE + <usize> (G.queueFree << 2), heapAt(0));
+  G.queueFree++;
+  G.queueCount = count;
+  if (count == 0) return;
+  // Sift down: the last event moves to the root and sinks below any child that comes before it.
+  const s = heapAt(count);
+  const e = slot(s);
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= count) break;
+    let c = l;
+    const r = l + 1;
+    if (r < count && before(slot(heapAt(r)), slot(heapAt(l)))) c = r;
+    const cs = heapAt(c);
+    if (!before(slot(cs), e)) break;
+    heapSet(i, cs);
+    i = c;
+  }
+  heapSet(i, s);
+}
+
+/** Forgets every pending event (a restored snapshot's queue is refilled through the supervisor's gate). */
+export function clearQueue(): void {
+  G.queueUsed = 0;
+  G.queueFree = 0;
+  G.queueCount = 0;
 }
