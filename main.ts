@@ -13,15 +13,9 @@ import { HELP, parseFlags } from "./cli/flags.ts";
 import { fail, plainPermissionMessage as plain } from "./cli/permission_error.ts";
 import { chooseSink, deviceList } from "./cli/sink_choice.ts";
 import { startStatusLines, stopLines } from "./cli/status_line.ts";
-
-/** `f()`, or the end of the run (exit code 2) with its error's message after `prefix`. */
-function orFail<T>(f: () => T, prefix = ""): T {
-  try {
-    return f();
-  } catch (e) {
-    fail(prefix + (e as Error).message);
-  }
-}
+import { guardProcess, orFail, throwInTimers } from "./cli/guard.ts";
+import { readAutosave, startAutosave } from "./cli/autosave.ts";
+import { keep } from "./cli/keeper.ts";
 
 async function main(): Promise<void> {
   const request = orFail(() => parseFlags(Deno.args));
@@ -29,7 +23,8 @@ async function main(): Promise<void> {
   if (request.action === "schema") return console.log(JSON.stringify(schemaJson(), null, 2));
   if (request.action === "list-devices") return console.log(orFail(deviceList));
   const o = request.options;
-  const patch = orFail(() => o.patch && readPatchFile(o.patch));
+  if (o.keepAlive) Deno.exit(await keep(new URL(import.meta.url), Deno.args, o.dataDir, o.resume));
+  const patch = orFail(() => o.resume ? readAutosave(o.dataDir) : o.patch && readPatchFile(o.patch));
   const { sink, fallback } = orFail(() => chooseSink(o.sink, o.engine.sampleRate));
   if (fallback && !o.quiet) console.error(`chronus: ${fallback}`);
   let osc: OscServer | undefined;
@@ -37,6 +32,7 @@ async function main(): Promise<void> {
     console.error(`[chronus] ${e.type}: ${e.message}`);
     osc?.event(e);
   };
+  guardProcess(onEvent);
   const engine = await Engine.start({ ...o.engine, sink, onEvent, patch }).catch((e: Error) =>
     fail(e.message)
   );
@@ -62,6 +58,10 @@ async function main(): Promise<void> {
     ? undefined
     : startExercise(engine, o.exercise, (m) => console.error(`chronus: ${m}`));
   const stopStatus = o.quiet ? undefined : startStatusLines(engine);
+  const stopAutosave = o.autosave
+    ? startAutosave(engine, o.dataDir, (m) => console.error(`chronus: ${m}`))
+    : undefined;
+  if (o.debugThrowMs !== undefined) throwInTimers(o.debugThrowMs, () => engine.throwInNextTick());
   const stop = () => engine.stop();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   let code = 0;
   try {
     const summary = await engine.finished;
+    await stopAutosave?.();
     viz?.close();
     await osc?.close();
     const text = JSON.stringify(summary, null, 2);

@@ -147,6 +147,29 @@ export const FLAGS = [
     ],
   },
   {
+    name: "autosave",
+    type: "switch",
+    help: [
+      "write the patch and its sequence to DIR/autosave/patch.json after every change (at most once a",
+      "second) and every 10 s (default: on; --no-autosave: off)",
+    ],
+  },
+  { name: "no-autosave", type: "switch", help: [] }, // told on --autosave's line
+  {
+    name: "resume",
+    type: "switch",
+    help: ["start with DIR/autosave/patch.json, not --patch (which it overrides; an error when absent)"],
+  },
+  {
+    name: "keep-alive",
+    type: "switch",
+    help: [
+      "run the engine as a child and start it again (with --resume) when it dies abnormally",
+      "(deno task start:keep-alive: the start permissions plus running deno)",
+    ],
+  },
+  { name: "debug-throw-in-timer", type: "number", value: "MS", help: [] }, // a test hook: cli/guard.ts
+  {
     name: "schema",
     type: "switch",
     help: ["print every module type's ports and parameters as JSON and exit"],
@@ -317,6 +340,14 @@ export interface Options {
   stdin: boolean;
   /** --quiet. */
   quiet: boolean;
+  /** --autosave (true unless --no-autosave): cli/autosave.ts. */
+  autosave: boolean;
+  /** --resume: start with the autosave instead of the patch. */
+  resume: boolean;
+  /** --keep-alive: cli/keeper.ts. */
+  keepAlive: boolean;
+  /** --debug-throw-in-timer MS (only with --allow-fault-injection): cli/guard.ts's throwInTimers. */
+  debugThrowMs: number | undefined;
   /** --viz-port: where /viz/levels and /viz/spectrum go every 100 ms (undefined: nowhere). */
   vizPort: number | undefined;
 }
@@ -417,6 +448,13 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
       `--osc-allow-remote needs --osc-allow CIDR,… (who may send, e.g. 192.168.1.0/24): packets from elsewhere are dropped`,
     );
   }
+  if (a.autosave && a["no-autosave"]) throw new UsageError("--autosave and --no-autosave: choose one");
+  const debugThrowMs = a["debug-throw-in-timer"] !== undefined
+    ? num("debug-throw-in-timer", a["debug-throw-in-timer"])
+    : undefined;
+  if (debugThrowMs !== undefined && !a["allow-fault-injection"]) {
+    throw new UsageError("--debug-throw-in-timer needs --allow-fault-injection");
+  }
   const voices = voiceCount(a.voices, env);
   if (a.voices !== undefined && a.patch !== undefined) {
     throw new UsageError("--voices sizes the default patch: leave out --patch, or size your own patch file");
@@ -454,6 +492,10 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
       stdin: a.stdin,
       quiet: a.quiet,
       vizPort: a["viz-port"] !== undefined ? port("viz-port", a["viz-port"]) : undefined,
+      autosave: !a["no-autosave"],
+      resume: a.resume,
+      keepAlive: a["keep-alive"],
+      debugThrowMs,
     },
   };
 }

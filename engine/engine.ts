@@ -154,6 +154,7 @@ export class Engine {
   #paused = false;
   #peakViews: Float32Array[] = [];
   #onEvent?: (e: EngineEvent) => void;
+  #throwInTick = false;
   #running = true;
   #startedAt = performance.now();
   #cpuPrev = new Map<number, { sum: number; timeMs: number }>();
@@ -535,6 +536,13 @@ export class Engine {
     };
   }
 
+  /** Fault injection (--debug-throw-in-timer, only with --allow-fault-injection): the next supervision tick
+   * throws, to show that the loop reports it and goes on. Not reachable over OSC. */
+  throwInNextTick(): void {
+    if (!this.#faultsAllowed) throw new Error("fault injection needs --allow-fault-injection");
+    this.#throwInTick = true;
+  }
+
   /** Stops at the next block boundary, closes the sink and the log, ends every worker. */
   stop(): Promise<EngineSummary> {
     const end = Atomics.load(this.#ctrl, L.CTRL_END_BLOCK);
@@ -609,9 +617,21 @@ export class Engine {
     try {
       while (this.#running) {
         const seen = Atomics.load(this.#ctrl, L.CTRL_PROGRESS);
-        this.supervisor.tick();
-        this.#release();
-        this.#checkCreates();
+        // One bad tick is reported and the next one runs: a loop that ended would stop supervision, and with
+        // it the output (nothing else accepts rendered blocks or replaces a failed worker).
+        try {
+          if (this.#throwInTick) {
+            this.#throwInTick = false;
+            throw new Error("injected exception in the supervision loop (--debug-throw-in-timer)");
+          }
+          this.supervisor.tick();
+          this.#release();
+          this.#checkCreates();
+        } catch (e) {
+          const message = `supervision tick: ${(e as Error).message}`;
+          if (this.#onEvent) this.#onEvent({ type: "internal", message });
+          else console.error(`[chronus] internal: ${message}`);
+        }
         const w = Atomics.waitAsync(this.#ctrl, L.CTRL_PROGRESS, seen, 1);
         if (w.async) await w.value;
       }

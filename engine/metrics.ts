@@ -17,7 +17,9 @@ export interface EngineEvent {
     | "create-failed"
     // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
     | "record-overrun"
-    | "record-failed";
+    | "record-failed"
+    // An exception on the control plane (a handler, a timer) that was caught and reported (cli/guard.ts).
+    | "internal";
   /** The event in plain words (slots, blocks, times), as the console and OSC clients show it. */
   message: string;
 }

@@ -1,0 +1,94 @@
+// --autosave and --resume: the patch and its sequence, as /patch/save writes them (osc/routes/patch.ts), kept
+// in the data directory's autosave/patch.json so that a process that died (and the keeper, cli/keeper.ts, that
+// restarts it) can come back where it was. Written from the main thread's timer, never the audio path: the
+// file is rebuilt once a second and written only when it changed (a commit, a set, a sequence edit), and every
+// 10 s whatever happened; atomically (a temporary file renamed over the old), so a kill mid-write leaves the
+// previous file whole.
+import { join } from "node:path";
+import type { PatchFile } from "../core/files.ts";
+import type { Engine } from "../engine/engine.ts";
+
+/** The autosave file, relative to the data directory. */
+export const AUTOSAVE_FILE = "autosave/patch.json";
+/** How often the file is rebuilt and, when it changed, written: never more than this. */
+export const AUTOSAVE_CHECK_MS = 1000;
+/** How often it is written even when nothing changed. */
+export const AUTOSAVE_EVERY_MS = 10_000;
+
+/** The autosave file's path on the disk for the data directory `dataDir`. */
+export function autosavePath(dataDir: string): string {
+  return join(dataDir, AUTOSAVE_FILE);
+}
+
+/** The engine's committed patch with its sequence (when it has tracks), as /patch/save writes it. */
+export function sessionFile(engine: Pick<Engine, "patch" | "sequencer">): PatchFile {
+  const file: PatchFile = engine.patch.toFile();
+  const sequence = engine.sequencer.toFile();
+  if (Object.keys(sequence.tracks).length) file.sequence = sequence;
+  return file;
+}
+
+/** Writes `text` to `path` atomically: a temporary file beside it, then a rename. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await Deno.mkdir(join(path, ".."), { recursive: true });
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
+}
+
+/**
+ * Starts autosaving `engine` into `dataDir`; `report` hears a failed write (once until one succeeds).
+ * Returns a function that writes a last time and stops.
+ */
+export function startAutosave(
+  engine: Pick<Engine, "patch" | "sequencer" | "running">,
+  dataDir: string,
+  report: (message: string) => void,
+): () => Promise<void> {
+  const path = autosavePath(dataDir);
+  let last = "", lastWrite = 0, writing = false, failing = false;
+  const save = async (force: boolean) => {
+    if (writing) return;
+    const text = JSON.stringify(sessionFile(engine), null, 2) + "\n";
+    if (!force && text === last && performance.now() - lastWrite < AUTOSAVE_EVERY_MS) return;
+    writing = true;
+    try {
+      await writeAtomically(path, text);
+      last = text;
+      lastWrite = performance.now();
+      failing = false;
+    } catch (e) {
+      if (!failing) report(`autosave: cannot write ${path}: ${(e as Error).message}`);
+      failing = true;
+    } finally {
+      writing = false;
+    }
+  };
+  save(true);
+  const timer = setInterval(() => {
+    if (engine.running) save(false).catch((e) => report(`autosave: ${(e as Error).message}`));
+  }, AUTOSAVE_CHECK_MS);
+  return async () => {
+    clearInterval(timer);
+    await save(false);
+  };
+}
+
+/** --resume: the autosaved patch file in `dataDir`; throws a plain Error when it is absent or not a patch. */
+export function readAutosave(dataDir: string): PatchFile {
+  const path = autosavePath(dataDir);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "there is no autosave" : (e as Error).message;
+    throw new Error(`--resume: cannot read ${path}: ${why}`);
+  }
+  try {
+    const file = JSON.parse(text);
+    if (typeof file !== "object" || file === null || Array.isArray(file)) throw new Error();
+    return file as PatchFile;
+  } catch {
+    throw new Error(`--resume: ${path} is not a patch file (not a JSON object)`);
+  }
+}
