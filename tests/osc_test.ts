@@ -291,17 +291,19 @@ function tool(cmd: string, args: string[]): Deno.ChildProcess | null {
   }
 }
 
+/** Sends one message with liblo's oscsend to the engine on `port` (loopback); fails the test if it cannot. */
+async function oscsend(port: number, ...args: string[]): Promise<void> {
+  const o = await tool("oscsend", ["127.0.0.1", String(port), ...args])!.output();
+  assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
+}
+
 Deno.test("liblo's oscsend/oscdump: messages, replies (via /notify 1 <port>) and errors", async (t) => {
   if (!(await liblo(t, "oscsend"))) return;
   const { engine, osc, stop } = await running();
   const dumpPort = 20000 + Math.floor(Math.random() * 20000);
   const dump = (tool("oscdump", ["-L", String(dumpPort)]))!;
   await new Promise((r) => setTimeout(r, 300));
-  const send = async (...args: string[]) => {
-    const p = tool("oscsend", ["127.0.0.1", String(osc.port), ...args]);
-    const o = await p!.output();
-    assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
-  };
+  const send = (...args: string[]) => oscsend(osc.port, ...args);
   await send("/notify", "ii", "1", String(dumpPort));
   await send("/mod/voice1/freq", "f", "330");
   await send("/gate/voice1", "i", "1");
@@ -503,10 +505,7 @@ Deno.test("liblo's oscsend, every type it sends: d and h apply 220 Hz, f 55.0 pl
   const dumpPort = 20000 + Math.floor(Math.random() * 20000);
   const dump = (tool("oscdump", ["-L", String(dumpPort)]))!;
   await new Promise((r) => setTimeout(r, 300));
-  const send = async (...args: string[]) => {
-    const o = await tool("oscsend", ["127.0.0.1", String(osc.port), ...args])!.output();
-    assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
-  };
+  const send = (...args: string[]) => oscsend(osc.port, ...args);
   await send("/notify", "Ti", String(dumpPort)); // T: a true where 1|0 belongs
   // One parameter through every numeric type, each value its own: the log keeps them in order.
   await send("/mod/voice1/freq", "d", "220.0");
@@ -567,10 +566,7 @@ Deno.test("liblo's oscsend: /note voice1 55.0 as a float plays 55 Hz and 55 as a
     sink: { kind: "null" },
   });
   const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0 });
-  const send = async (...args: string[]) => {
-    const o = await tool("oscsend", ["127.0.0.1", String(osc.port), ...args])!.output();
-    assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
-  };
+  const send = (...args: string[]) => oscsend(osc.port, ...args);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const started = await engine.startRecording(`${dir}/notes.wav`);
   await send("/note", "sfff", "voice1", "55.0", "0.8", "0.6");
