@@ -291,6 +291,16 @@ function tool(cmd: string, args: string[]): Deno.ChildProcess | null {
   }
 }
 
+/** A running engine, liblo's oscdump listening on a free loopback port, and oscsend to the engine. */
+async function runningWithOscdump() {
+  const run = await running();
+  const dumpPort = 20000 + Math.floor(Math.random() * 20000);
+  const dump = (tool("oscdump", ["-L", String(dumpPort)]))!;
+  await new Promise((r) => setTimeout(r, 300)); // oscdump binds its port
+  const send = (...args: string[]) => oscsend(run.osc.port, ...args);
+  return { ...run, dump, dumpPort, send };
+}
+
 /** Sends one message with liblo's oscsend to the engine on `port` (loopback); fails the test if it cannot. */
 async function oscsend(port: number, ...args: string[]): Promise<void> {
   const o = await tool("oscsend", ["127.0.0.1", String(port), ...args])!.output();
@@ -299,11 +309,7 @@ async function oscsend(port: number, ...args: string[]): Promise<void> {
 
 Deno.test("liblo's oscsend/oscdump: messages, replies (via /notify 1 <port>) and errors", async (t) => {
   if (!(await liblo(t, "oscsend"))) return;
-  const { engine, osc, stop } = await running();
-  const dumpPort = 20000 + Math.floor(Math.random() * 20000);
-  const dump = (tool("oscdump", ["-L", String(dumpPort)]))!;
-  await new Promise((r) => setTimeout(r, 300));
-  const send = (...args: string[]) => oscsend(osc.port, ...args);
+  const { engine, stop, dump, dumpPort, send } = await runningWithOscdump();
   await send("/notify", "ii", "1", String(dumpPort));
   await send("/mod/voice1/freq", "f", "330");
   await send("/gate/voice1", "i", "1");
@@ -501,11 +507,7 @@ Deno.test("OSC over UDP: a bundle's messages of a refused type get one /error, t
 
 Deno.test("liblo's oscsend, every type it sends: d and h apply 220 Hz, f 55.0 plays 55 Hz, i 55 MIDI 55", async (t) => {
   if (!(await liblo(t, "oscsend"))) return;
-  const { engine, osc, stop } = await running();
-  const dumpPort = 20000 + Math.floor(Math.random() * 20000);
-  const dump = (tool("oscdump", ["-L", String(dumpPort)]))!;
-  await new Promise((r) => setTimeout(r, 300));
-  const send = (...args: string[]) => oscsend(osc.port, ...args);
+  const { engine, stop, dump, dumpPort, send } = await runningWithOscdump();
   await send("/notify", "Ti", String(dumpPort)); // T: a true where 1|0 belongs
   // One parameter through every numeric type, each value its own: the log keeps them in order.
   await send("/mod/voice1/freq", "d", "220.0");
