@@ -24,6 +24,11 @@ export interface WorkerObservation {
    * the output and the block it renders; for a standby, Infinity (the output never waits for it).
    */
   slackMs?: number;
+  /**
+   * No standby could take over from this primary (none, or it failed): a hang verdict saves no block then, it
+   * only restarts a rebuild, so it needs evidence that the thread ran (see diagnose).
+   */
+  alone?: boolean;
   /** The time of this look (epoch ms, the clock of every other time here). */
   now: number;
 }
@@ -67,15 +72,20 @@ export function startupLimits(limits: HealthLimits): HealthLimits {
  * ran. A render past the deadline whose thread mostly waited for a CPU was preempted: it is spared up to the
  * longer cap while the output can do without its block: always for a standby, and for the primary while more
  * than half the deadline of blocks stands between the output and it (then a failover is what saves the
- * sound: the standby is gated at the primary's progress, so it covers only once promoted). An idle worker
+ * sound: the standby is gated at the primary's progress, so it covers only once promoted). A primary that no
+ * standby can replace (both were lost, and it is rebuilding alone) is spared until the cap unless the thread
+ * is seen running: a wrong verdict there costs a whole new rebuild, and a right one saves nothing (seen in CI:
+ * a rebuild catching up flat out was preempted 6.8 ms before any CPU window was measured, and restarted). An idle worker
  * that does not wake up is caught by the stall deadline; a worker that says it stopped has exited.
  */
 export function diagnose(o: WorkerObservation, limits: HealthLimits): "hang" | "exit" | "stall" | null {
   if (o.state === L.W_STOPPED) return "exit";
   if (o.state === L.W_RENDERING && o.renderStart > 0 && o.now - o.renderStart > limits.hangMs) {
-    const preempted = o.cpuShare !== undefined && o.cpuShare < PREEMPTED_SHARE;
-    const spare = preempted && o.now - o.renderStart <= limits.hangCapMs &&
-      (o.slackMs ?? Infinity) > limits.hangMs / 2;
+    const ran = o.cpuShare !== undefined && o.cpuShare >= PREEMPTED_SHARE;
+    const preempted = o.cpuShare !== undefined && !ran;
+    const withinCap = o.now - o.renderStart <= limits.hangCapMs;
+    const spare = withinCap &&
+      (o.alone ? !ran : preempted && (o.slackMs ?? Infinity) > limits.hangMs / 2);
     if (!spare) return "hang";
   }
   // A worker inside a render is judged by the hang deadline only: it is not idle.

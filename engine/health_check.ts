@@ -73,8 +73,14 @@ export interface Failure {
   detail: string;
 }
 
-/** Judges a live worker at `now`: null while healthy. Updates its clocks. */
-export function checkHealth(env: HealthEnv, w: Watched, primary: boolean, now: number): Failure | null {
+/** Judges a live worker at `now` (`alone`: a primary no standby can replace): null while healthy. Updates its clocks. */
+export function checkHealth(
+  env: HealthEnv,
+  w: Watched,
+  primary: boolean,
+  now: number,
+  alone = false,
+): Failure | null {
   const hdr = w.views.hdr, clocks = w.health;
   if (Atomics.load(hdr, L.H_STATE) === L.W_FAULT) {
     const code = Atomics.load(hdr, L.H_ERROR);
@@ -121,6 +127,7 @@ export function checkHealth(env: HealthEnv, w: Watched, primary: boolean, now: n
       renderStart,
       cpuShare: cpuShare(env, w, state, renderStart, now),
       slackMs: primary ? (done - out) * env.blockMs : Infinity,
+      alone: primary && alone,
       now,
     },
     limits,

@@ -226,7 +226,8 @@ export class Supervisor {
   }
 
   #check(live: Live, primary: boolean, now: number): void {
-    const failure = checkHealth(this.#health, live, primary, now);
+    const s = this.#standby;
+    const failure = checkHealth(this.#health, live, primary, now, primary && (!s || s.failed));
     if (failure) this.#recovery.fail(live, failure.kind, failure.detail);
   }
 

@@ -129,6 +129,23 @@ Deno.test("health: a hang is time inside one render; an idle worker gets the lon
     "hang",
     "the output needs it now",
   );
+  // A primary no standby can replace needs evidence that it ran, or the cap: a verdict would only restart it.
+  assert.equal(diagnose({ ...late, alone: true, slackMs: -10 }, lim), null, "alone, unknown");
+  assert.equal(
+    diagnose({ ...late, alone: true, cpuShare: 0.05, slackMs: -10 }, lim),
+    null,
+    "alone, preempted",
+  );
+  assert.equal(
+    diagnose({ ...late, alone: true, cpuShare: 0.9, slackMs: -10 }, lim),
+    "hang",
+    "alone, spinning",
+  );
+  assert.equal(
+    diagnose({ ...late, alone: true, now: 100 + lim.hangCapMs + 0.1 }, lim),
+    "hang",
+    "alone, past the cap",
+  );
 });
 
 Deno.test("merge: the selected ring first, the standby's when the selected lacks the block, else none", () => {
