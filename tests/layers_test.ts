@@ -11,7 +11,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const LAYERS: string[][] = [
   ["asm/layout.ts", "ffi"],
   ["core"],
-  ["patch"],
+  ["analysis", "patch"],
   ["sequencer", "sinks"],
   ["workers"],
   ["engine"],
@@ -49,11 +49,11 @@ function imports(file: string): string[] {
 
 const FILES = [
   "main.ts",
-  ...["ffi", "core", "patch", "sequencer", "sinks", "workers", "engine", "osc", "cli"]
+  ...["ffi", "core", "analysis", "patch", "sequencer", "sinks", "workers", "engine", "osc", "cli"]
     .flatMap(sources),
 ];
 
-Deno.test("every import runs down the layers (asm/layout, ffi → core → patch → sequencer, sinks → workers → engine → osc → cli → main)", () => {
+Deno.test("every import runs down the layers (asm/layout, ffi → core → analysis, patch → sequencer, sinks → workers → engine → osc → cli → main)", () => {
   const upward: string[] = [];
   for (const file of FILES) {
     const from = layerOf(file);
