@@ -295,7 +295,6 @@ export function modulesDoc(): string {
 
 if (import.meta.main) {
   const write = (path: string, text: string) => {
-    Deno.mkdirSync(new URL(".", new URL(path, ROOT)), { recursive: true });
     Deno.writeTextFileSync(new URL(path, ROOT), text);
     console.log(`wrote ${path}`);
   };
