@@ -89,3 +89,37 @@ Deno.test("plotPng: the loudness strip of −20 dB then −40 dB steps down", ()
     "no value before 400 ms",
   );
 });
+
+Deno.test("deno task render --plot writes a decodable PNG of the render; a path outside render's grant is refused", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir();
+  const score = `${dir}/score.txt`;
+  await Deno.writeTextFile(score, "0.0 note voice1 A3 0.8 0.5\n");
+  const run = (plot: string) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-q",
+        "-P=render",
+        "cli/render.ts",
+        "--score",
+        score,
+        "--out",
+        `${dir}/a.wav`,
+        "--plot",
+        plot,
+      ],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const ok = await run(`${dir}/a.png`);
+  assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
+  const d = decode(await Deno.readFile(`${dir}/a.png`));
+  assert.deepEqual([d.width, d.height], [1200, 800]);
+  const refused = await run(`${root}cli/planted.png`);
+  assert.equal(refused.code, 2);
+  assert.match(new TextDecoder().decode(refused.stderr), /cannot write the plot .*not permitted/);
+  await assert.rejects(() => Deno.stat(`${root}cli/planted.png`));
+  await Deno.remove(dir, { recursive: true });
+});
