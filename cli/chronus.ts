@@ -10,9 +10,11 @@ import { decodePacket } from "../osc/codec.ts";
 import { HELP_LINES, type OscMessage, translate, type Translation } from "./language.ts";
 import type { TrackSpec } from "../core/files.ts";
 import { dialectHelp } from "../osc/routes/table.ts";
+import { watchMain } from "./watch.ts";
 
 const HELP = `Usage: deno task chronus [--host H] [--port P] [--json] [--data-dir DIR] [COMMAND …]
        deno task chronus play SCORE [--host H] [--port P]
+       deno task chronus watch [--host H] [--port P] [--seconds N]  (a live view: docs/view.md)
 
 Sends one command (or, without one, each line typed or piped) to a running engine over OSC (default
 127.0.0.1:5005) and prints the answer. play sends a score (lines "SECONDS COMMAND") live, as timed bundles.
@@ -356,6 +358,7 @@ async function play(c: Connection, path: string): Promise<boolean> {
 }
 
 if (import.meta.main) {
+  if (Deno.args[0] === "watch") Deno.exit(await watchMain(Deno.args.slice(1))); // cli/watch.ts
   let a;
   try {
     a = parseArgs({

@@ -12,10 +12,12 @@ import { DEFAULT_PATCH_URL, readPatchFile } from "../patch/default_patch.ts";
 import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
+import { writePlot } from "./render_plot.ts";
 
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]
        deno task render [--patch PATCH.json | --voices N] [--score SCORE] --out OUT.wav [--seconds T]
                         [--sample-rate HZ] [--block FRAMES] [--seed N] [--data-dir DIR]
+       … [--plot OUT.png]
 
 --replay renders a session log written by "deno task start --log LOG.jsonl"; without --seconds it renders
 as many frames as the live session played.
@@ -25,7 +27,8 @@ score: the text command language of "deno task chronus", one command a line, pre
 seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo1 -> voice2.cutoff 1",
 "# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
 patch whose sequence is "playing". File names in a score (load, save, pattern save …) resolve in the data
-directory (--data-dir, default ${DEFAULT_DATA_DIR}; docs/security.md), as a live engine's clients' do.`;
+directory (--data-dir, default ${DEFAULT_DATA_DIR}; docs/security.md), as a live engine's clients' do.
+--plot also writes a PNG of the whole render (waveform, spectrogram, loudness; docs/view.md), where --out may.`;
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
@@ -46,6 +49,7 @@ if (import.meta.main) {
         block: { type: "string", default: "128" },
         seed: { type: "string", default: "1" },
         out: { type: "string" },
+        plot: { type: "string" },
         seconds: { type: "string" },
         "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
         help: { type: "boolean", default: false },
@@ -111,6 +115,7 @@ if (import.meta.main) {
   const wav = new WavWriter(a.out, sampleRate, L.CHANNELS);
   wav.write(samples);
   wav.close();
+  if (a.plot) writePlot(a.plot, samples, sampleRate, a.out, fail);
   const seconds = frames / sampleRate;
   console.error(
     `render: ${seconds.toFixed(2)} s of audio, ${commands.length} commands, in ${ms.toFixed(1)} ms ` +

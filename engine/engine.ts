@@ -484,6 +484,11 @@ export class Engine {
     return this.#running;
   }
 
+  /** Blocks the primary renders ahead of the output (--lead): the control side's share of the latency. */
+  get lead(): number {
+    return Atomics.load(this.#ctrl, L.CTRL_LEAD);
+  }
+
   /** The next block the output will play. */
   get outBlock(): number {
     return Atomics.load(this.#ctrl, L.CTRL_OUT_BLOCK);

@@ -14,6 +14,7 @@ import { argTags } from "./codec.ts";
 import type { When } from "../sequencer/sequencer.ts";
 import { DEFAULT_DATA_DIR, diskFiles, type PatchFiles } from "./files.ts";
 import { Outbox } from "./outbox.ts";
+import { RecentEvents } from "./recent_events.ts";
 import { type Call, readArgs, type Route, type RouteContext } from "./routes/route.ts";
 import { FAMILIES, ROUTES } from "./routes/table.ts";
 import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts";
@@ -38,6 +39,8 @@ export class OscRouter {
   #ctx: RouteContext;
   #exact = new Map<string, Route[]>();
   #patterns: Pattern[] = [];
+  /** The last events, clamps and error replies, for /view (the server adds the engine's events). */
+  readonly recent: RecentEvents = new RecentEvents();
 
   /**
    * A router for `engine` over `routes` (the whole table by default). Files are read and written through
@@ -56,7 +59,11 @@ export class OscRouter {
       files: files ?? diskFiles(dataDir),
       out: new Outbox(engine),
       routes,
-      report,
+      report: (type, message) => {
+        this.recent.note(type, message);
+        report?.(type, message);
+      },
+      recent: this.recent,
     };
     // A dialect's row that a native entry serves as it is has no dispatch of its own.
     for (const r of routes.filter((r) => !r.legacy?.servedBy)) {
@@ -104,6 +111,7 @@ export class OscRouter {
       if (!(e instanceof ClientError)) throw e; // a bug: the server reports it as an internal error
       const forms = others.map((r) => r.dialect === "chronus" ? r.usage : `${r.usage} (${r.dialect})`);
       const text = forms.length ? `${e.message}; the address also takes ${forms.join(" | ")}` : e.message;
+      this.recent.note("error", `${address}: ${text}`);
       return [{ address: "/error", args: [address, text] }];
     }
   }

@@ -162,6 +162,7 @@ export class OscServer {
 
   /** Forwards an engine event to subscribers. */
   event(e: EngineEvent): void {
+    this.router.recent.note(e.type, e.message);
     this.#broadcast({ address: "/event", args: [e.type, e.message] });
   }
 
@@ -339,7 +340,10 @@ export class OscServer {
       this.#reply({ address: "/error", args: [m.address, m.error] }, rinfo);
       return;
     }
-    const peer = { subscribe: (on: boolean, port = rinfo.port) => this.#subscribe(rinfo.address, port, on) };
+    const peer = {
+      subscribe: (on: boolean, port = rinfo.port) => this.#subscribe(rinfo.address, port, on),
+      loopback: isLoopback(rinfo.address),
+    };
     const later = (r: OscReply) => this.#reply(r, rinfo);
     for (const r of this.router.handle(m.address, m.args, delivery, later, peer, m.types)) {
       this.#reply(r, rinfo);

@@ -46,6 +46,12 @@ export type OscEngine =
      * `withNext` commands about to go with them checked too; absent where nothing is queued (a score).
      */
     reserve?(n: number, frame: number, withNext?: number): void;
+    /** Each named module's output peak since the previous call (Engine.peakMeters); absent in a score. */
+    peakMeters?(names: readonly string[]): number[];
+    /** The last `frames` frames of the output (Engine.recentAudio); absent in a score. */
+    recentAudio?(frames: number): Float32Array;
+    /** Blocks rendered ahead of the output (Engine.lead); absent in a score. */
+    readonly lead?: number;
   };
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */
@@ -60,4 +66,6 @@ export interface Delivery {
 export interface OscPeer {
   /** Starts or stops events, meters and copies of replies to the sender (or to `port` on its host). */
   subscribe(on: boolean, port?: number): void;
+  /** Whether it sent from this machine (a loopback address); false for a remote peer (--osc-allow-remote). */
+  readonly loopback?: boolean;
 }

@@ -14,6 +14,7 @@ import { typeName } from "../codec.ts";
 import type { When } from "../../sequencer/sequencer.ts";
 import type { PatchFiles } from "../files.ts";
 import type { Outbox } from "../outbox.ts";
+import type { RecentEvents } from "../recent_events.ts";
 import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "../types.ts";
 
 /**
@@ -23,7 +24,7 @@ import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "../types.ts
 export type Dialect = "chronus" | "seed";
 
 /** The route files, one per family of addresses. */
-export type FamilyName = "play" | "patch" | "seq" | "pattern" | "record" | "engine";
+export type FamilyName = "play" | "patch" | "seq" | "pattern" | "record" | "engine" | "view";
 
 /** One argument's shape: how it is read and checked, and how usage text and docs show it. */
 export interface Shape<T = unknown> {
@@ -66,6 +67,8 @@ export interface RouteContext {
   readonly routes: readonly Route[];
   /** Tells /notify subscribers something happened (`/event <type> <message>`), when there are any. */
   readonly report?: (type: string, message: string) => void;
+  /** The last events, clamps and errors the router saw (what /view lists). */
+  readonly recent?: RecentEvents;
 }
 
 /** One message as the handler sees it. */

@@ -8,6 +8,7 @@ import { PLAY_ROUTES } from "./play.ts";
 import { RECORD_ROUTES } from "./record.ts";
 import type { Dialect, FamilyName, Route } from "./route.ts";
 import { SEQ_ROUTES } from "./seq.ts";
+import { VIEW_ROUTES } from "./view.ts";
 
 /** A family of addresses: one route file. */
 export interface Family {
@@ -67,6 +68,14 @@ export const FAMILIES: readonly Family[] = [
     summary:
       "status, the output stopped and started, the patch, the schema, events and meters; the engine tone's old addresses (voice1)",
     routes: ENGINE_ROUTES,
+  },
+  {
+    name: "view",
+    title: "View",
+    label: "view",
+    summary:
+      "one bounded snapshot for a live view (`deno task chronus watch`): meters, spectrum, steps, events, health",
+    routes: VIEW_ROUTES,
   },
 ];
 
