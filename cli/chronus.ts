@@ -3,12 +3,10 @@
 // (an interactive prompt in a terminal; a pipe works too). Exit code 1 when the engine answered with an error.
 import { basename, dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { encode } from "node-osc";
 import { ClientError } from "../core/errors.ts";
 import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
-import { decodePacket } from "../osc/codec.ts";
 import { HELP_LINES, type OscMessage, translate, type Translation } from "./language.ts";
-import type { TrackSpec } from "../core/files.ts";
+import { ANSWER_WAIT_MS, Connection, errorText, noAnswerText, runTranslation } from "./session.ts";
 import { dialectHelp } from "../osc/routes/table.ts";
 import { watchMain } from "./watch.ts";
 
@@ -27,188 +25,6 @@ Commands:
   ${HELP_LINES.join("\n  ")}
 
 ${dialectHelp().join("\n")}`;
-
-/** A message from the engine as the client receives it: its address, then its arguments. */
-export type Reply = [string, ...(string | number)[]];
-
-/** An OSC connection to the engine. */
-class Connection {
-  #sock: Deno.DatagramConn;
-  #to: Deno.NetAddr;
-  #queue: Reply[] = [];
-  #wake: (() => void) | null = null;
-  #loop: Promise<void>;
-  #sync = 0;
-
-  constructor(host: string, port: number) {
-    const sock = Deno.listenDatagram({ hostname: "0.0.0.0", port: 0, transport: "udp" });
-    this.#sock = sock;
-    this.#to = { transport: "udp", hostname: host, port };
-    this.#loop = (async () => {
-      for (;;) {
-        try {
-          const [b] = await sock.receive();
-          // The engine's own decoder: replies carry integers past 2^31 as int64 (h), which node-osc cannot
-          // read.
-          const d = decodePacket(b);
-          if (!d.ok || d.packet.kind !== "message") continue;
-          this.#queue.push([d.packet.address, ...(d.packet.args as (string | number)[])]);
-          this.#wake?.();
-        } catch {
-          return;
-        }
-      }
-    })();
-  }
-
-  async send(messages: OscMessage[], timetag?: number): Promise<void> {
-    if (messages.length === 0) return;
-    const packet = timetag !== undefined || messages.length > 1
-      ? {
-        oscType: "bundle",
-        timetag: timetag ?? 0,
-        elements: messages.map(([address, ...args]) => ({ oscType: "message", address, args })),
-      }
-      : { oscType: "message", address: messages[0][0], args: messages[0].slice(1) };
-    await this.#sock.send(encode(packet), this.#to);
-  }
-
-  /** Waits for a reply with one of the addresses; /error replies come back as errors. */
-  async next(addresses: string[], ms = 3000): Promise<{ reply?: Reply; errors: Reply[] }> {
-    const errors: Reply[] = [];
-    const deadline = performance.now() + ms;
-    for (;;) {
-      while (this.#queue.length) {
-        const r = this.#queue.shift()!;
-        if (r[0] === "/error") errors.push(r);
-        else if (addresses.includes(r[0])) return { reply: r, errors };
-      }
-      const left = deadline - performance.now();
-      if (left <= 0) return { errors };
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, left);
-        this.#wake = () => {
-          clearTimeout(t);
-          this.#wake = null;
-          res();
-        };
-      });
-    }
-  }
-
-  /** Sends /sync and waits until everything sent before it has applied. */
-  async sync(ms = 5000): Promise<{ ok: boolean; errors: Reply[] }> {
-    const id = ++this.#sync;
-    await this.send([["/sync", id]]);
-    for (;;) {
-      const { reply, errors } = await this.next(["/synced"], ms);
-      if (!reply) return { ok: false, errors };
-      if (reply[1] === id) return { ok: true, errors };
-    }
-  }
-
-  async close(): Promise<void> {
-    this.#sock.close();
-    await this.#loop;
-  }
-}
-
-/** An engine's reply in plain words (`json`: JSON replies as they came). */
-export function describe(reply: Reply, json: boolean): string {
-  const [address, ...args] = reply;
-  if (json && typeof args[0] === "string" && args[0].startsWith("{")) return args[0];
-  switch (address) {
-    case "/engine/status.reply": {
-      const s = JSON.parse(String(args[0]));
-      const cpu = Object.entries(s.cpu as Record<string, number>).map(([k, v]) =>
-        `${k} ${(v * 100).toFixed(1)}%`
-      );
-      return `up ${
-        s.uptimeS.toFixed(1)
-      } s · ${s.sampleRate} Hz, block ${s.block} · active slot ${s.activeSlot} · ` +
-        `${
-          s.redundant ? "redundant" : "SINGLE"
-        } · failovers ${s.failovers} · late blocks ${s.lateBlocks} · cpu ${cpu.join(", ")}`;
-    }
-    case "/engine/list.reply": {
-      const p = JSON.parse(String(args[0]));
-      const mods = Object.entries(p.modules as Record<string, { type: string }>).map(([n, m]) =>
-        `${n} (${m.type})`
-      );
-      const cables = (p.connections ?? []).map((c: [string, string, number?]) =>
-        `${c[0]} -> ${c[1]}${c[2] !== undefined ? ` ${c[2]}` : ""}`
-      );
-      return `modules: ${mods.join(", ")}\ncables:\n  ${cables.join("\n  ")}`;
-    }
-    case "/engine/schema.reply": {
-      const s = JSON.parse(String(args[0]));
-      return s.modules.map((
-        m: { type: string; inputs: string[]; outputs: string[]; params: { name: string }[] },
-      ) =>
-        `${m.type}: in ${m.inputs.join(", ") || "-"}; out ${m.outputs.join(", ") || "-"}; params ${
-          m.params.map((p) => p.name).join(", ")
-        }`
-      ).join("\n");
-    }
-    case "/patch/commit.reply": {
-      const delayed = JSON.parse(String(args[1] ?? "[]")) as string[];
-      return `applied (${args[0]} commands)${
-        delayed.length
-          ? `; these cables close a cycle and carry one block of delay: ${delayed.join(", ")}`
-          : ""
-      }`;
-    }
-    case "/seq/status.reply": {
-      const s = JSON.parse(String(args[0]));
-      const tracks = Object.entries(s.tracks as Record<string, TrackSpec>).map(([n, t]) =>
-        `  ${n}: ${t.modules.join(",")} ${t.pattern}${t.notes ? ` (${t.notes.join(" ")})` : ""}`
-      );
-      const at = s.position ? ` · bar ${s.position.bar} beat ${s.position.beat}` : "";
-      return `${s.running ? "playing" : "stopped"}${at} · ${s.bpm} BPM · swing ${s.swing} %\n${
-        tracks.length ? tracks.join("\n") : "  no tracks (seq add TRACK MODULE PATTERN)"
-      }`;
-    }
-    case "/seq/add.reply":
-    case "/seq/remove.reply":
-    case "/seq/update/pattern.reply":
-    case "/seq/update/notes.reply":
-    case "/seq/set.reply":
-    case "/seq/lane.reply": {
-      const when = args[args.length - 1] === "now" ? "from its next step" : "from the next bar";
-      const what = address === "/seq/remove.reply" ? "removed" : "set";
-      return `track ${args[0]} ${what} ${when}`;
-    }
-    case "/seq/start.reply":
-      return "playing from the first bar";
-    case "/seq/stop.reply":
-      return "stopped (every gate closed)";
-    case "/pattern/list.reply":
-      return args.length ? args.join("\n") : "no patterns saved yet (pattern save NAME)";
-    case "/pattern/save.reply":
-      return `saved ${args[0]}`;
-    case "/pattern/load.reply":
-      return `loaded ${args[0]} (${args[1] === "now" ? "from each track's next step" : "from the next bar"})`;
-    case "/record/start.reply":
-      return `recording to ${args[0]} from frame ${args[1]}`;
-    case "/record/stop.reply":
-      return `recorded ${Number(args[2]).toFixed(2)} s (${args[1]} frames) to ${args[0]}`;
-    case "/record/status.reply": {
-      const r = JSON.parse(String(args[0]));
-      const lost = r.lostFrames ? `, ${r.lostFrames} frames lost to ${r.overruns} overruns (silence)` : "";
-      if (r.recording) {
-        return `recording to ${r.path} (${r.format}): ${r.seconds.toFixed(2)} s, ` +
-          `${r.flushedSeconds.toFixed(2)} s on disk, ` +
-          `${r.lagMs.toFixed(0)} ms behind the output${lost}`;
-      }
-      const why = r.error ? `; it ended early: ${r.error}` : "";
-      return r.path === null
-        ? "not recording"
-        : `not recording (last: ${r.path}, ${r.seconds.toFixed(2)} s${lost}${why})`;
-    }
-    default:
-      return `${address} ${args.join(" ")}`;
-  }
-}
 
 /** The most text a patch sent in one OSC message may hold (a UDP datagram carries under 64 KiB). */
 export const MAX_SENT_PATCH_BYTES = 60_000;
@@ -271,8 +87,8 @@ async function saveHere(c: Connection, path: string, overwrite: boolean): Promis
   const list = await c.next(["/engine/list.reply"]);
   await c.send([["/seq/status"]]);
   const seq = await c.next(["/seq/status.reply"]);
-  for (const e of [...list.errors, ...seq.errors]) console.error(`error: ${e[1]}: ${e[2]}`);
-  if (!list.reply || !seq.reply) return list.errors.length + seq.errors.length > 0 ? false : noAnswer();
+  for (const e of [...list.errors, ...seq.errors]) console.error(`error: ${errorText(e)}`);
+  if (!list.reply || !seq.reply) return list.errors.length + seq.errors.length > 0 ? false : noAnswer(c);
   const file = JSON.parse(String(list.reply[1]));
   const { bpm, swing, tracks } = JSON.parse(String(seq.reply[1]));
   if (Object.keys(tracks ?? {}).length) file.sequence = { bpm, swing, tracks };
@@ -300,27 +116,14 @@ async function runLine(c: Connection, line: string, json: boolean, dataDir?: str
     console.error(`error: ${(e as Error).message}`);
     return false;
   }
-  if (t.expect === "none") return true;
-  await c.send(t.messages);
-  let errors: Reply[];
-  if (t.expect === "sync") {
-    const r = await c.sync();
-    errors = r.errors;
-    if (!r.ok && errors.length === 0) return noAnswer();
-    if (errors.length === 0) console.log("ok");
-  } else {
-    const r = await c.next([t.expect]);
-    errors = r.errors;
-    if (!r.reply && errors.length === 0) return noAnswer();
-    if (r.reply) console.log(describe(r.reply, json));
-  }
-  for (const e of errors) console.error(`error: ${e[1]}: ${e[2]}`);
-  return errors.length === 0;
+  const a = await runTranslation(c, t, json);
+  if (a.text) console.log(a.text);
+  for (const e of a.errors) console.error(`error: ${e}`);
+  return a.ok;
 }
 
-let target = "";
-function noAnswer(): false {
-  console.error(`error: no answer from the engine at ${target} (is it running? deno task start)`);
+function noAnswer(c: Connection): false {
+  console.error(`error: ${noAnswerText(c.target, ANSWER_WAIT_MS)}`);
   return false;
 }
 
@@ -380,7 +183,6 @@ if (import.meta.main) {
     console.log(HELP);
     Deno.exit(0);
   }
-  target = `${a.values.host}:${a.values.port}`;
   const c = new Connection(a.values.host, Number(a.values.port));
   let ok = true;
   const words = a.positionals;

@@ -1,6 +1,6 @@
 // The engine's console: stdin speaks the text language of `deno task chronus`, through the same router as
 // OSC; replies go to stdout, errors to stderr in plain words, and "quit" or "exit" stops the engine.
-import { describe } from "./chronus.ts";
+import { describe } from "./session.ts";
 import { translate } from "./language.ts";
 
 /** A reply of the router: an OSC address and its arguments. */

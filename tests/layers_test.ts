@@ -17,6 +17,7 @@ const LAYERS: string[][] = [
   ["engine"],
   ["osc"],
   ["cli"],
+  ["mcp"],
   ["main.ts"],
 ];
 
@@ -49,11 +50,11 @@ function imports(file: string): string[] {
 
 const FILES = [
   "main.ts",
-  ...["ffi", "core", "analysis", "patch", "sequencer", "sinks", "workers", "engine", "osc", "cli"]
+  ...["ffi", "core", "analysis", "patch", "sequencer", "sinks", "workers", "engine", "osc", "cli", "mcp"]
     .flatMap(sources),
 ];
 
-Deno.test("every import runs down the layers (asm/layout, ffi → core → analysis, patch → sequencer, sinks → workers → engine → osc → cli → main)", () => {
+Deno.test("every import runs down the layers (asm/layout, ffi → core → analysis, patch → sequencer, sinks → workers → engine → osc → cli → mcp → main)", () => {
   const upward: string[] = [];
   for (const file of FILES) {
     const from = layerOf(file);

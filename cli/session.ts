@@ -1,0 +1,288 @@
+// One connection to a running engine and the conversation on it: send one line of the text language
+// (cli/language.ts), wait for its answer, say it in plain words. `deno task chronus` (cli/chronus.ts) and the
+// MCP server (mcp/) both play the engine through this module, so they answer alike.
+import { encode } from "node-osc";
+import { decodePacket } from "../osc/codec.ts";
+import { type OscMessage, translate, type Translation } from "./language.ts";
+import type { TrackSpec } from "../core/files.ts";
+
+/** A message from the engine as the client receives it: its address, then its arguments. */
+export type Reply = [string, ...(string | number)[]];
+
+/** An OSC connection to the engine: one reply socket, replies queued in arrival order. */
+export class Connection {
+  /** The engine's address as "host:port", for messages that name it. */
+  readonly target: string;
+  #sock: Deno.DatagramConn;
+  #to: Deno.NetAddr;
+  #queue: Reply[] = [];
+  #wake: (() => void) | null = null;
+  #loop: Promise<void>;
+  #sync = 0;
+
+  /** A connection to the engine's OSC port at `host`:`port`, replies on an ephemeral port of our own. */
+  constructor(host: string, port: number) {
+    this.target = `${host}:${port}`;
+    const sock = Deno.listenDatagram({ hostname: "0.0.0.0", port: 0, transport: "udp" });
+    this.#sock = sock;
+    this.#to = { transport: "udp", hostname: host, port };
+    this.#loop = (async () => {
+      for (;;) {
+        try {
+          const [b] = await sock.receive();
+          // The engine's own decoder: replies carry integers past 2^31 as int64 (h), which node-osc cannot
+          // read.
+          const d = decodePacket(b);
+          if (!d.ok || d.packet.kind !== "message") continue;
+          this.#queue.push([d.packet.address, ...(d.packet.args as (string | number)[])]);
+          this.#wake?.();
+        } catch {
+          return;
+        }
+      }
+    })();
+  }
+
+  /** Sends the messages: one alone, several (or any with a time tag, Unix seconds) as one bundle. */
+  async send(messages: OscMessage[], timetag?: number): Promise<void> {
+    if (messages.length === 0) return;
+    const packet = timetag !== undefined || messages.length > 1
+      ? {
+        oscType: "bundle",
+        timetag: timetag ?? 0,
+        elements: messages.map(([address, ...args]) => ({ oscType: "message", address, args })),
+      }
+      : { oscType: "message", address: messages[0][0], args: messages[0].slice(1) };
+    await this.#sock.send(encode(packet), this.#to);
+  }
+
+  /**
+   * Waits for a reply with one of the addresses; /error replies come back as errors, and an /error about one
+   * of `final` (the address whose reply is awaited: refused, it will not answer) ends the wait.
+   */
+  async next(
+    addresses: string[],
+    ms = 3000,
+    final: string[] = [],
+  ): Promise<{ reply?: Reply; errors: Reply[] }> {
+    const errors: Reply[] = [];
+    const deadline = performance.now() + ms;
+    for (;;) {
+      while (this.#queue.length) {
+        const r = this.#queue.shift()!;
+        if (r[0] === "/error") {
+          errors.push(r);
+          if (final.includes(String(r[1]))) return { errors };
+        } else if (addresses.includes(r[0])) return { reply: r, errors };
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) return { errors };
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, left);
+        this.#wake = () => {
+          clearTimeout(t);
+          this.#wake = null;
+          res();
+        };
+      });
+    }
+  }
+
+  /** Sends /sync and waits until everything sent before it has applied. */
+  async sync(ms = 5000): Promise<{ ok: boolean; errors: Reply[] }> {
+    const id = ++this.#sync;
+    await this.send([["/sync", id]]);
+    for (;;) {
+      const { reply, errors } = await this.next(["/synced"], ms);
+      if (!reply) return { ok: false, errors };
+      if (reply[1] === id) return { ok: true, errors };
+    }
+  }
+
+  /** Closes the socket and waits for the receive loop to end. */
+  async close(): Promise<void> {
+    this.#sock.close();
+    await this.#loop;
+  }
+}
+
+/** An engine's reply in plain words (`json`: JSON replies as they came). */
+export function describe(reply: Reply, json: boolean): string {
+  const [address, ...args] = reply;
+  if (json && typeof args[0] === "string" && args[0].startsWith("{")) return args[0];
+  switch (address) {
+    case "/engine/status.reply": {
+      const s = JSON.parse(String(args[0]));
+      const cpu = Object.entries(s.cpu as Record<string, number>).map(([k, v]) =>
+        `${k} ${(v * 100).toFixed(1)}%`
+      );
+      return `up ${
+        s.uptimeS.toFixed(1)
+      } s · ${s.sampleRate} Hz, block ${s.block} · active slot ${s.activeSlot} · ` +
+        `${
+          s.redundant ? "redundant" : "SINGLE"
+        } · failovers ${s.failovers} · late blocks ${s.lateBlocks} · cpu ${cpu.join(", ")}`;
+    }
+    case "/engine/list.reply": {
+      const p = JSON.parse(String(args[0]));
+      const mods = Object.entries(p.modules as Record<string, { type: string }>).map(([n, m]) =>
+        `${n} (${m.type})`
+      );
+      const cables = (p.connections ?? []).map((c: [string, string, number?]) =>
+        `${c[0]} -> ${c[1]}${c[2] !== undefined ? ` ${c[2]}` : ""}`
+      );
+      return `modules: ${mods.join(", ")}\ncables:\n  ${cables.join("\n  ")}`;
+    }
+    case "/engine/schema.reply": {
+      const s = JSON.parse(String(args[0]));
+      return s.modules.map((
+        m: { type: string; inputs: string[]; outputs: string[]; params: { name: string }[] },
+      ) =>
+        `${m.type}: in ${m.inputs.join(", ") || "-"}; out ${m.outputs.join(", ") || "-"}; params ${
+          m.params.map((p) => p.name).join(", ")
+        }`
+      ).join("\n");
+    }
+    case "/patch/commit.reply": {
+      const delayed = JSON.parse(String(args[1] ?? "[]")) as string[];
+      return `applied (${args[0]} commands)${
+        delayed.length
+          ? `; these cables close a cycle and carry one block of delay: ${delayed.join(", ")}`
+          : ""
+      }`;
+    }
+    case "/seq/status.reply": {
+      const s = JSON.parse(String(args[0]));
+      const tracks = Object.entries(s.tracks as Record<string, TrackSpec>).map(([n, t]) =>
+        `  ${n}: ${t.modules.join(",")} ${t.pattern}${t.notes ? ` (${t.notes.join(" ")})` : ""}`
+      );
+      const at = s.position ? ` · bar ${s.position.bar} beat ${s.position.beat}` : "";
+      return `${s.running ? "playing" : "stopped"}${at} · ${s.bpm} BPM · swing ${s.swing} %\n${
+        tracks.length ? tracks.join("\n") : "  no tracks (seq add TRACK MODULE PATTERN)"
+      }`;
+    }
+    case "/seq/add.reply":
+    case "/seq/remove.reply":
+    case "/seq/update/pattern.reply":
+    case "/seq/update/notes.reply":
+    case "/seq/set.reply":
+    case "/seq/lane.reply": {
+      const when = args[args.length - 1] === "now" ? "from its next step" : "from the next bar";
+      const what = address === "/seq/remove.reply" ? "removed" : "set";
+      return `track ${args[0]} ${what} ${when}`;
+    }
+    case "/seq/start.reply":
+      return "playing from the first bar";
+    case "/seq/stop.reply":
+      return "stopped (every gate closed)";
+    case "/pattern/list.reply":
+      return args.length ? args.join("\n") : "no patterns saved yet (pattern save NAME)";
+    case "/pattern/save.reply":
+      return `saved ${args[0]}`;
+    case "/pattern/load.reply":
+      return `loaded ${args[0]} (${args[1] === "now" ? "from each track's next step" : "from the next bar"})`;
+    case "/record/start.reply":
+      return `recording to ${args[0]} from frame ${args[1]}`;
+    case "/record/stop.reply":
+      return `recorded ${Number(args[2]).toFixed(2)} s (${args[1]} frames) to ${args[0]}`;
+    case "/record/status.reply": {
+      const r = JSON.parse(String(args[0]));
+      const lost = r.lostFrames ? `, ${r.lostFrames} frames lost to ${r.overruns} overruns (silence)` : "";
+      if (r.recording) {
+        return `recording to ${r.path} (${r.format}): ${r.seconds.toFixed(2)} s, ` +
+          `${r.flushedSeconds.toFixed(2)} s on disk, ` +
+          `${r.lagMs.toFixed(0)} ms behind the output${lost}`;
+      }
+      const why = r.error ? `; it ended early: ${r.error}` : "";
+      return r.path === null
+        ? "not recording"
+        : `not recording (last: ${r.path}, ${r.seconds.toFixed(2)} s${lost}${why})`;
+    }
+    default:
+      return `${address} ${args.join(" ")}`;
+  }
+}
+
+/** How long a line waits for the engine's answer, ms (a /sync after a change: SYNC_WAIT_MS). */
+export const ANSWER_WAIT_MS = 3000;
+
+/** How long a change waits for its /synced, ms. */
+export const SYNC_WAIT_MS = 5000;
+
+/** What one line got from the engine. */
+export interface Answer {
+  /** True when the engine answered and refused nothing. */
+  ok: boolean;
+  /** The answer in plain words ("ok" after a change), empty when nothing but errors came back. */
+  text: string;
+  /** The reply's JSON argument, parsed, when it carried one (status, list, schema …). */
+  json?: unknown;
+  /** The reply as it came (its address and arguments), when one came. */
+  reply?: Reply;
+  /** The engine's refusals as "ADDRESS: MESSAGE", and "no engine answered …" when nothing came back. */
+  errors: string[];
+}
+
+/** The words for an engine that did not answer within `ms`. */
+export function noAnswerText(target: string, ms: number): string {
+  return `no engine answered on ${target} within ${ms / 1000} s: start it with deno task start`;
+}
+
+/**
+ * Sends a translated line and waits up to `waitMs` for its answer (`json`: JSON replies as they came, as
+ * `--json` prints them).
+ */
+export async function runTranslation(
+  c: Connection,
+  t: Translation,
+  json = false,
+  waitMs: number = ANSWER_WAIT_MS,
+): Promise<Answer> {
+  if (t.expect === "none") return { ok: true, text: "", errors: [] };
+  await c.send(t.messages);
+  if (t.expect === "sync") {
+    const r = await c.sync(SYNC_WAIT_MS);
+    const errors = r.errors.map(errorText);
+    if (!r.ok && errors.length === 0) errors.push(noAnswerText(c.target, SYNC_WAIT_MS));
+    return { ok: errors.length === 0, text: errors.length === 0 ? "ok" : "", errors };
+  }
+  // The reply answers the last message (a bundle's commit); its refusal is the answer too.
+  const r = await c.next([t.expect], waitMs, [t.messages[t.messages.length - 1][0]]);
+  const errors = r.errors.map(errorText);
+  if (!r.reply && errors.length === 0) errors.push(noAnswerText(c.target, waitMs));
+  if (!r.reply) return { ok: false, text: "", errors };
+  return {
+    ok: errors.length === 0,
+    text: describe(r.reply, json),
+    json: replyJson(r.reply),
+    reply: r.reply,
+    errors,
+  };
+}
+
+/** Translates one line and runs it; a line the language refuses is an error in plain words, nothing sent. */
+export function runLine(c: Connection, line: string, json = false): Promise<Answer> {
+  let t: Translation;
+  try {
+    t = translate(line);
+  } catch (e) {
+    return Promise.resolve({ ok: false, text: "", errors: [(e as Error).message] });
+  }
+  return runTranslation(c, t, json);
+}
+
+/** An /error reply as "ADDRESS: MESSAGE". */
+export function errorText(e: Reply): string {
+  return `${e[1]}: ${e[2]}`;
+}
+
+// A reply's JSON argument (the engine sends objects as one JSON string), when its first argument is one.
+function replyJson(r: Reply): unknown {
+  const a = r[1];
+  if (typeof a !== "string" || !(a.startsWith("{") || a.startsWith("["))) return undefined;
+  try {
+    return JSON.parse(a);
+  } catch {
+    return undefined; // a string that only looks like JSON: the text says it
+  }
+}
