@@ -1,9 +1,9 @@
 // The strongest partials of an averaged spectrum (analysis/spectrum.ts), their notes and a chroma vector.
-// A partial is a local maximum of the power that stands 20 dB above the median of the ±64 bins around it
-// (outside the Blackman-Harris main lobe of ±4 bins, so a tone's own skirt never counts; an averaged noise
-// spectrum never stands that high). Its frequency comes from a parabola through the log power of the three
-// bins at the peak: for this window the bias is a few thousandths of a bin (0.01 Hz at 48 kHz), far below a
-// cent anywhere above 20 Hz. Note names come from @tonaljs/tonal (MIT), sharps, A4 = 440 Hz.
+// A partial is a local maximum of the power that stands above the median of the bins 5 … 32 away on either
+// side (outside the Blackman-Harris main lobe of ±4 bins, so a tone's own skirt never counts) by 6, 10 or
+// 20 dB as fewer frames were averaged (see spectralPeaks). Its frequency comes from a parabola through the log
+// power of the three bins at the peak: for this window well under a tenth of a cent above 100 Hz
+// (tests/analysis_test.ts). Note names come from @tonaljs/tonal (MIT), sharps, A4 = 440 Hz.
 import { Midi } from "@tonaljs/tonal";
 import type { Spectrum } from "./spectrum.ts";
 import { powDb } from "./floor.ts";
@@ -20,10 +20,12 @@ export interface Peak {
   cents: number;
 }
 
-/** How far above its neighbourhood's median a peak must stand, dB. */
-const PROMINENCE_DB = 12;
+/** The Blackman-Harris main lobe's half-width, bins: a peak's neighbourhood starts beyond it. */
+const LOBE = 5;
+/** The neighbourhood's width on each side, bins (±~80 Hz at 48 kHz). */
+const SIDE = 28;
 /** Peaks more than this far below the strongest are left out, dB. */
-const RANGE_DB = 60;
+const RANGE_DB = 40;
 
 /** The nearest equal-tempered note name (sharps) and the cents from it, −50 … +50. */
 export function noteOf(hz: number): { note: string; cents: number } {
@@ -48,13 +50,20 @@ export function spectralPeaks(s: Spectrum, max = 8): Peak[] {
   const out: Peak[] = [];
   const strongest = candidates.length ? power[candidates[0]] : 0;
   const near: number[] = [];
+  // An average of many frames has a steady floor (about ±1.5 dB over 16 frames or more): 6 dB clears it, 10 dB
+  // over 8. A single frame's periodogram is exponentially distributed, and only 20 dB keeps its noise out
+  // (p ≈ 1e-9 per bin).
+  const prominence = s.averages >= 16 ? 6 : s.averages >= 8 ? 10 : 20;
   for (const k of candidates.slice(0, 8 * max)) {
     if (out.length >= max || power[k] < strongest * 10 ** (-RANGE_DB / 10)) break;
     near.length = 0;
-    for (let j = Math.max(1, k - 64); j <= Math.min(n / 2, k + 64); j++) near.push(power[j]);
+    for (let d = LOBE; d < LOBE + SIDE; d++) {
+      if (k - d >= 1) near.push(power[k - d]);
+      if (k + d <= n / 2) near.push(power[k + d]);
+    }
     near.sort((a, b) => a - b);
     const median = near[near.length >> 1];
-    if (powDb(power[k]) - powDb(median) < PROMINENCE_DB) continue;
+    if (powDb(power[k]) - powDb(median) < prominence) continue;
     const a = Math.log(power[k - 1] || 1e-300), b = Math.log(power[k]), c = Math.log(power[k + 1] || 1e-300);
     const d = a - 2 * b + c < 0 ? (0.5 * (a - c)) / (a - 2 * b + c) : 0;
     const f = (k + d) * hz;

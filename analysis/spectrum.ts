@@ -16,6 +16,8 @@ export interface Spectrum {
   sampleRate: number;
   /** A sine centred on a bin puts toneScale⁻¹·A² into that bin: A² = toneScale · power[peak]. */
   toneScale: number;
+  /** How many frames were averaged (1 for a window shorter than n): the more, the steadier a noise floor. */
+  averages: number;
 }
 
 /** Centres of the ten octave bands, Hz (IEC 61260 nominal). */
@@ -52,7 +54,7 @@ export function averageSpectrum(x: Float32Array, sampleRate: number): Spectrum {
   for (let k = 0; k <= n / 2; k++) power[k] *= scale;
   power[0] /= 2;
   // A sine of amplitude A centred on bin k: |Y_k| = A·Σw/2, so power[k] = A²·(Σw)² / (2·n·w2).
-  return { power, n, sampleRate, toneScale: w1 > 0 ? (2 * n * w2) / (w1 * w1) : 0 };
+  return { power, n, sampleRate, toneScale: w1 > 0 ? (2 * n * w2) / (w1 * w1) : 0, averages: count };
 }
 
 /** Σ power over bins whose frequency lies in [lo, hi) Hz. */
