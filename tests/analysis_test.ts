@@ -342,3 +342,25 @@ Deno.test("analysis: tempo of examples/dnb-175.json (8 bars) is 175 ± 1; a 120 
   );
   near(four.bpm?.value ?? null, 120, 1, "four on the floor");
 });
+
+Deno.test("analysis: tiny and odd windows give finite JSON (0, 1, 100 frames; 96 kHz)", () => {
+  const finite = (v: unknown): boolean =>
+    typeof v === "number"
+      ? Number.isFinite(v)
+      : Array.isArray(v)
+      ? v.every(finite)
+      : v && typeof v === "object"
+      ? Object.values(v).every(finite)
+      : true;
+  for (const frames of [0, 1, 100, 1000]) {
+    const x = stereo(48000, frames / 48000, (i) => [0.5 * Math.sin(i / 3), 0.25]);
+    const a = analyze(x, { sampleRate: 48000 });
+    assert.ok(finite(a), `${frames} frames: ${JSON.stringify(a)}`);
+    assert.equal(a.window.frames, frames);
+    assert.equal(a.lufs, null, "shorter than one 400 ms block");
+  }
+  const hi = analyze(sine(96000, 440, -6, 1), { sampleRate: 96000 });
+  assert.equal(hi.pitches[0].note, "A4");
+  near(analyze(sine(96000, 1000, -20, 1), { sampleRate: 96000 }).lufs, -20, 0.1, "96 kHz loudness");
+  assert.throws(() => analyze(new Float32Array(4), { sampleRate: 0 }), RangeError);
+});
