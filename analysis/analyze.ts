@@ -1,11 +1,21 @@
 // The listening report: what a stretch of the output sounds like, measured. Pure functions of interleaved
 // stereo samples, off the audio path (the analysis worker, the offline render, the MCP preview). The report is
 // plain JSON: a level that has no finite value in dB (silence) is the floor, FLOOR_DB; a measure that does not
-// exist for the signal (no pitch, no tempo) is null or an empty list.
-// The implementation is being written (issue 13); the interface below is the contract its callers use.
+// exist for the signal (no pitch, no tempo) is null or an empty list. Each measure lives in its own module
+// (loudness, true_peak, levels, spectrum, pitch, key, onsets, tempo); this one composes them. docs/listening.md
+// defines every key, its units and how it was verified.
+import { ampDb, FLOOR_DB, powDb } from "./floor.ts";
+import { integratedLoudness, KEnergy, shortTermLoudness } from "./loudness.ts";
+import { truePeak } from "./true_peak.ts";
+import { levels } from "./levels.ts";
+import { averageSpectrum, OCTAVE_CENTRES, spectralFeatures } from "./spectrum.ts";
+import { chromaOf, spectralPeaks } from "./pitch.ts";
+import { estimateKey } from "./key.ts";
+import { detectOnsets, spectralFlux } from "./onsets.ts";
+import { estimateTempo } from "./tempo.ts";
 
 /** dB values are floored here: silence is −120 dB, never −Infinity (JSON has no infinities). */
-export const FLOOR_DB: number = -120;
+export { FLOOR_DB };
 
 /** What the caller knows besides the samples. */
 export interface AnalyzeOptions {
@@ -77,40 +87,63 @@ export interface Analysis {
   limiterDb?: number;
 }
 
+/** The level below which a window is silent, dBFS (Analysis.silent). */
+export const SILENT_DB: number = -90;
+
 /** Analyses interleaved stereo samples (L, R, L, R …). */
 export function analyze(x: Float32Array, options: AnalyzeOptions): Analysis {
+  const sampleRate = options.sampleRate;
+  if (!(sampleRate > 0)) throw new RangeError(`Cannot analyse: sample rate ${sampleRate} is not positive`);
   const frames = x.length >> 1;
-  const db = (v: number) => Math.max(FLOOR_DB, 20 * Math.log10(v || 1e-30));
-  const sum = [0, 0], peak = [0, 0];
-  for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < 2; c++) {
-      const v = x[2 * i + c];
-      sum[c] += v * v;
-      peak[c] = Math.max(peak[c], Math.abs(v));
-    }
-  }
-  const rms = sum.map((s) => Math.sqrt(s / Math.max(1, frames)));
-  return {
-    window: { startFrame: options.startFrame ?? 0, frames, seconds: frames / options.sampleRate },
-    lufs: null,
-    lufsShort: null,
-    truePeakDb: db(Math.max(...peak)),
-    rmsDb: [db(rms[0]), db(rms[1])],
-    crestDb: 0,
-    clipped: 0,
-    silent: Math.max(...peak) < 10 ** (-90 / 20),
-    dcOffset: [0, 0],
-    correlation: 0,
-    centroidHz: 0,
-    rolloffHz: 0,
-    flatness: 0,
-    bands: [],
-    pitches: [],
-    chroma: new Array(12).fill(0),
-    key: null,
-    onsets: [],
-    bpm: null,
+  const lv = levels(x);
+  const peak = Math.max(lv.peak[0], lv.peak[1]);
+  const silent = !(peak >= 10 ** (SILENT_DB / 20));
+  const rmsDb: [number, number] = [powDb(lv.meanSquare[0]), powDb(lv.meanSquare[1])];
+  const louder = lv.meanSquare[0] >= lv.meanSquare[1] ? 0 : 1;
+  const base = {
+    window: { startFrame: options.startFrame ?? 0, frames, seconds: frames / sampleRate },
+    rmsDb,
+    crestDb: lv.meanSquare[louder] > 0 ? ampDb(lv.peak[louder]) - rmsDb[louder] : 0,
+    clipped: lv.clipped,
+    silent,
+    dcOffset: lv.mean,
+    correlation: lv.correlation,
     ...(options.sequencerBpm !== undefined ? { sequencerBpm: options.sequencerBpm } : {}),
     ...(options.limiterDb !== undefined ? { limiterDb: options.limiterDb } : {}),
+  };
+  if (silent) {
+    return {
+      ...base,
+      lufs: null,
+      lufsShort: null,
+      truePeakDb: ampDb(peak),
+      centroidHz: 0,
+      rolloffHz: 0,
+      flatness: 0,
+      bands: OCTAVE_CENTRES.map((hz) => ({ hz, db: FLOOR_DB })),
+      pitches: [],
+      chroma: new Array(12).fill(0),
+      key: null,
+      onsets: [],
+      bpm: null,
+    };
+  }
+  const k = new KEnergy(x, sampleRate);
+  const spectrum = averageSpectrum(x, sampleRate);
+  const peaks = spectralPeaks(spectrum, 8);
+  const chroma = chromaOf(spectrum);
+  const flux = spectralFlux(x, sampleRate);
+  const onsets = detectOnsets(x, flux);
+  return {
+    ...base,
+    lufs: integratedLoudness(k),
+    lufsShort: shortTermLoudness(k),
+    truePeakDb: ampDb(truePeak(x)),
+    ...spectralFeatures(spectrum),
+    pitches: peaks.map((p) => ({ hz: p.hz, note: p.note, cents: p.cents, db: powDb(p.amp2) })),
+    chroma,
+    key: peaks.length > 0 ? estimateKey(chroma) : null,
+    onsets,
+    bpm: onsets.length >= 4 ? estimateTempo(flux.flux, flux.hop / sampleRate) : null,
   };
 }
