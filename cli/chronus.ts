@@ -4,6 +4,7 @@
 import { basename, dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { encode } from "node-osc";
+import { describe as describeAnalysis } from "../analysis/describe.ts";
 import { ClientError } from "../core/errors.ts";
 import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { decodePacket } from "../osc/codec.ts";
@@ -115,6 +116,7 @@ class Connection {
 export function describe(reply: Reply, json: boolean): string {
   const [address, ...args] = reply;
   if (json && typeof args[0] === "string" && args[0].startsWith("{")) return args[0];
+  if (json && address === "/analyze/plot.reply") return String(args[1]);
   switch (address) {
     case "/engine/status.reply": {
       const s = JSON.parse(String(args[0]));
@@ -186,6 +188,10 @@ export function describe(reply: Reply, json: boolean): string {
       return `saved ${args[0]}`;
     case "/pattern/load.reply":
       return `loaded ${args[0]} (${args[1] === "now" ? "from each track's next step" : "from the next bar"})`;
+    case "/analyze.reply":
+      return describeAnalysis(JSON.parse(String(args[0])));
+    case "/analyze/plot.reply":
+      return `plotted ${args[0]}. ${describeAnalysis(JSON.parse(String(args[1])))}`;
     case "/record/start.reply":
       return `recording to ${args[0]} from frame ${args[1]}`;
     case "/record/stop.reply":
@@ -307,7 +313,8 @@ async function runLine(c: Connection, line: string, json: boolean, dataDir?: str
     if (!r.ok && errors.length === 0) return noAnswer();
     if (errors.length === 0) console.log("ok");
   } else {
-    const r = await c.next([t.expect]);
+    // A module's first analysis collects its window (up to 5.46 s) before it answers.
+    const r = await c.next([t.expect], t.expect.startsWith("/analyze") ? 10_000 : 3000);
     errors = r.errors;
     if (!r.reply && errors.length === 0) return noAnswer();
     if (r.reply) console.log(describe(r.reply, json));

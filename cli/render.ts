@@ -12,10 +12,13 @@ import { DEFAULT_PATCH_URL, readPatchFile } from "../patch/default_patch.ts";
 import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
+import { analyze } from "../analysis/analyze.ts";
+import { describe } from "../analysis/describe.ts";
 
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]
        deno task render [--patch PATCH.json | --voices N] [--score SCORE] --out OUT.wav [--seconds T]
                         [--sample-rate HZ] [--block FRAMES] [--seed N] [--data-dir DIR]
+                        [--analyze [--json]]
 
 --replay renders a session log written by "deno task start --log LOG.jsonl"; without --seconds it renders
 as many frames as the live session played.
@@ -25,7 +28,9 @@ score: the text command language of "deno task chronus", one command a line, pre
 seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo1 -> voice2.cutoff 1",
 "# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
 patch whose sequence is "playing". File names in a score (load, save, pattern save …) resolve in the data
-directory (--data-dir, default ${DEFAULT_DATA_DIR}; docs/security.md), as a live engine's clients' do.`;
+directory (--data-dir, default ${DEFAULT_DATA_DIR}; docs/security.md), as a live engine's clients' do.
+--analyze prints the listening report of the whole render after writing the WAV (docs/listening-live.md):
+a few sentences, or with --json the report as JSON and nothing else on stdout.`;
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
@@ -49,6 +54,8 @@ if (import.meta.main) {
         seconds: { type: "string" },
         "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
         help: { type: "boolean", default: false },
+        analyze: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
       },
     }).values;
   } catch (e) {
@@ -67,6 +74,7 @@ if (import.meta.main) {
   let settings: { sampleRate: number; block: number; seed: number };
   let commands: StampedCommand[];
   let frames: number;
+  let sequencerBpm: number | undefined; // the tempo of a patch's playing sequence, for --analyze
   try {
     if (a.replay) {
       const log = parseSessionLog(Deno.readTextFileSync(a.replay));
@@ -89,6 +97,7 @@ if (import.meta.main) {
       const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);
       // A playing sequence renders eight bars (and the tail), unless --seconds says otherwise.
       const seq = file.sequence?.playing ? file.sequence : undefined;
+      if (seq) sequencerBpm = seq.bpm ?? 120;
       const bars = seq ? Math.round((8 * 4 * 60 * settings.sampleRate) / (seq.bpm ?? 120)) : 0;
       frames = a.seconds !== undefined
         ? Math.round(Number(a.seconds) * settings.sampleRate)
@@ -116,4 +125,8 @@ if (import.meta.main) {
     `render: ${seconds.toFixed(2)} s of audio, ${commands.length} commands, in ${ms.toFixed(1)} ms ` +
       `(${(seconds * 1000 / ms).toFixed(0)}× real time) → ${a.out}`,
   );
+  if (a.analyze) {
+    const report = analyze(samples, { sampleRate, ...(sequencerBpm !== undefined ? { sequencerBpm } : {}) });
+    console.log(a.json ? JSON.stringify(report) : describe(report));
+  }
 }

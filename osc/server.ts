@@ -339,7 +339,10 @@ export class OscServer {
       this.#reply({ address: "/error", args: [m.address, m.error] }, rinfo);
       return;
     }
-    const peer = { subscribe: (on: boolean, port = rinfo.port) => this.#subscribe(rinfo.address, port, on) };
+    const peer = {
+      subscribe: (on: boolean, port = rinfo.port) => this.#subscribe(rinfo.address, port, on),
+      trusted: this.#trusted(rinfo.address),
+    };
     const later = (r: OscReply) => this.#reply(r, rinfo);
     for (const r of this.router.handle(m.address, m.args, delivery, later, peer, m.types)) {
       this.#reply(r, rinfo);

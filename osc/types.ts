@@ -46,6 +46,8 @@ export type OscEngine =
      * `withNext` commands about to go with them checked too; absent where nothing is queued (a score).
      */
     reserve?(n: number, frame: number, withNext?: number): void;
+    /** The listening report of the output or a module (Engine.analyze); absent where nothing plays (a score). */
+    analyze?: Engine["analyze"];
   };
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */
@@ -60,4 +62,6 @@ export interface Delivery {
 export interface OscPeer {
   /** Starts or stops events, meters and copies of replies to the sender (or to `port` on its host). */
   subscribe(on: boolean, port?: number): void;
+  /** False for a sender large replies may not go to (neither loopback nor --osc-allow): no reflection. */
+  readonly trusted?: boolean;
 }
