@@ -12,7 +12,12 @@ import type { PatchFile } from "../core/files.ts";
 import { Engine } from "../engine/engine.ts";
 import { checkSeconds, MAX_QUEUED, maxSeconds } from "../engine/listener.ts";
 import { OscServer } from "../osc/server.ts";
-import { TEST_LEAD } from "./helpers.ts";
+import * as L from "../asm/layout.ts";
+import { readWav } from "../core/wav.ts";
+import { parseSessionLog } from "../engine/session_log.ts";
+import { LISTEN_ROUTES } from "../osc/routes/listen.ts";
+import type { RouteContext } from "../osc/routes/route.ts";
+import { firstDifferenceOutside, replayLog, startLogged, TEST_LEAD } from "./helpers.ts";
 import { OscTestClient } from "./osc_helpers.ts";
 import { TONE_PATCH_PATH } from "./tone.ts";
 
@@ -358,4 +363,42 @@ Deno.test("render --analyze --json: only the report on stdout, with the render's
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the probe changes no sample: a session that probed two modules replays bit for bit", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-listen-" });
+  try {
+    const engine = await startLogged(dir, { patch: TWO_TONES, lead: TEST_LEAD });
+    await play(300);
+    const a = await engine.analyze(0.3, "tone2");
+    assert.equal(a.silent, false);
+    await engine.analyze(0.2, "tone1");
+    engine.set("tone2", "freq", 550);
+    await engine.analyze(0.2, "tone2");
+    const summary = await engine.stop();
+    const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
+    assert.equal(log.commands.filter((c) => c.op === L.OP_PROBE).length, 3, "each probe is a logged command");
+    const live = readWav(await Deno.readFile(`${dir}/out.wav`)).samples;
+    const replay = await replayLog(`${dir}/s.jsonl`);
+    assert.equal(firstDifferenceOutside(live, replay.samples, summary.output.lateAt), -1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("/analyze refuses an untrusted (remote, not --osc-allow) sender before any work: no reflection", () => {
+  let asked = 0;
+  const ctx = { engine: { analyze: () => (asked++, Promise.resolve({})) } } as unknown as RouteContext;
+  for (const r of LISTEN_ROUTES) {
+    const call = {
+      address: r.address,
+      args: r.address === "/analyze" ? [1] : ["x.png"],
+      when: "bar",
+      path: {},
+      delivery: {},
+      peer: { subscribe: () => {}, trusted: false },
+    } as const;
+    assert.throws(() => r.handle(ctx, [], call), /goes only to loopback or --osc-allow senders/);
+  }
+  assert.equal(asked, 0);
 });

@@ -9,10 +9,21 @@ import * as L from "../asm/layout.ts";
 import { analyze } from "../analysis/analyze.ts";
 import { plotPng } from "../analysis/plot.ts";
 import { controlView, type SlotViews, slotViews, tapViews } from "../core/shared.ts";
+import { niceThisThread } from "../ffi/priority.ts";
 import type { AnalysisReply, AnalysisRequest } from "./analysis_messages.ts";
 
 /** How often the probe ring is read while a probe is on: PROBE_BLOCKS hold 171 ms at 128 frames. */
 const POLL_MS = 20;
+
+/** After an analysis that took t ms the worker rests max(t, REST_MS) before the next: at most half a CPU, so
+ * a client that asks back to back cannot take a core from the DSP workers (docs/performance.md). */
+const REST_MS = 5;
+
+// The lowest priority: the audio threads come first when CPUs are short.
+niceThisThread(19);
+let readyAt = 0; // no analysis starts before this (performance.now())
+const outputQueue: Waiting[] = [];
+let pumpTimer: ReturnType<typeof setTimeout> | undefined;
 
 let sampleRate = 48000;
 let B = 128;
@@ -68,8 +79,10 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
       title: m.title,
       deadline: performance.now() + m.timeoutMs,
     };
-    if (m.module === 0) answerOutput(w);
-    else if (m.module !== probeId) reply({ type: "error", id: m.id, message: "that module is not probed" });
+    if (m.module === 0) {
+      outputQueue.push(w);
+      pump();
+    } else if (m.module !== probeId) reply({ type: "error", id: m.id, message: "that module is not probed" });
     else {
       waiting.push(w);
       poll();
@@ -79,16 +92,38 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
   }
 };
 
-// The output: the last `frames` frames the output copied into the tap (waiting, bounded, until it has played
-// that many).
-function answerOutput(w: Waiting): void {
+// Answers the output requests one at a time, each after the rest the last analysis earned.
+function pump(): void {
+  if (pumpTimer !== undefined || outputQueue.length === 0) return;
+  const wait = readyAt - performance.now();
+  if (wait > 0) {
+    pumpTimer = setTimeout(() => {
+      pumpTimer = undefined;
+      pump();
+    }, wait);
+    return;
+  }
+  const w = outputQueue[0];
+  if (!answerOutput(w)) {
+    pumpTimer = setTimeout(() => {
+      pumpTimer = undefined;
+      pump();
+    }, POLL_MS);
+    return;
+  }
+  outputQueue.shift();
+  pump();
+}
+
+// The output: the last `frames` frames the output copied into the tap. False while it has not played that
+// many yet (a fresh engine); the request waits, up to its deadline.
+function answerOutput(w: Waiting): boolean {
   const written = Atomics.load(tap.hdr, L.TAP_WRITTEN);
   const blocks = Math.ceil(w.frames / B);
   if (written < blocks) {
-    if (performance.now() > w.deadline) {
-      reply({ type: "error", id: w.id, message: "the output has not played that much yet" });
-    } else setTimeout(() => answerOutput(w), POLL_MS);
-    return;
+    if (performance.now() <= w.deadline) return false;
+    reply({ type: "error", id: w.id, message: "the output has not played that much yet" });
+    return true;
   }
   const cap = Atomics.load(tap.hdr, L.TAP_CAP);
   const from = written - blocks;
@@ -101,6 +136,7 @@ function answerOutput(w: Waiting): void {
     if (Atomics.load(tap.hdr, L.TAP_WRITTEN) - m >= cap) x.fill(0, at, at + size);
   }
   finish(w, x, from, written);
+  return true;
 }
 
 // Takes the probe ring's blocks that the output has played into probeBuf, then answers the requests that
@@ -111,7 +147,7 @@ function poll(): void {
   const still: Waiting[] = [];
   for (const w of waiting) {
     const blocks = Math.ceil(w.frames / B);
-    if (probeHeld >= blocks) {
+    if (probeHeld >= blocks && performance.now() >= readyAt) {
       const x = new Float32Array(blocks * B * L.CHANNELS);
       const cap = probeBuf.length / (B * L.CHANNELS);
       for (let i = 0; i < blocks; i++) {
@@ -161,6 +197,7 @@ function collect(): void {
 
 // Trims the copy to the frames asked for, adds what the engine knows, analyses, plots, answers.
 function finish(w: Waiting, blocksCopy: Float32Array, fromBlock: number, toBlock: number): void {
+  const t0 = performance.now();
   try {
     const x = blocksCopy.subarray(blocksCopy.length - w.frames * L.CHANNELS);
     const sel = Atomics.load(ctrl, L.CTRL_SELECTOR);
@@ -181,6 +218,8 @@ function finish(w: Waiting, blocksCopy: Float32Array, fromBlock: number, toBlock
   } catch (e) {
     reply({ type: "error", id: w.id, message: (e as Error).message });
   }
+  const t1 = performance.now();
+  readyAt = t1 + Math.max(REST_MS, t1 - t0);
 }
 
 // The largest gain reduction any limiter applied in blocks [from, to), in dB (≤ 0), from the blocks the slot
