@@ -402,3 +402,26 @@ Deno.test("/analyze refuses an untrusted (remote, not --osc-allow) sender before
   }
   assert.equal(asked, 0);
 });
+
+Deno.test("/analyze MODULE through a failover: the new primary's probe ring carries on", async () => {
+  // The primary traps at block 600 (1.6 s): the probe, on from ~0.4 s, is read from the standby's ring after.
+  const r = await Engine.start({
+    patch: TWO_TONES,
+    lead: TEST_LEAD,
+    sink: { kind: "null" },
+    allowFaultInjection: true,
+    injections: [{ kind: "trap", role: "primary", block: 600 }],
+  });
+  try {
+    await play(300);
+    const first = await r.analyze(0.5, "tone2");
+    for (const v of first.rmsDb) assert.ok(Math.abs(v - db(0.25 / Math.SQRT2)) < 0.1);
+    await play(1500);
+    assert.ok(r.supervisor.metrics.failovers >= 1, "the primary failed over");
+    const after = await r.analyze(1, "tone2");
+    assert.ok(after.window.startFrame + after.window.frames > 600 * 128);
+    for (const v of after.rmsDb) assert.ok(Math.abs(v - db(0.25 / Math.SQRT2)) < 0.1, `RMS ${v}`);
+  } finally {
+    await r.stop();
+  }
+});
