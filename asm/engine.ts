@@ -18,6 +18,7 @@ import {
 } from "./graph";
 import { connect, disconnect, setDepth } from "./cables";
 import { peaksClear } from "./peaks";
+import { probeBlockEnd, probeBlockStart, probeSelect } from "./probe";
 import { arenaBase as base, blockBytes } from "./arena";
 import { TYPE_COUNT } from "./gen/defs";
 import {
@@ -44,6 +45,7 @@ import {
   OP_SEQ_SWING,
   OP_SEQ_TRACK,
   OP_OUTPUT_GAIN,
+  OP_PROBE,
 } from "./layout";
 
 @external("env", "clock")
@@ -68,6 +70,9 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   G.outGainStep = 0;
   G.outGainLeft = 0;
   G.createFailed = 0;
+  G.limiterMin = 1.0;
+  probeSelect(0, 0, 0);
+  G.probed = 0;
   graphInit();
   seqInit();
   G.initialised = 1;
@@ -103,6 +108,8 @@ function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: 
     seedPrng(<u32> i0);
   } else if (op == OP_OUTPUT_GAIN) {
     outputGain(f0, i0);
+  } else if (op == OP_PROBE) {
+    probeSelect(target, i0, i1);
   }
 }
 
@@ -171,6 +178,7 @@ export function render(block: f64, fault: i32): i32 {
   const end = start + <i64> B;
   let pos: i32 = 0;
   peaksClear();
+  probeBlockStart();
   for (;;) {
     const e = peek();
     const eventFrame = e != null ? e.frame : i64.MAX_VALUE;
@@ -192,6 +200,7 @@ export function render(block: f64, fault: i32): i32 {
     }
   }
   if (pos < B) renderSpan(pos, B);
+  probeBlockEnd(B);
   G.lastEnd = end;
   if (fault == FAULT_NAN) store<f32>(OUT, NaN);
   return checkBlock(B);
@@ -212,6 +221,7 @@ function checkBlock(B: i32): i32 {
 }
 
 export { peaksPtr } from "./peaks";
+export { limiterGain, probedModule, probePtr } from "./probe";
 
 /** Address of the interleaved stereo output of the last rendered block. */
 export function outPtr(): usize {

@@ -30,6 +30,11 @@ export class Globals {
   outGainStep: f64; // added per frame while a ramp runs
   outGainLeft: i32; // frames left in the ramp
   createFailed: i32; // OP_CREATEs that found no room (the control side admits none: patch/graph.ts)
+  limiterMin: f64; // the smallest gain any limiter applied in the current block (asm/probe.ts)
+  probeId: i32; // the module OP_PROBE chose (0: none)
+  probeL: i32; // its outputs copied as left and right
+  probeR: i32;
+  probed: i32; // the module the last block's probe holds (0: none)
 }
 
 export const G = changetype<Globals>(memory.data(offsetof<Globals>(), 16));

@@ -24,6 +24,18 @@
 //   │ HDR_WORDS i32    │ RING_BLOCKS i32 each     │ CMD_CAP records × CMD_WORDS  │ RING_BLOCKS × MAX_BLOCK   │ MAX_MODULES f32  │
 //   │ (f64 at HDR_F64) │ tag[k] = block in slot k │ i32 (f64 args overlaid)      │   × CHANNELS f32          │ (by module id)   │
 //   └──────────────────┴──────────────────────────┴──────────────────────────────┴───────────────────────────┴──────────────────┘
+//   then, for the listener (workers/analysis_worker.ts):
+//   ┌──────────────────────────────┬────────────────────────────────────────┬───────────────────────────────────┐
+//   │ probe tags + module ids      │ probe ring: PROBE_BLOCKS × MAX_BLOCK   │ limiter gain: tags + min gain     │
+//   │ PROBE_BLOCKS i32 each        │   × CHANNELS f32                       │ GAIN_BLOCKS i32 + GAIN_BLOCKS f32 │
+//   └──────────────────────────────┴────────────────────────────────────────┴───────────────────────────────────┘
+//
+//   The probe (OP_PROBE) copies one module's main output, after each block, into probe slot n % PROBE_BLOCKS
+//   (interleaved L, R; a mono output in both): probe id[k] = the module id probed in block n (0: none), and
+//   probe tag[k] = n is stored last, as for the audio ring. The gain ring holds, for block n in slot
+//   n % GAIN_BLOCKS, the smallest gain any limiter applied in it (1: none limited). Both are pure functions of
+//   the block and the stamped commands, so both workers write the same values and a reader may take them from
+//   whichever slot feeds the output; neither changes a sample.
 //
 //   Audio slot k holds block n when tag[k] == n (k = n % RING_BLOCKS); the tag is stored after the samples,
 //   so a reader that sees the tag sees the whole block. Samples are interleaved (L, R).
@@ -136,6 +148,8 @@ export const HF_SEQ_BEAT = 4; // the sequencer's position in beats at the end of
 export const HF_SEQ_BPM = 5; // its tempo there
 export const HF_CREATE_FAILED = 6; // OP_CREATEs that found no room so far (the engine reports a change)
 export const HDR_WORDS = 32;
+export const PROBE_BLOCKS = 64; // power of two: 171 ms at 128 frames, read every 20 ms by the listener
+export const GAIN_BLOCKS = 4096; // power of two: ≥ TAP_FRAMES / 64, the tap's length at blocks of 64 or more
 
 export const W_STARTING = 0;
 export const W_IDLE = 1;
@@ -159,7 +173,12 @@ export const SLOT_HASHES = SLOT_TAGS + RING_BLOCKS * 4;
 export const SLOT_CMDS = SLOT_HASHES + RING_BLOCKS * 4;
 export const SLOT_AUDIO = SLOT_CMDS + CMD_CAP * CMD_WORDS * 4;
 export const SLOT_PEAKS = SLOT_AUDIO + RING_BLOCKS * MAX_BLOCK * CHANNELS * 4;
-export const SLOT_BYTES = SLOT_PEAKS + MAX_MODULES * 4;
+export const SLOT_PROBE_TAGS = SLOT_PEAKS + MAX_MODULES * 4;
+export const SLOT_PROBE_IDS = SLOT_PROBE_TAGS + PROBE_BLOCKS * 4;
+export const SLOT_PROBE = SLOT_PROBE_IDS + PROBE_BLOCKS * 4;
+export const SLOT_GAIN_TAGS = SLOT_PROBE + PROBE_BLOCKS * MAX_BLOCK * CHANNELS * 4;
+export const SLOT_GAINS = SLOT_GAIN_TAGS + GAIN_BLOCKS * 4;
+export const SLOT_BYTES = SLOT_GAINS + GAIN_BLOCKS * 4;
 export const SNAP_OFFSET = CTRL_BYTES + MAX_SLOTS * SLOT_BYTES;
 export const HANDOFF_OFFSET = SNAP_OFFSET + WASM_PAGES * 65536;
 export const TAP_OFFSET = HANDOFF_OFFSET + WASM_PAGES * 65536;
@@ -213,6 +232,8 @@ export const OP_SEQ_TEMPO = 20; // f0 = BPM, i0 = SEQ_AT_BAR | SEQ_NOW
 export const OP_SEQ_SWING = 21; // f0 = where the off-beat step sits in its pair: 0.5 straight … 0.75
 // The output's master gain, after the patch (asm/engine.ts): the engine's pause and resume fade with it.
 export const OP_OUTPUT_GAIN = 22; // f0 = the gain to reach, 0 … 1; i0 = frames to get there (a linear ramp)
+// The listener's probe (asm/probe.ts): which module's main output the workers copy into their probe ring.
+export const OP_PROBE = 23; // target = module id (0: off), i0 = its left output, i1 = its right output
 export const SEQ_TRACKS = 16;
 export const SEQ_STEPS = 256;
 export const SEQ_NOTES = 64;

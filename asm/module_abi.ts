@@ -100,6 +100,12 @@ export function at(p: Param, i: i32): f32 {
   return load<f32>(p.ptr + <usize> (i * p.step));
 }
 
+/** A limiter applied gain `g` (≤ 1) to a sample of this block: the listener reports the smallest (asm/probe.ts). */
+@inline
+export function noteLimiterGain(g: f64): void {
+  if (g < G.limiterMin) G.limiterMin = g;
+}
+
 /** One-pole coefficient for a time constant in ms (0 ms = jump): what Param.coef holds (a glide sets it). */
 export function smoothingCoef(ms: f64): f64 {
   return ms <= 0 ? 1.0 : 1.0 - Math.exp(-1.0 / (ms * 0.001 * G.sampleRate));

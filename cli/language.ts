@@ -154,6 +154,16 @@ export function translate(line: string): Translation {
       }
       return { messages: [[`/pattern/${sub}`, ...rest.slice(1)]], expect: `/pattern/${sub}.reply` };
     }
+    case "listen": {
+      if (rest[0]?.toLowerCase() === "plot") {
+        const args = rest.slice(1);
+        const extra = args[args.length - 1] === "overwrite" ? 1 : 0;
+        if (args.length < 1 || args.length > 3 + extra) usage(form("/analyze/plot"));
+        return { messages: [["/analyze/plot", ...args.map(word)]], expect: "/analyze/plot.reply" };
+      }
+      if (rest.length > 2) usage(form("/analyze"));
+      return { messages: [["/analyze", ...rest.map(word)]], expect: "/analyze.reply" };
+    }
     case "sync":
       return { messages: [], expect: "sync" };
     default:

@@ -13,11 +13,13 @@ import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
 import { writePlot } from "./render_plot.ts";
+import { analyze } from "../analysis/analyze.ts";
+import { describe } from "../analysis/describe.ts";
 
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]
        deno task render [--patch PATCH.json | --voices N] [--score SCORE] --out OUT.wav [--seconds T]
                         [--sample-rate HZ] [--block FRAMES] [--seed N] [--data-dir DIR]
-       … [--plot OUT.png]
+       … [--plot OUT.png] [--analyze [--json]]
 
 --replay renders a session log written by "deno task start --log LOG.jsonl"; without --seconds it renders
 as many frames as the live session played.
@@ -28,7 +30,9 @@ seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo
 "# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
 patch whose sequence is "playing". File names in a score (load, save, pattern save …) resolve in the data
 directory (--data-dir, default ${DEFAULT_DATA_DIR}; docs/security.md), as a live engine's clients' do.
---plot also writes a PNG of the whole render (waveform, spectrogram, loudness; docs/view.md), where --out may.`;
+--plot also writes a PNG of the whole render (waveform, spectrogram, loudness; docs/view.md), where --out may.
+--analyze prints the listening report of the whole render after writing the WAV (docs/listening-live.md):
+a few sentences, or with --json the report as JSON and nothing else on stdout.`;
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
@@ -53,6 +57,8 @@ if (import.meta.main) {
         seconds: { type: "string" },
         "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
         help: { type: "boolean", default: false },
+        analyze: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
       },
     }).values;
   } catch (e) {
@@ -71,6 +77,7 @@ if (import.meta.main) {
   let settings: { sampleRate: number; block: number; seed: number };
   let commands: StampedCommand[];
   let frames: number;
+  let sequencerBpm: number | undefined; // the tempo of a patch's playing sequence, for --analyze
   try {
     if (a.replay) {
       const log = parseSessionLog(Deno.readTextFileSync(a.replay));
@@ -93,6 +100,7 @@ if (import.meta.main) {
       const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);
       // A playing sequence renders eight bars (and the tail), unless --seconds says otherwise.
       const seq = file.sequence?.playing ? file.sequence : undefined;
+      if (seq) sequencerBpm = seq.bpm ?? 120;
       const bars = seq ? Math.round((8 * 4 * 60 * settings.sampleRate) / (seq.bpm ?? 120)) : 0;
       frames = a.seconds !== undefined
         ? Math.round(Number(a.seconds) * settings.sampleRate)
@@ -121,4 +129,8 @@ if (import.meta.main) {
     `render: ${seconds.toFixed(2)} s of audio, ${commands.length} commands, in ${ms.toFixed(1)} ms ` +
       `(${(seconds * 1000 / ms).toFixed(0)}× real time) → ${a.out}`,
   );
+  if (a.analyze) {
+    const report = analyze(samples, { sampleRate, ...(sequencerBpm !== undefined ? { sequencerBpm } : {}) });
+    console.log(a.json ? JSON.stringify(report) : describe(report));
+  }
 }

@@ -3,6 +3,7 @@
 // MCP server (mcp/) both play the engine through this module, so they answer alike.
 import { encode } from "node-osc";
 import { decodePacket } from "../osc/codec.ts";
+import { describe as describeAnalysis } from "../analysis/describe.ts";
 import { type OscMessage, translate, type Translation } from "./language.ts";
 import type { TrackSpec } from "../core/files.ts";
 
@@ -110,6 +111,7 @@ export class Connection {
 export function describe(reply: Reply, json: boolean): string {
   const [address, ...args] = reply;
   if (json && typeof args[0] === "string" && args[0].startsWith("{")) return args[0];
+  if (json && address === "/analyze/plot.reply") return String(args[1]);
   switch (address) {
     case "/engine/status.reply": {
       const s = JSON.parse(String(args[0]));
@@ -179,6 +181,10 @@ export function describe(reply: Reply, json: boolean): string {
       return args.length ? args.join("\n") : "no patterns saved yet (pattern save NAME)";
     case "/pattern/save.reply":
       return `saved ${args[0]}`;
+    case "/analyze.reply":
+      return describeAnalysis(JSON.parse(String(args[0])));
+    case "/analyze/plot.reply":
+      return `plotted ${args[0]}. ${describeAnalysis(JSON.parse(String(args[1])))}`;
     case "/pattern/load.reply":
       return `loaded ${args[0]} (${args[1] === "now" ? "from each track's next step" : "from the next bar"})`;
     case "/record/start.reply":
@@ -205,6 +211,9 @@ export function describe(reply: Reply, json: boolean): string {
 
 /** How long a line waits for the engine's answer, ms (a /sync after a change: SYNC_WAIT_MS). */
 export const ANSWER_WAIT_MS = 3000;
+
+/** How long /analyze may take, ms: a module's first analysis collects its window (up to 5.46 s) first. */
+export const ANALYZE_WAIT_MS = 10_000;
 
 /** How long a change waits for its /synced, ms. */
 export const SYNC_WAIT_MS = 5000;
@@ -236,7 +245,7 @@ export async function runTranslation(
   c: Connection,
   t: Translation,
   json = false,
-  waitMs: number = ANSWER_WAIT_MS,
+  waitMs: number = t.expect.startsWith("/analyze") ? ANALYZE_WAIT_MS : ANSWER_WAIT_MS,
 ): Promise<Answer> {
   if (t.expect === "none") return { ok: true, text: "", errors: [] };
   await c.send(t.messages);

@@ -42,6 +42,12 @@ export interface DspExports {
   peaksPtr(): number;
   /** OP_CREATEs that failed since init (no room in the arena, a bad id or type). */
   createFailures(): number;
+  /** Byte address of the probe: the probed module's output in the last block, interleaved stereo f32. */
+  probePtr(): number;
+  /** The module the last block's probe holds (0: none). */
+  probedModule(): number;
+  /** The smallest gain any limiter applied in the last block (1: none reduced its gain). */
+  limiterGain(): number;
   /** Bytes of arena one module of type code `type` takes at this block size and rate (−1: no such type). */
   moduleBytes(type: number): number;
   /** Byte address where the module arena starts; it ends at the end of memory (WASM_PAGES). */
@@ -83,6 +89,8 @@ export class DspHost {
   readonly out: Float32Array;
   /** Each module's output peak (max |sample|) in the last rendered block, by module id (asm/peaks.ts). */
   readonly peaks: Float32Array;
+  /** The probed module's output in the last rendered block (asm/probe.ts), interleaved stereo. */
+  readonly probe: Float32Array;
   /** The settings the instance was initialised with. */
   readonly settings: DspSettings;
   #x: DspExports;
@@ -105,6 +113,7 @@ export class DspHost {
     this.bytes = new Uint8Array(this.memory.buffer);
     this.out = new Float32Array(this.memory.buffer, this.#x.outPtr(), settings.block * L.CHANNELS);
     this.peaks = new Float32Array(this.memory.buffer, this.#x.peaksPtr(), L.MAX_MODULES);
+    this.probe = new Float32Array(this.memory.buffer, this.#x.probePtr(), settings.block * L.CHANNELS);
   }
 
   /** Queues a command; throws when the DSP queue is full. */
@@ -141,6 +150,16 @@ export class DspHost {
   /** The sequencer's tempo in BPM. */
   seqTempo(): number {
     return this.#x.seqTempo();
+  }
+
+  /** The module the last block's probe holds (0: none). */
+  probedModule(): number {
+    return this.#x.probedModule();
+  }
+
+  /** The smallest gain any limiter applied in the last rendered block (1: none). */
+  limiterGain(): number {
+    return this.#x.limiterGain();
   }
 
   /** Hash of the last rendered block (as a signed 32-bit integer). */

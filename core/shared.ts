@@ -19,6 +19,16 @@ export interface SlotViews {
   audio: Float32Array;
   /** Meters: MAX_MODULES float32, module id → its peak |sample| in the current meter window (layout.ts). */
   peaks: Float32Array;
+  /** probeTags[k] = the block held in probe slot k (−1: none). */
+  probeTags: Int32Array;
+  /** probeIds[k] = the module probed in that block (0: none). */
+  probeIds: Int32Array;
+  /** Probe ring, PROBE_BLOCKS × MAX_BLOCK × CHANNELS float32. */
+  probe: Float32Array;
+  /** gainTags[k] = the block whose limiter gain gains[k] holds (−1: none). */
+  gainTags: Int32Array;
+  /** The smallest gain any limiter applied in that block. */
+  gains: Float32Array;
 }
 
 /** Allocates the shared memory of an engine and fills in the initial control words. */
@@ -32,6 +42,8 @@ export function createShared(lead: number): SharedArrayBuffer {
   for (let s = 0; s < L.MAX_SLOTS; s++) {
     const v = slotViews(sab, s);
     v.tags.fill(-1);
+    v.probeTags.fill(-1);
+    v.gainTags.fill(-1);
     v.hdr[L.H_GATE] = 0;
   }
   return sab;
@@ -54,6 +66,11 @@ export function slotViews(sab: SharedArrayBuffer, slot: number): SlotViews {
     cmdF64: new Float64Array(sab, base + L.SLOT_CMDS, (L.CMD_CAP * L.CMD_WORDS) / 2),
     audio: new Float32Array(sab, base + L.SLOT_AUDIO, L.RING_BLOCKS * L.MAX_BLOCK * L.CHANNELS),
     peaks: new Float32Array(sab, base + L.SLOT_PEAKS, L.MAX_MODULES),
+    probeTags: new Int32Array(sab, base + L.SLOT_PROBE_TAGS, L.PROBE_BLOCKS),
+    probeIds: new Int32Array(sab, base + L.SLOT_PROBE_IDS, L.PROBE_BLOCKS),
+    probe: new Float32Array(sab, base + L.SLOT_PROBE, L.PROBE_BLOCKS * L.MAX_BLOCK * L.CHANNELS),
+    gainTags: new Int32Array(sab, base + L.SLOT_GAIN_TAGS, L.GAIN_BLOCKS),
+    gains: new Float32Array(sab, base + L.SLOT_GAINS, L.GAIN_BLOCKS),
   };
 }
 
@@ -92,6 +109,8 @@ export function tapCapacity(block: number, limit = Infinity): number {
 /** Resets a slot's header, tags and rings for a new worker. */
 export function resetSlot(v: SlotViews, epoch: number): void {
   v.tags.fill(-1);
+  v.probeTags.fill(-1);
+  v.gainTags.fill(-1);
   v.hashes.fill(0);
   v.hdr.fill(0);
   v.hdrF64.fill(0);

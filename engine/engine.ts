@@ -18,6 +18,7 @@ import {
   type RecordOptions,
 } from "./recorder.ts";
 import { SessionLogWriter } from "./session_log.ts";
+import { type Heard, Listener, type ListenOptions } from "./listener.ts";
 import { SpawnerHost } from "./spawner_host.ts";
 import { audioOffset, controlView, createShared, slotViews, tapCapacity, tapViews } from "../core/shared.ts";
 import type { WavFormat } from "../core/wav.ts";
@@ -150,6 +151,7 @@ export class Engine {
   #output!: Worker;
   #log?: SessionLogWriter;
   #recorder!: Recorder;
+  #listener: Listener;
   #faultsAllowed = false;
   #paused = false;
   #peakViews: Float32Array[] = [];
@@ -191,6 +193,10 @@ export class Engine {
       this.#queue.admit(n, "", true);
       this.#transactionCredit += n;
     };
+    this.#listener = new Listener(
+      { sab, sampleRate, block, patch, send: (c) => this.send(c) },
+      () => this.outBlock,
+    );
     this.finished = new Promise((res, rej) => {
       this.#resolve = res;
       this.#reject = rej;
@@ -479,6 +485,24 @@ export class Engine {
     this.#recorder.stall(ms);
   }
 
+  /**
+   * A report of the last `seconds` (default 2, at most the record tap's 5.46 s) of what the output played, or
+   * of module `module`'s main output (the DSP's probe: the first request for a module waits `seconds` for its
+   * audio). Analysed in the analysis worker (engine/listener.ts); rejects with a ClientError for a bad window,
+   * an unknown module, or when too many requests are queued.
+   */
+  analyze(seconds?: number, module?: string, options?: ListenOptions): Promise<Heard> {
+    return this.#listener.analyze(seconds, module, options);
+  }
+
+  /** Fault injection (tests): the analysis worker crashes; it is started again at the next request. */
+  crashListener(): void {
+    if (!this.#faultsAllowed) {
+      throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");
+    }
+    this.#listener.crash();
+  }
+
   /** False once the output has ended. */
   get running(): boolean {
     return this.#running;
@@ -648,6 +672,7 @@ export class Engine {
   #finish(done: OutputDone): void {
     if (!this.#running) return;
     this.#running = false;
+    this.#listener.close();
     try {
       this.supervisor.tick(); // accept what the primary rendered for the last blocks
       this.#output.terminate();

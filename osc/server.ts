@@ -342,7 +342,7 @@ export class OscServer {
     }
     const peer = {
       subscribe: (on: boolean, port = rinfo.port) => this.#subscribe(rinfo.address, port, on),
-      loopback: isLoopback(rinfo.address),
+      trusted: this.#trusted(rinfo.address),
     };
     const later = (r: OscReply) => this.#reply(r, rinfo);
     for (const r of this.router.handle(m.address, m.args, delivery, later, peer, m.types)) {

@@ -52,6 +52,8 @@ export type OscEngine =
     recentAudio?(frames: number): Float32Array;
     /** Blocks rendered ahead of the output (Engine.lead); absent in a score. */
     readonly lead?: number;
+    /** The listening report of the output or a module (Engine.analyze); absent where nothing plays (a score). */
+    analyze?: Engine["analyze"];
   };
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */
@@ -66,6 +68,6 @@ export interface Delivery {
 export interface OscPeer {
   /** Starts or stops events, meters and copies of replies to the sender (or to `port` on its host). */
   subscribe(on: boolean, port?: number): void;
-  /** Whether it sent from this machine (a loopback address); false for a remote peer (--osc-allow-remote). */
-  readonly loopback?: boolean;
+  /** False for a sender large replies may not go to (neither loopback nor --osc-allow): no reflection. */
+  readonly trusted?: boolean;
 }

@@ -130,10 +130,10 @@ Deno.test("/view refuses a remote peer (a reflection amplifier) and answers a lo
   const { engine, stop } = await engineWithOsc(2);
   try {
     const r = new OscRouter(engine);
-    const remote = r.handle("/view", [], {}, undefined, { subscribe() {}, loopback: false });
+    const remote = r.handle("/view", [], {}, undefined, { subscribe() {}, trusted: false });
     assert.equal(remote[0].address, "/error");
     assert.match(String(remote[0].args[1]), /only on this machine/);
-    const local = r.handle("/view", [], {}, undefined, { subscribe() {}, loopback: true });
+    const local = r.handle("/view", [], {}, undefined, { subscribe() {}, trusted: true });
     assert.equal(local[0].address, "/view.reply");
   } finally {
     await stop();

@@ -74,7 +74,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   const { sab, slot, epoch, settings } = msg;
   const ctrl = controlView(sab);
   const v = slotViews(sab, slot);
-  const { hdr, hdrF64, tags, hashes, audio, peaks } = v;
+  const { hdr, hdrF64, tags, hashes, audio, peaks, probeTags, probeIds, probe, gainTags, gains } = v;
   const commands = new CommandRingReader(v);
   const headers = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s).hdr);
   if (msg.snapshot) host.restore(msg.snapshot);
@@ -187,6 +187,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     hdrF64[L.HF_SEQ_BEAT] = host.seqBeat(); // for status displays (two WASM reads, no allocation)
     hdrF64[L.HF_SEQ_BPM] = host.seqTempo();
     hdrF64[L.HF_CREATE_FAILED] = host.createFailures(); // the engine reports a change: never silent
+    publishProbe(block);
     Atomics.store(tags, k, block);
     const t1 = now();
     hdrF64[L.HF_RENDER_MS] = t1 - t0; // includes the drain: the control work this block cost
@@ -196,6 +197,24 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     Atomics.store(hdr, L.H_STATE, L.W_IDLE);
     signal();
     return true;
+  }
+
+  // The listener's probe and limiter gain (asm/layout.ts): one block copied, two words, no allocation.
+  function publishProbe(block: number): void {
+    const g = block & (L.GAIN_BLOCKS - 1);
+    Atomics.store(gainTags, g, -1);
+    gains[g] = host.limiterGain();
+    Atomics.store(gainTags, g, block);
+    const id = host.probedModule();
+    const p = block & (L.PROBE_BLOCKS - 1);
+    if (id === 0 && probeIds[p] === 0) { // nothing probed: the ring stays as it is (a tag says which block)
+      Atomics.store(probeTags, p, block);
+      return;
+    }
+    Atomics.store(probeTags, p, -1);
+    probeIds[p] = id;
+    if (id !== 0) probe.set(host.probe, p * L.MAX_BLOCK * L.CHANNELS);
+    Atomics.store(probeTags, p, block);
   }
 
   let burst = 0;

@@ -12,7 +12,7 @@
 // never drifts and stays bit-exact across workers; the gain is exactly 1 when nothing is limited, so a signal
 // below the ceiling comes out as the input delayed by L samples.
 import { G } from "../globals";
-import { at, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../module_abi";
+import { at, exp2f, Inst, inp, noteLimiterGain, outp, prm, smoothingCoef } from "../module_abi";
 import {
   LIMITER_CEILING,
   LIMITER_GAIN,
@@ -209,6 +209,7 @@ export function limiterProcess(m: Inst, from: i32, to: i32): void {
     sum += q - load<i64>(ha);
     store<i64>(ha, q);
     const g = <f64> sum / total;
+    noteLimiterGain(g); // for the listener's report: read, never fed back
     const da = dl + (<usize> pos << 3), db = dr + (<usize> pos << 3);
     const ya = load<f64>(da) * g, yb = load<f64>(db) * g;
     store<f64>(da, a);

@@ -5,6 +5,7 @@ import { ENGINE_ROUTES } from "./engine.ts";
 import { PATCH_ROUTES } from "./patch.ts";
 import { PATTERN_ROUTES } from "./pattern.ts";
 import { PLAY_ROUTES } from "./play.ts";
+import { LISTEN_ROUTES } from "./listen.ts";
 import { RECORD_ROUTES } from "./record.ts";
 import type { Dialect, FamilyName, Route } from "./route.ts";
 import { SEQ_ROUTES } from "./seq.ts";
@@ -60,6 +61,13 @@ export const FAMILIES: readonly Family[] = [
     label: "recording",
     summary: "the output to a WAV file, off the audio path",
     routes: RECORD_ROUTES,
+  },
+  {
+    name: "listen",
+    title: "Listening",
+    label: "listening",
+    summary: "a report of what the output or one module played: loudness, spectrum, pitch, tempo",
+    routes: LISTEN_ROUTES,
   },
   {
     name: "engine",

@@ -16,13 +16,13 @@ export const VIEW_ROUTES: readonly Route[] = [
     address: "/view",
     args: [],
     summary:
-      "a snapshot for a live view: each module's output peak since the previous /view, the output's level and 8 octave bands, the sequencer's bar.beat and each track's current step on its pattern, the last events (failovers, clamps, errors), health (slots, failovers, late blocks, latency, CPU); loopback senders only (a remote peer gets /error: the reply is ~100× its request)",
+      "a snapshot for a live view: each module's output peak since the previous /view, the output's level and 8 octave bands, the sequencer's bar.beat and each track's current step on its pattern, the last events (failovers, clamps, errors), health (slots, failovers, late blocks, latency, CPU); loopback and --osc-allow senders only (another remote peer gets /error: the reply is ~100× its request)",
     reply:
       "/view.reply <JSON: uptimeS, sampleRate, block, health, position, modules [name, type, dB], levels, spectrum, tracks [name, steps, step, first], events [ago, type, message], more>, at most 8 KB",
     handle: ({ engine, recent }, _, { peer }) => {
-      if (peer?.loopback === false) {
+      if (peer?.trusted === false) {
         throw new ClientError(
-          "/view answers only on this machine (its reply is ~100× the request: a reflection amplifier for remote peers); watch over ssh instead",
+          "/view answers only on this machine or an --osc-allow peer (its reply is ~100× the request: a reflection amplifier for others); watch over ssh instead",
         );
       }
       return [{ address: "/view.reply", args: [JSON.stringify(viewSnapshot(engine, recent))] }];
