@@ -3,6 +3,7 @@
 // (osc/routes/, through cli/language.ts's HELP_LINES), so it names what the engine actually accepts.
 // Inputs are checked by zod schemas (the SDK refuses a call that does not fit them before a handler runs) and
 // bounded; an engine's `/error` comes back as a tool error (isError) in the engine's words.
+import * as L from "../asm/layout.ts";
 import { z } from "zod";
 import type { Analysis } from "../analysis/analyze.ts";
 import { describe as describeAnalysis } from "../analysis/describe.ts";
@@ -54,8 +55,8 @@ function tool<S extends z.ZodRawShape>(
 /** The longest line the command tool takes (characters). */
 export const MAX_LINE_CHARS = 2000;
 
-/** The longest stretch listen analyses, s. */
-export const MAX_LISTEN_SECONDS = 30;
+/** The longest stretch listen analyses, s: the record tap's length at 48 kHz (engine/listener.ts maxSeconds). */
+export const MAX_LISTEN_SECONDS: number = Math.floor((L.TAP_FRAMES / 48000) * 100) / 100;
 
 /** The largest score preview takes (characters), and the most lines. */
 export const MAX_SCORE_CHARS = 20_000, MAX_SCORE_LINES = 1000;
