@@ -5,7 +5,9 @@
 
 const MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
 const MINOR = [6.33, 2.68, 3.52, 5.38, 2.6, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
-const NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+// Spelled as key signatures are: flat keys with flats (A♭ major, not G♯), sharp ones with sharps.
+const MAJOR_NAMES = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
+const MINOR_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B"];
 
 function correlation(a: readonly number[], b: readonly number[], shift: number): number {
   let ma = 0, mb = 0;
@@ -27,9 +29,11 @@ function correlation(a: readonly number[], b: readonly number[], shift: number):
 export function estimateKey(chroma: readonly number[]): { name: string; confidence: number } | null {
   let best = { name: "", r: -Infinity };
   for (let tonic = 0; tonic < 12; tonic++) {
-    for (const [profile, mode] of [[MAJOR, "major"], [MINOR, "minor"]] as const) {
+    for (
+      const [profile, mode, names] of [[MAJOR, "major", MAJOR_NAMES], [MINOR, "minor", MINOR_NAMES]] as const
+    ) {
       const r = correlation(chroma, profile, tonic);
-      if (r > best.r) best = { name: `${NAMES[tonic]} ${mode}`, r };
+      if (r > best.r) best = { name: `${names[tonic]} ${mode}`, r };
     }
   }
   return best.r > 0 ? { name: best.name, confidence: Math.min(1, best.r) } : null;

@@ -90,19 +90,6 @@ async function call(
   return await client.callTool({ name, arguments: args }) as CallToolResult;
 }
 
-/**
- * True when the engine does not serve /analyze yet (it arrives with issue 13's listen): the router's exact
- * refusal of an address it does not know. Any other answer, error or not, is tested.
- */
-function noAnalyzeYet(r: CallToolResult): boolean {
-  return r.isError === true && /^\/analyze: unknown address \(/.test(text(r));
-}
-
-/** True when cli/render.ts does not take --analyze yet (issue 13): parseArgs' exact refusal of the flag. */
-function noRenderAnalyzeYet(r: CallToolResult): boolean {
-  return r.isError === true && /^render: Unknown option '--analyze'/.test(text(r));
-}
-
 Deno.test("deno task mcp: tools and resources against a running engine", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "chronus-mcp-test-" });
   const engine = await startEngine(dir);
@@ -215,10 +202,6 @@ Deno.test("deno task mcp: tools and resources against a running engine", async (
     await t.step("listen: the output's report, structured and in words", async () => {
       await call(client, "command", { line: "gate voice1 on" });
       const r = await call(client, "listen", { seconds: 0.5 });
-      if (noAnalyzeYet(r)) {
-        console.warn("SKIPPED listen: this engine has no /analyze yet (issue 13); run again after the merge");
-        return;
-      }
       assert.equal(r.isError, undefined, text(r));
       const report = r.structuredContent as { window: { seconds: number }; silent: boolean };
       assert.ok(Math.abs(report.window.seconds - 0.5) < 0.05, `listened ${report.window.seconds} s`);
@@ -234,12 +217,6 @@ Deno.test("deno task mcp: tools and resources against a running engine", async (
     await t.step("preview: a score rendered offline, its report", async () => {
       const score = "0.0 set voice1.freq 440\n0.0 gate voice1 on\n1.0 gate voice1 off\n";
       const r = await call(client, "preview", { score, seconds: 1.5 });
-      if (noRenderAnalyzeYet(r)) {
-        console.warn(
-          "SKIPPED preview: cli/render.ts has no --analyze yet (issue 13); run again after the merge",
-        );
-        return;
-      }
       assert.equal(r.isError, undefined, text(r));
       const report = r.structuredContent as { window: { seconds: number; frames: number }; silent: boolean };
       assert.equal(report.window.frames, 72000);
