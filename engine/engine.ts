@@ -19,6 +19,7 @@ import {
 } from "./recorder.ts";
 import { SessionLogWriter } from "./session_log.ts";
 import { type Heard, Listener, type ListenOptions } from "./listener.ts";
+import type { AnalysisCost } from "../workers/analysis_messages.ts";
 import { SpawnerHost } from "./spawner_host.ts";
 import { audioOffset, controlView, createShared, slotViews, tapCapacity, tapViews } from "../core/shared.ts";
 import type { WavFormat } from "../core/wav.ts";
@@ -304,6 +305,7 @@ export class Engine {
     }
     engine.#startOutput(options.sink ?? { kind: "null" }, options.realtime ?? true);
     engine.#loop();
+    engine.#listener.warm();
     return engine;
   }
 
@@ -493,6 +495,11 @@ export class Engine {
    */
   analyze(seconds?: number, module?: string, options?: ListenOptions): Promise<Heard> {
     return this.#listener.analyze(seconds, module, options);
+  }
+
+  /** What the last analyses cost the analysis worker, oldest first (wait, wall and CPU time). */
+  get analysisCosts(): readonly AnalysisCost[] {
+    return this.#listener.costs;
   }
 
   /** Fault injection (tests): the analysis worker crashes; it is started again at the next request. */

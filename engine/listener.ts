@@ -9,10 +9,13 @@ import { type Command, command } from "../core/command.ts";
 import { ClientError } from "../core/errors.ts";
 import type { Patch } from "../patch/graph.ts";
 import { moduleDef } from "../patch/schema.ts";
-import type { AnalysisReply, AnalysisRequest } from "../workers/analysis_messages.ts";
+import type { AnalysisCost, AnalysisReply, AnalysisRequest } from "../workers/analysis_messages.ts";
 
 /** Seconds analysed when the request names none. */
 export const DEFAULT_SECONDS = 2;
+
+/** How many analyses' costs the listener keeps. */
+export const COSTS_KEPT = 64;
 
 /** The most requests waiting for the analysis worker; one more is refused as busy. */
 export const MAX_QUEUED = 4;
@@ -77,11 +80,21 @@ export class Listener {
   #closed = false;
   /** Times the analysis worker died and was started again. */
   restarts = 0;
+  /** The costs of the last COSTS_KEPT analyses, oldest first (for benchmarks and timing tests). */
+  readonly costs: AnalysisCost[] = [];
 
-  /** A listener for `host`; `outBlock` reads the output's next block. The worker starts at the first request. */
+  /** A listener for `host`; `outBlock` reads the output's next block. */
   constructor(host: ListenerHost, outBlock: () => number) {
     this.#host = host;
     this.#outBlock = outBlock;
+  }
+
+  /**
+   * Starts the worker ahead of the first request, which would otherwise wait for it to load (~0.9 s here); it
+   * loads at the lowest priority (workers/analysis_worker.ts).
+   */
+  warm(): void {
+    if (!this.#closed) this.#ensureWorker();
   }
 
   /** Requests in flight. */
@@ -195,7 +208,10 @@ export class Listener {
     const p = this.#pending.get(r.id);
     if (!p) return;
     this.#pending.delete(r.id);
-    if (r.type === "analysis") p.resolve(r.plot ? { ...r.analysis, plot: r.plot } : r.analysis);
-    else p.reject(new ClientError(r.message));
+    if (r.type === "analysis") {
+      this.costs.push(r.cost);
+      if (this.costs.length > COSTS_KEPT) this.costs.shift();
+      p.resolve(r.plot ? { ...r.analysis, plot: r.plot } : r.analysis);
+    } else p.reject(new ClientError(r.message));
   }
 }

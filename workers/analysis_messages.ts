@@ -49,5 +49,15 @@ export type AnalysisRequest =
 /** What the analysis worker answers. */
 export type AnalysisReply =
   | { type: "ready" }
-  | { type: "analysis"; id: number; analysis: Analysis; plot?: string }
+  | { type: "analysis"; id: number; analysis: Analysis; plot?: string; cost: AnalysisCost }
   | { type: "error"; id: number; message: string };
+
+/** What one analysis cost the worker: the evidence a timing check needs to tell slow code from a busy machine. */
+export interface AnalysisCost {
+  /** From the request's arrival at the worker to the start of its analysis (queue, rest, waiting for audio). */
+  waitMs: number;
+  /** Wall time of the analysis (and the plot). */
+  analyseMs: number;
+  /** Time the worker's thread spent on a CPU during it (undefined where the thread clock cannot be read). */
+  cpuMs?: number;
+}

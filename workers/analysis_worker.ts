@@ -6,10 +6,9 @@
 // buffer of TAP_FRAMES frames.
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
-import { analyze } from "../analysis/analyze.ts";
-import { plotPng } from "../analysis/plot.ts";
 import { controlView, type SlotViews, slotViews, tapViews } from "../core/shared.ts";
 import { niceThisThread } from "../ffi/priority.ts";
+import { threadId, threadRunNs } from "../ffi/thread.ts";
 import type { AnalysisReply, AnalysisRequest } from "./analysis_messages.ts";
 
 /** How often the probe ring is read while a probe is on: PROBE_BLOCKS hold 171 ms at 128 frames. */
@@ -19,8 +18,13 @@ const POLL_MS = 20;
  * a client that asks back to back cannot take a core from the DSP workers (docs/performance.md). */
 const REST_MS = 5;
 
-// The lowest priority: the audio threads come first when CPUs are short.
+// The lowest priority: the audio threads come first when CPUs are short. Before the analysis code loads: the
+// engine starts this worker with its DSP workers, and loading it (~0.8 s of CPU here) must not delay theirs.
 niceThisThread(19);
+const loaded = Promise.all([import("../analysis/analyze.ts"), import("../analysis/plot.ts")]);
+const [{ analyze }, { plotPng }] = await loaded;
+// This thread's id, for its CPU clock: an analysis reports how much of its wall time it ran (AnalysisCost).
+const tid = threadId();
 let readyAt = 0; // no analysis starts before this (performance.now())
 const outputQueue: Waiting[] = [];
 let pumpTimer: ReturnType<typeof setTimeout> | undefined;
@@ -45,6 +49,8 @@ interface Waiting {
   plotPath?: string;
   title?: string;
   deadline: number;
+  /** When the request arrived (performance.now()). */
+  arrivedAt: number;
 }
 let waiting: Waiting[] = [];
 
@@ -78,6 +84,7 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
       plotPath: m.plotPath,
       title: m.title,
       deadline: performance.now() + m.timeoutMs,
+      arrivedAt: performance.now(),
     };
     if (m.module === 0) {
       outputQueue.push(w);
@@ -198,6 +205,7 @@ function collect(): void {
 // Trims the copy to the frames asked for, adds what the engine knows, analyses, plots, answers.
 function finish(w: Waiting, blocksCopy: Float32Array, fromBlock: number, toBlock: number): void {
   const t0 = performance.now();
+  const cpu0 = threadRunNs(tid);
   try {
     const x = blocksCopy.subarray(blocksCopy.length - w.frames * L.CHANNELS);
     const sel = Atomics.load(ctrl, L.CTRL_SELECTOR);
@@ -214,7 +222,13 @@ function finish(w: Waiting, blocksCopy: Float32Array, fromBlock: number, toBlock
       Deno.writeFileSync(w.plotPath, plotPng(x, { sampleRate, title: w.title }));
       plot = w.plotPath;
     }
-    reply({ type: "analysis", id: w.id, analysis, ...(plot ? { plot } : {}) });
+    const t = performance.now(), cpu1 = threadRunNs(tid);
+    const cost = {
+      waitMs: t0 - w.arrivedAt,
+      analyseMs: t - t0,
+      ...(cpu0 !== undefined && cpu1 !== undefined ? { cpuMs: (cpu1 - cpu0) / 1e6 } : {}),
+    };
+    reply({ type: "analysis", id: w.id, analysis, cost, ...(plot ? { plot } : {}) });
   } catch (e) {
     reply({ type: "error", id: w.id, message: (e as Error).message });
   }
