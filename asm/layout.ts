@@ -95,6 +95,7 @@ export const CTRL_SPARE_SNAP_BYTES = 15; // snapshot bytes in the handoff area (
 export const CTRL_UNDERFLOWS = 16; // device underflows so far (PortAudio)
 export const CTRL_SPARES_LOADED = 17; // spares that have loaded and instantiated (engine start waits for them)
 export const CTRL_PEAK_WINDOW = 18; // bumped by the meter reader: each worker starts its peaks afresh
+export const CTRL_OUT_TID = 19; // the output worker's Linux thread id (0: unknown): benchmarks read its CPU time
 export const INJECT_BASE = 24; // CTRL_* above must stay below this
 export const INJECT_MAX = 1024; // bench/soak.ts injects 1,000 in one engine; a worker scans the filled rows per block
 export const INJECT_WORDS = 4; // block, role, kind, fired

@@ -10,6 +10,7 @@ import { pickSource } from "../core/merge.ts";
 import { failedOutput, type OutputDone, type OutputStart, type SinkSpec } from "../core/messages.ts";
 import { audioOffset, controlView, slotViews, tapViews } from "../core/shared.ts";
 import { ringDoorbell } from "../core/command_ring.ts";
+import { threadId } from "../ffi/thread.ts";
 import { nullSink } from "../sinks/null_sink.ts";
 import type { Sink } from "../sinks/sink.ts";
 import { wavSink } from "../sinks/wav_sink.ts";
@@ -39,6 +40,7 @@ function makeSink(spec: SinkSpec, sampleRate: number, block: number, ctrl: Int32
 async function run(msg: OutputStart): Promise<OutputDone> {
   const { sab, sampleRate, block: B, realtime } = msg;
   const ctrl = controlView(sab);
+  Atomics.store(ctrl, L.CTRL_OUT_TID, threadId()); // once, before the first block
   const slots = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s));
   const tags = slots.map((s) => s.tags);
   const sink = makeSink(msg.sink, sampleRate, B, ctrl);
