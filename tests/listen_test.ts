@@ -140,8 +140,14 @@ Deno.test("/analyze: the window has the frames asked for; a silent engine is sil
     const a = JSON.parse(String(r.reply![0]));
     assert.equal(a.window.frames, SR);
     assert.equal(a.silent, false);
-    // A sine of amplitude 0.5: RMS 0.5/√2.
-    for (const v of a.rmsDb) assert.ok(Math.abs(v - db(0.5 / Math.SQRT2)) < 0.1, `RMS ${v} dB`);
+    // A sine of amplitude 0.5: RMS 0.5/√2, less what blocks the output played late (silence, in the tap as
+    // in the sound) took away: this VM pauses threads now and then, and the count says by how much.
+    const late = tones.engine.status().lateBlocks;
+    const lost = 10 * Math.log10(Math.max(1e-3, 1 - (late * 128) / SR));
+    for (const v of a.rmsDb) {
+      const want = db(0.5 / Math.SQRT2);
+      assert.ok(v < want + 0.1 && v > want + lost - 0.1, `RMS ${v} dB, ${late} late blocks`);
+    }
     assert.equal(a.sequencerBpm, undefined, "no sequence plays");
     assert.equal(a.limiterDb, undefined, "the patch has no limiter");
   } finally {

@@ -4,9 +4,9 @@
 // neither loopback nor --osc-allow (docs/security.md), before any work is done.
 import { ClientError } from "../../core/errors.ts";
 import { dataPath } from "../../core/sandbox.ts";
-import type { OscArg, OscReply } from "../types.ts";
+import type { OscArg } from "../types.ts";
 import { overwriteWord } from "./patch.ts";
-import { type Call, opt, type Route, route, str, value } from "./route.ts";
+import { answerLater, type Call, opt, type Route, route, str, value } from "./route.ts";
 
 const LISTEN = { family: "listen", dialect: "chronus" } as const;
 
@@ -34,17 +34,6 @@ function checkPeer(call: Call): void {
   }
 }
 
-// Sends the report (or the error) once the analysis worker answers.
-function answer(call: Call, p: Promise<unknown>, ok: (v: unknown) => OscReply): void {
-  p.then((v) => call.later?.(ok(v)), (e) => {
-    if (!(e instanceof ClientError)) {
-      console.error(`[chronus] ${call.address}: internal error: ${(e as Error).stack}`);
-    }
-    const text = e instanceof ClientError ? e.message : `internal error: ${(e as Error).message}`;
-    call.later?.({ address: "/error", args: [call.address, text] });
-  });
-}
-
 /** /analyze and /analyze/plot. */
 export const LISTEN_ROUTES: readonly Route[] = [
   route({
@@ -66,9 +55,10 @@ export const LISTEN_ROUTES: readonly Route[] = [
       checkPeer(call);
       if (!engine.analyze) throw new ClientError("listening needs a live engine");
       const { seconds, module } = windowArgs(call.args);
-      answer(
-        call,
+      answerLater(
+        call.address,
         engine.analyze(seconds as number | undefined, module),
+        call.later,
         (a) => ({ address: "/analyze.reply", args: [JSON.stringify(a)] }),
       );
       return [];
@@ -108,9 +98,10 @@ export const LISTEN_ROUTES: readonly Route[] = [
       }
       if (module !== undefined) engine.patch.module(module);
       const path = files.reserve(rel, overwrite);
-      answer(
-        call,
+      answerLater(
+        call.address,
         analyze(seconds as number | undefined, module, { plotPath: path }),
+        call.later,
         (a) => ({
           address: "/analyze/plot.reply",
           args: [rel, JSON.stringify({ ...(a as object), plot: rel })],

@@ -5,29 +5,13 @@ import { ClientError } from "../../core/errors.ts";
 import { dataPath } from "../../core/sandbox.ts";
 import { parseRecordFormat, recordingFileName } from "../../engine/recorder.ts";
 import type { PatchFiles } from "../files.ts";
-import type { OscArg, OscReply } from "../types.ts";
+import type { OscArg } from "../types.ts";
 import { overwriteWord } from "./patch.ts";
-import { opt, type Route, route, str, value } from "./route.ts";
+import { answerLater, opt, type Route, route, str, value } from "./route.ts";
 
 const RECORD = { family: "record", dialect: "chronus" } as const;
 
 const FORMAT = /^(float32|float|32|pcm24|24)$/i;
-
-// The reply of an engine call that answers later; a ClientError becomes `/error <address> <message>`.
-function answerLater<T>(
-  address: string,
-  p: Promise<T>,
-  later: ((r: OscReply) => void) | undefined,
-  ok: (v: T) => OscReply,
-): void {
-  p.then((v) => later?.(ok(v)), (e) => {
-    if (!(e instanceof ClientError)) {
-      console.error(`[chronus] ${address}: internal error: ${(e as Error).stack}`);
-    }
-    const text = e instanceof ClientError ? e.message : `internal error: ${(e as Error).message}`;
-    later?.({ address: "/error", args: [address, text] });
-  });
-}
 
 /** How many numbered default names a second may take before /record/start gives up. */
 const DEFAULT_NAME_TRIES = 100;

@@ -400,3 +400,22 @@ export function routeJson(r: Route): unknown {
     ...(r.text ? { text: r.text } : {}),
   };
 }
+
+/**
+ * Sends the reply of an engine call that answers later (a recording's start, an analysis): `ok`'s message, or
+ * `/error <address> <message>` for a ClientError; any other error is reported as internal, never swallowed.
+ */
+export function answerLater<T>(
+  address: string,
+  p: Promise<T>,
+  later: ((r: OscReply) => void) | undefined,
+  ok: (v: T) => OscReply,
+): void {
+  p.then((v) => later?.(ok(v)), (e) => {
+    if (!(e instanceof ClientError)) {
+      console.error(`[chronus] ${address}: internal error: ${(e as Error).stack}`);
+    }
+    const text = e instanceof ClientError ? e.message : `internal error: ${(e as Error).message}`;
+    later?.({ address: "/error", args: [address, text] });
+  });
+}
