@@ -14,7 +14,7 @@ import { fail, plainPermissionMessage as plain } from "./cli/permission_error.ts
 import { chooseSink, deviceList } from "./cli/sink_choice.ts";
 import { startStatusLines, stopLines } from "./cli/status_line.ts";
 import { guardProcess, orFail, throwInTimers } from "./cli/guard.ts";
-import { readAutosave, startAutosave } from "./cli/autosave.ts";
+import { readAutosave, readAutosaveHistory, startAutosave } from "./cli/autosave.ts";
 import { keep } from "./cli/keeper.ts";
 
 async function main(): Promise<void> {
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const o = request.options;
   if (o.keepAlive) Deno.exit(await keep(new URL(import.meta.url), Deno.args, o.dataDir, o.resume));
   const patch = orFail(() => o.resume ? readAutosave(o.dataDir) : o.patch && readPatchFile(o.patch));
+  const history = o.resume ? orFail(() => readAutosaveHistory(o.dataDir)) : undefined;
   const { sink, fallback } = orFail(() => chooseSink(o.sink, o.engine.sampleRate));
   if (fallback && !o.quiet) console.error(`chronus: ${fallback}`);
   let osc: OscServer | undefined;
@@ -36,6 +37,12 @@ async function main(): Promise<void> {
   const engine = await Engine.start({ ...o.engine, sink, onEvent, patch }).catch((e: Error) =>
     fail(e.message)
   );
+  // A damaged history costs the undos before the restart, not the session: said, and started empty.
+  try {
+    if (history) engine.history.restore(history);
+  } catch (e) {
+    console.error(`chronus: --resume: the autosaved history is left out: ${(e as Error).message}`);
+  }
   if (o.osc) {
     const { host, port, loopback, allow } = o.osc;
     try {

@@ -3,10 +3,12 @@
 // restarts it) can come back where it was. Written from the main thread's timer, never the audio path: the
 // file is rebuilt once a second and written only when it changed (a commit, a set, a sequence edit), and every
 // 10 s whatever happened; atomically (a temporary file renamed over the old), so a kill mid-write leaves the
-// previous file whole.
+// previous file whole. The edit history (sequencer/history.ts) goes beside it, in autosave/history.json, on
+// the same timer and the same terms, so that --resume can still undo what was done before the restart.
 import { join } from "node:path";
 import type { PatchFile } from "../core/files.ts";
 import type { Engine } from "../engine/engine.ts";
+import type { HistoryFile } from "../sequencer/history.ts";
 
 /** The autosave file, relative to the data directory. */
 export const AUTOSAVE_FILE = "autosave/patch.json";
@@ -14,6 +16,27 @@ export const AUTOSAVE_FILE = "autosave/patch.json";
 export const AUTOSAVE_CHECK_MS = 1000;
 /** How often it is written even when nothing changed. */
 export const AUTOSAVE_EVERY_MS = 10_000;
+
+/** The autosaved history, relative to the data directory. */
+export const AUTOSAVE_HISTORY_FILE = "autosave/history.json";
+/** The most the history file holds: beyond it the oldest entries are left out (they cannot be undone then). */
+export const AUTOSAVE_HISTORY_BYTES = 4 * 1024 * 1024;
+
+/** The history's autosave path on the disk for the data directory `dataDir`. */
+export function historyPath(dataDir: string): string {
+  return join(dataDir, AUTOSAVE_HISTORY_FILE);
+}
+
+/** The history as the autosave writes it: its JSON, the oldest entries left out until it fits the bound. */
+export function historyText(history: HistoryFile, maxBytes = AUTOSAVE_HISTORY_BYTES): string {
+  let file = history, text = JSON.stringify(file);
+  while (text.length > maxBytes && file.entries.length) {
+    const drop = Math.max(1, Math.ceil(file.entries.length / 4));
+    file = { ...file, entries: file.entries.slice(drop), done: Math.max(0, file.done - drop) };
+    text = JSON.stringify(file);
+  }
+  return text + "\n";
+}
 
 /** The autosave file's path on the disk for the data directory `dataDir`. */
 export function autosavePath(dataDir: string): string {
@@ -41,20 +64,24 @@ async function writeAtomically(path: string, text: string): Promise<void> {
  * Returns a function that writes a last time and stops.
  */
 export function startAutosave(
-  engine: Pick<Engine, "patch" | "sequencer" | "running">,
+  engine: Pick<Engine, "patch" | "sequencer" | "running" | "history">,
   dataDir: string,
   report: (message: string) => void,
 ): () => Promise<void> {
-  const path = autosavePath(dataDir);
-  let last = "", lastWrite = 0, writing = false, failing = false;
+  const path = autosavePath(dataDir), hpath = historyPath(dataDir);
+  let last = "", lastHistory = "", lastWrite = 0, writing = false, failing = false;
   const save = async (force: boolean) => {
     if (writing) return;
     const text = JSON.stringify(sessionFile(engine), null, 2) + "\n";
-    if (!force && text === last && performance.now() - lastWrite < AUTOSAVE_EVERY_MS) return;
+    const history = historyText(engine.history.toFile());
+    const stale = performance.now() - lastWrite >= AUTOSAVE_EVERY_MS;
+    if (!force && text === last && history === lastHistory && !stale) return;
     writing = true;
     try {
       await writeAtomically(path, text);
       last = text;
+      if (force || stale || history !== lastHistory) await writeAtomically(hpath, history);
+      lastHistory = history;
       lastWrite = performance.now();
       failing = false;
     } catch (e) {
@@ -90,5 +117,22 @@ export function readAutosave(dataDir: string): PatchFile {
     return file as PatchFile;
   } catch {
     throw new Error(`--resume: ${path} is not a patch file (not a JSON object)`);
+  }
+}
+
+/** --resume: the autosaved history in `dataDir`, or undefined when there is none; throws when it is not one. */
+export function readAutosaveHistory(dataDir: string): HistoryFile | undefined {
+  const path = historyPath(dataDir);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`--resume: cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as HistoryFile;
+  } catch {
+    throw new Error(`--resume: ${path} is not a history (not JSON)`);
   }
 }

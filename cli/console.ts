@@ -20,7 +20,7 @@ export interface Router {
 /** A reply as the console prints it, and whether it goes to stderr (an error) or stdout. */
 export function replyText(r: Reply): { text: string; stderr: boolean } {
   if (r.address === "/error") return { text: `error: ${r.args[1]}`, stderr: true };
-  if (r.address.startsWith("/record/")) {
+  if (r.address.startsWith("/record/") || /^\/(history|undo|redo)\.reply$/.test(r.address)) {
     return { text: describe([r.address, ...r.args], false), stderr: false };
   }
   return {

@@ -166,6 +166,13 @@ export function translate(line: string): Translation {
     }
     case "sync":
       return { messages: [], expect: "sync" };
+    case "undo":
+    case "redo":
+    case "history": {
+      const v = verb.toLowerCase();
+      if (rest.length > (v === "history" ? 1 : 2)) usage(form(`/${v}`));
+      return { messages: [[`/${v}`, ...rest.map(word)]], expect: `/${v}.reply` };
+    }
     default:
       // `freq 440`, `gain 0.3`, `wave sine`: the engine tone's addresses (they set voice1).
       if (rest.length === 1 && TONE_WORDS.has(verb)) {

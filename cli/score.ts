@@ -10,6 +10,7 @@ import { type Commit, Patch } from "../patch/graph.ts";
 import type { PatchFile } from "../core/files.ts";
 import { type OscEngine, OscRouter } from "../osc/router.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
+import { History } from "../sequencer/history.ts";
 import { translate } from "./language.ts";
 
 /** Stamps what the router sends at the current line's frame (also the router's stand-in engine in tests). */
@@ -18,6 +19,8 @@ export class ScoreEngine implements OscEngine {
   readonly patch = new Patch();
   /** The sequencer's control side over that patch. */
   readonly sequencer = new Sequencer(this.patch);
+  /** The score's edits, for undo, redo and history. */
+  readonly history: History = new History();
   /** Everything sent so far, stamped, in sending order: what the offline render plays. */
   readonly commands: StampedCommand[] = [];
   /** The frame of the line being handled: what a command sent without a frame is stamped with. */
@@ -109,6 +112,7 @@ export function scoreCommands(
   e.commit(0);
   if (file.sequence) e.sendBatch(e.sequencer.load(file.sequence), 0);
   const router = new OscRouter(e, undefined, dataDir);
+  router.author = "score";
   const lines = text.split("\n").map((raw, i) => ({ raw, n: i + 1 }));
   const timed = lines.flatMap(({ raw, n }) => {
     const line = raw.replace(/#.*$/, "").trim();

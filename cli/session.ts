@@ -6,6 +6,7 @@ import { decodePacket } from "../osc/codec.ts";
 import { describe as describeAnalysis } from "../analysis/describe.ts";
 import { type OscMessage, translate, type Translation } from "./language.ts";
 import type { TrackSpec } from "../core/files.ts";
+import type { HistoryLine } from "../sequencer/history.ts";
 
 /** A message from the engine as the client receives it: its address, then its arguments. */
 export type Reply = [string, ...(string | number)[]];
@@ -204,9 +205,27 @@ export function describe(reply: Reply, json: boolean): string {
         ? "not recording"
         : `not recording (last: ${r.path}, ${r.seconds.toFixed(2)} s${lost}${why})`;
     }
+    case "/history.reply":
+      return historyText(JSON.parse(String(args[0])));
+    case "/undo.reply":
+    case "/redo.reply": {
+      const entries = JSON.parse(String(args[0])) as HistoryLine[];
+      const verb = address === "/undo.reply" ? "undid" : "redid";
+      return entries.map((e) => `${verb} #${e.index} ${e.description}`).join("\n");
+    }
     default:
       return `${address} ${args.join(" ")}`;
   }
+}
+
+/** History entries as lines: "#3 frame 96000 (2.1) 127.0.0.1:9001 voice1.cutoff 500 → 3000 Hz (undone)". */
+export function historyText(entries: readonly HistoryLine[]): string {
+  const lines = entries.map((e) =>
+    `#${e.index} frame ${e.frame}${e.at ? ` (${e.at})` : ""} ${e.author} ${e.description}${
+      e.undone ? " (undone)" : ""
+    }`
+  );
+  return lines.length ? lines.join("\n") : "no edits yet";
 }
 
 /** How long a line waits for the engine's answer, ms (a /sync after a change: SYNC_WAIT_MS). */

@@ -27,6 +27,7 @@ import { type CommandReply, type EngineEvent, Supervisor } from "./supervisor.ts
 import { type Commit, Patch } from "../patch/graph.ts";
 import type { PatchFile } from "../core/files.ts";
 import { checkSequence, Sequencer } from "../sequencer/sequencer.ts";
+import { History } from "../sequencer/history.ts";
 
 /** How to run an engine. Every field has a default. */
 export interface EngineOptions {
@@ -145,6 +146,8 @@ export class Engine {
   readonly patch: Patch;
   /** The sequencer's tracks and transport (their commands play in the DSP). */
   readonly sequencer: Sequencer;
+  /** Every client's edits, for /undo, /redo and /history (control-side state: a failover keeps it). */
+  readonly history: History = new History();
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;

@@ -17,6 +17,7 @@ import { Outbox } from "./outbox.ts";
 import { RecentEvents } from "./recent_events.ts";
 import { type Call, readArgs, type Route, type RouteContext } from "./routes/route.ts";
 import { FAMILIES, ROUTES } from "./routes/table.ts";
+import { changeBetween, describeChange, History, snapshot } from "../sequencer/history.ts";
 import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts";
 
 export type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts";
@@ -41,6 +42,8 @@ export class OscRouter {
   #patterns: Pattern[] = [];
   /** The last events, clamps and error replies, for /view (the server adds the engine's events). */
   readonly recent: RecentEvents = new RecentEvents();
+  /** Who the history says made an edit that came without a peer: "stdin" (the console) unless set ("score"). */
+  author = "stdin";
 
   /**
    * A router for `engine` over `routes` (the whole table by default). Files are read and written through
@@ -64,6 +67,7 @@ export class OscRouter {
         report?.(type, message);
       },
       recent: this.recent,
+      history: engine.history ?? new History(),
     };
     // A dialect's row that a native entry serves as it is has no dispatch of its own.
     for (const r of routes.filter((r) => !r.legacy?.servedBy)) {
@@ -106,7 +110,9 @@ export class OscRouter {
         later,
         peer,
       };
-      return route.handle(this.#ctx, readArgs(route, taken.args, taken.tags), call);
+      const values = readArgs(route, taken.args, taken.tags);
+      if (!route.edit) return route.handle(this.#ctx, values, call);
+      return recorded(this.#ctx, route, values, call, peer?.name ?? this.author);
     } catch (e) {
       if (!(e instanceof ClientError)) throw e; // a bug: the server reports it as an internal error
       const forms = others.map((r) => r.dialect === "chronus" ? r.usage : `${r.usage} (${r.dialect})`);
@@ -147,6 +153,31 @@ export class OscRouter {
     return matches.find((m) => m.route.claims?.(args, m.path, this.#ctx)) ??
       matches.find((m) => !m.route.claims) ?? matches[0];
   }
+}
+
+// Runs an edit's handler between two snapshots and records what it changed in the history, stamped at the
+// bundle's frame or the earliest exact one (what an unstamped send gets, give or take the block it waits).
+function recorded(
+  ctx: RouteContext,
+  route: Route,
+  values: unknown[],
+  call: Call,
+  author: string,
+): OscReply[] {
+  const { engine, history } = ctx;
+  const before = snapshot(engine.patch, engine.sequencer);
+  const replies = route.handle(ctx, values, call);
+  const change = changeBetween(before, snapshot(engine.patch, engine.sequencer));
+  const position = engine.sequencer.playing ? engine.sequencePosition() : null;
+  const types = (m: string) => engine.patch.modules.get(m)?.type ?? before.modules.get(m)?.type;
+  const label = typeof route.edit === "function" ? route.edit(values) : undefined;
+  history.record(change, {
+    frame: call.delivery.frame ?? engine.asap(),
+    author,
+    ...(position ? { at: `${position.bar}.${position.beat}` } : {}),
+    describe: (c) => label ?? describeChange(c, types),
+  }, engine.sampleRate);
+  return replies;
 }
 
 function segments(address: string): string[] {

@@ -343,6 +343,7 @@ export class OscServer {
     const peer = {
       subscribe: (on: boolean, port = rinfo.port) => this.#subscribe(rinfo.address, port, on),
       trusted: this.#trusted(rinfo.address),
+      name: `${rinfo.address}:${rinfo.port}`,
     };
     const later = (r: OscReply) => this.#reply(r, rinfo);
     for (const r of this.router.handle(m.address, m.args, delivery, later, peer, m.types)) {

@@ -3,6 +3,7 @@
 // can use them without importing the dispatcher that imports them.
 import type { Command } from "../core/command.ts";
 import type { Engine } from "../engine/engine.ts";
+import type { History } from "../sequencer/history.ts";
 
 /** One OSC argument as osc/codec.ts decodes it (its header maps each type tag to one of these). */
 export type OscArg = number | string | boolean | null | Uint8Array | OscArg[];
@@ -54,6 +55,8 @@ export type OscEngine =
     readonly lead?: number;
     /** The listening report of the output or a module (Engine.analyze); absent where nothing plays (a score). */
     analyze?: Engine["analyze"];
+    /** The edit history its clients share (Engine.history); a router without one keeps its own. */
+    readonly history?: History;
   };
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */
@@ -70,4 +73,6 @@ export interface OscPeer {
   subscribe(on: boolean, port?: number): void;
   /** False for a sender large replies may not go to (neither loopback nor --osc-allow): no reflection. */
   readonly trusted?: boolean;
+  /** Its address and port ("127.0.0.1:9001"): the author of its edits in the history. */
+  readonly name?: string;
 }

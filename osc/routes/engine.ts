@@ -133,6 +133,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
   route({
     ...ENGINE,
     address: "/engine/freq",
+    edit: true,
     args: [voiceParam("freq")],
     summary: `the engine tone's pitch: sets ${TONE_MODULE}'s freq`,
     reply: TONE_REPLY,
@@ -146,6 +147,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
   route({
     ...ENGINE,
     address: "/engine/gain",
+    edit: true,
     args: [voiceParam("gain")],
     summary: `the engine tone's level: sets ${TONE_MODULE}'s gain`,
     reply: TONE_REPLY,
@@ -155,6 +157,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
   route({
     ...ENGINE,
     address: "/engine/amp",
+    edit: true,
     args: [voiceParam("gain")],
     summary: `the same as /engine/gain: sets ${TONE_MODULE}'s gain`,
     reply: TONE_REPLY,
@@ -164,6 +167,7 @@ export const ENGINE_ROUTES: readonly Route[] = [
   route({
     ...ENGINE,
     address: "/engine/wave",
+    edit: true,
     args: [choice("wave", Object.keys(TONE_WAVES), { doc: "a name, or its number in this list" })],
     summary:
       `the engine tone's waveform: sets ${TONE_MODULE}'s wave (noise is the voice's white; /mod/${TONE_MODULE}/wave has square, triangle, pink and brown too)`,

@@ -121,6 +121,7 @@ export const PATCH_ROUTES: readonly Route[] = [
   route({
     ...PATCH,
     address: "/patch/commit",
+    edit: true,
     args: [],
     summary: "applies the staged transaction at one frame",
     reply: COMMITTED,
@@ -140,6 +141,7 @@ export const PATCH_ROUTES: readonly Route[] = [
   route({
     ...PATCH,
     address: "/patch/load",
+    edit: ([name]) => `patch ${name} loaded`,
     args: [str("file", { doc: "a patch file (JSON) in the data directory's patches/" })],
     summary: "replaces the patch (and the sequence, when the file has one) at one frame",
     reply: COMMITTED,
@@ -154,6 +156,7 @@ export const PATCH_ROUTES: readonly Route[] = [
   route({
     ...PATCH,
     address: "/patch/load/json",
+    edit: () => "patch loaded",
     args: [str("json", { doc: "a whole patch file's text" })],
     summary: "as /patch/load, from a patch sent as text (what `deno task chronus load` sends)",
     reply: COMMITTED,

@@ -34,6 +34,7 @@ export const PATTERN_ROUTES: readonly Route[] = [
   route({
     ...PATTERN,
     address: "/pattern/load",
+    edit: ([name]) => `pattern ${name} loaded`,
     now: "applies",
     args: [nameOrSlot()],
     summary: "replaces the sequence with a saved one",

@@ -12,6 +12,7 @@ import { ClientError } from "../../core/errors.ts";
 import { parsePitch } from "../../core/pitch.ts";
 import { typeName } from "../codec.ts";
 import type { When } from "../../sequencer/sequencer.ts";
+import type { History } from "../../sequencer/history.ts";
 import type { PatchFiles } from "../files.ts";
 import type { Outbox } from "../outbox.ts";
 import type { RecentEvents } from "../recent_events.ts";
@@ -24,7 +25,16 @@ import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "../types.ts
 export type Dialect = "chronus" | "seed";
 
 /** The route files, one per family of addresses. */
-export type FamilyName = "play" | "patch" | "seq" | "pattern" | "record" | "listen" | "view" | "engine";
+export type FamilyName =
+  | "play"
+  | "patch"
+  | "seq"
+  | "pattern"
+  | "history"
+  | "record"
+  | "listen"
+  | "view"
+  | "engine";
 
 /** One argument's shape: how it is read and checked, and how usage text and docs show it. */
 export interface Shape<T = unknown> {
@@ -69,6 +79,8 @@ export interface RouteContext {
   readonly report?: (type: string, message: string) => void;
   /** The last events, clamps and errors the router saw (what /view lists). */
   readonly recent?: RecentEvents;
+  /** The edit history that /undo, /redo and /history work on (the engine's, sequencer/history.ts). */
+  readonly history: History;
 }
 
 /** One message as the handler sees it. */
@@ -138,6 +150,11 @@ export interface Route {
   ) => boolean;
   /** A dialect's entry: where the address comes from and what it becomes (docs, /engine/schema). */
   readonly legacy?: Legacy;
+  /**
+   * An edit the history records (docs/instrument-history.md): true (its one line says what changed), or a
+   * function of its arguments' values that names it ("pattern groove loaded").
+   */
+  readonly edit?: true | ((values: readonly unknown[]) => string);
   /** Does the work; throws ClientError for bad input (the router answers `/error`). */
   handle(ctx: RouteContext, values: readonly unknown[], call: Call): OscReply[];
 }

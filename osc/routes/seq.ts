@@ -22,6 +22,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/add",
+    edit: true,
     now: "applies",
     args: [
       track(),
@@ -56,6 +57,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/remove",
+    edit: true,
     now: "applies",
     args: [track()],
     summary: "removes a track",
@@ -69,6 +71,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/clear",
+    edit: true,
     now: "applies",
     args: [],
     summary: "removes every track",
@@ -102,6 +105,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/bpm",
+    edit: true,
     now: "applies",
     args: [num("tempo", { min: BPM_MIN, max: BPM_MAX, doc: "beats per minute" })],
     summary: "sets the tempo",
@@ -115,6 +119,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/swing",
+    edit: true,
     now: "ignored",
     args: [
       num("swing", {
@@ -134,6 +139,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/update/pattern",
+    edit: true,
     now: "applies",
     args: [track(), pattern()],
     summary: "changes a track's pattern",
@@ -147,6 +153,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/update/notes",
+    edit: true,
     now: "applies",
     args: [track(), rest(value("notes", { doc: "pitches, one per hit, cycling" }))],
     summary: "changes a track's notes",
@@ -160,6 +167,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/set",
+    edit: true,
     now: "applies",
     args: [track(), str("field", { shown: "gate|steps|modules" }), value("value")],
     summary: "changes a track's gate length (steps), steps per beat, or modules",
@@ -178,6 +186,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   route({
     ...SEQ,
     address: "/seq/lane",
+    edit: true,
     now: "applies",
     args: [
       track(),

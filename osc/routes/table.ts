@@ -2,6 +2,7 @@
 // the old systems' dialects (osc/dialects/): their entries are routes of the same table.
 import { SEED_ROUTES } from "../dialects/seed.ts";
 import { ENGINE_ROUTES } from "./engine.ts";
+import { HISTORY_ROUTES } from "./history.ts";
 import { PATCH_ROUTES } from "./patch.ts";
 import { PATTERN_ROUTES } from "./pattern.ts";
 import { PLAY_ROUTES } from "./play.ts";
@@ -54,6 +55,13 @@ export const FAMILIES: readonly Family[] = [
     label: "patterns",
     summary: "the whole sequence saved and loaded by name or slot",
     routes: PATTERN_ROUTES,
+  },
+  {
+    name: "history",
+    title: "History",
+    label: "history",
+    summary: "every edit with its frame and author; undo and redo, stamped like any change",
+    routes: HISTORY_ROUTES,
   },
   {
     name: "record",
