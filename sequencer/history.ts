@@ -141,8 +141,19 @@ export interface Snapshot {
   sequence: SequenceFile;
 }
 
-/** The patch's and the sequence's state now (copies: later edits do not change it). */
-export function snapshot(patch: Patch, sequencer: Sequencer): Snapshot {
+/** An empty sequence: what a snapshot of one module holds for it (two compare equal). */
+const NO_SEQUENCE: SequenceFile = { tracks: {} };
+
+/**
+ * The patch's and the sequence's state now (copies: later edits do not change it); with `only`, just that
+ * module's parameters (an edit that can change nothing else).
+ */
+export function snapshot(patch: Patch, sequencer: Sequencer, only?: string): Snapshot {
+  if (only !== undefined) {
+    const m = patch.modules.get(only);
+    const modules = new Map(m ? [[m.name, { type: m.type, id: m.id, params: { ...m.params } }]] : []);
+    return { modules, cables: new Map(), sequence: NO_SEQUENCE };
+  }
   const modules = new Map(
     [...patch.modules.values()].map((m) => [m.name, { type: m.type, id: m.id, params: { ...m.params } }]),
   );

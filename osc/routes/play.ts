@@ -16,7 +16,7 @@ export const PLAY_ROUTES: readonly Route[] = [
     ...PLAY,
     address: "/mod/<module>/<param>",
     tail: true,
-    edit: true,
+    edit: "param",
     args: [
       value("value", { doc: "in the parameter's unit, or a name of an enumerated value (docs/modules.md)" }),
     ],

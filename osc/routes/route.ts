@@ -151,10 +151,11 @@ export interface Route {
   /** A dialect's entry: where the address comes from and what it becomes (docs, /engine/schema). */
   readonly legacy?: Legacy;
   /**
-   * An edit the history records (docs/instrument-history.md): true (its one line says what changed), or a
+   * An edit the history records (docs/instrument-history.md): true (its one line says what changed), "param"
+   * (it sets only the parameter its path names, <module>/<param>: only that module is compared), or a
    * function of its arguments' values that names it ("pattern groove loaded").
    */
-  readonly edit?: true | ((values: readonly unknown[]) => string);
+  readonly edit?: true | "param" | ((values: readonly unknown[]) => string);
   /** Does the work; throws ClientError for bad input (the router answers `/error`). */
   handle(ctx: RouteContext, values: readonly unknown[], call: Call): OscReply[];
 }
