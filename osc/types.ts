@@ -23,6 +23,7 @@ export type OscEngine =
     | "block"
     | "patch"
     | "sequencer"
+    | "instrument"
     | "sequencePosition"
     | "send"
     | "sendBatch"
