@@ -7,7 +7,12 @@ import { scoreCommands, ScoreEngine } from "../cli/score.ts";
 import { defaultPatch } from "../patch/default_patch.ts";
 import { OscRouter } from "../osc/router.ts";
 import { cents, channel, spectrum } from "./signal.ts";
-import { dspModule } from "./helpers.ts";
+import { dspModule, firstDifferenceOutside, replayLog, startLogged, TEST_LEAD } from "./helpers.ts";
+import { readWav } from "../core/wav.ts";
+import { parseSessionLog } from "../engine/session_log.ts";
+import { parseInjection } from "../engine/faults.ts";
+import { sessionFile } from "../cli/autosave.ts";
+import * as L from "../asm/layout.ts";
 
 const SR = 48000, BLOCK = 128;
 
@@ -248,4 +253,68 @@ Deno.test("bad input gets a plain /error and changes nothing", () => {
     "B",
     "C",
   ]);
+});
+
+Deno.test("live: group notes, chords and degrees through a primary trap equal the session log's replay bit for bit", async () => {
+  const dir = await Deno.makeTempDir();
+  const seconds = 4;
+  const engine = await startLogged(dir, {
+    seconds,
+    lead: TEST_LEAD,
+    patch: defaultPatch(),
+    injections: [parseInjection("trap@primary:700")],
+    allowFaultInjection: true,
+  });
+  const router = new OscRouter(engine);
+  const send = (address: string, ...args: (string | number)[]) => router.handle(address, args);
+  assert.equal(send("/scale", "A", "minor")[0].address, "/scale.reply");
+  const ids: number[] = [];
+  const phrase = ["C3:maj7", "A2:m7", ":1,:3,:5", "G2:sus4/D", "F3:maj7/1", ":^1"];
+  for (let k = 0; k < 12; k++) {
+    const r = send("/note", "voices", phrase[k % phrase.length], 0.7, k % 3 === 0 ? 0 : 0.3);
+    assert.equal(r[0].address, "/note.reply", JSON.stringify(r));
+    ids.push(...(r[0].args as number[]));
+    if (k % 3 === 2) send("/note/off", ids[ids.length - 4]);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  const summary = await engine.finished;
+  assert.ok(
+    (summary.metrics.failures.trap ?? 0) >= 1,
+    `the trap happened: ${JSON.stringify(summary.metrics)}`,
+  );
+  assert.equal(summary.metrics.divergences, 0);
+  const live = readWav(await Deno.readFile(`${dir}/out.wav`));
+  const replay = await replayLog(`${dir}/s.jsonl`);
+  assert.equal(firstDifferenceOutside(live.samples, replay.samples, summary.output.lateAt), -1);
+  assert.ok(live.samples.some((x) => x !== 0), "the chords sound");
+  const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
+  assert.ok(log.commands.filter((c) => c.op === L.OP_NOTE_ON).length >= 30, "the group notes are in the log");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("the scale and the groups are saved with the patch and come back on load (autosave and --resume)", () => {
+  const e = new ScoreEngine(SR, BLOCK);
+  const file = { ...sines(4), groups: { pad: ["v1", "v2"], lead: { voices: ["v3"], legato: true } } };
+  file.modules.v3.params!.glide = 20;
+  e.patch.load(file);
+  e.instrument.load(file);
+  e.commit(0);
+  const router = new OscRouter(e);
+  router.handle("/scale", ["D", "dorian"], { frame: 0 });
+  const saved = sessionFile(e);
+  assert.equal(saved.scale, "D dorian");
+  assert.deepEqual(saved.groups, {
+    pad: ["v1", "v2"],
+    lead: { voices: ["v3"], legato: true, steal: "oldest" },
+  });
+  const back = new ScoreEngine(SR, BLOCK);
+  const restored = JSON.parse(JSON.stringify(saved));
+  back.patch.load(restored);
+  back.instrument.load(restored);
+  back.commit(0);
+  assert.deepEqual(back.instrument.scale, { root: "D", mode: "dorian" });
+  assert.equal(back.instrument.group("lead")?.legato, true);
+  // A file with a bad scale is refused whole.
+  assert.throws(() => back.instrument.load({ ...restored, scale: "D blah" }), /not a mode/);
+  assert.deepEqual(back.instrument.scale, { root: "D", mode: "dorian" });
 });
