@@ -11,6 +11,8 @@ import {
   gate,
   graphInit,
   graphUsedBytes,
+  noteOff,
+  noteOn,
   renderGraph,
   setParam,
   setPlan,
@@ -46,6 +48,9 @@ import {
   OP_SEQ_TRACK,
   OP_OUTPUT_GAIN,
   OP_PROBE,
+  OP_NOTE_ON,
+  OP_NOTE_OFF,
+  OP_SEQ_CHORD,
 } from "./layout";
 
 @external("env", "clock")
@@ -82,12 +87,16 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
 export { enqueue as push } from "./queue";
 
 function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: f64, frame: i64): void {
-  if (op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) {
+  if ((op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) || op == OP_SEQ_CHORD) {
     seqApply(op, target, param, i0, i1, f0, f1, frame);
   } else if (op == OP_SET_PARAM) {
     setParam(target, param, f0);
   } else if (op == OP_GATE) {
     gate(target, i0 != 0, f0);
+  } else if (op == OP_NOTE_ON) {
+    noteOn(target, i0, i1 != 0, Math.min(Math.max(f0, 0.0), 1.0));
+  } else if (op == OP_NOTE_OFF) {
+    noteOff(target, i0);
   } else if (op == OP_CREATE) {
     if (!createModule(target, i0, <u32> i1)) G.createFailed++;
   } else if (op == OP_CONNECT) {

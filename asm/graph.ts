@@ -16,11 +16,14 @@ import { gateModule, initModule, paramChanged, processModule, processQuad, rende
 import { notePeak } from "./peaks";
 
 const PLAN = memory.data(MAX_MODULES * 4, 16);
+// The note that owns each module (0: none): OP_NOTE_ON sets it, OP_NOTE_OFF closes the gate only for it.
+const OWNER = memory.data(MAX_MODULES * 4, 16);
 
 /** Resets the graph (no modules, no connections, empty plan) and the arena. */
 export function graphInit(): void {
   arenaInit();
   cablesInit();
+  memory.fill(OWNER, 0, MAX_MODULES * 4);
   G.planLen = 0;
 }
 
@@ -39,6 +42,7 @@ export function createModule(id: i32, type: i32, seed: u32): bool {
   m.seed = mixed == 0 ? 0x9e3779b9 : mixed;
   paramsInit(m, type);
   m.active = 1;
+  store<i32>(OWNER + (<usize> id << 2), 0);
   initModule(m);
   return true;
 }
@@ -69,6 +73,21 @@ export function gate(id: i32, on: bool, velocity: f64): void {
   if (id <= 0 || id >= MAX_MODULES) return;
   const m = inst(id);
   if (m.active) gateModule(m, on, Math.min(Math.max(velocity, 0.0), 1.0));
+}
+
+/** A group note starts on module `id`: it owns it from now; `open` gates it (false: legato, the gate stays). */
+export function noteOn(id: i32, note: i32, open: bool, velocity: f64): void {
+  if (id <= 0 || id >= MAX_MODULES) return;
+  store<i32>(OWNER + (<usize> id << 2), note);
+  if (open) gate(id, true, velocity);
+}
+
+/** A group note ends: module `id`'s gate closes if that note still owns it (a stolen voice plays on). */
+export function noteOff(id: i32, note: i32): void {
+  if (id <= 0 || id >= MAX_MODULES || note == 0) return;
+  if (load<i32>(OWNER + (<usize> id << 2)) != note) return;
+  store<i32>(OWNER + (<usize> id << 2), 0);
+  gate(id, false, 0.0);
 }
 
 /** Sets position i of the processing order. */

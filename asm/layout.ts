@@ -235,11 +235,20 @@ export const OP_SEQ_SWING = 21; // f0 = where the off-beat step sits in its pair
 export const OP_OUTPUT_GAIN = 22; // f0 = the gain to reach, 0 … 1; i0 = frames to get there (a linear ramp)
 // The listener's probe (asm/probe.ts): which module's main output the workers copy into their probe ring.
 export const OP_PROBE = 23; // target = module id (0: off), i0 = its left output, i1 = its right output
+// Voice groups (patch/voices.ts allocates on the control side): a note owns the voice it plays on, so that the
+// stamped gate-off of a note whose voice was stolen (or taken over legato) leaves the new note sounding.
+export const OP_NOTE_ON = 24; // target = module, i0 = note id (> 0), i1 = 1 opens the gate / 0 legato (only
+//                               the owner changes), f0 = velocity 0 … 1
+export const OP_NOTE_OFF = 25; // target = module, i0 = note id: closes the gate while that note owns it
+// A chord on a sequencer note (asm/sequencer.ts): tone 0 is OP_SEQ_NOTE's Hz, these are the others.
+export const OP_SEQ_CHORD = 26; // target = track, i0 = note index, param = tone 1 … SEQ_CHORD_MAX-1,
+//                                 i1 = tones in the chord (1 … SEQ_CHORD_MAX), f0 = Hz
 export const SEQ_TRACKS = 16;
 export const SEQ_STEPS = 256;
 export const SEQ_NOTES = 64;
 export const SEQ_LANES = 4;
 export const SEQ_GROUP_MAX = 8; // the most modules in a track's group (played round robin)
+export const SEQ_CHORD_MAX = 8; // the most tones of one sequencer note (each takes the group's next voice)
 export const SEQ_BEATS_PER_BAR = 4;
 export const SEQ_REST = 0;
 export const SEQ_HIT = 1;

@@ -25,6 +25,7 @@ import {
   OP_SEQ_TEMPO,
   OP_SEQ_TRACK,
   OP_SEQ_TRANSPORT,
+  OP_SEQ_CHORD,
   SEQ_ACCENT,
   SEQ_AT_BAR,
   SEQ_BEATS_PER_BAR,
@@ -41,6 +42,7 @@ import {
   SEQ_VELOCITY_ACCENT,
   SEQ_VELOCITY_HIT,
   SEQ_GROUP_MAX,
+  SEQ_CHORD_MAX,
 } from "./layout";
 
 const NONE: i64 = -1;
@@ -87,7 +89,9 @@ const B_LANE_COUNT = B_LANE_PARAM + SEQ_LANES * 4; // i32 × SEQ_LANES
 const B_STEPS = B_LANE_COUNT + SEQ_LANES * 4; // u8 × SEQ_STEPS
 const B_NOTE_HZ = B_STEPS + SEQ_STEPS; // f64 × SEQ_NOTES
 const B_LANE_VALUES = B_NOTE_HZ + SEQ_NOTES * 8; // f64 × SEQ_STEPS per lane
-const BANK_BYTES = B_LANE_VALUES + SEQ_LANES * SEQ_STEPS * 8;
+const B_CHORD_N = B_LANE_VALUES + SEQ_LANES * SEQ_STEPS * 8; // u8 × SEQ_NOTES: tones of each note (0 = 1)
+const B_CHORD_HZ = B_CHORD_N + SEQ_NOTES; // f64 × SEQ_NOTES × (SEQ_CHORD_MAX − 1): tones 1 … of each note
+const BANK_BYTES = B_CHORD_HZ + SEQ_NOTES * (SEQ_CHORD_MAX - 1) * 8;
 
 // Pending gate-offs, one per voice slot of each track: the frame and the module it closes.
 const OFF_FRAMES = memory.data(SEQ_TRACKS * SEQ_GROUP_MAX * 8, 16);
@@ -354,6 +358,10 @@ export function seqApply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0:
       if (i0 < 0 || i0 >= SEQ_NOTES || !isFinite(f0)) return;
       store<f64>(b + B_NOTE_HZ + <usize> (i0 << 3), f0);
       store<i32>(b + B_NOTES, min(max(i1, 0), SEQ_NOTES));
+    } else if (op == OP_SEQ_CHORD) {
+      if (i0 < 0 || i0 >= SEQ_NOTES || param < 1 || param >= SEQ_CHORD_MAX || !isFinite(f0)) return;
+      store<f64>(b + B_CHORD_HZ + <usize> ((i0 * (SEQ_CHORD_MAX - 1) + param - 1) << 3), f0);
+      store<u8>(b + B_CHORD_N + <usize> i0, <u8> min(max(i1, 1), SEQ_CHORD_MAX));
     } else if (op == OP_SEQ_LANE) {
       if (param < 0 || param >= SEQ_LANES || i0 < 0 || i0 >= SEQ_STEPS || !isFinite(f0)) return;
       store<i32>(b + B_LANE_PARAM + <usize> (param << 2), i1);
@@ -417,26 +425,34 @@ function playStep(t: i32, frame: i64): void {
   }
   const code = <i32> load<u8>(b + B_STEPS + <usize> pos);
   if ((code == SEQ_HIT || code == SEQ_ACCENT) && voices > 0) {
-    const slot = tr.rr % voices;
-    tr.rr = (slot + 1) % voices;
-    const id = load<i32>(b + B_TARGETS + <usize> (slot << 2));
-    const pitch = load<i32>(b + B_PITCH + <usize> (slot << 2));
     const notes = load<i32>(b + B_NOTES);
-    if (notes > 0) {
-      const hz = load<f64>(b + B_NOTE_HZ + <usize> ((tr.noteIdx % notes) << 3));
-      tr.noteIdx = (tr.noteIdx + 1) % notes;
-      if (pitch >= 0) setParam(id, pitch, hz);
-    }
-    // A gate already open on this voice closes first, so the hit retriggers.
-    if (load<i64>(offFrame(t, slot)) != NONE) gate(load<i32>(offModule(t, slot)), false, 0.0);
-    gate(id, true, code == SEQ_ACCENT ? SEQ_VELOCITY_ACCENT : SEQ_VELOCITY_HIT);
+    const n = notes > 0 ? tr.noteIdx % notes : 0;
+    if (notes > 0) tr.noteIdx = (tr.noteIdx + 1) % notes;
+    // A chord's tones take the group's next voices, one each (the group's size caps them).
+    let tones = notes > 0 ? max(<i32> load<u8>(b + B_CHORD_N + <usize> n), 1) : 1;
+    if (tones > voices) tones = voices;
     // Ties hold the note: it closes `gate` steps after the start of its last tied step.
     let k: i64 = 0;
     while (k + 1 < len && <i32> load<u8>(b + B_STEPS + <usize> ((<i64> pos + k + 1) % len)) == SEQ_TIE) k++;
     let len1 = <i64> Math.floor(load<f64>(b + B_GATE) * framesPerStep(spb) + 0.5);
     if (len1 < 1) len1 = 1;
-    store<i64>(offFrame(t, slot), stepFrame(s + k, spb) + len1);
-    store<i32>(offModule(t, slot), id);
+    for (let c = 0; c < tones; c++) {
+      const slot = tr.rr % voices;
+      tr.rr = (slot + 1) % voices;
+      const id = load<i32>(b + B_TARGETS + <usize> (slot << 2));
+      const pitch = load<i32>(b + B_PITCH + <usize> (slot << 2));
+      if (notes > 0 && pitch >= 0) {
+        const hz = c == 0
+          ? load<f64>(b + B_NOTE_HZ + <usize> (n << 3))
+          : load<f64>(b + B_CHORD_HZ + <usize> ((n * (SEQ_CHORD_MAX - 1) + c - 1) << 3));
+        setParam(id, pitch, hz);
+      }
+      // A gate already open on this voice closes first, so the hit retriggers.
+      if (load<i64>(offFrame(t, slot)) != NONE) gate(load<i32>(offModule(t, slot)), false, 0.0);
+      gate(id, true, code == SEQ_ACCENT ? SEQ_VELOCITY_ACCENT : SEQ_VELOCITY_HIT);
+      store<i64>(offFrame(t, slot), stepFrame(s + k, spb) + len1);
+      store<i32>(offModule(t, slot), id);
+    }
   }
   tr.step = s + 1;
   tr.stepFrame = stepFrame(s + 1, spb);

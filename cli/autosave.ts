@@ -44,8 +44,8 @@ export function autosavePath(dataDir: string): string {
 }
 
 /** The engine's committed patch with its sequence (when it has tracks), as /patch/save writes it. */
-export function sessionFile(engine: Pick<Engine, "patch" | "sequencer">): PatchFile {
-  const file: PatchFile = engine.patch.toFile();
+export function sessionFile(engine: Pick<Engine, "patch" | "sequencer" | "instrument">): PatchFile {
+  const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
   const sequence = engine.sequencer.toFile();
   if (Object.keys(sequence.tracks).length) file.sequence = sequence;
   return file;
@@ -64,7 +64,7 @@ async function writeAtomically(path: string, text: string): Promise<void> {
  * Returns a function that writes a last time and stops.
  */
 export function startAutosave(
-  engine: Pick<Engine, "patch" | "sequencer" | "running" | "history">,
+  engine: Pick<Engine, "patch" | "sequencer" | "instrument" | "running" | "history">,
   dataDir: string,
   report: (message: string) => void,
 ): () => Promise<void> {

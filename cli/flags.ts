@@ -1,5 +1,6 @@
 // The engine's command-line flags: one table gives parseArgs its options and --help its text, then the values
 // are checked, in a fixed order, into a typed Request (the first bad flag is the one reported).
+import { STEAL_POLICIES, type StealPolicy } from "../patch/instrument.ts";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as L from "../asm/layout.ts";
@@ -134,6 +135,16 @@ export const FLAGS = [
     value: "N",
     help: [
       `voices in the default patch, voice1 … voiceN, 1…${MAX_VOICES} (default: $${VOICES_ENV}, else ${DEFAULT_VOICES})`,
+    ],
+  },
+  {
+    name: "steal",
+    type: "text",
+    value: "oldest|quietest",
+    default: "oldest",
+    help: [
+      "which busy voice a group note takes when none is free: the oldest released, else the oldest held",
+      "(default: {default}), or the quietest; a patch file's group may say its own (docs/instrument.md)",
     ],
   },
   {
@@ -314,6 +325,8 @@ export interface EngineFlags {
   restartLimit: number;
   /** --record and --record-format. */
   record: { path: string; format: WavFormat } | undefined;
+  /** --steal: voice groups' policy when no voice is free (patch/instrument.ts). */
+  steal: StealPolicy;
 }
 
 /** A checked run of the engine. */
@@ -471,6 +484,7 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
     allowFaultInjection: a["allow-fault-injection"],
     restartLimit: num("restart-limit", a["restart-limit"]),
     record: a.record !== undefined ? { path: a.record, format } : undefined,
+    steal: stealPolicy(a.steal),
   };
   return {
     action: "run",
@@ -498,6 +512,15 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
       debugThrowMs,
     },
   };
+}
+
+/** --steal's value, checked. */
+function stealPolicy(text: string | undefined): StealPolicy {
+  const v = text ?? "oldest";
+  if (!(STEAL_POLICIES as readonly string[]).includes(v)) {
+    throw new UsageError(`--steal ${v}: expected ${STEAL_POLICIES.join(" or ")}`);
+  }
+  return v as StealPolicy;
 }
 
 /** A UDP port number 1 … 65535. */

@@ -93,12 +93,18 @@ export function translate(line: string): Translation {
       return { messages: [m], expect: "sync" };
     }
     case "note": {
+      if (rest[0]?.toLowerCase() === "off") {
+        if (rest.length < 2 || rest.length > 3) usage(form("/note/off"));
+        return { messages: [["/note/off", ...rest.slice(1).map(word)]], expect: "/note/off.reply" };
+      }
       if (rest.length < 3 || rest.length > 4) usage(form("/note"));
       return {
         messages: [["/note", rest[0], word(rest[1]), word(rest[2]), ...(rest[3] ? [word(rest[3])] : [])]],
         expect: "sync",
       };
     }
+    case "scale":
+      return { messages: [["/scale", ...rest]], expect: "/scale.reply" };
     case "patch":
     case "unpatch": {
       // "->" (quote it in a shell: > redirects) or "to".

@@ -11,14 +11,17 @@ import type { PatchFile } from "../core/files.ts";
 import { type OscEngine, OscRouter } from "../osc/router.ts";
 import { Sequencer } from "../sequencer/sequencer.ts";
 import { History } from "../sequencer/history.ts";
+import { Instrument } from "../patch/instrument.ts";
 import { translate } from "./language.ts";
 
 /** Stamps what the router sends at the current line's frame (also the router's stand-in engine in tests). */
 export class ScoreEngine implements OscEngine {
   /** The patch the score's lines stage and commit, as a live engine's. */
   readonly patch = new Patch();
+  /** Voice groups and the scale, as a live engine's. */
+  readonly instrument: Instrument;
   /** The sequencer's control side over that patch. */
-  readonly sequencer = new Sequencer(this.patch);
+  readonly sequencer: Sequencer;
   /** The score's edits, for undo, redo and history. */
   readonly history: History = new History();
   /** Everything sent so far, stamped, in sending order: what the offline render plays. */
@@ -27,7 +30,10 @@ export class ScoreEngine implements OscEngine {
   frame = 0;
   #seq = 0;
   /** A stand-in at `sampleRate` Hz with blocks of `block` frames, at frame 0 with nothing sent. */
-  constructor(readonly sampleRate: number, readonly block: number) {}
+  constructor(readonly sampleRate: number, readonly block: number) {
+    this.instrument = new Instrument(this.patch, sampleRate);
+    this.sequencer = new Sequencer(this.patch, this.instrument);
+  }
 
   /** Stamps a command at `frame` (default: the current line's) with the next sequence number; returns it. */
   send(cmd: Command, frame?: number): number {
@@ -109,6 +115,7 @@ export function scoreCommands(
 ): StampedCommand[] {
   const e = new ScoreEngine(sampleRate, block);
   e.patch.load(file);
+  e.instrument.load(file);
   e.commit(0);
   if (file.sequence) e.sendBatch(e.sequencer.load(file.sequence), 0);
   const router = new OscRouter(e, undefined, dataDir);

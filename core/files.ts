@@ -10,7 +10,21 @@ export interface PatchFile {
   connections?: [string, string, number?][];
   /** Sequencer tracks, tempo and swing (sequencer/pattern.ts), loaded after the modules. */
   sequence?: SequenceFile;
+  /** Voice groups that /note allocates over (patch/instrument.ts): a list of modules, or one with options. */
+  groups?: Record<string, GroupFile>;
+  /** The session's scale, "ROOT MODE" ("D dorian"): what degrees (`:5`) count in (core/music.ts). */
+  scale?: string;
 }
+
+/** A voice group in a file: its modules, or its modules with legato and a steal policy. */
+export type GroupFile = string[] | {
+  /** Its modules, in order (the first plays a legato group). */
+  voices: string[];
+  /** Mono-legato: one voice; a note while a key is held glides there without retriggering. */
+  legato?: boolean;
+  /** Which busy voice a note takes when none is free: "oldest" (the default) or "quietest". */
+  steal?: "oldest" | "quietest";
+};
 
 /** A whole sequence: what /pattern/save writes, what a patch file's "sequence" holds. */
 export interface SequenceFile {

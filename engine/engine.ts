@@ -28,6 +28,7 @@ import { type Commit, Patch } from "../patch/graph.ts";
 import type { PatchFile } from "../core/files.ts";
 import { checkSequence, Sequencer } from "../sequencer/sequencer.ts";
 import { History } from "../sequencer/history.ts";
+import { Instrument, type StealPolicy } from "../patch/instrument.ts";
 
 /** How to run an engine. Every field has a default. */
 export interface EngineOptions {
@@ -48,6 +49,8 @@ export interface EngineOptions {
   seconds?: number;
   /** Session log path (JSON Lines). */
   logPath?: string;
+  /** Which busy voice a group note takes when none is free, for groups that name none. Default "oldest". */
+  steal?: StealPolicy;
   /** Faults to inject; requires allowFaultInjection. */
   injections?: Injection[];
   /** Permits fault injection (injections, stallRecorder): the --allow-fault-injection flag. Default false. */
@@ -148,6 +151,8 @@ export class Engine {
   readonly sequencer: Sequencer;
   /** Every client's edits, for /undo, /redo and /history (control-side state: a failover keeps it). */
   readonly history: History = new History();
+  /** Voice groups with their allocator, and the session's scale (patch/instrument.ts). */
+  readonly instrument: Instrument;
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;
@@ -186,7 +191,8 @@ export class Engine {
     patch: Patch,
   ) {
     this.patch = patch;
-    this.sequencer = new Sequencer(patch);
+    this.instrument = new Instrument(patch, sampleRate);
+    this.sequencer = new Sequencer(patch, this.instrument);
     this.#sab = sab;
     this.#ctrl = controlView(sab);
     this.supervisor = supervisor;
@@ -226,6 +232,7 @@ export class Engine {
     const patch = new Patch();
     if (options.patch) patch.load(options.patch);
     if (options.patch) checkSequence(options.patch);
+    if (options.patch) new Instrument(patch, sampleRate).load(options.patch); // groups and scale: refused early
     const injections = options.injections ?? [];
     if (injections.length > 0 && !options.allowFaultInjection) {
       throw new Error("Cannot inject faults: start the engine with --allow-fault-injection");
@@ -283,6 +290,8 @@ export class Engine {
     engine.#faultsAllowed = options.allowFaultInjection ?? false;
     engine.#onEvent = options.onEvent;
     // Before start(): the first primary holds the patch before its first block (the patch plays from frame 0).
+    engine.instrument.defaultSteal = options.steal ?? "oldest";
+    if (options.patch) engine.instrument.load(options.patch);
     if (options.patch) engine.commit(0);
     if (options.patch?.sequence) engine.sendBatch(engine.sequencer.load(options.patch.sequence), 0);
     supervisor.start();

@@ -24,6 +24,7 @@ export type OscEngine =
     | "block"
     | "patch"
     | "sequencer"
+    | "instrument"
     | "sequencePosition"
     | "send"
     | "sendBatch"

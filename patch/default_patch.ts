@@ -6,7 +6,8 @@
 //           eight inputs are taken (four voices, the acid line, the drums' pair), so voice5 … voice12 go into a
 //           second mixer, mix2, and voice13 … voice16 into mix3, each input at its template's level and pan
 //           on mix1, each mixer's stereo pair into limiter1 next to mix1's.
-// Modulation cables (lfo1 → voice1.cutoff …) stay with the voices they were written for.
+// Modulation cables (lfo1 → voice1.cutoff …) stay with the voices they were written for. The group `voices`
+// (what `/note voices C3:maj7` allocates over) is voice1 … voiceN.
 import type { PatchFile } from "../core/files.ts";
 
 /** The voices of the default patch as written in patches/default.json. */
@@ -59,6 +60,7 @@ export function sizedPatch(base: PatchFile, voices: number): PatchFile {
     for (const name of gone) delete modules[name];
     return {
       ...base,
+      ...voicesGroup(base, voices),
       modules,
       connections: connections.filter(([from, to]) => !gone.has(moduleOf(from)) && !gone.has(moduleOf(to))),
     };
@@ -86,5 +88,11 @@ export function sizedPatch(base: PatchFile, voices: number): PatchFile {
       }
     }
   }
-  return { ...base, modules, connections };
+  return { ...base, ...voicesGroup(base, voices), modules, connections };
+}
+
+// The default patch's group `voices` (voice1 … voiceN), when the base declares it.
+function voicesGroup(base: PatchFile, voices: number): Pick<PatchFile, "groups"> {
+  if (!base.groups?.voices) return {};
+  return { groups: { ...base.groups, voices: Array.from({ length: voices }, (_, i) => `voice${i + 1}`) } };
 }

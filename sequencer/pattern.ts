@@ -44,15 +44,27 @@ export function parsePattern(pattern: string): number[] {
   return steps;
 }
 
-/** Hz of each note of a list; a string may hold several, separated by spaces or commas. */
-export function parseNotes(notes: readonly (string | number)[]): number[] {
+/**
+ * The Hz of each note of a list, a chord being several (`C3:m9`, `C3+E3+G3`); a string may hold several notes,
+ * separated by spaces or commas. `pitches` reads one word (core/music.ts pitchesOf with the session's scale).
+ */
+export function parseNotes(
+  notes: readonly (string | number)[],
+  pitches: (word: string | number) => number[] = (w) => [parsePitch(w)],
+): number[][] {
   const words = notes.flatMap((n): (string | number)[] =>
     typeof n === "string" ? n.split(/[\s,]+/).filter((w) => w !== "") : [n]
   );
   if (words.length > L.SEQ_NOTES) {
     throw new ClientError(`${words.length} notes; a track holds at most ${L.SEQ_NOTES}`);
   }
-  return words.map((w) => parsePitch(w));
+  return words.map((w) => {
+    const hz = pitches(w);
+    if (hz.length > L.SEQ_CHORD_MAX) {
+      throw new ClientError(`"${w}": a step plays at most ${L.SEQ_CHORD_MAX} notes`);
+    }
+    return hz;
+  });
 }
 
 /** The file name for a pattern name or slot number ("groove" → groove.json, 3 → slot-3.json). */

@@ -7,6 +7,8 @@ import { ClientError } from "../core/errors.ts";
 import { parseParamValue, Patch } from "../patch/graph.ts";
 import type { PatchFile } from "../core/files.ts";
 import { moduleDef, paramIndex } from "../patch/schema.ts";
+import { Instrument } from "../patch/instrument.ts";
+import { pitchesOf } from "../core/music.ts";
 import {
   BPM_MAX,
   BPM_MIN,
@@ -29,7 +31,9 @@ export type When = "bar" | "now";
 interface Track {
   index: number;
   spec: TrackSpec;
-  /** Module ids when defined, to notice a module deleted or replaced under the track. */
+  /** The modules it plays (a voice group's name expanded), and their ids when defined, to notice a module
+   * deleted or replaced under the track. */
+  names: string[];
   ids: number[];
 }
 
@@ -38,14 +42,19 @@ const NAME = /^[a-z][a-z0-9_-]{0,31}$/i;
 /** The sequencer's control side for one patch. */
 export class Sequencer {
   #patch: Patch;
+  #instrument: Instrument;
   #tracks = new Map<string, Track>();
   #bpm = 120;
   #swing = 50;
   #playing = false;
 
-  /** A sequencer with no tracks, stopped, at 120 BPM and no swing, whose tracks play modules of `patch`. */
-  constructor(patch: Patch) {
+  /**
+   * A sequencer with no tracks, stopped, at 120 BPM and no swing, whose tracks play modules of `patch` (or a
+   * voice group of `instrument`, whose scale the notes' degrees count in).
+   */
+  constructor(patch: Patch, instrument: Instrument = new Instrument(patch, 48000)) {
     this.#patch = patch;
+    this.#instrument = instrument;
   }
 
   /** Whether the transport runs. */
@@ -71,8 +80,8 @@ export class Sequencer {
         );
       }
     }
-    const { commands, ids, spec: clean } = this.#define(index, name, spec, when);
-    this.#tracks.set(name, { index, spec: clean, ids });
+    const { commands, ids, names, spec: clean } = this.#define(index, name, spec, when);
+    this.#tracks.set(name, { index, spec: clean, ids, names });
     return commands;
   }
 
@@ -169,7 +178,7 @@ export class Sequencer {
   prune(): Command[] {
     const out: Command[] = [];
     for (const [name, t] of this.#tracks) {
-      const gone = t.spec.modules.some((m, i) => this.#patch.modules.get(m)?.id !== t.ids[i]);
+      const gone = t.names.some((m, i) => this.#patch.modules.get(m)?.id !== t.ids[i]);
       if (gone) out.push(...this.remove(name, "now"));
     }
     return out;
@@ -196,7 +205,9 @@ export class Sequencer {
     if (typeof spec !== "object" || spec === null) {
       throw new ClientError(`track "${name}" needs a definition`);
     }
-    const modules = Array.isArray(spec.modules) ? spec.modules : [];
+    const given = Array.isArray(spec.modules) ? spec.modules : [];
+    // A voice group's name stands for its modules (its voices, round robin in the DSP).
+    const modules = given.flatMap((m) => this.#instrument.group(m)?.voices ?? [m]);
     if (modules.length === 0 || modules.length > L.SEQ_GROUP_MAX) {
       throw new ClientError(
         `track "${name}" plays 1 … ${L.SEQ_GROUP_MAX} modules (a voice group), not ${modules.length}`,
@@ -221,7 +232,13 @@ export class Sequencer {
     }
     const def = moduleDef(mods[0].type)!;
     const steps = parsePattern(spec.pattern);
-    const notes = parseNotes(spec.notes ?? []);
+    const notes = parseNotes(spec.notes ?? [], (w) => pitchesOf(w, this.#instrument.scale));
+    const widest = Math.max(0, ...notes.map((n) => n.length));
+    if (widest > modules.length) {
+      throw new ClientError(
+        `track "${name}": a chord of ${widest} notes needs as many voices; it plays ${modules.length}`,
+      );
+    }
     const pitch = paramIndex(def, "freq");
     if (notes.length && pitch < 0) {
       throw new ClientError(`track "${name}": a ${def.type} has no pitch (freq), so it cannot take notes`);
@@ -246,7 +263,7 @@ export class Sequencer {
       }
       const parsed = values.map((v) => {
         try {
-          return parseParamValue(def.type, param, v);
+          return parseParamValue(def.type, param, laneValue(param, v, this.#instrument));
         } catch (e) {
           throw new ClientError(`track "${name}": lane ${param}: ${(e as Error).message}`);
         }
@@ -264,9 +281,12 @@ export class Sequencer {
       for (let k = 0; k < 16 && i + k < steps.length; k++) packed |= steps[i + k] << (2 * k);
       out.push(command({ op: L.OP_SEQ_STEPS, target: t, i0: i, i1: packed }));
     }
-    notes.forEach((hz, i) =>
-      out.push(command({ op: L.OP_SEQ_NOTE, target: t, i0: i, i1: notes.length, f0: hz }))
-    );
+    notes.forEach((hz, i) => {
+      out.push(command({ op: L.OP_SEQ_NOTE, target: t, i0: i, i1: notes.length, f0: hz[0] }));
+      for (let k = 1; k < hz.length; k++) {
+        out.push(command({ op: L.OP_SEQ_CHORD, target: t, i0: i, param: k, i1: hz.length, f0: hz[k] }));
+      }
+    });
     laneValues.forEach((lane, l) =>
       lane.values.forEach((v, i) =>
         out.push(command({
@@ -281,12 +301,12 @@ export class Sequencer {
       )
     );
     out.push(command({ op: L.OP_SEQ_COMMIT, target: t, i0: whenCode(when) }));
-    const clean: TrackSpec = { modules: [...modules], pattern: spec.pattern };
+    const clean: TrackSpec = { modules: [...given], pattern: spec.pattern };
     if (spec.notes?.length) clean.notes = [...spec.notes];
     if (gate !== DEFAULT_GATE) clean.gate = gate;
     if (spb !== DEFAULT_STEPS_PER_BEAT) clean.steps = spb;
     if (lanes.length) clean.lanes = Object.fromEntries(lanes.map(([p, v]) => [p, [...v]]));
-    return { commands: out, ids: mods.map((m) => m.id), spec: clean };
+    return { commands: out, ids: mods.map((m) => m.id), names: modules, spec: clean };
   }
 }
 
@@ -299,7 +319,17 @@ export function checkSequence(file: PatchFile): void {
   const patch = new Patch();
   patch.load(file);
   patch.commit();
-  new Sequencer(patch).load(file.sequence);
+  const instrument = new Instrument(patch, 48000);
+  instrument.load(file);
+  new Sequencer(patch, instrument).load(file.sequence);
+}
+
+// A pitch lane (freq) takes note names, chords' roots and degrees as a note list does: their Hz.
+function laneValue(param: string, v: number | string, instrument: Instrument): number | string {
+  if (param !== "freq" || typeof v !== "string" || !/[a-g:]/i.test(v) || /hz$/i.test(v.trim())) return v;
+  const hz = pitchesOf(v, instrument.scale);
+  if (hz.length !== 1) throw new ClientError(`"${v}" names ${hz.length} notes; a lane value is one`);
+  return hz[0];
 }
 
 function whenCode(when: When): number {

@@ -57,6 +57,7 @@ Deno.test("flags: no flags give the defaults as typed options", () => {
     allowFaultInjection: false,
     restartLimit: 5,
     record: undefined,
+    steal: "oldest",
   });
   assert.deepEqual(o.sink, { kind: "null" });
   assert.equal(o.patch?.shown, "patches/default.json");

@@ -45,6 +45,7 @@ export function rig(voices = 4): Rig {
     block: e.block,
     patch: e.patch,
     sequencer: e.sequencer,
+    instrument: e.instrument,
     sequencePosition: () => null,
     send: (c: Parameters<ScoreEngine["send"]>[0], f?: number) => e.send(c, f),
     sendBatch: (...a: Parameters<ScoreEngine["sendBatch"]>) => e.sendBatch(...a),

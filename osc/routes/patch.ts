@@ -5,6 +5,7 @@ import { ClientError } from "../../core/errors.ts";
 import type { PatchFile } from "../../core/files.ts";
 import { dataPath, SANDBOX_LIMITS } from "../../core/sandbox.ts";
 import { checkSequence } from "../../sequencer/sequencer.ts";
+import { checkInstrument } from "../../patch/instrument.ts";
 import { parseJson, readJson, writeJson } from "../files.ts";
 import type { Delivery, OscReply } from "../types.ts";
 import { choice, num, opt, type Route, route, type RouteContext, type Shape, str, value } from "./route.ts";
@@ -19,7 +20,9 @@ const COMMITTED = "/patch/commit.reply <commands> <delayed cables as JSON>";
 function commit({ engine, out }: RouteContext, delivery: Delivery, file?: PatchFile): OscReply[] {
   const seq = engine.sequencer, sequence = file?.sequence;
   if (file) checkSequence(file); // a bad sequence changes nothing, the patch included
+  if (file) checkInstrument(file); // nor bad groups or a bad scale
   const c = engine.patch.commit();
+  if (file) engine.instrument.load(file);
   out.deliver([...c.commands, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])], delivery);
   return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
 }
@@ -179,7 +182,7 @@ export const PATCH_ROUTES: readonly Route[] = [
     },
     handle: ({ engine, files }, [name, overwrite]) => {
       const path = dataPath("patches", name, "patch file");
-      const file: PatchFile = engine.patch.toFile();
+      const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
       const sequence = engine.sequencer.toFile();
       if (Object.keys(sequence.tracks).length) file.sequence = sequence;
       writeJson(files, path, file, overwrite === "overwrite");

@@ -4,13 +4,55 @@ import * as L from "../../asm/layout.ts";
 import { command } from "../../core/command.ts";
 import { ClientError } from "../../core/errors.ts";
 import { moduleDef, paramIndex } from "../../patch/schema.ts";
-import { gate, num, opt, pitch, type Route, route, str, value } from "./route.ts";
+import { parseScale, pitchesOf } from "../../core/music.ts";
+import type { Outbox } from "../outbox.ts";
+import type { Delivery, OscEngine, OscReply } from "../types.ts";
+import { gate, num, opt, pitches, rest, type Route, route, str, value } from "./route.ts";
 
 const PLAY = { family: "play", dialect: "chronus" } as const;
 
 const NO_REPLY = "none (send /sync to know it has applied)";
 
-/** /mod, /gate, /note, /sync. */
+// A note or chord on a voice group: the instrument chooses the voices (patch/instrument.ts); the start and the
+// gate-offs go out as a /note's do, the gate-offs stamped from the frame the notes really started at.
+function groupNote(
+  engine: OscEngine,
+  out: Outbox,
+  delivery: Delivery,
+  group: string,
+  hz: number[],
+  velocity: number,
+  seconds: number,
+): OscReply[] {
+  const frame = delivery.frame ?? engine.asap();
+  const length = Math.round(seconds * engine.sampleRate);
+  const live = !delivery.batch && length > 0;
+  // Counted before anything changes: a full queue refuses the note and leaves the voices as they were.
+  if (live) engine.reserve?.(hz.length, frame + length, hz.length * 2);
+  const plan = engine.instrument.noteOn(group, hz, velocity, frame, length);
+  const reply = [{ address: "/note.reply", args: plan.ids }];
+  if (!live) {
+    out.deliver(plan.on, delivery, frame);
+    if (plan.off.length) out.deliver(plan.off, delivery, frame + length);
+    return reply;
+  }
+  out.stamped(frame + length);
+  engine.sendBatch(plan.on, frame, {
+    accepted: (started) => {
+      engine.instrument.started(plan.ids, frame, started);
+      try {
+        for (const off of plan.off) {
+          engine.send(off, started + length, undefined, engine.reserve !== undefined);
+        }
+      } catch (e) {
+        console.error(`[chronus] /note ${group}: a gate-off was not sent: ${(e as Error).message}`);
+      }
+    },
+  });
+  return reply;
+}
+
+/** /mod, /gate, /note, /note/off, /scale, /sync. */
 export const PLAY_ROUTES: readonly Route[] = [
   route({
     ...PLAY,
@@ -48,19 +90,39 @@ export const PLAY_ROUTES: readonly Route[] = [
     ...PLAY,
     address: "/note",
     args: [
-      str("module"),
-      pitch("pitch", { shown: "midi|hz|name" }),
+      str("target", {
+        shown: "group|module",
+        doc: 'a voice group (patch file "groups"; the default patch: voices) or a module',
+      }),
+      pitches("pitch", { shown: "pitch|chord|degree" }),
       num("velocity", { min: 0, max: 1 }),
       opt(num("duration", { min: 0, max: 3600, unit: "s", doc: "0 or absent: the gate stays open" }), 0),
     ],
-    summary: "a note: pitch and gate on at one frame, gate off `duration` seconds later, to the frame",
-    reply: NO_REPLY,
+    summary:
+      "a note or a chord: on a group, each pitch takes a voice (a free one, else the oldest released, else the oldest held; docs/instrument.md); on a module, pitch and gate at one frame. The gate closes `duration` seconds later, to the frame",
+    reply: "on a group: /note.reply <id…> (one id per pitch, for /note/off); on a module: none",
     text: {
-      form: "note MODULE PITCH VEL [SECONDS]",
-      examples: ["note voice1 C3 0.8 0.25"],
-      note: "PITCH: C#3, 60 = MIDI, 110hz",
+      form: "note GROUP|MODULE PITCH|CHORD VEL [SECONDS]",
+      examples: ["note voices C3:maj7 0.8 2", "note voices C3,E3,G3 0.7", "note voice1 C3 0.8 0.25"],
+      note: "PITCH: C#3, 60 = MIDI, 110hz; CHORD: C3:m9, G2:sus4/D; DEGREE: :5 (after scale)",
     },
-    handle: ({ engine, out }, [module, hz, velocity, seconds], { delivery }) => {
+    handle: ({ engine, out }, [target, p, velocity, seconds], { delivery }) => {
+      const hz = pitchesOf(p.value, engine.instrument.scale, p.float);
+      if (engine.instrument.group(target)) {
+        return groupNote(engine, out, delivery, target, hz, velocity, seconds);
+      }
+      if (!engine.patch.modules.has(target)) {
+        const groups = engine.instrument.groupNames;
+        throw new ClientError(
+          `no group or module "${target}" (groups: ${groups.join(", ") || "none"}; modules: ${
+            [...engine.patch.modules.keys()].slice(0, 24).join(", ")
+          })`,
+        );
+      }
+      if (hz.length > 1) {
+        throw new ClientError(`${target} is one module: a chord needs a voice group (as voices)`);
+      }
+      const module = target;
       const mod = engine.patch.module(module);
       const def = moduleDef(mod.type)!;
       if (paramIndex(def, "freq") < 0 || !def.gate) {
@@ -68,7 +130,7 @@ export const PLAY_ROUTES: readonly Route[] = [
       }
       // An exact frame even "now": the next block the primary may render.
       const frame = delivery.frame ?? engine.asap();
-      const on = [engine.patch.setNow(module, "freq", hz), engine.patch.gate(module, true, velocity)];
+      const on = [engine.patch.setNow(module, "freq", hz[0]), engine.patch.gate(module, true, velocity)];
       const length = Math.round(seconds * engine.sampleRate);
       const off = seconds > 0 ? engine.patch.gate(module, false) : undefined;
       if (delivery.batch || !off) {
@@ -93,6 +155,69 @@ export const PLAY_ROUTES: readonly Route[] = [
         },
       });
       return [];
+    },
+  }),
+  route({
+    ...PLAY,
+    address: "/note/off",
+    args: [
+      value("id", { shown: "id|group", doc: "a note id from /note.reply, or a voice group" }),
+      opt(pitches("pitch", { shown: "pitch|chord", doc: "with a group: the notes to release" })),
+    ],
+    summary:
+      "releases a group note by its id, or a group's notes at a pitch or chord (their envelopes release)",
+    reply: "/note/off.reply <id…> (the notes released; none when the note had already ended)",
+    text: {
+      form: "note off ID | note off GROUP PITCH|CHORD",
+      examples: ["note off 12", "note off voices C3:maj7"],
+    },
+    handle: ({ engine, out }, [who, p], { delivery }) => {
+      const frame = delivery.frame ?? engine.asap();
+      if (p === undefined) {
+        const id = typeof who === "number" ? who : Number(who);
+        if (!Number.isInteger(id)) {
+          throw new ClientError(
+            `/note/off takes a note id (a whole number) or a group and a pitch, not "${who}"`,
+          );
+        }
+        const off = engine.instrument.noteOff(id, frame);
+        if (off.length) out.deliver(off, delivery, frame);
+        return [{ address: "/note/off.reply", args: off.length ? [id] : [] }];
+      }
+      const hz = pitchesOf(p.value, engine.instrument.scale, p.float);
+      if (!engine.instrument.group(String(who))) {
+        throw new ClientError(
+          `no group "${who}" (groups: ${engine.instrument.groupNames.join(", ") || "none"})`,
+        );
+      }
+      const { ids, off } = engine.instrument.noteOffPitch(String(who), hz, frame);
+      if (off.length) out.deliver(off, delivery, frame);
+      return [{ address: "/note/off.reply", args: ids }];
+    },
+  }),
+  route({
+    ...PLAY,
+    address: "/scale",
+    args: [
+      opt(str("root", { doc: "a note name without octave: C, Eb, F#" })),
+      rest(
+        str("mode", { doc: 'major, minor, dorian, lydian, "major pentatonic" … (@tonaljs/tonal\'s names)' }),
+      ),
+    ],
+    summary:
+      "sets the session's scale, which degrees (:1 … :7, :b7, :^8) count in; saved with the patch. Alone: answers the current one",
+    reply: "/scale.reply <root> <mode> <notes…> (none set: /scale.reply with no arguments)",
+    text: { form: "scale [ROOT MODE]", examples: ["scale D dorian", "scale Eb major pentatonic", "scale"] },
+    handle: ({ engine }, [root, mode]) => {
+      if (root === undefined) {
+        const s = engine.instrument.scale;
+        if (!s) return [{ address: "/scale.reply", args: [] }];
+        return [{ address: "/scale.reply", args: [s.root, s.mode, ...parseScale(s.root, s.mode).notes] }];
+      }
+      if (mode.length === 0) throw new ClientError(`scale ${root} needs a mode: scale ${root} minor`);
+      const s = parseScale(root, mode.join(" "));
+      engine.instrument.scale = { root: s.root, mode: s.mode };
+      return [{ address: "/scale.reply", args: [s.root, s.mode, ...s.notes] }];
     },
   }),
   route({

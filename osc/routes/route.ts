@@ -326,6 +326,27 @@ export function pitch(name: string, more: Partial<Shape> = {}): Shape<number> {
   };
 }
 
+/**
+ * A pitch word as given, for core/music.ts pitchesOf to read with the session's scale: a pitch, a chord
+ * (`C3:maj7`), a list (`C3,E3,G3`) or a degree (`:5`); `float` when it came as an OSC float (then it is Hz).
+ */
+export function pitches(
+  name: string,
+  more: Partial<Shape> = {},
+): Shape<{ value: number | string; float: boolean }> {
+  return {
+    name,
+    type: "pitch, chord or degree",
+    doc: "a pitch (60, 440.0, C#3, 110hz), a chord (C3:maj7, G2:sus4/D, C3:maj7/1), a list (C3,E3,G3) or a " +
+      "degree of the scale (:5, :b7, :^8, :3@2); an OSC float is Hz",
+    ...more,
+    read: (a, i, t) => {
+      const tag = checkTag(t, i, name, NUMBER_TAGS + TEXT_TAGS, "a pitch, chord or degree");
+      return { value: needValue(a, i, name), float: tag === "f" || tag === "d" };
+    },
+  };
+}
+
 /** A gate: any number, on when it is not 0; OSC true/false (`T`/`F`) are on/off. */
 export function gate(name: string): Shape<boolean> {
   return {
