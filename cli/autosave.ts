@@ -24,7 +24,7 @@ export function autosavePath(dataDir: string): string {
 export function sessionFile(engine: Pick<Engine, "patch" | "sequencer">): PatchFile {
   const file: PatchFile = engine.patch.toFile();
   const sequence = engine.sequencer.toFile();
-  if (Object.keys(sequence.tracks).length) file.sequence = sequence;
+  if (Object.keys(sequence.tracks).length || sequence.scenes) file.sequence = sequence;
   return file;
 }
 

@@ -24,7 +24,16 @@ import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "../types.ts
 export type Dialect = "chronus" | "seed";
 
 /** The route files, one per family of addresses. */
-export type FamilyName = "play" | "patch" | "seq" | "pattern" | "record" | "listen" | "view" | "engine";
+export type FamilyName =
+  | "play"
+  | "patch"
+  | "seq"
+  | "pattern"
+  | "scene"
+  | "record"
+  | "listen"
+  | "view"
+  | "engine";
 
 /** One argument's shape: how it is read and checked, and how usage text and docs show it. */
 export interface Shape<T = unknown> {

@@ -8,6 +8,7 @@ import { PLAY_ROUTES } from "./play.ts";
 import { LISTEN_ROUTES } from "./listen.ts";
 import { RECORD_ROUTES } from "./record.ts";
 import type { Dialect, FamilyName, Route } from "./route.ts";
+import { SCENE_ROUTES } from "./scene.ts";
 import { SEQ_ROUTES } from "./seq.ts";
 import { VIEW_ROUTES } from "./view.ts";
 
@@ -54,6 +55,13 @@ export const FAMILIES: readonly Family[] = [
     label: "patterns",
     summary: "the whole sequence saved and loaded by name or slot",
     routes: PATTERN_ROUTES,
+  },
+  {
+    name: "scene",
+    title: "Scenes",
+    label: "scenes",
+    summary: "the sequence saved as named scenes, switched at a bar line and chained into a song",
+    routes: SCENE_ROUTES,
   },
   {
     name: "record",
