@@ -227,7 +227,6 @@ function seq(rest: string[], usage: (u: string) => never): Translation {
     case "mute":
     case "unmute":
     case "solo":
-    case "unsolo":
       return reply(`/seq/${sub.toLowerCase()}`, a);
     case "remove":
     case "bpm":

@@ -75,6 +75,11 @@ export class Sequencer {
     this.#patch = patch;
   }
 
+  /** How many tracks are defined. */
+  get trackCount(): number {
+    return this.#tracks.size;
+  }
+
   /** Whether the transport runs. */
   get playing(): boolean {
     return this.#playing;

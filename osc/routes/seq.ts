@@ -211,7 +211,7 @@ export const SEQ_ROUTES: readonly Route[] = [
       return ok(address, name, param, when);
     },
   }),
-  ...(["mute", "unmute", "solo", "unsolo"] as const).map((verb) =>
+  ...(["mute", "solo", "unmute"] as const).map((verb) =>
     route({
       ...SEQ,
       address: `/seq/${verb}`,
@@ -219,9 +219,8 @@ export const SEQ_ROUTES: readonly Route[] = [
       args: verb === "unmute" ? [opt(track())] : [track()],
       summary: {
         mute: "silences a track's hits from its next step (it keeps its place)",
-        unmute: "lets a track sound again from its next step; with no track, every track (solos end too)",
-        solo: "only soloed tracks sound, from each track's next step",
-        unsolo: "ends a track's solo",
+        solo: "from each track's next step only soloed tracks sound",
+        unmute: "ends a track's mute and solo from its next step; with no track, every mute and solo",
       }[verb],
       reply: `/seq/${verb}.reply${verb === "unmute" ? " [track]" : " <track>"}`,
       text: {
@@ -230,9 +229,13 @@ export const SEQ_ROUTES: readonly Route[] = [
       },
       handle: ({ engine, out }, [name], { address, delivery }) => {
         const seq = engine.sequencer;
-        const commands = verb === "solo" || verb === "unsolo"
-          ? seq.solo(name!, verb === "solo")
-          : seq.mute(name, verb === "mute");
+        const commands = verb === "solo"
+          ? seq.solo(name!)
+          : verb === "mute"
+          ? seq.mute(name!)
+          : name === undefined
+          ? seq.mute(undefined)
+          : [...seq.mute(name, false), ...seq.solo(name, false)].slice(-seq.trackCount);
         out.deliver(commands, delivery);
         return name === undefined ? ok(address) : ok(address, name);
       },
