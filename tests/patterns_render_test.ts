@@ -6,6 +6,8 @@ import { scoreCommands, ScoreEngine } from "../cli/score.ts";
 import { compileDsp } from "../core/dsp_host.ts";
 import type { PatchFile } from "../core/files.ts";
 import { renderOffline } from "../core/render.ts";
+import { OscRouter } from "../osc/router.ts";
+import { translate } from "../cli/language.ts";
 import { euclid } from "../sequencer/grammar.ts";
 import { channel } from "./signal.ts";
 
@@ -203,4 +205,50 @@ Deno.test("patterns: a scene plays at the bar asked, exactly; a chain switches a
   assert.deepEqual(per(5), [0], "bar 5: a1 again");
   assert.deepEqual(per(6), [0], "the last scene keeps playing");
   assert.equal(seq.chainState, null, "the chain has ended");
+});
+
+Deno.test("patterns over OSC: a bad pattern or scene gets /error and sends nothing; scenes survive a save and load", () => {
+  const e = new ScoreEngine(SR, B);
+  e.patch.load(gates());
+  e.commit(0);
+  const router = new OscRouter(e);
+  const say = (line: string) =>
+    translate(line).messages.flatMap(([address, ...args]) => router.handle(address, args, { frame: 0 }));
+  say("seq add a g1 x...");
+  say("scene save one");
+  const before = e.commands.length;
+  const cases: [string, RegExp][] = [
+    ["seq add b g1 x.(x", /pattern "x.\(x": at 4, expected "\)"/],
+    ["seq pattern a e(3,8", /pattern "e\(3,8": at 5, expected "\)"/],
+    ["seq add b g1 <x ..>", /at 0, expected alternatives of one length \(these have 1, 2 steps\)/],
+    ["seq mute nosuch", /no track "nosuch"/],
+    ["scene play nosuch", /no scene "nosuch" \(scenes: one\)/],
+    ["scene save ../x", /not a scene name/],
+    ["scene chain", /a chain names 1 … 256 scenes/],
+  ];
+  for (const [line, re] of cases) {
+    const replies = say(line);
+    assert.equal(replies.length, 1, line);
+    assert.equal(replies[0].address, "/error", line);
+    assert.match(String(replies[0].args[1]), re, line);
+  }
+  assert.equal(e.commands.length, before, "nothing was sent");
+  assert.deepEqual(say("scene list"), [{ address: "/scene/list.reply", args: ["one:1"] }]);
+  // Scenes, mutes and solos are session state: the file carries them and a load brings them back.
+  say("seq mute a");
+  const file = e.sequencer.toFile();
+  assert.deepEqual(Object.keys(file.scenes ?? {}), ["one"]);
+  assert.deepEqual(file.mute, ["a"]);
+  const e2 = new ScoreEngine(SR, B);
+  e2.patch.load(gates());
+  e2.commit(0);
+  e2.sequencer.load(file);
+  assert.deepEqual(e2.sequencer.toFile(), file);
+  // A file whose scene does not fit the patch changes nothing.
+  const bad = {
+    ...file,
+    scenes: { two: { bpm: 120, swing: 50, tracks: { z: { modules: ["nope"], pattern: "x" } } } },
+  };
+  assert.throws(() => e2.sequencer.load(bad), /scene "two": track "z": no module "nope"/);
+  assert.deepEqual(e2.sequencer.toFile(), file);
 });
