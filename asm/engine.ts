@@ -45,6 +45,8 @@ import {
   OP_SET_DEPTH,
   OP_SET_PARAM,
   OP_SEQ_SWING,
+  OP_SEQ_EXTRA,
+  OP_SEQ_MUTE,
   OP_SEQ_TRACK,
   OP_OUTPUT_GAIN,
   OP_PROBE,
@@ -87,7 +89,9 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
 export { enqueue as push } from "./queue";
 
 function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: f64, frame: i64): void {
-  if ((op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) || op == OP_SEQ_CHORD) {
+  if (
+    (op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) || op == OP_SEQ_CHORD || op == OP_SEQ_EXTRA || op == OP_SEQ_MUTE
+  ) {
     seqApply(op, target, param, i0, i1, f0, f1, frame);
   } else if (op == OP_SET_PARAM) {
     setParam(target, param, f0);

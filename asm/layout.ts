@@ -226,10 +226,10 @@ export const OP_SEQ_STEPS = 14; // target = track, i0 = first step, i1 = 16 step
 export const OP_SEQ_NOTE = 15; // target = track, i0 = index, i1 = notes in the list, f0 = Hz
 export const OP_SEQ_LANE = 16; // target = track, param = lane, i0 = index, i1 = parameter index,
 //                                f0 = value, f1 = values in the lane
-export const OP_SEQ_COMMIT = 17; // target = track, i0 = SEQ_AT_BAR | SEQ_NOW
-export const OP_SEQ_REMOVE = 18; // target = track, i0 = SEQ_AT_BAR | SEQ_NOW (its gates close)
+export const OP_SEQ_COMMIT = 17; // target = track, i0 = SEQ_AT_BAR | SEQ_NOW, i1 = bar (from 1; 0: the next)
+export const OP_SEQ_REMOVE = 18; // target = track, i0 = SEQ_AT_BAR | SEQ_NOW (its gates close), i1 = bar
 export const OP_SEQ_TRANSPORT = 19; // i0 = SEQ_STOP | SEQ_START | SEQ_RESET
-export const OP_SEQ_TEMPO = 20; // f0 = BPM, i0 = SEQ_AT_BAR | SEQ_NOW
+export const OP_SEQ_TEMPO = 20; // f0 = BPM, i0 = SEQ_AT_BAR | SEQ_NOW, i1 = bar (from 1; 0: the next)
 export const OP_SEQ_SWING = 21; // f0 = where the off-beat step sits in its pair: 0.5 straight … 0.75
 // The output's master gain, after the patch (asm/engine.ts): the engine's pause and resume fade with it.
 export const OP_OUTPUT_GAIN = 22; // f0 = the gain to reach, 0 … 1; i0 = frames to get there (a linear ramp)
@@ -243,6 +243,15 @@ export const OP_NOTE_OFF = 25; // target = module, i0 = note id: closes the gate
 // A chord on a sequencer note (asm/sequencer.ts): tone 0 is OP_SEQ_NOTE's Hz, these are the others.
 export const OP_SEQ_CHORD = 26; // target = track, i0 = note index, param = tone 1 … SEQ_CHORD_MAX-1,
 //                                 i1 = tones in the chord (1 … SEQ_CHORD_MAX), f0 = Hz
+// Patterns that grow (sequencer/grammar.ts). OP codes 24 … 29 are taken by voices and chords; these use 30 … 35.
+// A step's extras go into its bank beside its 2-bit code; a step without extras (every step of a pattern of
+// x X . - only) sends none, so such a pattern plays exactly as before.
+export const OP_SEQ_EXTRA = 30; // target = track, i0 = step, i1 = SEQ_X_* fields below (0: none)
+export const OP_SEQ_MUTE = 31; // target = track, i0 = 1 muted (its hits stay silent from its next step) / 0
+export const SEQ_X_LEVEL_MASK = 0xf; // velocity level 1 … 9 (level/9); 0: the code's (x 0.75, X 1.0)
+export const SEQ_X_RATCHET_SHIFT = 4; // ratchet − 1, 3 bits: 1 … SEQ_RATCHET_MAX hits evenly in the step
+export const SEQ_X_SKIP_SHIFT = 8; // 100 − chance in percent, 7 bits (0: always plays)
+export const SEQ_RATCHET_MAX = 8;
 export const SEQ_TRACKS = 16;
 export const SEQ_STEPS = 256;
 export const SEQ_NOTES = 64;

@@ -17,3 +17,13 @@ export function nextBipolar(): f32 {
   G.prng = x;
   return <f32> (<i32> x) * (1.0 / 2147483648.0);
 }
+
+/** Next uniform sample in [0, 1), from the same generator (the sequencer's chance steps draw here). */
+export function nextUnit(): f64 {
+  let x = G.prng;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  G.prng = x;
+  return <f64> x * (1.0 / 4294967296.0);
+}

@@ -14,8 +14,11 @@
 // A track plays its active bank; commands write the other one, and a commit flips them at a step or a bar.
 import { G } from "./globals";
 import { gate, setParam } from "./graph";
+import { nextUnit } from "./prng";
 import {
   OP_SEQ_COMMIT,
+  OP_SEQ_EXTRA,
+  OP_SEQ_MUTE,
   OP_SEQ_LANE,
   OP_SEQ_NOTE,
   OP_SEQ_REMOVE,
@@ -43,6 +46,9 @@ import {
   SEQ_VELOCITY_HIT,
   SEQ_GROUP_MAX,
   SEQ_CHORD_MAX,
+  SEQ_X_LEVEL_MASK,
+  SEQ_X_RATCHET_SHIFT,
+  SEQ_X_SKIP_SHIFT,
 } from "./layout";
 
 const NONE: i64 = -1;
@@ -74,10 +80,25 @@ class Track {
   started: i32; // has a step position (the transport ran since it was defined)
   noteIdx: i32;
   rr: i32; // next slot of the voice group
-  pad: i32;
+  mute: i32; // its hits stay silent (OP_SEQ_MUTE)
   step: i64; // the next step to play, counted from the transport's start
   origin: i64; // the step at which the pattern's first step played
   stepFrame: i64; // the frame of `step`
+  swapBar: i64; // a change at a bar waits for this bar (from 0) or a later one
+  removeBar: i64; // likewise for a removal
+  // A ratchet in progress: hit rIdx of rN, spread over rSpan frames from rBase, on rTones voices from slot rSlot.
+  rLeft: i32;
+  rIdx: i32;
+  rN: i32;
+  rSlot: i32;
+  rTones: i32;
+  rPad: i32;
+  rBase: i64;
+  rSpan: i64;
+  rNext: i64; // the frame of the next ratchet hit
+  rLen: i64; // each ratchet hit's gate length
+  rLastOff: i64; // the last hit's gate-off frame (ties hold it)
+  rVel: f64;
 }
 
 // One pattern definition (bytes from the bank's start).
@@ -91,7 +112,8 @@ const B_NOTE_HZ = B_STEPS + SEQ_STEPS; // f64 × SEQ_NOTES
 const B_LANE_VALUES = B_NOTE_HZ + SEQ_NOTES * 8; // f64 × SEQ_STEPS per lane
 const B_CHORD_N = B_LANE_VALUES + SEQ_LANES * SEQ_STEPS * 8; // u8 × SEQ_NOTES: tones of each note (0 = 1)
 const B_CHORD_HZ = B_CHORD_N + SEQ_NOTES; // f64 × SEQ_NOTES × (SEQ_CHORD_MAX − 1): tones 1 … of each note
-const BANK_BYTES = B_CHORD_HZ + SEQ_NOTES * (SEQ_CHORD_MAX - 1) * 8;
+const B_EXTRA = B_CHORD_HZ + SEQ_NOTES * (SEQ_CHORD_MAX - 1) * 8; // u32 × SEQ_STEPS: SEQ_X_* (velocity, ratchet, chance)
+const BANK_BYTES = B_EXTRA + SEQ_STEPS * 4;
 
 // Pending gate-offs, one per voice slot of each track: the frame and the module it closes.
 const OFF_FRAMES = memory.data(SEQ_TRACKS * SEQ_GROUP_MAX * 8, 16);
@@ -184,6 +206,7 @@ function nextBarBeat(frame: i64): i64 {
 }
 
 function closeGates(t: i32, frame: i64, all: bool): void {
+  track(t).rLeft = 0;
   for (let v = 0; v < SEQ_GROUP_MAX; v++) {
     if (load<i64>(offFrame(t, v)) != NONE) {
       gate(load<i32>(offModule(t, v)), false, 0.0);
@@ -196,8 +219,8 @@ function closeGates(t: i32, frame: i64, all: bool): void {
   for (let v = 0; v < n; v++) gate(load<i32>(b + B_TARGETS + <usize> (v << 2)), false, 0.0);
 }
 
-/** Places a track that has no position yet: at the next bar, or at its next step with `now`. */
-function place(t: i32, frame: i64, now: bool): void {
+/** Places a track with no position yet: at the next bar (or bar atBar from 0, if later), or its next step (`now`). */
+function place(t: i32, frame: i64, now: bool, atBar: i64): void {
   const tr = track(t);
   const spb = load<i32>(active(t) + B_SPB);
   const bar = <i64> (SEQ_BEATS_PER_BAR * spb);
@@ -205,7 +228,9 @@ function place(t: i32, frame: i64, now: bool): void {
     tr.step = firstStepFrom(frame, spb);
     tr.origin = (tr.step / bar) * bar;
   } else {
-    tr.step = nextBarBeat(frame) * <i64> spb;
+    let beat = nextBarBeat(frame);
+    if (atBar * <i64> SEQ_BEATS_PER_BAR > beat) beat = atBar * <i64> SEQ_BEATS_PER_BAR;
+    tr.step = beat * <i64> spb;
     tr.origin = tr.step;
   }
   tr.stepFrame = stepFrame(tr.step, spb);
@@ -221,6 +246,7 @@ function recompute(): void {
     const tr = track(t);
     if (tr.defined == 0) continue;
     if (S.running != 0 && tr.started != 0 && tr.stepFrame < next) next = tr.stepFrame;
+    if (tr.rLeft > 0 && tr.rNext < next) next = tr.rNext;
     for (let v = 0; v < SEQ_GROUP_MAX; v++) {
       const f = load<i64>(offFrame(t, v));
       if (f != NONE && f < next) next = f;
@@ -282,20 +308,22 @@ function stop(frame: i64): void {
   }
 }
 
-function commit(t: i32, frame: i64, when: i32): void {
+function commit(t: i32, frame: i64, when: i32, bar: i64): void {
   const tr = track(t);
   if (tr.defined == 0 || tr.started == 0 || S.running == 0) {
     // Nothing plays yet: the definition takes over at once (and a new track waits for its bar).
     if (tr.defined != 0) closeGates(t, frame, false);
+    else tr.mute = 0;
     tr.bank ^= 1;
     tr.defined = 1;
     tr.swap = CHANGE_NONE;
     tr.remove = CHANGE_NONE;
     tr.started = 0;
-    if (S.running != 0) place(t, frame, when == SEQ_NOW);
+    if (S.running != 0) place(t, frame, when == SEQ_NOW, bar);
     return;
   }
   tr.swap = when == SEQ_NOW ? CHANGE_NOW : CHANGE_AT_BAR;
+  tr.swapBar = bar;
 }
 
 // The track ends: its gates close and its slot is free.
@@ -304,15 +332,25 @@ function undefine(t: i32, frame: i64): void {
   closeGates(t, frame, true);
   tr.defined = 0;
   tr.started = 0;
+  tr.mute = 0;
   tr.swap = CHANGE_NONE;
   tr.remove = CHANGE_NONE;
 }
 
-function remove(t: i32, frame: i64, when: i32): void {
+function remove(t: i32, frame: i64, when: i32, bar: i64): void {
   const tr = track(t);
   if (tr.defined == 0) return;
   if (S.running == 0 || tr.started == 0 || when == SEQ_NOW) undefine(t, frame);
-  else tr.remove = CHANGE_AT_BAR;
+  else {
+    tr.remove = CHANGE_AT_BAR;
+    tr.removeBar = bar;
+  }
+}
+
+// A bar number from a command (from 1; 0 or less: no bar asked, the next one will do) as a bar index from 0.
+@inline
+function barOf(i1: i32): i64 {
+  return i1 > 0 ? <i64> (i1 - 1) : 0;
 }
 
 /** Applies a sequencer command at `frame`. */
@@ -326,7 +364,9 @@ export function seqApply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0:
       S.pendingBpm = 0.0;
       setTempo(f0, frame);
     } else {
-      const bar = nextBarBeat(frame);
+      let bar = nextBarBeat(frame);
+      const asked = barOf(i1) * <i64> SEQ_BEATS_PER_BAR;
+      if (asked > bar) bar = asked;
       S.pendingBpm = f0;
       S.pendingBeat = <f64> bar;
       S.pendingFrame = stepFrame(bar, 1);
@@ -367,10 +407,14 @@ export function seqApply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0:
       store<i32>(b + B_LANE_PARAM + <usize> (param << 2), i1);
       store<i32>(b + B_LANE_COUNT + <usize> (param << 2), min(max(<i32> f1, 0), SEQ_STEPS));
       store<f64>(b + B_LANE_VALUES + <usize> ((param * SEQ_STEPS + i0) << 3), f0);
+    } else if (op == OP_SEQ_EXTRA) {
+      if (i0 >= 0 && i0 < SEQ_STEPS) store<u32>(b + B_EXTRA + <usize> (i0 << 2), <u32> i1);
+    } else if (op == OP_SEQ_MUTE) {
+      track(target).mute = i0 != 0 ? 1 : 0;
     } else if (op == OP_SEQ_COMMIT) {
-      commit(target, frame, i0);
+      commit(target, frame, i0, barOf(i1));
     } else if (op == OP_SEQ_REMOVE) {
-      remove(target, frame, i0);
+      remove(target, frame, i0, barOf(i1));
     }
   }
   recompute();
@@ -381,12 +425,15 @@ function playStep(t: i32, frame: i64): void {
   const tr = track(t);
   let s = tr.step;
   let b = active(t);
-  const barStart = s % <i64> (SEQ_BEATS_PER_BAR * load<i32>(b + B_SPB)) == 0;
-  if (tr.remove == CHANGE_NOW || (tr.remove == CHANGE_AT_BAR && barStart)) {
+  tr.rLeft = 0;
+  const perBar = <i64> (SEQ_BEATS_PER_BAR * load<i32>(b + B_SPB));
+  const barStart = s % perBar == 0;
+  const barIndex = s / perBar;
+  if (tr.remove == CHANGE_NOW || (tr.remove == CHANGE_AT_BAR && barStart && barIndex >= tr.removeBar)) {
     undefine(t, frame);
     return;
   }
-  if (tr.swap == CHANGE_NOW || (tr.swap == CHANGE_AT_BAR && barStart)) {
+  if (tr.swap == CHANGE_NOW || (tr.swap == CHANGE_AT_BAR && barStart && barIndex >= tr.swapBar)) {
     const oldSpb = load<i32>(b + B_SPB);
     tr.bank ^= 1;
     b = active(t);
@@ -424,38 +471,89 @@ function playStep(t: i32, frame: i64): void {
     for (let k = 0; k < voices; k++) setParam(load<i32>(b + B_TARGETS + <usize> (k << 2)), p, v);
   }
   const code = <i32> load<u8>(b + B_STEPS + <usize> pos);
-  if ((code == SEQ_HIT || code == SEQ_ACCENT) && voices > 0) {
+  const extra = load<u32>(b + B_EXTRA + <usize> (pos << 2));
+  // A chance step draws one number from the seeded PRNG at its frame, muted or not, so that muting a track
+  // never changes which steps the others play.
+  const skip = <i32> ((extra >>> SEQ_X_SKIP_SHIFT) & 127);
+  const plays = skip == 0 || nextUnit() * 100.0 < <f64> (100 - skip);
+  if ((code == SEQ_HIT || code == SEQ_ACCENT) && voices > 0 && plays) {
     const notes = load<i32>(b + B_NOTES);
     const n = notes > 0 ? tr.noteIdx % notes : 0;
     if (notes > 0) tr.noteIdx = (tr.noteIdx + 1) % notes;
     // A chord's tones take the group's next voices, one each (the group's size caps them).
     let tones = notes > 0 ? max(<i32> load<u8>(b + B_CHORD_N + <usize> n), 1) : 1;
     if (tones > voices) tones = voices;
+    const first = tr.rr % voices;
+    tr.rr = (first + tones) % voices;
+    const level = <i32> (extra & SEQ_X_LEVEL_MASK);
+    const vel = level > 0 ? <f64> level / 9.0 : code == SEQ_ACCENT ? SEQ_VELOCITY_ACCENT : SEQ_VELOCITY_HIT;
     // Ties hold the note: it closes `gate` steps after the start of its last tied step.
     let k: i64 = 0;
     while (k + 1 < len && <i32> load<u8>(b + B_STEPS + <usize> ((<i64> pos + k + 1) % len)) == SEQ_TIE) k++;
     let len1 = <i64> Math.floor(load<f64>(b + B_GATE) * framesPerStep(spb) + 0.5);
     if (len1 < 1) len1 = 1;
+    const off = stepFrame(s + k, spb) + len1;
+    const ratchet = <i32> ((extra >>> SEQ_X_RATCHET_SHIFT) & 7) + 1;
+    if (ratchet > 1 && tr.mute == 0) {
+      // A ratchet: n hits evenly over the step, each gated for its share of the gate; ties hold the last.
+      tr.rN = ratchet;
+      tr.rIdx = 1;
+      tr.rLeft = ratchet - 1;
+      tr.rSlot = first;
+      tr.rTones = tones;
+      tr.rVel = vel;
+      tr.rBase = frame;
+      tr.rSpan = stepFrame(s + 1, spb) - frame;
+      tr.rLen = <i64> Math.floor(load<f64>(b + B_GATE) * framesPerStep(spb) / <f64> ratchet + 0.5);
+      if (tr.rLen < 1) tr.rLen = 1;
+      tr.rLastOff = k > 0 ? off : NONE;
+      tr.rNext = ratchetFrame(tr, 1);
+    }
     for (let c = 0; c < tones; c++) {
-      const slot = tr.rr % voices;
-      tr.rr = (slot + 1) % voices;
+      const slot = (first + c) % voices;
       const id = load<i32>(b + B_TARGETS + <usize> (slot << 2));
       const pitch = load<i32>(b + B_PITCH + <usize> (slot << 2));
-      if (notes > 0 && pitch >= 0) {
+      if (notes > 0 && pitch >= 0 && tr.mute == 0) {
         const hz = c == 0
           ? load<f64>(b + B_NOTE_HZ + <usize> (n << 3))
           : load<f64>(b + B_CHORD_HZ + <usize> ((n * (SEQ_CHORD_MAX - 1) + c - 1) << 3));
         setParam(id, pitch, hz);
       }
-      // A gate already open on this voice closes first, so the hit retriggers.
-      if (load<i64>(offFrame(t, slot)) != NONE) gate(load<i32>(offModule(t, slot)), false, 0.0);
-      gate(id, true, code == SEQ_ACCENT ? SEQ_VELOCITY_ACCENT : SEQ_VELOCITY_HIT);
-      store<i64>(offFrame(t, slot), stepFrame(s + k, spb) + len1);
-      store<i32>(offModule(t, slot), id);
+      if (tr.mute == 0) hit(t, slot, id, vel, ratchet > 1 ? frame + tr.rLen : off);
     }
   }
   tr.step = s + 1;
   tr.stepFrame = stepFrame(s + 1, spb);
+}
+
+// Opens voice `slot`'s gate now and schedules its close. A gate already open on it closes first, so the hit
+// retriggers.
+function hit(t: i32, slot: i32, id: i32, vel: f64, off: i64): void {
+  if (load<i64>(offFrame(t, slot)) != NONE) gate(load<i32>(offModule(t, slot)), false, 0.0);
+  gate(id, true, vel);
+  store<i64>(offFrame(t, slot), off);
+  store<i32>(offModule(t, slot), id);
+}
+
+@inline
+function ratchetFrame(tr: Track, i: i32): i64 {
+  return tr.rBase + <i64> Math.floor((<f64> tr.rSpan * <f64> i) / <f64> tr.rN + 0.5);
+}
+
+// The next hit of a ratchet in progress.
+function ratchetHit(t: i32, frame: i64): void {
+  const tr = track(t);
+  const last = tr.rIdx == tr.rN - 1;
+  const off = last && tr.rLastOff != NONE ? tr.rLastOff : frame + tr.rLen;
+  // The step's voices: a ratchet ends before the next step, where a new bank could take over.
+  const b = active(t), voices = load<i32>(b + B_GROUP);
+  for (let c = 0; c < tr.rTones; c++) {
+    const slot = (tr.rSlot + c) % voices;
+    hit(t, slot, load<i32>(b + B_TARGETS + <usize> (slot << 2)), tr.rVel, off);
+  }
+  tr.rIdx++;
+  tr.rLeft--;
+  if (tr.rLeft > 0) tr.rNext = ratchetFrame(tr, tr.rIdx);
 }
 
 /** Does everything due at `frame` (the render loop calls it when seqNext() == frame). */
@@ -477,6 +575,7 @@ export function seqFire(frame: i64): void {
         store<i64>(offFrame(t, v), NONE);
       }
     }
+    if (tr.rLeft > 0 && tr.rNext == frame) ratchetHit(t, frame);
     if (S.running != 0 && tr.started != 0 && tr.stepFrame == frame) playStep(t, frame);
   }
   recompute();

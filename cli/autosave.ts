@@ -47,7 +47,7 @@ export function autosavePath(dataDir: string): string {
 export function sessionFile(engine: Pick<Engine, "patch" | "sequencer" | "instrument">): PatchFile {
   const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
   const sequence = engine.sequencer.toFile();
-  if (Object.keys(sequence.tracks).length) file.sequence = sequence;
+  if (Object.keys(sequence.tracks).length || sequence.scenes) file.sequence = sequence;
   return file;
 }
 

@@ -160,6 +160,8 @@ export function translate(line: string): Translation {
       }
       return { messages: [[`/pattern/${sub}`, ...rest.slice(1)]], expect: `/pattern/${sub}.reply` };
     }
+    case "scene":
+      return scene(rest, usage);
     case "listen": {
       if (rest[0]?.toLowerCase() === "plot") {
         const args = rest.slice(1);
@@ -188,16 +190,33 @@ export function translate(line: string): Translation {
   }
 }
 
-const PATTERN_WORD = /^[xX.\-|]+$/;
+// A word of the pattern grammar (sequencer/grammar.ts); a word of digits alone is a note (MIDI 60), so a
+// velocity group joins the pattern only with a step letter, a dot or a bracket in it ("9.5." or "x.95").
+const PATTERN_WORD = /^(?:[xX.\-|0-9()*<>?,]|e\()+$/;
+const isPatternWord = (w: string): boolean => PATTERN_WORD.test(w) && !/^[0-9]+$/.test(w);
 
-// seq …: a pattern may be typed in groups ("x... x... x..x x..."): consecutive pattern-like words join.
+// scene …: `scene play NAME at BAR` sends the bar as a number.
+function scene(rest: string[], usage: (u: string) => never): Translation {
+  const [sub, ...a] = rest;
+  const verb = sub?.toLowerCase();
+  if (!["save", "play", "chain", "list"].includes(verb ?? "")) usage(forms("scene").join(" | "));
+  let args: (string | number)[] = a;
+  if (verb === "play") {
+    const at = a.findIndex((w) => w.toLowerCase() === "at");
+    if (at >= 0) args = [...a.slice(0, at), word(a[at + 1] ?? ""), ...a.slice(at + 2)];
+  }
+  return { messages: [[`/scene/${verb}`, ...args]], expect: `/scene/${verb}.reply` };
+}
+
+// seq …: a pattern may be typed in groups ("x... x... x..x x..."): consecutive pattern-like words join, with
+// their spaces (inside <…> a space separates alternatives).
 function seq(rest: string[], usage: (u: string) => never): Translation {
   const [sub, ...a] = rest;
   const joinPattern = (from: number): (string | number)[] => {
     let end = from;
-    while (end < a.length && PATTERN_WORD.test(a[end])) end++;
+    while (end < a.length && isPatternWord(a[end])) end++;
     if (end === from) end = from + 1; // not a pattern: the router says what is wrong with it
-    return [...a.slice(0, from), a.slice(from, end).join(""), ...a.slice(end).map(word)];
+    return [...a.slice(0, from), a.slice(from, end).join(" "), ...a.slice(end).map(word)];
   };
   const reply = (address: string, args: (string | number)[]): Translation => ({
     messages: [[address, ...args]],
@@ -218,6 +237,9 @@ function seq(rest: string[], usage: (u: string) => never): Translation {
     case "reset":
     case "status":
     case "clear":
+    case "mute":
+    case "unmute":
+    case "solo":
       return reply(`/seq/${sub.toLowerCase()}`, a);
     case "remove":
     case "bpm":

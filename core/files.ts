@@ -36,13 +36,29 @@ export interface SequenceFile {
   tracks: Record<string, TrackSpec>;
   /** Start the transport when loaded at engine start or by `deno task render`. */
   playing?: boolean;
+  /** Muted tracks by name (`seq mute`): their hits stay silent. */
+  mute?: string[];
+  /** Soloed tracks by name (`seq solo`): while any is soloed, only they sound. */
+  solo?: string[];
+  /** Saved scenes by name (`scene save`): each a whole sequence to switch to at a bar. */
+  scenes?: Record<string, SceneFile>;
+}
+
+/** A scene: tempo, swing and tracks, switched to at a bar line as one (`scene play`, `scene chain`). */
+export interface SceneFile {
+  /** Tempo in beats per minute. */
+  bpm: number;
+  /** Swing in percent. */
+  swing: number;
+  /** Tracks by name. */
+  tracks: Record<string, TrackSpec>;
 }
 
 /** One track as written in files and sent by clients (names, not ids). */
 export interface TrackSpec {
   /** The module it plays, or a voice group (round robin over the list). */
   modules: string[];
-  /** `x` hit, `X` accent, `.` rest, `-` tie (holds the previous hit); spaces and `|` are only for the eye. */
+  /** A pattern in the grammar of sequencer/grammar.ts (docs/sequencer.md): `x... X.x. e(3,8) (x.)*4`. */
   pattern: string;
   /** Pitches (Hz, MIDI numbers, names like "C#3"), one per hit, cycling. */
   notes?: (string | number)[];
@@ -50,6 +66,10 @@ export interface TrackSpec {
   gate?: number;
   /** Steps per beat (4: sixteenth notes, so 16 steps are one bar of four beats). */
   steps?: number;
+  /** Bars one repetition of the pattern lasts (its steps per beat follow); not with `steps`. */
+  bars?: number;
+  /** The chance each hit without its own `?` plays, 0 … 1 (drawn in the DSP from the seeded PRNG). */
+  prob?: number;
   /** Parameter lanes: a value per step, cycling (`{"cutoff": [400, 800, 1200]}`). */
   lanes?: Record<string, (number | string)[]>;
 }

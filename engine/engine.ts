@@ -552,6 +552,15 @@ export class Engine {
     return { bar: Math.floor(beats / 4) + 1, beat: Math.floor(beats % 4) + 1, beats, bpm };
   }
 
+  // A scene chain sends its next scene once the output plays the current one; the scene waits in the DSP for
+  // its own bar, so the switch lands on that bar's frame however late this tick runs (within the scene).
+  #chainTick(): void {
+    if (!this.sequencer.chainState) return;
+    const pos = this.sequencePosition();
+    const commands = this.sequencer.chainDue(pos ? pos.bar : null);
+    if (commands.length) this.sendBatch(commands);
+  }
+
   /** Current status. */
   status(): EngineStatus {
     const m = this.supervisor.metrics;
@@ -675,6 +684,7 @@ export class Engine {
           this.supervisor.tick();
           this.#release();
           this.#checkCreates();
+          this.#chainTick();
         } catch (e) {
           const message = `supervision tick: ${(e as Error).message}`;
           if (this.#onEvent) this.#onEvent({ type: "internal", message });

@@ -217,13 +217,26 @@ function summaryTable(link: string): string {
   );
 }
 
+// The README's summary: one item per family (a table's padding made the README a kilobyte longer).
+function summaryList(link: string): string {
+  return FAMILIES.map((f) =>
+    wrap(
+      `[${f.title}](${link}${f.title.toLowerCase()}): ${f.routes.map((r) => code(r.address)).join(", ")}: ${
+        prose(f.summary)
+      }.`,
+      "- ",
+      "  ",
+    )
+  ).join("\n");
+}
+
 /** The README's address summary (what goes between its markers). */
 export function readmeSummary(): string {
   return [
     "",
     banner("osc/routes/"),
     "",
-    summaryTable(`${OUTPUTS.osc}#`),
+    summaryList(`${OUTPUTS.osc}#`),
     "",
     wrap("Every address with its arguments, replies and text-language command: [docs/osc.md](docs/osc.md)."),
     "",

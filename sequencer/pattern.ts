@@ -2,6 +2,7 @@
 import * as L from "../asm/layout.ts";
 import { ClientError } from "../core/errors.ts";
 import { parsePitch } from "../core/pitch.ts";
+import { type ParsedPattern, parseGrammar, VELOCITY_ACCENT, VELOCITY_HIT } from "./grammar.ts";
 
 /** The slowest tempo the sequencer accepts, in beats per minute. */
 export const BPM_MIN = 20;
@@ -19,29 +20,50 @@ export const GATE_MAX = 16;
 export const STEPS_PER_BEAT_MAX = 64;
 /** A track's gate length when its spec gives none: half a step. */
 export const DEFAULT_GATE = 0.5;
+/** The most bars a track's pattern may stretch over (`bars`). */
+export const BARS_MAX = 64;
 /** A track's steps per beat when its spec gives none: sixteenth notes. */
 export const DEFAULT_STEPS_PER_BEAT = 4;
 
-const CODES: Record<string, number> = { x: L.SEQ_HIT, X: L.SEQ_ACCENT, ".": L.SEQ_REST, "-": L.SEQ_TIE };
+/** A pattern as the DSP takes it: a 2-bit code (SEQ_REST …) and a SEQ_X_* extras word per step. */
+export interface EncodedSteps {
+  /** SEQ_REST, SEQ_HIT, SEQ_ACCENT or SEQ_TIE per step, every cycle of an alternation one after another. */
+  codes: number[];
+  /** SEQ_X_* fields per step (0: none, as for every step of a pattern of x X . - only). */
+  extras: number[];
+  /** Steps in one repetition of the pattern (what `bars` divides). */
+  length: number;
+}
 
-/** Step codes (SEQ_REST …) of a pattern string; throws ClientError naming the bad character. */
-export function parsePattern(pattern: string): number[] {
-  if (typeof pattern !== "string") throw new ClientError(`a pattern is a string like "x...x..."`);
-  const steps: number[] = [];
-  for (const ch of pattern.replace(/[\s|]/g, "")) {
-    const code = CODES[ch];
-    if (code === undefined) {
-      throw new ClientError(
-        `"${pattern}": "${ch}" is not a step (x hit, X accent, . rest, - tie; spaces and | are ignored)`,
-      );
-    }
-    steps.push(code);
-  }
-  if (steps.length === 0) throw new ClientError(`"${pattern}": a pattern needs at least one step`);
-  if (steps.length > L.SEQ_STEPS) {
-    throw new ClientError(`"${pattern}": ${steps.length} steps; a pattern holds at most ${L.SEQ_STEPS}`);
-  }
-  return steps;
+/** Parses a pattern (the grammar of sequencer/grammar.ts); throws ClientError naming position and expectation. */
+export function parsePattern(pattern: string): ParsedPattern {
+  return parseGrammar(pattern, L.SEQ_STEPS);
+}
+
+/**
+ * The DSP's encoding of a parsed pattern; `chance` (percent) applies to each hit that gives none of its own
+ * (a track's `prob`).
+ */
+export function encodeSteps(parsed: ParsedPattern, chance = 100): EncodedSteps {
+  const steps = parsed.cycles.flat();
+  const codes = steps.map((s) =>
+    s.kind === "rest"
+      ? L.SEQ_REST
+      : s.kind === "tie"
+      ? L.SEQ_TIE
+      : s.velocity === VELOCITY_ACCENT
+      ? L.SEQ_ACCENT
+      : L.SEQ_HIT
+  );
+  const extras = steps.map((s) => {
+    if (s.kind !== "hit") return 0;
+    const level = s.velocity === VELOCITY_HIT || s.velocity === VELOCITY_ACCENT
+      ? 0
+      : Math.round(s.velocity * 9);
+    const skip = 100 - Math.round(s.chance ?? chance);
+    return level | ((s.ratchet - 1) << L.SEQ_X_RATCHET_SHIFT) | (skip << L.SEQ_X_SKIP_SHIFT);
+  });
+  return { codes, extras, length: parsed.length };
 }
 
 /**

@@ -187,6 +187,33 @@ Deno.test("a failover in the middle of a bar: the playing sequence changes no sa
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("chance steps through two failovers: the lockstep standby and a standby rebuilt from a snapshot play the same steps as the replay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-seq-" });
+  const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
+  patch.sequence = {
+    bpm: 175,
+    playing: true,
+    tracks: {
+      hats: { modules: ["hat1"], pattern: "x?x?60 x3?40 9? 5? e(5,16,2)", prob: 0.6 },
+      lead: { modules: ["voice1", "voice3"], pattern: "<x . X 5>x?.x- 7?.x2.", notes: ["C3", "G3", "Eb3"] },
+    },
+  };
+  const patchFile = `${dir}/chance.json`;
+  await Deno.writeTextFile(patchFile, JSON.stringify(patch));
+  // The first fault moves the output to the lockstep standby; the second, 350 blocks later, to the standby
+  // rebuilt from a snapshot (which carries the PRNG state). The replay equality covers every sample.
+  const run = await failoverRun(
+    ["trap@primary:450", "trap@primary:800"],
+    2.5,
+    { failures: { trap: 2 }, failovers: 2, patchFile },
+    true,
+  );
+  const log = parseSessionLog(await Deno.readTextFile(run.logPath));
+  assert.ok(log.commands.some((c) => c.op === L.OP_SEQ_EXTRA), "the chance steps reached the DSP");
+  await Deno.remove(run.dir, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("poison command: quarantined with an error, never reaches the standby, later commands apply", async () => {
   const run = await failoverRun(
     ["poison:600"],

@@ -218,7 +218,7 @@ Deno.test("sequencer over OSC: every bad input gets a plain /error and sends not
   const before = e.commands.length;
   const cases: [string, RegExp][] = [
     ["seq add t nosuch x...", /no module "nosuch"/],
-    ["seq add t voice1 x..o", /"o" is not a step/],
+    ["seq add t voice1 x..o", /pattern "x..o": at 3, expected a step .* not "o"/],
     ["seq add t lfo1 x...", /a lfo \(lfo1\) has no gate/],
     ["seq add t voice1,acid1 x...", /one type/],
     ["seq add t voice1 x... H9", /"H9" is not a pitch/],
@@ -258,7 +258,7 @@ Deno.test("sequencer over OSC: patterns save, list and load; patch files carry t
   const saved = e.sequencer.toFile();
   assert.deepEqual(saved.tracks.bass, {
     modules: ["acid1"],
-    pattern: "x.x-X...",
+    pattern: "x.x- X...",
     notes: ["C2", "Eb2"],
     gate: 0.8,
     lanes: { cutoff: [400, 800] },

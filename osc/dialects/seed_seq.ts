@@ -28,10 +28,10 @@ const SEED_VELOCITY = { X: 1.0, x: 0.6 } as const;
 const FREQ = [20, 5000] as const, CUTOFF = [50, 8000] as const, AMP = [0, 1] as const;
 
 const KEY_VALUE = /^([A-Za-z_]\w*)=(.*)$/s;
-const NATIVE_KEY = /^(gate|steps)=/i;
+const NATIVE_KEY = /^(gate|steps|bars|prob)=/i;
 
 /**
- * Whether a /seq/add is the seed's form (the native one is `<track> <modules> <pattern> [notes|gate=|steps=…]`):
+ * Whether a /seq/add is the seed's form (the native one is `<track> <modules> <pattern> [notes|gate=|steps=|bars=|prob=…]`):
  * one module and a `key=value` the native form has no key for, or a voice (voice<N>: the seed's tracks played
  * nothing else) and, after the pattern, exactly two numbers (base_freq, filter_freq), optionally followed by a
  * string (the notes). A trailing now/bar is native.

@@ -184,7 +184,7 @@ export const PATCH_ROUTES: readonly Route[] = [
       const path = dataPath("patches", name, "patch file");
       const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
       const sequence = engine.sequencer.toFile();
-      if (Object.keys(sequence.tracks).length) file.sequence = sequence;
+      if (Object.keys(sequence.tracks).length || sequence.scenes) file.sequence = sequence;
       writeJson(files, path, file, overwrite === "overwrite");
       return [{ address: "/patch/save.reply", args: [path] }];
     },

@@ -31,6 +31,7 @@ export type FamilyName =
   | "seq"
   | "pattern"
   | "history"
+  | "scene"
   | "record"
   | "listen"
   | "view"

@@ -4,7 +4,7 @@ import type { TrackSpec } from "../../core/files.ts";
 import { ClientError } from "../../core/errors.ts";
 import { BPM_MAX, BPM_MIN, SWING_MAX, SWING_MIN } from "../../sequencer/pattern.ts";
 import type { OscReply } from "../types.ts";
-import { num, rest, type Route, route, type Shape, str, value } from "./route.ts";
+import { num, opt, rest, type Route, route, type Shape, str, value } from "./route.ts";
 
 const SEQ = { family: "seq", dialect: "chronus" } as const;
 
@@ -15,7 +15,10 @@ const ok = (
 
 const track = (): Shape<string> => str("track", { doc: "a name: a letter, then letters, digits, _ or -" });
 const pattern = (): Shape<string> =>
-  str("pattern", { doc: "x hit, X accent, . rest, - tie; spaces and | only for the eye" });
+  str("pattern", {
+    doc:
+      "x hit, X accent, 1-9 velocity, 0 or . rest, - tie, x3 ratchet, x? x?30 chance, (…)*N repeat, e(k,n[,r]) euclid, <a b> alternation (docs/sequencer.md)",
+  });
 
 /** /seq/*. */
 export const SEQ_ROUTES: readonly Route[] = [
@@ -29,24 +32,29 @@ export const SEQ_ROUTES: readonly Route[] = [
       str("modules", { shown: "module[,module…]", doc: "one module, or a voice group played round robin" }),
       pattern(),
       rest(value("notes"), {
-        shown: "note|gate=G|steps=N…",
+        shown: "note|gate=G|steps=N|bars=N|prob=P…",
         doc:
-          "pitches, one per hit, cycling; gate=G: gate length in steps; steps=N: steps per beat (a voice with exactly two numbers, and maybe a word, after its pattern is the seed dialect's form: base_freq, filter_freq, notes)",
+          "pitches, one per hit, cycling; gate=G: gate length in steps; steps=N: steps per beat; bars=N: the pattern lasts N bars; prob=P: each hit plays with chance P (0 … 1) (a voice with exactly two numbers, and maybe a word, after its pattern is the seed dialect's form: base_freq, filter_freq, notes)",
       }),
     ],
     summary: "defines or replaces a track",
     reply: "/seq/add.reply <track> bar|now",
     text: {
-      form: "seq add TRACK MODULE[,MODULE…] PATTERN [NOTES…] [gate=G] [steps=N] [now]",
-      examples: ["seq add drums kick1 x...x...x...x...", "seq add bass acid1 x.xX x.x- C2 C2 G1"],
+      form: "seq add TRACK MODULE[,MODULE…] PATTERN [NOTES…] [gate=G] [steps=N|bars=N] [prob=P] [now]",
+      examples: [
+        "seq add drums kick1 x...x...x...x...",
+        "seq add bass acid1 x.xX x.x- C2 C2 G1",
+        "seq add hats hat1 e(5,16,2) prob=0.8",
+        "seq add pad pad1 x-*63 bars=4",
+      ],
       note: "a pattern may be typed in groups",
     },
     handle: ({ engine, out }, [name, modules, steps, words], { address, when, delivery }) => {
       const spec: TrackSpec = { modules: modules.split(",").filter((m) => m !== ""), pattern: steps };
       const notes: (string | number)[] = [];
       for (const w of words) {
-        const kv = typeof w === "string" ? /^(gate|steps)=(.+)$/i.exec(w) : null;
-        if (kv) spec[kv[1].toLowerCase() as "gate" | "steps"] = Number(kv[2]);
+        const kv = typeof w === "string" ? /^(gate|steps|bars|prob)=(.+)$/i.exec(w) : null;
+        if (kv) spec[kv[1].toLowerCase() as "gate" | "steps" | "bars" | "prob"] = Number(kv[2]);
         else notes.push(w);
       }
       if (notes.length) spec.notes = notes;
@@ -169,17 +177,24 @@ export const SEQ_ROUTES: readonly Route[] = [
     address: "/seq/set",
     edit: true,
     now: "applies",
-    args: [track(), str("field", { shown: "gate|steps|modules" }), value("value")],
-    summary: "changes a track's gate length (steps), steps per beat, or modules",
+    args: [track(), str("field", { shown: "gate|steps|bars|prob|modules" }), value("value")],
+    summary: "changes a track's gate length (steps), steps per beat, bars, chance (prob) or modules",
     reply: "/seq/set.reply <track> bar|now",
-    text: { form: "seq set TRACK gate|steps|modules VALUE [now]", examples: ["seq set bass gate 0.8"] },
+    text: {
+      form: "seq set TRACK gate|steps|bars|prob|modules VALUE [now]",
+      examples: ["seq set bass gate 0.8", "seq set hats prob 0.6"],
+    },
     handle: ({ engine, out }, [name, field], { address, args, when, delivery }) => {
       const seq = engine.sequencer, key = field.toLowerCase();
-      if (key === "gate" || key === "steps") {
+      if (key === "steps" || key === "bars") {
+        // steps and bars each set the steps per beat: the one given replaces the other.
+        const change = { steps: undefined, bars: undefined, [key]: num(key).read(args, 2) };
+        out.deliver(seq.update(name, change, when), delivery);
+      } else if (key === "gate" || key === "prob") {
         out.deliver(seq.update(name, { [key]: num(key).read(args, 2) }, when), delivery);
       } else if (key === "modules" || key === "module") {
         out.deliver(seq.update(name, { modules: str("modules").read(args, 2).split(",") }, when), delivery);
-      } else throw new ClientError(`/seq/set changes gate, steps or modules, not "${key}"`);
+      } else throw new ClientError(`/seq/set changes gate, steps, bars, prob or modules, not "${key}"`);
       return ok(address, name, when);
     },
   }),
@@ -205,6 +220,36 @@ export const SEQ_ROUTES: readonly Route[] = [
       return ok(address, name, param, when);
     },
   }),
+  ...(["mute", "solo", "unmute"] as const).map((verb) =>
+    route({
+      ...SEQ,
+      address: `/seq/${verb}`,
+      now: "ignored",
+      args: verb === "unmute" ? [opt(track())] : [track()],
+      summary: {
+        mute: "silences a track's hits from its next step (it keeps its place)",
+        solo: "from each track's next step only soloed tracks sound",
+        unmute: "ends a track's mute and solo from its next step; with no track, every mute and solo",
+      }[verb],
+      reply: `/seq/${verb}.reply${verb === "unmute" ? " [track]" : " <track>"}`,
+      text: {
+        form: `seq ${verb} ${verb === "unmute" ? "[TRACK]" : "TRACK"}`,
+        examples: [`seq ${verb}${verb === "unmute" ? "" : " drums"}`],
+      },
+      handle: ({ engine, out }, [name], { address, delivery }) => {
+        const seq = engine.sequencer;
+        const commands = verb === "solo"
+          ? seq.solo(name!)
+          : verb === "mute"
+          ? seq.mute(name!)
+          : name === undefined
+          ? seq.mute(undefined)
+          : [...seq.mute(name, false), ...seq.solo(name, false)].slice(-seq.trackCount);
+        out.deliver(commands, delivery);
+        return name === undefined ? ok(address) : ok(address, name);
+      },
+    })
+  ),
   route({
     ...SEQ,
     address: "/seq/status",

@@ -9,6 +9,7 @@ import { PLAY_ROUTES } from "./play.ts";
 import { LISTEN_ROUTES } from "./listen.ts";
 import { RECORD_ROUTES } from "./record.ts";
 import type { Dialect, FamilyName, Route } from "./route.ts";
+import { SCENE_ROUTES } from "./scene.ts";
 import { SEQ_ROUTES } from "./seq.ts";
 import { VIEW_ROUTES } from "./view.ts";
 
@@ -62,6 +63,13 @@ export const FAMILIES: readonly Family[] = [
     label: "history",
     summary: "every edit with its frame and author; undo and redo, stamped like any change",
     routes: HISTORY_ROUTES,
+  },
+  {
+    name: "scene",
+    title: "Scenes",
+    label: "scenes",
+    summary: "the sequence saved as named scenes, switched at a bar line and chained into a song",
+    routes: SCENE_ROUTES,
   },
   {
     name: "record",
