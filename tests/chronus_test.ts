@@ -13,7 +13,7 @@ Deno.test("the text language: commands to OSC messages, plain-words errors", () 
   assert.deepEqual(translate("gate voice1 on 0.5").messages, [["/gate/voice1", 1, 0.5]]);
   assert.deepEqual(translate("note voice1 C3 0.8 0.25").messages, [["/note", "voice1", "C3", 0.8, 0.25]]);
   assert.deepEqual(translate("seq add drums kick1 x... x... X.x. x-x.").messages, [
-    ["/seq/add", "drums", "kick1", "x...x...X.x.x-x."],
+    ["/seq/add", "drums", "kick1", "x... x... X.x. x-x."],
   ]);
   assert.deepEqual(translate("seq add bass acid1 x.x. C2 36 gate=0.3 now").messages, [
     ["/seq/add", "bass", "acid1", "x.x.", "C2", 36, "gate=0.3", "now"],
@@ -96,7 +96,7 @@ Deno.test("deno task chronus: answers in plain words, errors exit 1, play keeps 
   const seqStatus = await run([...p, "seq", "status"]);
   assert.match(
     seqStatus.out,
-    /^playing · bar \d+ beat [1-4] · 120 BPM · swing 50 %\n {2}lead: voice1 x...x.x. \(C3 G3\)/,
+    /^playing · bar \d+ beat [1-4] · 120 BPM · swing 50 %\n {2}lead: voice1 x\.\.\. x\.x\. \(C3 G3\)/,
   );
   const badBpm = await run([...p, "seq", "bpm", "999"]);
   assert.match(badBpm.err, /error: \/seq\/bpm: tempo 999 is out of range \(20 … 300\)/);

@@ -294,7 +294,10 @@ Deno.test("where native and seed forms share an address, argument types and coun
   // The engine: no arguments is native, any is the seed's (which sent 1 or None).
   assert.deepEqual(say("/engine/list").replies[0].address, "/engine/list.reply");
   assert.deepEqual(say("/engine/list", 1).replies[0].address, "/engine/list.reply");
-  assert.equal(JSON.parse(String(say("/engine/schema").replies[0].args[0])).dialects.seed.length > 50, true);
+  assert.equal(
+    JSON.parse(String(say("/engine/schema/dialects").replies[0].args[0])).dialects.seed.length > 50,
+    true,
+  );
   // /patch/create: the seed's type names are its form; native names stay native.
   say("/patch/create", "osc1", "simple_sine");
   say("/patch/create", "f1", "biquad_filter");
@@ -421,7 +424,7 @@ Deno.test("/engine/start, /engine/stop, /engine/schema json|stdout|file, /engine
   const json = say("/engine/schema", "json").replies[0];
   assert.equal(json.address, "/engine/schema.reply");
   const schema = JSON.parse(String(json.args[0]));
-  assert.deepEqual(Object.keys(schema), ["modules", "addresses", "dialects"]);
+  assert.deepEqual(Object.keys(schema), ["modules", "addresses"], "json: the reply, as /engine/schema");
   const log = console.log;
   const printed: string[] = [];
   console.log = (s: string) => printed.push(s);
@@ -433,10 +436,15 @@ Deno.test("/engine/start, /engine/stop, /engine/schema json|stdout|file, /engine
   } finally {
     console.log = log;
   }
-  assert.deepEqual(JSON.parse(printed[0]), schema);
+  // Printed and written whole: the reply's parts and the dialects.
+  const whole = {
+    ...schema,
+    ...JSON.parse(String(say("/engine/schema/dialects").replies[0].args[0])),
+  };
+  assert.deepEqual(JSON.parse(printed[0]), whole);
   const [file] = say("/engine/schema", "file").replies;
   assert.match(String(file.args[0]), /^chronus_schema_\d{8}_\d{6}\.json$/, "at the data directory's top");
-  assert.deepEqual(JSON.parse(files.get(String(file.args[0]))!), schema);
+  assert.deepEqual(JSON.parse(files.get(String(file.args[0]))!), whole);
   assert.equal(schemaFilePath(new Date(2025, 8, 9, 13, 5, 7)), "chronus_schema_20250909_130507.json");
   const later: unknown[] = [];
   const rigged = rig();

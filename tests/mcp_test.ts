@@ -201,6 +201,8 @@ Deno.test("deno task mcp: tools and resources against a running engine", async (
 
     await t.step("listen: the output's report, structured and in words", async () => {
       await call(client, "command", { line: "gate voice1 on" });
+      // The command's answer says the DSP applied it; the output plays it a lead later: listen once it has.
+      await new Promise((res) => setTimeout(res, 300));
       const r = await call(client, "listen", { seconds: 0.5 });
       assert.equal(r.isError, undefined, text(r));
       const report = r.structuredContent as { window: { seconds: number }; silent: boolean };

@@ -97,11 +97,17 @@ Deno.test("a router on another table: shapes read the arguments before the handl
   assert.throws(() => readArgs(echo, []), /expected \/echo\/<who> <word> \(0 arguments given\)/);
 });
 
-Deno.test("/engine/schema: the module types as before, every native address, and the dialects' entries", async () => {
+Deno.test("/engine/schema: the module types as before and every native address; /engine/schema/dialects: the dialects' entries", async () => {
   const { r } = await router();
   const [reply] = r.handle("/engine/schema", []);
   assert.equal(reply.address, "/engine/schema.reply");
-  const schema = JSON.parse(String(reply.args[0]));
+  const [dialectsReply] = r.handle("/engine/schema/dialects", []);
+  assert.equal(dialectsReply.address, "/engine/schema/dialects.reply");
+  const schema = {
+    ...JSON.parse(String(reply.args[0])),
+    ...JSON.parse(String(dialectsReply.args[0])),
+  };
+  assert.deepEqual(Object.keys(JSON.parse(String(reply.args[0]))), ["modules", "addresses"]);
   assert.deepEqual(Object.keys(schema), ["modules", "addresses", "dialects"]);
   assert.deepEqual(schema.modules, (schemaJson() as { modules: unknown }).modules);
   assert.deepEqual(
@@ -123,7 +129,10 @@ Deno.test("/engine/schema: the module types as before, every native address, and
     range: "0.001 … 2 s, clamped",
     origin: "final pyo engine",
   });
-  assert.ok(reply.args[0].toString().length < 65507 - 64, "the schema fits in one UDP datagram");
+  for (const part of [reply, dialectsReply]) {
+    const bytes = part.args[0].toString().length;
+    assert.ok(bytes < 65507 - 64, `${part.address}: ${bytes} bytes do not fit one UDP datagram`);
+  }
 
   const bpm = schema.addresses.find((a: { address: string }) => a.address === "/seq/bpm");
   assert.deepEqual(bpm.args, [{ name: "tempo", type: "number", min: 20, max: 300, doc: "beats per minute" }]);

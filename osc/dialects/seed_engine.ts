@@ -1,6 +1,7 @@
 // The seed dialect's engine and patching words: /engine/start|stop|status|list|schema, /engine/record/*,
 // /test, and /patch/* with the old module type names.
 import { writeJson } from "../files.ts";
+import { fullSchema } from "../routes/engine.ts";
 import { choice, opt, rest, type Route, str, value } from "../routes/route.ts";
 import { qToRes } from "./convert.ts";
 import { delegate, seedNumber } from "./dialect.ts";
@@ -82,15 +83,15 @@ export const ENGINE_ROUTES: Route[] = [
     },
     claims: (args) => args.length === 1,
     handle: (ctx, [format], call) => {
-      const [reply] = delegate(ctx, "/engine/schema", [], call);
-      if (format === "json") return [reply];
-      const text = String(reply.args[0]);
+      if (format === "json") return delegate(ctx, "/engine/schema", [], call);
+      // Printed and written whole: only a reply is bound by the datagram's size.
+      const whole = fullSchema(ctx.routes);
       if (format === "stdout") {
-        console.log(text);
+        console.log(JSON.stringify(whole));
         return [{ address: "/engine/schema.reply", args: ["stdout"] }];
       }
       const path = schemaFilePath(new Date());
-      writeJson(ctx.files, path, JSON.parse(text));
+      writeJson(ctx.files, path, whole);
       return [{ address: "/engine/schema.reply", args: [path] }];
     },
   }),

@@ -94,16 +94,24 @@ export const ENGINE_ROUTES: readonly Route[] = [
     address: "/engine/schema",
     args: [],
     summary:
-      "every module type (ports, parameters with ranges and units), every address of this table, and the old systems' dialects (each old address, its shape, the native command it becomes, the conversion and the old range)",
-    reply: "/engine/schema.reply <JSON: modules, addresses, dialects>",
+      "every module type (ports, parameters with ranges and units) and every native address of this table; the dialects are /engine/schema/dialects (together they outgrew one UDP datagram)",
+    reply: "/engine/schema.reply <JSON: modules, addresses>",
     text: { form: "schema", examples: ["schema"] },
     handle: ({ routes }) => [{
       address: "/engine/schema.reply",
-      args: [JSON.stringify({
-        ...(schemaJson() as object),
-        addresses: routes.filter((r) => r.dialect === "chronus").map(routeJson),
-        dialects: dialectsJson(routes),
-      })],
+      args: [JSON.stringify({ ...(schemaJson() as object), addresses: nativeAddresses(routes) })],
+    }],
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/schema/dialects",
+    args: [],
+    summary:
+      "the old systems' dialects: each old address, its shape, the native command it becomes, the conversion and the old range",
+    reply: "/engine/schema/dialects.reply <JSON: dialects>",
+    handle: ({ routes }) => [{
+      address: "/engine/schema/dialects.reply",
+      args: [JSON.stringify({ dialects: dialectsJson(routes) })],
     }],
   }),
   ...(["start", "stop"] as const).map((verb) =>
@@ -196,3 +204,12 @@ export const ENGINE_ROUTES: readonly Route[] = [
     },
   }),
 ];
+
+function nativeAddresses(routes: readonly Route[]): unknown[] {
+  return routes.filter((r) => r.dialect === "chronus").map(routeJson);
+}
+
+/** The whole schema, for a file: module types, every native address and the dialects. */
+export function fullSchema(routes: readonly Route[]): object {
+  return { ...(schemaJson() as object), addresses: nativeAddresses(routes), dialects: dialectsJson(routes) };
+}
