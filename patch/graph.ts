@@ -99,7 +99,7 @@ export function parseParamValue(
     const expect = p.names ? ` (${p.names.join(" | ")})` : "";
     throw new ClientError(`Cannot set ${param}: ${JSON.stringify(value)} is not a number${expect}`);
   }
-  if (v < p.min || v > p.max || (p.names && !Number.isInteger(v))) {
+  if (v < p.min || v > p.max || ((p.names || p.integer) && !Number.isInteger(v))) {
     const range = p.names ? p.names.join(" | ") : `${p.min} … ${p.max}${p.unit ? " " + p.unit : ""}`;
     throw new ClientError(`Cannot set ${param}: ${value} is out of range (${range})`);
   }

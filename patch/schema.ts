@@ -27,6 +27,8 @@ export interface ParamDef {
   rate: "audio" | "control";
   /** Names of the values of an enumerated parameter, in value order. */
   names?: string[];
+  /** Takes whole numbers only (a count: the voice's `unison`); enumerated parameters always do. */
+  integer?: boolean;
   /** Other accepted names (e.g. "filter.freq" for "cutoff"). */
   aliases?: string[];
   /** What it does, in a few words (docs/modules.md, /engine/schema). */
@@ -445,6 +447,25 @@ export const MODULES: readonly ModuleDef[] = [
       ...envelope({ attack: 5, decay: 250, sustain: 0.5, release: 300 }, true),
       level({ name: "gain", default: 0.5, aliases: ["level", "amp"], doc: "output level" }),
       OSC_FM,
+      param({
+        name: "unison",
+        min: 1,
+        max: 7,
+        default: 1,
+        unit: "",
+        integer: true,
+        doc: "oscillators per voice, equal level, the sum scaled by 1/√unison (noise: one)",
+      }),
+      param({
+        name: "spread",
+        min: 0,
+        max: 100,
+        default: 0,
+        unit: "cents",
+        smooth: 5,
+        rate: "audio",
+        doc: "unison detune span: oscillator k of N at spread·(k/(N−1) − ½) cents",
+      }),
     ],
   },
   {
@@ -616,6 +637,7 @@ export function schemaJson(): unknown {
         modulation: p.mod,
         rate: p.rate,
         ...(p.names ? { values: p.names } : {}),
+        ...(p.integer ? { integer: true } : {}),
         ...(p.aliases ? { aliases: p.aliases } : {}),
         doc: p.doc,
       })),

@@ -15,6 +15,8 @@
 //   envamt  octaves, −8 … 8 (1.5): the cutoff is cutoff · 2^(envamt · level), level the envelope's
 //   attack, decay, release (ms, 0 … 20000: 5, 250, 300), sustain (0 … 1, 0.5), curve (0 … 10, 4): env.ts
 //   gain    0 … 1 (0.5), per sample;  fm  Hz per unit of the fm input, 0 … 10000 (0), per sample
+//   unison  1 … 7 oscillators (1);  spread  cents, 0 … 100 (0), per sample: the detune span (voice_unison.ts
+//           has the law: symmetric around the pitch, each oscillator at 1/√N, deterministic start phases)
 // Per sample: hz = freq · 2^(detune/1200) + fm · in.fm;  x = the wave at the phase;  y = the filter's fmode
 // response to x;  out = y · level · velocity · gain (· am when the am input is connected).
 // Gate: on while the gate command or the gate input is on. Turning on triggers the attack from the current
@@ -27,6 +29,8 @@
 //   voice_general.ts    any setting, f64
 //   voice_saw_f32.ts    the common case (saw into a fixed low-pass, nothing moving, no fm cable), f32
 //   voice_saw_f32x4.ts  four voices on that path at once (voiceQuadProcess), lane by lane the same operations
+//   voice_unison.ts     unison > 1 on that path (f32x4 across the oscillators); elsewhere voice_general.ts
+//                       calls its bank per sample. unison = 1 never touches it: renders stay as they were
 // Invariants: a voice sounds the same alone or in a group of four (bit for bit); a silent voice (envelope
 // idle at 0, gate input unpatched) writes zeros and only advances its phase; the last sample of an envelope
 // segment is exactly its end level.
@@ -45,6 +49,7 @@ import {
   VOICE_IN_FM,
   VOICE_IN_GATE,
   VOICE_RES,
+  VOICE_SPREAD,
   VOICE_SUSTAIN,
   VOICE_WAVE,
 } from "../gen/defs";
@@ -54,6 +59,7 @@ import { env, noise, svf, Voice, voice, VOICE_BYTES } from "./voice_state";
 import { runGeneral } from "./voice_general";
 import { runSawLowFixed } from "./voice_saw_f32";
 import { GROUP, member, runQuad } from "./voice_saw_f32x4";
+import { runUnisonFixed, unisonCount, unisonInit } from "./voice_unison";
 
 /** Bytes of private state. */
 export function voiceStateBytes(): i32 {
@@ -64,6 +70,7 @@ export function voiceStateBytes(): i32 {
 export function voiceInit(m: Inst): void {
   voice(m).velocity = 1.0;
   noise(m).rng = m.seed;
+  unisonInit(m);
   voiceParam(m, VOICE_GLIDE);
 }
 
@@ -155,9 +162,14 @@ function sawLowFixed(m: Inst): bool {
     !connected(m, VOICE_IN_FM) && !connected(m, VOICE_IN_AM);
 }
 
-// Renders [a, b) with the kernel the parameters allow; b − a ≤ e.left.
+// Renders [a, b) with the kernel the parameters allow; b − a ≤ e.left. Unison (N > 1) takes its own f32
+// kernel on the saw-into-fixed-low-pass path while spread holds still (voice_unison.ts), else the general one.
 function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
-  if (sawLowFixed(m)) runSawLowFixed(m, e, v, a, b);
+  const fixed = sawLowFixed(m);
+  if (unisonCount(m) == 1) {
+    if (fixed) runSawLowFixed(m, e, v, a, b);
+    else runGeneral(m, e, v, a, b);
+  } else if (fixed && prm(m, VOICE_SPREAD).step == 0) runUnisonFixed(m, e, v, a, b);
   else runGeneral(m, e, v, a, b);
 }
 
@@ -166,11 +178,11 @@ function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
 // QuadProcess hook: module_abi.ts). When all four are on the f32 path one f32x4 loop renders them
 // (voice_saw_f32x4.ts).
 
-// True when the voice would render through runSawLowFixed.
+// True when the voice would render through runSawLowFixed (one oscillator: a unison voice renders alone).
 function fast(m: Inst): bool {
   const e = env(m);
   if (e.stage == IDLE && e.level == 0.0 && !connected(m, VOICE_IN_GATE)) return false; // the silent shortcut
-  return sawLowFixed(m);
+  return sawLowFixed(m) && unisonCount(m) == 1;
 }
 
 /** Renders four independent voices over [from, to): together when all are on the fast path, else one by one. */

@@ -10,6 +10,7 @@
 //   the filter (Simper's SVF, svf.ts, in locals), retuned every sample while it moves: fc = cutoff ·
 //   2^(envamt · l) clamped to 20 Hz … 0.45·sr, with the Padé tangent; else tuned once, exactly
 //   out = y · l · velocity · gain   (y: low, band, high or notch by fmode), times am when it is connected
+// With unison > 1 (voice_unison.ts) x is the bank's sum of N oscillators instead (noise: still one).
 // Invariants: b − a ≤ the envelope's samples left in its segment, so the segment cannot end inside the
 // loop; a segment that ends at b ends exactly on its end level (the recurrence lands within rounding).
 import { G } from "../globals";
@@ -26,13 +27,15 @@ import {
   VOICE_IN_FM,
   VOICE_PW,
   VOICE_RES,
+  VOICE_SPREAD,
   VOICE_WAVE,
 } from "../gen/defs";
 import { Env } from "./env";
 import { noiseNext } from "./noise_source";
 import { oscSample, polyBlep4 } from "./osc";
 import { K_MIN, svfTune, tanPade } from "./svf";
-import { noise, svf, Voice } from "./voice_state";
+import { noise, svf, unisonPhases, Voice } from "./voice_state";
+import { bankSaw, bankTune, bankWave, unisonCount } from "./voice_unison";
 
 // The first noise wave (patch/schema.ts VOICE_WAVES): white, then pink and brown (noise_source.ts's colours).
 const WAVE_WHITE: i32 = 4;
@@ -52,6 +55,11 @@ export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
   const isr = 1.0 / G.sampleRate, vel = v.velocity;
   const ratio0: f64 = exp2f(at(detune, a) * <f32> (1.0 / 1200.0));
   const detuneMoves = detune.step != 0;
+  // Unison (voice_unison.ts): N > 1 pitched oscillators from the bank in place of the one; retuned every
+  // sample while spread moves.
+  const uni = unisonCount(m), spread = prm(m, VOICE_SPREAD), uph = unisonPhases(m);
+  const bankOn = uni > 1 && color < 0, spreadMoves = spread.step != 0;
+  if (bankOn) bankTune(uni, at(spread, a));
   const fixedFilter = envamt == 0.0 && cutoff.step == 0 && res.step == 0;
   if (fixedFilter) svfTune(f, <f64> at(cutoff, a), <f64> at(res, a));
   let phase = v.phase;
@@ -69,7 +77,10 @@ export function runGeneral(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
     if (fmOn) hz += <f64> at(fm, i) * <f64> load<f32>(fmIn + (<usize> i << 2));
     let dt = hz * isr;
     dt = dt < 0.0 ? 0.0 : dt > 0.45 ? 0.45 : dt;
-    const x = wave == 1
+    if (bankOn && spreadMoves) bankTune(uni, at(spread, i));
+    const x = bankOn
+      ? (wave == 1 ? <f64> bankSaw(uph, <f32> dt) : bankWave(uph, uni, wave, dt, <f64> load<f32>(wp + <usize> (i * ws))))
+      : wave == 1
       ? 2.0 * phase - 1.0 - polyBlep4(phase, dt)
       : color >= 0
       ? noiseNext(ns, color)

@@ -1,8 +1,8 @@
 // The voice's state, shared by its entry points (voice.ts) and its three kernels: one block at m.state,
-//   ┌──────────────────────────┬──────────────────────────┬───────────────────────────────────────┬─────────────────────┐
-//   │ Env (env.ts): envelope   │ Svf (svf.ts): the filter │ Voice: oscillator phase, velocity and │ NoiseSource         │
-//   │ recurrence and stage     │ state and coefficients   │ the two gate sources                  │ (noise_source.ts)   │
-//   └──────────────────────────┴──────────────────────────┴───────────────────────────────────────┴─────────────────────┘
+//   ┌──────────────────────────┬──────────────────────────┬───────────────────────────────────────┬─────────────────────┬──────────────────┐
+//   │ Env (env.ts): envelope   │ Svf (svf.ts): the filter │ Voice: oscillator phase, velocity and │ NoiseSource         │ unison phases:   │
+//   │ recurrence and stage     │ state and coefficients   │ the two gate sources                  │ (noise_source.ts)   │ 8 × f32 (unison) │
+//   └──────────────────────────┴──────────────────────────┴───────────────────────────────────────┴─────────────────────┴──────────────────┘
 // in its own file so that the kernels and the entry points that choose them both import it, and neither the
 // other.
 import { Inst } from "../module_abi";
@@ -24,8 +24,11 @@ const SVF_BYTES: i32 = <i32> offsetof<Svf>();
 // The noise source holds f64 fields: it starts on an 8-byte boundary.
 const NOISE_AT: i32 = (ENV_BYTES + SVF_BYTES + <i32> offsetof<Voice>() + 7) & ~7;
 
+// The unison oscillators' phases (voice_unison.ts): eight f32, read and written as two v128.
+const UNISON_AT: i32 = (NOISE_AT + NOISE_SOURCE_BYTES + 15) & ~15;
+
 /** Bytes of the voice's state. */
-export const VOICE_BYTES: i32 = NOISE_AT + NOISE_SOURCE_BYTES;
+export const VOICE_BYTES: i32 = UNISON_AT + 32;
 
 @inline
 export function env(m: Inst): Env {
@@ -46,4 +49,10 @@ export function voice(m: Inst): Voice {
 @inline
 export function noise(m: Inst): NoiseSource {
   return changetype<NoiseSource>(m.state + <usize> NOISE_AT);
+}
+
+/** Address of the unison oscillators' eight f32 phases (cycles, [0, 1); voice_unison.ts). */
+@inline
+export function unisonPhases(m: Inst): usize {
+  return m.state + <usize> UNISON_AT;
 }
