@@ -3,11 +3,13 @@
 // 1. The reference voice (bench/reference_voice.ts) for N = 1, 16, 64, 256: ns per voice-sample and voices in
 //    real time on one core, for the fused `voice` module, the same chain of separate modules, and the same
 //    algorithm in plain TypeScript, all measured in this run (medians of interleaved repetitions).
-// 2. The full default patch (every voice and the acid line playing) per 128-frame block.
+// 2. Unison: 64 reference voices with 1, 2, 4 and 7 oscillators each (spread 14 cents): ns per voice-sample
+//    and per oscillator-sample (docs/performance.md has the budget).
+// 3. The full default patch (every voice and the acid line playing) per 128-frame block.
 // Also writes the reference patches to bench/patches/, so other engines can render exactly this work with
 // `deno task render --patch bench/patches/reference-voice-256.json --seconds 10 --out x.wav`.
 import { parseArgs } from "node:util";
-import { SETTINGS, tsKernel, VOICES, wasmKernel, type Workload } from "./dsp_kernels.ts";
+import { SETTINGS, tsKernel, UNISONS, VOICES, wasmKernel, type Workload } from "./dsp_kernels.ts";
 import { referencePatch } from "./reference_voice.ts";
 
 const args = parseArgs({ args: Deno.args, options: { quick: { type: "boolean", default: false } } }).values;
@@ -65,6 +67,26 @@ for (const n of VOICES) {
   );
 }
 
+// Unison: the cost per oscillator (64 voices; unison 1 is the reference voice, four to a SIMD group).
+const UNISON_VOICES = 64;
+const unisonTimes = UNISONS.map(() => [] as number[]);
+for (let r = 0; r < reps; r++) {
+  UNISONS.forEach((u, k) =>
+    unisonTimes[k].push(timeWasm({ patch: "fused", voices: UNISON_VOICES, unison: u }, blocks))
+  );
+}
+const unisonRows = UNISONS.map((u, k) => {
+  const perVoice = (median(unisonTimes[k]) * 1e6) / (UNISON_VOICES * frames);
+  return { unison: u, nsPerVoiceSample: perVoice, nsPerOscillatorSample: perVoice / u };
+});
+for (const row of unisonRows) {
+  console.log(
+    `unison ${row.unison} (${UNISON_VOICES} voices): ${row.nsPerVoiceSample.toFixed(2)} ns/voice-sample, ${
+      row.nsPerOscillatorSample.toFixed(2)
+    } ns/oscillator-sample`,
+  );
+}
+
 // The full default patch with everything playing.
 const idle = [], playing = [];
 for (let r = 0; r < reps; r++) {
@@ -100,6 +122,7 @@ const report = {
   repetitions: reps,
   referenceVoice: rows,
   targetNsPerVoiceSampleAt256: 4.3,
+  unison: unisonRows,
   defaultPatch: defaultRow,
 };
 Deno.writeTextFileSync(new URL("./dsp.json", import.meta.url), JSON.stringify(report, null, 2) + "\n");

@@ -9,20 +9,23 @@ import { referencePatch, TsVoices } from "./reference_voice.ts";
 /** Sample rate, block and seed of every kernel. */
 export const SETTINGS = { sampleRate: 48000, block: 128, seed: 1 };
 
+/** The oscillators per voice of the unison benchmark (64 reference voices). */
+export const UNISONS = [1, 2, 4, 7];
+
 /** The voice counts of the reference voice. */
 export const VOICES = [1, 16, 64, 256];
 
 /** A patch to render: the reference voice (fused `voice` modules, or vco → vcf → adsr → vca modules), or the
  * default patch idle or with every voice and the acid line playing. */
 export type Workload =
-  | { patch: "fused" | "modular"; voices: number }
+  | { patch: "fused" | "modular"; voices: number; unison?: number }
   | { patch: "default"; playing: boolean };
 
 /** The DSP module, compiled from build/chronus.wasm (`deno task build`). */
 export const dsp: WebAssembly.Module = await compileDsp();
 
 function patchFile(w: Workload): { file: PatchFile; gates: string[] } {
-  if (w.patch !== "default") return { file: referencePatch(w.voices, w.patch), gates: [] };
+  if (w.patch !== "default") return { file: referencePatch(w.voices, w.patch, w.unison), gates: [] };
   const file = JSON.parse(Deno.readTextFileSync(new URL("../patches/default.json", import.meta.url)));
   return { file, gates: w.playing ? ["voice1", "voice2", "voice3", "voice4", "acid1"] : [] };
 }

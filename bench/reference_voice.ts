@@ -18,8 +18,9 @@ export function voiceHz(i: number): number {
 const Q = 2;
 const RES = 1 - 1 / (2 * Q); // Chronus' res: Q = 1/(2·(1 − res))
 
-/** The workload as a patch: fused `voice` modules (one loop per voice) or vco → vcf → adsr → vca modules. */
-export function referencePatch(n: number, style: "fused" | "modular" = "fused"): ReferencePatch {
+/** The workload as a patch: fused `voice` modules (one loop per voice) or vco → vcf → adsr → vca modules;
+ * `unison` > 1 gives each fused voice that many oscillators, spread over 14 cents (the unison cost). */
+export function referencePatch(n: number, style: "fused" | "modular" = "fused", unison = 1): ReferencePatch {
   const modules: ReferencePatch["modules"] = {
     gate: { type: "lfo", params: { wave: "square", rate: 2, depth: 0.5, offset: 0.5 } },
     out: { type: "out" },
@@ -30,7 +31,16 @@ export function referencePatch(n: number, style: "fused" | "modular" = "fused"):
     if (style === "fused") {
       modules[`v${i}`] = {
         type: "voice",
-        params: { wave: "saw", freq: voiceHz(i), cutoff: 1200, res: RES, envamt: 0, ...env, gain: 1 },
+        params: {
+          wave: "saw",
+          freq: voiceHz(i),
+          cutoff: 1200,
+          res: RES,
+          envamt: 0,
+          ...env,
+          gain: 1,
+          ...(unison > 1 ? { unison, spread: 14 } : {}),
+        },
       };
       connections.push(["gate", `v${i}.gate`], [`v${i}`, "out.L"]);
     } else {

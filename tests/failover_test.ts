@@ -214,6 +214,36 @@ Deno.test("chance steps through two failovers: the lockstep standby and a standb
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("unison voices through two failovers: the lockstep standby and a standby rebuilt from a snapshot play the same oscillators as the replay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-unison-" });
+  const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
+  // voice1: a supersaw on the general kernel (its filter moves); voice3: a reese on the unison f32 kernel
+  // (envamt 0); voice4: a triangle's unison (the scalar bank). The snapshot carries the unison phases.
+  Object.assign(patch.modules.voice1.params, { unison: 7, spread: 35 });
+  Object.assign(patch.modules.voice3.params, { unison: 2, spread: 14, envamt: 0 });
+  Object.assign(patch.modules.voice4.params, { unison: 3, spread: 20 });
+  patch.sequence = {
+    bpm: 175,
+    playing: true,
+    tracks: {
+      lead: { modules: ["voice1", "voice3", "voice4"], pattern: "x.x- ..x. x-x. X..x", notes: ["C3", "G3"] },
+    },
+  };
+  const patchFile = `${dir}/unison.json`;
+  await Deno.writeTextFile(patchFile, JSON.stringify(patch));
+  const run = await failoverRun(
+    ["trap@primary:450", "trap@primary:800"],
+    2.5,
+    { failures: { trap: 2 }, failovers: 2, patchFile },
+    true,
+  );
+  const energy = (from: number, to: number) =>
+    run.wav.subarray(from * 96000, to * 96000).reduce((a, v) => a + v * v, 0);
+  assert.ok(energy(0.3, 1.2) > 1 && energy(1.8, 2.5) > 1, "notes before and after the faults");
+  await Deno.remove(run.dir, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("poison command: quarantined with an error, never reaches the standby, later commands apply", async () => {
   const run = await failoverRun(
     ["poison:600"],

@@ -378,8 +378,8 @@ Deno.test("drum patterns: onsets detected in the rendered WAV match the ideal 17
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("examples: the dnb and acid patches play their sequences at once, under full scale", async () => {
-  for (const name of ["dnb-175", "acid"]) {
+Deno.test("examples: the dnb, acid and reese patches play their sequences at once, under full scale", async () => {
+  for (const name of ["dnb-175", "acid", "reese"]) {
     const file: PatchFile = JSON.parse(
       await Deno.readTextFile(new URL(`../examples/${name}.json`, import.meta.url)),
     );

@@ -84,19 +84,7 @@ export function bankSaw(ph: usize, dt: f32): f32 {
   const one = f32x4.splat(1);
   let x0 = f32x4.sub(f32x4.add(p0, p0), one), x1 = f32x4.sub(f32x4.add(p1, p1), one);
   if (v128.any_true(v128.or(near(p0, d0), near(p1, d1)))) {
-    v128.store(BANK + SP, p0);
-    v128.store(BANK + SP, p1, 16);
-    v128.store(BANK + SD, d0);
-    v128.store(BANK + SD, d1, 16);
-    v128.store(BANK + SX, x0);
-    v128.store(BANK + SX, x1, 16);
-    for (let k = 0; k < 8; k++) {
-      const o = <usize> k << 2;
-      const p = load<f32>(BANK + SP + o), d = load<f32>(BANK + SD + o);
-      if (d > 0) {
-        store<f32>(BANK + SX + o, load<f32>(BANK + SX + o) - <f32> polyBlep4(<f64> p, <f64> d));
-      }
-    }
+    residual(p0, p1, d0, d1, x0, x1);
     x0 = v128.load(BANK + SX);
     x1 = v128.load(BANK + SX, 16);
   }
@@ -122,15 +110,53 @@ export function bankWave(ph: usize, n: i32, wave: i32, dt: f64, pw: f64): f64 {
   return s * (1.0 / Math.sqrt(<f64> n));
 }
 
-/** runSawLowFixed (voice_saw_f32.ts) with the bank's saws for the voice's saw: N > 1, spread holding still. */
+// The lane-by-lane residual for the lanes inside their step's window (a sample in a few percent).
+function residual(p0: v128, p1: v128, d0: v128, d1: v128, x0: v128, x1: v128): void {
+  v128.store(BANK + SP, p0);
+  v128.store(BANK + SP, p1, 16);
+  v128.store(BANK + SD, d0);
+  v128.store(BANK + SD, d1, 16);
+  v128.store(BANK + SX, x0);
+  v128.store(BANK + SX, x1, 16);
+  for (let k = 0; k < 8; k++) {
+    const o = <usize> k << 2;
+    const p = load<f32>(BANK + SP + o), d = load<f32>(BANK + SD + o);
+    if (d > 0) store<f32>(BANK + SX + o, load<f32>(BANK + SX + o) - <f32> polyBlep4(<f64> p, <f64> d));
+  }
+}
+
+/** runSawLowFixed (voice_saw_f32.ts) with the bank's saws for the voice's saw: N > 1, spread holding still.
+ * bankSaw's operations in the same order, with the bank in locals (oscillators 4 … 7 only when N > 4). */
 export function runUnisonFixed(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
   const f = svf(m), out = outp(m, 0), ph = unisonPhases(m);
   const L = laneAt(m, a, 0);
-  bankTune(unisonCount(m), at(prm(m, VOICE_SPREAD), a));
+  const n = unisonCount(m), wide = n > 4;
+  bankTune(n, at(prm(m, VOICE_SPREAD), a));
+  const d0 = increments(L.dt, R0), d1 = increments(L.dt, R1);
+  const g0 = v128.load(BANK + G0), g1 = v128.load(BANK + G1);
+  const one = f32x4.splat(1);
+  const lo0 = f32x4.add(d0, d0), lo1 = f32x4.add(d1, d1);
+  const hi0 = f32x4.sub(one, lo0), hi1 = f32x4.sub(one, lo1);
+  let p0 = v128.load(ph), p1 = v128.load(ph, 16);
   let phase = <f32> v.phase, ic1 = <f32> f.ic1, ic2 = <f32> f.ic2, w = <f32> e.w, lv = <f32> e.level;
   let y: f32 = 0;
   for (let i = a; i < b; i++) {
-    const x = bankSaw(ph, L.dt);
+    let x0 = f32x4.sub(f32x4.add(p0, p0), one), x1 = f32x4.sub(f32x4.add(p1, p1), one);
+    let edge = v128.or(f32x4.lt(p0, lo0), f32x4.gt(p0, hi0));
+    if (wide) edge = v128.or(edge, v128.or(f32x4.lt(p1, lo1), f32x4.gt(p1, hi1)));
+    if (v128.any_true(edge)) {
+      residual(p0, p1, d0, d1, x0, x1);
+      x0 = v128.load(BANK + SX);
+      x1 = v128.load(BANK + SX, 16);
+    }
+    p0 = wrap(f32x4.add(p0, d0));
+    let sv = f32x4.mul(x0, g0);
+    if (wide) {
+      p1 = wrap(f32x4.add(p1, d1));
+      sv = f32x4.add(sv, f32x4.mul(x1, g1));
+    }
+    const x = (f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1)) +
+      (f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3));
     phase += L.dt; // the voice's own phase runs on, for when unison returns to 1
     if (phase >= <f32> 1.0) phase -= <f32> 1.0;
     w = w * L.mul + L.add;
@@ -145,6 +171,8 @@ export function runUnisonFixed(m: Inst, e: Env, v: Voice, a: i32, b: i32): void 
     lv = <f32> e.end; // a segment that ends here ends exactly on its end level
     store<f32>(out + (<usize> (b - 1) << 2), (y * lv) * L.vg);
   }
+  v128.store(ph, p0);
+  v128.store(ph, p1, 16);
   v.phase = phase;
   f.ic1 = ic1;
   f.ic2 = ic2;
