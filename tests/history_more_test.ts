@@ -256,7 +256,15 @@ Deno.test("the seed dialect's parameter addresses are entries (one module compar
 
 Deno.test("the MCP command tool's description lists undo, redo, history and the patch shortcuts", () => {
   const d = commandDescription();
-  for (const form of ["undo [N] [now]", "redo [N] [now]", "history [N]"]) {
+  for (
+    const form of [
+      "undo [N] [now]",
+      "redo [N] [now]",
+      "history [N]",
+      "clone MODULE NEW",
+      "unpatch SRC|* [-> DST|*]",
+    ]
+  ) {
     assert.ok(d.includes(form), `${form} in the command tool's description`);
   }
 });
