@@ -324,6 +324,9 @@ function commit(t: i32, frame: i64, when: i32, bar: i64): void {
   }
   tr.swap = when == SEQ_NOW ? CHANGE_NOW : CHANGE_AT_BAR;
   tr.swapBar = bar;
+  // A definition sent after a removal that has not happened yet supersedes it (a track removed and defined
+  // again within a bar, an undone scene that would have removed it at a later bar).
+  tr.remove = CHANGE_NONE;
 }
 
 // The track ends: its gates close and its slot is free.

@@ -14,6 +14,11 @@ export interface Translation {
   messages: OscMessage[];
   /** The reply address to wait for, or "sync" (wait for /synced: the change has applied). */
   expect: string;
+  /**
+   * With "sync": a reply that may come first and is then the answer (a /note on a voice group answers its
+   * ids; on a module it answers nothing, and the language cannot tell a group's name from a module's).
+   */
+  also?: string;
 }
 
 const ON = new Set(["on", "1", "true", "open", "yes"]);
@@ -101,12 +106,20 @@ export function translate(line: string): Translation {
       return {
         messages: [["/note", rest[0], word(rest[1]), word(rest[2]), ...(rest[3] ? [word(rest[3])] : [])]],
         expect: "sync",
+        also: "/note.reply",
       };
     }
     case "scale":
       return { messages: [["/scale", ...rest]], expect: "/scale.reply" };
     case "patch":
     case "unpatch": {
+      // `unpatch MODULE`: every cable out of it (the address's destination defaults to *).
+      if (verb === "unpatch" && rest.length === 1) {
+        return {
+          messages: [["/patch/disconnect", rest[0]], ["/patch/commit"]],
+          expect: "/patch/commit.reply",
+        };
+      }
       // "->" (quote it in a shell: > redirects) or "to".
       const arrow = rest.findIndex((w) => w === "->" || w === "to");
       if (arrow !== 1 || rest.length < 3 || rest.length > (verb === "patch" ? 4 : 3)) {
@@ -121,6 +134,12 @@ export function translate(line: string): Translation {
       if (rest.length !== 2) usage(form("/patch/create"));
       return {
         messages: [["/patch/create", rest[0], rest[1]], ["/patch/commit"]],
+        expect: "/patch/commit.reply",
+      };
+    case "clone":
+      if (rest.length !== 2) usage(form("/patch/clone"));
+      return {
+        messages: [["/patch/clone", rest[0], rest[1]], ["/patch/commit"]],
         expect: "/patch/commit.reply",
       };
     case "delete":

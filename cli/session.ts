@@ -90,14 +90,22 @@ export class Connection {
     }
   }
 
-  /** Sends /sync and waits until everything sent before it has applied. */
-  async sync(ms = 5000): Promise<{ ok: boolean; errors: Reply[] }> {
+  /**
+   * Sends /sync and waits until everything sent before it has applied; replies with an address of `keep` that
+   * come meanwhile are kept (a /note's ids), others are dropped.
+   */
+  async sync(ms = 5000, keep: string[] = []): Promise<{ ok: boolean; errors: Reply[]; kept: Reply[] }> {
     const id = ++this.#sync;
     await this.send([["/sync", id]]);
+    const errors: Reply[] = [], kept: Reply[] = [];
+    const deadline = performance.now() + ms;
     for (;;) {
-      const { reply, errors } = await this.next(["/synced"], ms);
-      if (!reply) return { ok: false, errors };
-      if (reply[1] === id) return { ok: true, errors };
+      const left = Math.max(0, deadline - performance.now());
+      const r = await this.next(["/synced", ...keep], left);
+      errors.push(...r.errors);
+      if (!r.reply) return { ok: false, errors, kept };
+      if (r.reply[0] !== "/synced") kept.push(r.reply);
+      else if (r.reply[1] === id) return { ok: true, errors, kept };
     }
   }
 
@@ -207,6 +215,10 @@ export function describe(reply: Reply, json: boolean): string {
     }
     case "/history.reply":
       return historyText(JSON.parse(String(args[0])));
+    case "/note.reply":
+      return `note ${args.length === 1 ? "id" : "ids"} ${
+        args.join(" ")
+      } (note off ID, or note off GROUP PITCH)`;
     case "/undo.reply":
     case "/redo.reply": {
       const entries = JSON.parse(String(args[0])) as HistoryLine[];
@@ -269,10 +281,15 @@ export async function runTranslation(
   if (t.expect === "none") return { ok: true, text: "", errors: [] };
   await c.send(t.messages);
   if (t.expect === "sync") {
-    const r = await c.sync(SYNC_WAIT_MS);
+    const r = await c.sync(SYNC_WAIT_MS, t.also ? [t.also] : []);
     const errors = r.errors.map(errorText);
     if (!r.ok && errors.length === 0) errors.push(noAnswerText(c.target, SYNC_WAIT_MS));
-    return { ok: errors.length === 0, text: errors.length === 0 ? "ok" : "", errors };
+    // A reply that came before /synced (a group note's ids) is the answer; else "ok".
+    const reply = r.kept.at(-1);
+    if (errors.length || !reply) {
+      return { ok: errors.length === 0, text: errors.length === 0 ? "ok" : "", errors };
+    }
+    return { ok: true, text: describe(reply, json), reply, errors };
   }
   // The reply answers the last message (a bundle's commit); its refusal is the answer too.
   const r = await c.next([t.expect], waitMs, [t.messages[t.messages.length - 1][0]]);

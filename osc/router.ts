@@ -167,8 +167,8 @@ function recorded(
   const { engine, history } = ctx;
   // A parameter set compares its one module: a whole snapshot (every module and the sequence) made a /mod
   // set cost 74 µs instead of 6 on the main thread, ~7 % of it at 1,000 knob messages a second.
-  const only = route.edit === "param" ? call.path.module : undefined;
-  const take = () => snapshot(engine.patch, engine.sequencer, only);
+  const only = route.edit === "param" ? route.editModule?.(ctx, call.path) ?? call.path.module : undefined;
+  const take = () => snapshot(engine.patch, engine.sequencer, only, engine.instrument);
   const before = take();
   const replies = route.handle(ctx, values, call);
   const change = changeBetween(before, take());

@@ -334,6 +334,79 @@ export class Patch {
     this.#renumberPlaceholders(m);
   }
 
+  /**
+   * Stages a copy of module `name` called `copy`: its type, its parameters and every cable into and out of it
+   * (a cable from it to itself becomes one from the copy to the copy). Returns how many cables it copied. A
+   * refusal (ClientError) stages nothing.
+   */
+  clone(name: string, copy: string): number {
+    return this.#atomically((m) => {
+      const source = m.modules.get(name);
+      if (!source) throw new ClientError(`Cannot clone "${name}": no such module${this.#hint()}`);
+      this.create(copy, source.type, source.params);
+      const cables = [...m.conns.values()].filter((c) => c.src === name || c.dst === name);
+      for (const c of cables) {
+        const src = c.src === name ? copy : c.src, dst = c.dst === name ? copy : c.dst;
+        this.connect(`${src}.${c.srcPort}`, `${dst}.${c.dstPort}`, c.depth);
+      }
+      return cables.length;
+    });
+  }
+
+  /**
+   * Stages the removal of every cable from `from` to `to`, either "module", "module.port" (a parameter by its
+   * name or alias) or "*" (any module; not both). Returns how many it removes; refuses (ClientError, nothing
+   * staged) a module that is not in the patch, and a pattern that no cable fits.
+   */
+  unplug(from: string, to: string): number {
+    if (from === "*" && to === "*") {
+      throw new ClientError(
+        "Cannot unpatch * to *: name a module on one side (unpatch voice1, unpatch * to reverb1)",
+      );
+    }
+    return this.#atomically((m) => {
+      const end = (spec: string) => {
+        if (spec === "*") return () => true;
+        const [name, raw = ""] = spec.split(/\.(.*)/s);
+        const mod = m.modules.get(name);
+        if (!mod) throw new ClientError(`Cannot unpatch ${spec}: no module "${name}"${this.#hint()}`);
+        const d = def(mod.type), p = raw && !d.inputs.includes(raw) ? paramIndex(d, raw) : -1;
+        const port = p >= 0 ? d.params[p].name : raw;
+        return (module: string, at: string) => module === name && (port === "" || at === port);
+      };
+      const fromFits = end(from), toFits = end(to);
+      let removed = 0;
+      for (const [k, c] of m.conns) {
+        if (fromFits(c.src, c.srcPort) && toFits(c.dst, c.dstPort)) {
+          m.conns.delete(k);
+          removed++;
+        }
+      }
+      if (!removed) {
+        const what = to === "*"
+          ? `${from} has no cables out`
+          : from === "*"
+          ? `${to} has no cables in`
+          : `no cable from ${from} to ${to}`;
+        throw new ClientError(`Cannot unpatch ${from} to ${to}: ${what}`);
+      }
+      this.#renumberPlaceholders(m);
+      return removed;
+    });
+  }
+
+  // Runs staging steps on a copy of the staged patch, kept only when every step succeeds.
+  #atomically<T>(steps: (m: Model) => T): T {
+    const kept = this.#staged;
+    this.#staged = clone(this.#stage());
+    try {
+      return steps(this.#staged);
+    } catch (e) {
+      this.#staged = kept;
+      throw e;
+    }
+  }
+
   /** Stages a parameter value. */
   set(name: string, param: string, value: number | string): void {
     const m = this.#stage();

@@ -9,10 +9,12 @@
 // Snapshot and Change, a line in changeBetween and a line in applyChange.
 import type { Command } from "../core/command.ts";
 import { ClientError } from "../core/errors.ts";
-import type { SequenceFile, TrackSpec } from "../core/files.ts";
+import type { PatchFile, SceneFile, SequenceFile, TrackSpec } from "../core/files.ts";
+import { scaleFromLine } from "../core/music.ts";
 import type { Patch } from "../patch/graph.ts";
+import type { Instrument } from "../patch/instrument.ts";
 import { moduleDef } from "../patch/schema.ts";
-import type { Sequencer, When } from "./sequencer.ts";
+import type { ChainState, Sequencer, When } from "./sequencer.ts";
 
 /** Entries kept; beyond this the oldest is forgotten (it can no longer be undone). */
 export const HISTORY_LIMIT = 1000;
@@ -71,6 +73,19 @@ export interface TrackChange {
   after?: TrackSpec;
 }
 
+/** A scene saved (no `before`), replaced (both) or gone (no `after`: an undo of its save). */
+export interface SceneChange {
+  /** The scene's name. */
+  name: string;
+  /** What it held before, when it was there. */
+  before?: SceneFile;
+  /** What it holds after, when it is there. */
+  after?: SceneFile;
+}
+
+/** The voice groups as a patch file declares them ("groups"), or null for none. */
+export type Groups = PatchFile["groups"] | null;
+
 /** What one edit changed, each part with its before and after. */
 export interface Change {
   /** Parameters of modules that stayed. */
@@ -85,6 +100,18 @@ export interface Change {
   bpm?: [number, number];
   /** The swing [before, after] in percent, when it changed. */
   swing?: [number, number];
+  /** The muted tracks [before, after], when they changed (seq mute, unmute). */
+  mute?: [string[], string[]];
+  /** The soloed tracks [before, after], when they changed (seq solo, unmute). */
+  solo?: [string[], string[]];
+  /** Scenes saved or replaced (scene save); absent in entries from before scenes were edits. */
+  scenes?: SceneChange[];
+  /** The chain in progress [before, after] (null: none), when a chain started or ended (scene chain). */
+  chain?: [ChainState | null, ChainState | null];
+  /** The session's scale [before, after] as "ROOT MODE" (null: none), when it changed (/scale). */
+  scale?: [string | null, string | null];
+  /** The voice groups [before, after], when they changed (a patch load with "groups"). */
+  groups?: [Groups, Groups];
 }
 
 /** One entry of the history. */
@@ -137,8 +164,14 @@ export interface Snapshot {
   modules: Map<string, ModuleValue & { id: number }>;
   /** Cables by "src#id.port>dst#id.port", so that a cable of a replaced module counts as another cable. */
   cables: Map<string, { from: string; to: string; depth: number }>;
-  /** The sequence. */
+  /** The sequence (with its mutes, solos and scenes). */
   sequence: SequenceFile;
+  /** The chain in progress (null: none). */
+  chain: ChainState | null;
+  /** The session's scale as "ROOT MODE" (null: none). */
+  scale: string | null;
+  /** The voice groups. */
+  groups: Groups;
 }
 
 /** An empty sequence: what a snapshot of one module holds for it (two compare equal). */
@@ -148,11 +181,16 @@ const NO_SEQUENCE: SequenceFile = { tracks: {} };
  * The patch's and the sequence's state now (copies: later edits do not change it); with `only`, just that
  * module's parameters (an edit that can change nothing else).
  */
-export function snapshot(patch: Patch, sequencer: Sequencer, only?: string): Snapshot {
+export function snapshot(
+  patch: Patch,
+  sequencer: Sequencer,
+  only?: string,
+  instrument?: Instrument,
+): Snapshot {
   if (only !== undefined) {
     const m = patch.modules.get(only);
     const modules = new Map(m ? [[m.name, { type: m.type, id: m.id, params: { ...m.params } }]] : []);
-    return { modules, cables: new Map(), sequence: NO_SEQUENCE };
+    return { modules, cables: new Map(), sequence: NO_SEQUENCE, chain: null, scale: null, groups: null };
   }
   const modules = new Map(
     [...patch.modules.values()].map((m) => [m.name, { type: m.type, id: m.id, params: { ...m.params } }]),
@@ -164,7 +202,15 @@ export function snapshot(patch: Patch, sequencer: Sequencer, only?: string): Sna
     }.${c.dstPort}`;
     cables.set(key, { from: `${c.src}.${c.srcPort}`, to: `${c.dst}.${c.dstPort}`, depth: c.depth });
   }
-  return { modules, cables, sequence: sequencer.toFile() };
+  const kept = instrument?.toFile() ?? {};
+  return {
+    modules,
+    cables,
+    sequence: sequencer.toFile(),
+    chain: sequencer.chainState,
+    scale: kept.scale ?? null,
+    groups: kept.groups ?? null,
+  };
 }
 
 /** The change from `a` to `b`; the transport (playing or not) is no edit and is left out. */
@@ -197,6 +243,20 @@ export function changeBetween(a: Snapshot, b: Snapshot): Change {
   const { bpm: ba = 120, swing: sa = 50 } = a.sequence, { bpm: bb = 120, swing: sb = 50 } = b.sequence;
   if (ba !== bb) change.bpm = [ba, bb];
   if (sa !== sb) change.swing = [sa, sb];
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  const ma = a.sequence.mute ?? [], mb = b.sequence.mute ?? [];
+  if (!same(ma, mb)) change.mute = [ma, mb];
+  const oa = a.sequence.solo ?? [], ob = b.sequence.solo ?? [];
+  if (!same(oa, ob)) change.solo = [oa, ob];
+  const sca = a.sequence.scenes ?? {}, scb = b.sequence.scenes ?? {};
+  for (const name of new Set([...Object.keys(sca), ...Object.keys(scb)])) {
+    if (!same(sca[name], scb[name])) {
+      (change.scenes ??= []).push({ name, before: sca[name], after: scb[name] });
+    }
+  }
+  if (!same(a.chain, b.chain)) change.chain = [a.chain, b.chain];
+  if (a.scale !== b.scale) change.scale = [a.scale, b.scale];
+  if (!same(a.groups, b.groups)) change.groups = [a.groups, b.groups];
   return change;
 }
 
@@ -207,7 +267,7 @@ function value(m: ModuleValue): ModuleValue {
 /** True when the change changes nothing. */
 export function isEmpty(c: Change): boolean {
   return !c.params.length && !c.modules.length && !c.cables.length && !c.tracks.length && !c.bpm &&
-    !c.swing;
+    !c.swing && !c.mute && !c.solo && !c.scenes?.length && !c.chain && !c.scale && !c.groups;
 }
 
 // The parameter's value with its unit ("500 Hz"; an enumerated value by its name).
@@ -240,6 +300,19 @@ export function describeChange(c: Change, types: (module: string) => string | un
   for (const t of c.tracks) parts.push(`track ${t.name} ${t.after ? "set" : "removed"}`);
   if (c.bpm) parts.push(`bpm ${c.bpm[0]} → ${c.bpm[1]}`);
   if (c.swing) parts.push(`swing ${c.swing[0]} → ${c.swing[1]}%`);
+  for (const [verb, pair] of [["mute", c.mute], ["solo", c.solo]] as const) {
+    if (!pair) continue;
+    const [was, is] = pair;
+    for (const t of is.filter((n) => !was.includes(n))) parts.push(`${verb} ${t}`);
+    for (const t of was.filter((n) => !is.includes(n))) parts.push(`un${verb} ${t}`);
+  }
+  for (const s of c.scenes ?? []) parts.push(`scene ${s.name} ${s.after ? "saved" : "removed"}`);
+  if (c.chain) {
+    const chain = c.chain[1];
+    parts.push(chain ? `chain ${chain.scenes.join(" ")}${chain.loop ? " loop" : ""}` : "chain ended");
+  }
+  if (c.scale) parts.push(`scale ${c.scale[0] ?? "none"} → ${c.scale[1] ?? "none"}`);
+  if (c.groups) parts.push(`groups ${Object.keys(c.groups[1] ?? {}).join(", ") || "none"}`);
   return parts.join("; ");
 }
 
@@ -264,7 +337,9 @@ export function applyChange(
   sequencer: Sequencer,
   when: When,
   out: Command[],
+  instrument?: Instrument,
 ): void {
+  const at = side === "before" ? 0 : 1;
   const other = side === "before" ? "after" : "before";
   if (change.modules.length || change.cables.length) {
     if (patch.staging) {
@@ -303,8 +378,30 @@ export function applyChange(
     if (spec) out.push(...sequencer.add(t.name, spec, when));
     else if (tracks[t.name]) out.push(...sequencer.remove(t.name, when));
   }
-  if (change.bpm) out.push(...sequencer.bpm(change.bpm[side === "before" ? 0 : 1], when));
-  if (change.swing) out.push(...sequencer.swing(change.swing[side === "before" ? 0 : 1]));
+  if (change.bpm) out.push(...sequencer.bpm(change.bpm[at], when));
+  if (change.swing) out.push(...sequencer.swing(change.swing[at]));
+  // After the tracks: a mute names tracks that must be there.
+  if (change.mute || change.solo) {
+    const now = sequencer.toFile();
+    out.push(...sequencer.restoreMutes(
+      change.mute?.[at] ?? now.mute ?? [],
+      change.solo?.[at] ?? now.solo ?? [],
+    ));
+  }
+  for (const s of change.scenes ?? []) sequencer.restoreScene(s.name, s[side]);
+  if (change.chain) sequencer.restoreChain(change.chain[at]);
+  if (instrument && (change.scale || change.groups)) {
+    const scale = change.scale ? change.scale[at] : instrument.toFile().scale ?? null;
+    if (change.groups) {
+      // Groups name modules: checked against the patch as it is now (after a patch change above).
+      const groups = change.groups[at];
+      instrument.load({
+        ...patch.toFile(),
+        ...(groups ? { groups } : {}),
+        ...(scale !== null ? { scale } : {}),
+      });
+    } else instrument.scale = scale === null ? undefined : scaleFromLine(scale);
+  }
 }
 
 /**
@@ -426,7 +523,8 @@ export class History {
 // Both changes move one and the same parameter and nothing else: a knob turn.
 function knob(a: Change, b: Change): boolean {
   const single = (c: Change) =>
-    c.params.length === 1 && !c.modules.length && !c.cables.length && !c.tracks.length && !c.bpm && !c.swing;
+    c.params.length === 1 && !c.modules.length && !c.cables.length && !c.tracks.length && !c.bpm &&
+    !c.swing && isEmpty({ ...c, params: [] });
   return single(a) && single(b) && a.params[0].module === b.params[0].module &&
     a.params[0].param === b.params[0].param;
 }

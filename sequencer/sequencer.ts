@@ -191,6 +191,27 @@ export class Sequencer {
     return this.#muteCommands();
   }
 
+  /**
+   * Sets the muted and soloed tracks as an entry of the history had them (an undo or redo,
+   * sequencer/history.ts): each track's effective mute from its next step.
+   */
+  restoreMutes(muted: readonly string[], soloed: readonly string[]): Command[] {
+    this.#muted = new Set(muted);
+    this.#soloed = new Set(soloed);
+    return this.#muteCommands();
+  }
+
+  /** Puts a scene back as an entry of the history had it, or forgets it (`undefined`: an undone save). */
+  restoreScene(name: string, scene: SceneFile | undefined): void {
+    if (scene) this.#scenes.set(name, structuredClone(scene));
+    else this.#scenes.delete(name);
+  }
+
+  /** Puts a chain back as an entry of the history had it (null: none, an undone chain ends). */
+  restoreChain(chain: ChainState | null): void {
+    this.#chain = chain && { ...chain, scenes: [...chain.scenes] };
+  }
+
   /** Saves the current tracks, tempo and swing as a scene (replacing one of that name). */
   saveScene(name: string): SceneFile {
     sceneName(name);

@@ -56,6 +56,10 @@ export interface EntrySpec<A extends readonly Shape[]> {
     ctx: RouteContext,
     address: string,
   ) => boolean;
+  /** As a route's `edit`: the history records what it changed (docs/instrument-history.md). */
+  edit?: Route["edit"];
+  /** As a route's `editModule`: the module an `edit: "param"` entry sets. */
+  editModule?: Route["editModule"];
   /** Does the work, as a route's handler. */
   handle(ctx: RouteContext, values: Values<A>, call: Call): OscReply[];
 }
@@ -123,6 +127,8 @@ export function param(spec: {
   target?: (ctx: RouteContext, path: Readonly<Record<string, string>>) => string;
   /** Whether this entry applies (an old module name means voice1 only while the patch has no such module). */
   applies?: (ctx: RouteContext, address: string) => boolean;
+  /** The value is a cable's depth (a send), not a parameter: the history compares the whole patch. */
+  cables?: true;
   apply(ctx: RouteContext, module: string, v: number, address: string): Command[];
 }): Route[] {
   const target = spec.target ?? ((ctx, path) => voiceOf(ctx, path.N));
@@ -138,6 +144,8 @@ export function param(spec: {
       range: range(spec.min, spec.max, spec.unit),
       ...(spec.window ? { takes: spec.window.takes } : {}),
     },
+    // An edit like a native /mod set (one module compared), or a send's cables (the whole patch).
+    ...(spec.cables ? { edit: true } : { edit: "param", editModule: target }),
     claims: (args, _, ctx, address) =>
       oneNumber(args) && (spec.window?.test(numberOf(args[0])!) ?? true) &&
       (spec.applies?.(ctx, address) ?? true),

@@ -118,6 +118,7 @@ export const VOICE_ROUTES: Route[] = [
     conversion:
       "the level, times the patch's left/right balance of that send (the louder side gets the level)",
     summary: "a voice's reverb send",
+    cables: true,
     apply: (ctx, m, v) => sendCommands(ctx, m, "reverb1", v),
   }),
   ...param({
@@ -130,6 +131,7 @@ export const VOICE_ROUTES: Route[] = [
     conversion:
       "the level, times the patch's left/right balance of that send (the louder side gets the level)",
     summary: "a voice's delay send",
+    cables: true,
     apply: (ctx, m, v) => sendCommands(ctx, m, "delay1", v),
   }),
   ...param({

@@ -32,6 +32,7 @@ function step(ctx: RouteContext, verb: "undo" | "redo", n: number, call: Call): 
         engine.sequencer,
         call.when,
         cmds,
+        engine.instrument,
       );
       applied++;
     } catch (err) {
@@ -65,7 +66,7 @@ export const HISTORY_ROUTES: readonly Route[] = [
     now: "applies",
     args: [count("how many entries to undo (fewer when there are fewer)")],
     summary:
-      "undoes the last n edits (parameter sets, patch transactions and loads, sequence changes, pattern loads) in one batch at one frame; tracks change at the next bar unless now",
+      "undoes the last n edits (parameter sets, patch transactions and loads, sequence changes, pattern loads, mutes and solos, scenes, the scale) in one batch at one frame; tracks change at the next bar unless now",
     reply: "/undo.reply <JSON: the entries undone, newest first: index, frame, author, description>",
     text: { form: "undo [N] [now]", examples: ["undo", "undo 3"] },
     handle: (ctx, [n], call) => step(ctx, "undo", n, call),

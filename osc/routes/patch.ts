@@ -85,16 +85,34 @@ export const PATCH_ROUTES: readonly Route[] = [
   route({
     ...PATCH,
     address: "/patch/disconnect",
-    args: [str("source", { shown: "src" }), str("destination", { shown: "dst" })],
-    summary: "stages removing a cable",
+    args: [
+      str("source", { shown: "src[.port]|*", doc: "* is any module" }),
+      opt(str("destination", { shown: "dst[.port|.param]|*", doc: "* is any module; default *" }), "*"),
+    ],
+    summary:
+      "stages removing cables: src → dst (without ports: every cable between the two), every cable out of src (src alone, or dst *), or every cable into dst (src *)",
     reply: STAGED,
     text: {
-      form: "unpatch SRC -> DST",
-      examples: ["unpatch lfo1 to voice2.cutoff"],
+      form: "unpatch SRC|* [-> DST|*]",
+      examples: ["unpatch lfo1 to voice2.cutoff", "unpatch voice1", "unpatch * to reverb1"],
       note: "commits at once",
     },
     handle: ({ engine }, [from, to]) => {
-      engine.patch.disconnect(from, to);
+      if (from === "*" || to === "*") engine.patch.unplug(from, to);
+      else engine.patch.disconnect(from, to);
+      return [];
+    },
+  }),
+  route({
+    ...PATCH,
+    address: "/patch/clone",
+    args: [str("module", { doc: "a module of the patch" }), str("new", { doc: "the copy's id" })],
+    summary:
+      "stages a new module of the same type with the same parameters and the same cables into and out of it",
+    reply: STAGED,
+    text: { form: "clone MODULE NEW", examples: ["clone voice1 voice5"], note: "commits at once" },
+    handle: ({ engine }, [module, copy]) => {
+      engine.patch.clone(module, copy);
       return [];
     },
   }),

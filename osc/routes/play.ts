@@ -198,6 +198,7 @@ export const PLAY_ROUTES: readonly Route[] = [
   route({
     ...PLAY,
     address: "/scale",
+    edit: true,
     args: [
       opt(str("root", { doc: "a note name without octave: C, Eb, F#" })),
       rest(

@@ -157,6 +157,11 @@ export interface Route {
    * function of its arguments' values that names it ("pattern groove loaded").
    */
   readonly edit?: true | "param" | ((values: readonly unknown[]) => string);
+  /**
+   * With `edit: "param"`, the module the message sets when its path has no <module> (a dialect's
+   * /mod/voice<N>/filter/q sets voiceN); throws ClientError as the handler would.
+   */
+  readonly editModule?: (ctx: RouteContext, path: Readonly<Record<string, string>>) => string;
   /** Does the work; throws ClientError for bad input (the router answers `/error`). */
   handle(ctx: RouteContext, values: readonly unknown[], call: Call): OscReply[];
 }

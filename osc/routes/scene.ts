@@ -14,6 +14,7 @@ export const SCENE_ROUTES: readonly Route[] = [
   route({
     ...SCENE,
     address: "/scene/save",
+    edit: true,
     now: "ignored",
     args: [name()],
     summary: "saves the current tracks, tempo and swing as a scene (replacing one of that name)",
@@ -26,6 +27,7 @@ export const SCENE_ROUTES: readonly Route[] = [
   route({
     ...SCENE,
     address: "/scene/play",
+    edit: ([scene, bar]) => `scene ${scene} played${bar ? ` at bar ${bar}` : ""}`,
     now: "applies",
     args: [
       name(),
@@ -46,6 +48,7 @@ export const SCENE_ROUTES: readonly Route[] = [
   route({
     ...SCENE,
     address: "/scene/chain",
+    edit: ([words]) => `chain ${(words as string[]).join(" ")}`,
     now: "ignored",
     args: [rest(str("scenes", { doc: "scene names in order, then `loop` to start again after the last" }))],
     summary:

@@ -223,6 +223,7 @@ export const SEQ_ROUTES: readonly Route[] = [
   ...(["mute", "solo", "unmute"] as const).map((verb) =>
     route({
       ...SEQ,
+      edit: true,
       address: `/seq/${verb}`,
       now: "ignored",
       args: verb === "unmute" ? [opt(track())] : [track()],
