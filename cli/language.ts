@@ -14,6 +14,11 @@ export interface Translation {
   messages: OscMessage[];
   /** The reply address to wait for, or "sync" (wait for /synced: the change has applied). */
   expect: string;
+  /**
+   * With "sync": replies that may come before it and answer the line (a /note on a group answers its ids; on
+   * a module it answers nothing, and the language cannot tell a group's name from a module's).
+   */
+  also?: string[];
 }
 
 const ON = new Set(["on", "1", "true", "open", "yes"]);
@@ -101,6 +106,7 @@ export function translate(line: string): Translation {
       return {
         messages: [["/note", rest[0], word(rest[1]), word(rest[2]), ...(rest[3] ? [word(rest[3])] : [])]],
         expect: "sync",
+        also: ["/note.reply"],
       };
     }
     case "scale":

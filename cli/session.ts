@@ -90,14 +90,21 @@ export class Connection {
     }
   }
 
-  /** Sends /sync and waits until everything sent before it has applied. */
-  async sync(ms = 5000): Promise<{ ok: boolean; errors: Reply[] }> {
+  /**
+   * Sends /sync and waits until everything sent before it has applied; a reply with one of `also`'s addresses
+   * that comes first (a /note on a group answers its ids) is kept as `reply`.
+   */
+  async sync(ms = 5000, also: string[] = []): Promise<{ ok: boolean; errors: Reply[]; reply?: Reply }> {
     const id = ++this.#sync;
     await this.send([["/sync", id]]);
+    const errors: Reply[] = [];
+    let kept: Reply | undefined;
     for (;;) {
-      const { reply, errors } = await this.next(["/synced"], ms);
-      if (!reply) return { ok: false, errors };
-      if (reply[1] === id) return { ok: true, errors };
+      const r = await this.next(["/synced", ...also], ms);
+      errors.push(...r.errors);
+      if (!r.reply) return { ok: false, errors, reply: kept };
+      if (r.reply[0] !== "/synced") kept ??= r.reply;
+      else if (r.reply[1] === id) return { ok: true, errors, reply: kept };
     }
   }
 
@@ -269,10 +276,12 @@ export async function runTranslation(
   if (t.expect === "none") return { ok: true, text: "", errors: [] };
   await c.send(t.messages);
   if (t.expect === "sync") {
-    const r = await c.sync(SYNC_WAIT_MS);
+    const r = await c.sync(SYNC_WAIT_MS, t.also);
     const errors = r.errors.map(errorText);
     if (!r.ok && errors.length === 0) errors.push(noAnswerText(c.target, SYNC_WAIT_MS));
-    return { ok: errors.length === 0, text: errors.length === 0 ? "ok" : "", errors };
+    const ok = errors.length === 0;
+    if (!r.reply) return { ok, text: ok ? "ok" : "", errors };
+    return { ok, text: describe(r.reply, json), json: replyJson(r.reply), reply: r.reply, errors };
   }
   // The reply answers the last message (a bundle's commit); its refusal is the answer too.
   const r = await c.next([t.expect], waitMs, [t.messages[t.messages.length - 1][0]]);

@@ -214,6 +214,40 @@ Deno.test("chance steps through two failovers: the lockstep standby and a standb
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("group chords through the DSP's allocator across two failovers: a standby rebuilt from a snapshot mid-chord plays as the replay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-groups-" });
+  const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
+  patch.groups = { voices: { voices: ["voice1", "voice2", "voice3", "voice4"], steal: "quietest" } };
+  // Two tracks on one group: chords held across steps (ties, long gates) and a ratchet, so voices are taken,
+  // stolen by the real levels and released around both faults; the allocator's table rides in the snapshot.
+  patch.sequence = {
+    bpm: 150,
+    playing: true,
+    tracks: {
+      pad: {
+        modules: ["voices"],
+        pattern: "x--- x-x. X--- x3.x.",
+        notes: ["C3:maj7", "A2:m7", "F3+A3"],
+        gate: 0.9,
+      },
+      lead: { modules: ["voices"], pattern: "x.x. .x2x", notes: ["E4", "G4", "C5"], gate: 0.6 },
+    },
+  };
+  const patchFile = `${dir}/groups.json`;
+  await Deno.writeTextFile(patchFile, JSON.stringify(patch));
+  const run = await failoverRun(
+    ["trap@primary:450", "trap@primary:800"],
+    2.5,
+    { failures: { trap: 2 }, failovers: 2, patchFile },
+    true,
+  );
+  const log = parseSessionLog(await Deno.readTextFile(run.logPath));
+  assert.ok(log.commands.some((c) => c.op === L.OP_SEQ_GROUP), "the tracks play through the group");
+  assert.ok(log.commands.some((c) => c.op === L.OP_GROUP_VOICE), "the group was declared to the DSP");
+  await Deno.remove(run.dir, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("poison command: quarantined with an error, never reaches the standby, later commands apply", async () => {
   const run = await failoverRun(
     ["poison:600"],
