@@ -4,6 +4,7 @@
 import { G } from "./globals";
 import { seqApply, seqBeatAt, seqBpm, seqFire, seqInit, seqNext } from "./sequencer";
 import { seedPrng } from "./prng";
+import { groupDeclare, groupNoteOff, groupNoteOn, groupsInit, groupVoice } from "./groups";
 import { clearQueue, peek, pop } from "./queue";
 import {
   createModule,
@@ -53,6 +54,11 @@ import {
   OP_NOTE_ON,
   OP_NOTE_OFF,
   OP_SEQ_CHORD,
+  OP_SEQ_GROUP,
+  OP_GROUP,
+  OP_GROUP_VOICE,
+  OP_GROUP_NOTE_ON,
+  OP_GROUP_NOTE_OFF,
 } from "./layout";
 
 @external("env", "clock")
@@ -81,6 +87,7 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   probeSelect(0, 0, 0);
   G.probed = 0;
   graphInit();
+  groupsInit();
   seqInit();
   G.initialised = 1;
   return 0;
@@ -90,7 +97,8 @@ export { enqueue as push } from "./queue";
 
 function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: f64, frame: i64): void {
   if (
-    (op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) || op == OP_SEQ_CHORD || op == OP_SEQ_EXTRA || op == OP_SEQ_MUTE
+    (op >= OP_SEQ_TRACK && op <= OP_SEQ_SWING) || op == OP_SEQ_CHORD || op == OP_SEQ_EXTRA || op == OP_SEQ_MUTE ||
+    op == OP_SEQ_GROUP
   ) {
     seqApply(op, target, param, i0, i1, f0, f1, frame);
   } else if (op == OP_SET_PARAM) {
@@ -101,6 +109,14 @@ function apply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0: f64, f1: 
     noteOn(target, i0, i1 != 0, Math.min(Math.max(f0, 0.0), 1.0));
   } else if (op == OP_NOTE_OFF) {
     noteOff(target, i0);
+  } else if (op == OP_GROUP_NOTE_ON) {
+    if (i0 > 0) groupNoteOn(target, i0, f0, f1, frame);
+  } else if (op == OP_GROUP_NOTE_OFF) {
+    if (i0 > 0) groupNoteOff(target, i0, frame);
+  } else if (op == OP_GROUP) {
+    groupDeclare(target, i0, i1);
+  } else if (op == OP_GROUP_VOICE) {
+    groupVoice(target, i0, i1, param);
   } else if (op == OP_CREATE) {
     if (!createModule(target, i0, <u32> i1)) G.createFailed++;
   } else if (op == OP_CONNECT) {

@@ -235,7 +235,7 @@ export const OP_SEQ_SWING = 21; // f0 = where the off-beat step sits in its pair
 export const OP_OUTPUT_GAIN = 22; // f0 = the gain to reach, 0 … 1; i0 = frames to get there (a linear ramp)
 // The listener's probe (asm/probe.ts): which module's main output the workers copy into their probe ring.
 export const OP_PROBE = 23; // target = module id (0: off), i0 = its left output, i1 = its right output
-// Voice groups (patch/voices.ts allocates on the control side): a note owns the voice it plays on, so that the
+// Note ownership (asm/graph.ts; the group allocator, asm/groups.ts, uses it): a note owns the voice it plays on, so that the
 // stamped gate-off of a note whose voice was stolen (or taken over legato) leaves the new note sounding.
 export const OP_NOTE_ON = 24; // target = module, i0 = note id (> 0), i1 = 1 opens the gate / 0 legato (only
 //                               the owner changes), f0 = velocity 0 … 1
@@ -243,6 +243,18 @@ export const OP_NOTE_OFF = 25; // target = module, i0 = note id: closes the gate
 // A chord on a sequencer note (asm/sequencer.ts): tone 0 is OP_SEQ_NOTE's Hz, these are the others.
 export const OP_SEQ_CHORD = 26; // target = track, i0 = note index, param = tone 1 … SEQ_CHORD_MAX-1,
 //                                 i1 = tones in the chord (1 … SEQ_CHORD_MAX), f0 = Hz
+// Voice groups and their allocator, in the DSP (asm/groups.ts; docs/instrument.md): live group notes and the
+// sequencer's group tracks choose voices through one function. The control side declares each group when the
+// patch is committed (patch/instrument.ts) and assigns live note ids; the DSP chooses the voice.
+export const OP_GROUP = 27; // target = group 0 … GROUPS_MAX-1, i0 = voices (0: none), i1 = GROUP_* flags
+export const OP_GROUP_VOICE = 28; // target = group, i0 = slot, i1 = module id, param = its pitch parameter or -1
+export const OP_GROUP_NOTE_ON = 29; // target = group, i0 = note id (> 0), f0 = Hz, f1 = velocity 0 … 1
+export const OP_GROUP_NOTE_OFF = 36; // target = group, i0 = note id: releases it while it owns a voice
+export const OP_SEQ_GROUP = 37; // target = track, i0 = group (−1: plain modules, round robin)
+export const GROUPS_MAX = 16;
+export const GROUP_VOICES_MAX = 16;
+export const GROUP_LEGATO = 1;
+export const GROUP_QUIETEST = 2;
 // Patterns that grow (sequencer/grammar.ts). OP codes 24 … 29 are taken by voices and chords; these use 30 … 35.
 // A step's extras go into its bank beside its 2-bit code; a step without extras (every step of a pattern of
 // x X . - only) sends none, so such a pattern plays exactly as before.

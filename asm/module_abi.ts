@@ -9,6 +9,8 @@
 //   <type>Init(m: Inst): void                     state from the parameters' defaults (memory is zeroed)
 //   <type>Param(m: Inst, p: i32): void            after parameter p's target changed
 //   <type>Gate(m: Inst, on: bool, vel: f64): void the gate command, at its exact frame
+//   <type>Level(m: Inst): f64                     the envelope's current level times the velocity (0: silent);
+//                                                 the voice allocator's `quietest` and `free` read it (groups.ts)
 //   <type>QuadProcess(m0, m1, m2, m3: Inst, from: i32, to: i32)
 //                                                 four adjacent modules of the type, none feeding another, at
 //                                                 once: the same samples as four Process calls

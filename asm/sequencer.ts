@@ -14,6 +14,7 @@
 // A track plays its active bank; commands write the other one, and a commit flips them at a step or a bar.
 import { G } from "./globals";
 import { gate, setParam } from "./graph";
+import { groupNoteOff, groupNoteOn, nextSeqNoteId } from "./groups";
 import { nextUnit } from "./prng";
 import {
   OP_SEQ_COMMIT,
@@ -29,6 +30,7 @@ import {
   OP_SEQ_TRACK,
   OP_SEQ_TRANSPORT,
   OP_SEQ_CHORD,
+  OP_SEQ_GROUP,
   SEQ_ACCENT,
   SEQ_AT_BAR,
   SEQ_BEATS_PER_BAR,
@@ -92,7 +94,8 @@ class Track {
   rN: i32;
   rSlot: i32;
   rTones: i32;
-  rPad: i32;
+  rNote: i32; // the note (index in the list) a ratchet on a group repeats, or −1
+
   rBase: i64;
   rSpan: i64;
   rNext: i64; // the frame of the next ratchet hit
@@ -103,6 +106,7 @@ class Track {
 
 // One pattern definition (bytes from the bank's start).
 const B_LEN = 0, B_SPB = 4, B_GROUP = 8, B_NOTES = 12, B_GATE = 16;
+const B_ALLOC = 24; // i32: the voice group (asm/groups.ts) + 1 whose allocator plays the track; 0: round robin
 const B_TARGETS = 32; // i32 × SEQ_GROUP_MAX
 const B_PITCH = B_TARGETS + SEQ_GROUP_MAX * 4; // i32 × SEQ_GROUP_MAX: pitch parameter index or -1
 const B_LANE_PARAM = B_PITCH + SEQ_GROUP_MAX * 4; // i32 × SEQ_LANES
@@ -115,9 +119,11 @@ const B_CHORD_HZ = B_CHORD_N + SEQ_NOTES; // f64 × SEQ_NOTES × (SEQ_CHORD_MAX 
 const B_EXTRA = B_CHORD_HZ + SEQ_NOTES * (SEQ_CHORD_MAX - 1) * 8; // u32 × SEQ_STEPS: SEQ_X_* (velocity, ratchet, chance)
 const BANK_BYTES = B_EXTRA + SEQ_STEPS * 4;
 
-// Pending gate-offs, one per voice slot of each track: the frame and the module it closes.
+// Pending gate-offs, one per voice slot of each track: the frame and the module it closes; on a group track,
+// one per chord tone: the frame, the note id it releases, and its group + 1 (OFF_GROUPS, 0 on a plain track).
 const OFF_FRAMES = memory.data(SEQ_TRACKS * SEQ_GROUP_MAX * 8, 16);
 const OFF_MODULES = memory.data(SEQ_TRACKS * SEQ_GROUP_MAX * 4, 16);
+const OFF_GROUPS = memory.data(SEQ_TRACKS * SEQ_GROUP_MAX * 4, 16);
 
 const S = changetype<Transport>(memory.data(offsetof<Transport>(), 16));
 const TRACKS = memory.data(SEQ_TRACKS * <i32> offsetof<Track>(), 16);
@@ -153,11 +159,25 @@ function offModule(t: i32, v: i32): usize {
   return OFF_MODULES + <usize> ((t * SEQ_GROUP_MAX + v) << 2);
 }
 
+@inline
+function offGroup(t: i32, v: i32): usize {
+  return OFF_GROUPS + <usize> ((t * SEQ_GROUP_MAX + v) << 2);
+}
+
+// Closes pending gate-off v of track t now: a module's gate, or a group note's release.
+function closeOne(t: i32, v: i32, frame: i64): void {
+  const g = load<i32>(offGroup(t, v));
+  if (g > 0) groupNoteOff(g - 1, load<i32>(offModule(t, v)), frame);
+  else gate(load<i32>(offModule(t, v)), false, 0.0);
+  store<i64>(offFrame(t, v), NONE);
+}
+
 /** Resets the sequencer: stopped, 120 BPM, straight, no tracks. */
 export function seqInit(): void {
   memory.fill(changetype<usize>(S), 0, offsetof<Transport>());
   memory.fill(TRACKS, 0, SEQ_TRACKS * <i32> offsetof<Track>());
   memory.fill(BANKS, 0, SEQ_TRACKS * 2 * BANK_BYTES);
+  memory.fill(OFF_GROUPS, 0, SEQ_TRACKS * SEQ_GROUP_MAX * 4);
   for (let i = 0; i < SEQ_TRACKS * SEQ_GROUP_MAX; i++) store<i64>(OFF_FRAMES + <usize> (i << 3), NONE);
   S.bpm = 120.0;
   S.swing = 0.5;
@@ -208,13 +228,12 @@ function nextBarBeat(frame: i64): i64 {
 function closeGates(t: i32, frame: i64, all: bool): void {
   track(t).rLeft = 0;
   for (let v = 0; v < SEQ_GROUP_MAX; v++) {
-    if (load<i64>(offFrame(t, v)) != NONE) {
-      gate(load<i32>(offModule(t, v)), false, 0.0);
-      store<i64>(offFrame(t, v), NONE);
-    }
+    if (load<i64>(offFrame(t, v)) != NONE) closeOne(t, v, frame);
   }
   if (!all) return;
   const b = active(t);
+  // A group track releases only its own notes: the group's other voices may be playing live notes.
+  if (load<i32>(b + B_ALLOC) > 0) return;
   const n = load<i32>(b + B_GROUP);
   for (let v = 0; v < n; v++) gate(load<i32>(b + B_TARGETS + <usize> (v << 2)), false, 0.0);
 }
@@ -412,6 +431,8 @@ export function seqApply(op: i32, target: i32, param: i32, i0: i32, i1: i32, f0:
       store<f64>(b + B_LANE_VALUES + <usize> ((param * SEQ_STEPS + i0) << 3), f0);
     } else if (op == OP_SEQ_EXTRA) {
       if (i0 >= 0 && i0 < SEQ_STEPS) store<u32>(b + B_EXTRA + <usize> (i0 << 2), <u32> i1);
+    } else if (op == OP_SEQ_GROUP) {
+      store<i32>(b + B_ALLOC, i0 >= 0 ? i0 + 1 : 0);
     } else if (op == OP_SEQ_MUTE) {
       track(target).mute = i0 != 0 ? 1 : 0;
     } else if (op == OP_SEQ_COMMIT) {
@@ -486,8 +507,9 @@ function playStep(t: i32, frame: i64): void {
     // A chord's tones take the group's next voices, one each (the group's size caps them).
     let tones = notes > 0 ? max(<i32> load<u8>(b + B_CHORD_N + <usize> n), 1) : 1;
     if (tones > voices) tones = voices;
-    const first = tr.rr % voices;
-    tr.rr = (first + tones) % voices;
+    const alloc = load<i32>(b + B_ALLOC);
+    const first = alloc > 0 ? 0 : tr.rr % voices;
+    if (alloc == 0) tr.rr = (first + tones) % voices;
     const level = <i32> (extra & SEQ_X_LEVEL_MASK);
     const vel = level > 0 ? <f64> level / 9.0 : code == SEQ_ACCENT ? SEQ_VELOCITY_ACCENT : SEQ_VELOCITY_HIT;
     // Ties hold the note: it closes `gate` steps after the start of its last tied step.
@@ -504,6 +526,7 @@ function playStep(t: i32, frame: i64): void {
       tr.rLeft = ratchet - 1;
       tr.rSlot = first;
       tr.rTones = tones;
+      tr.rNote = notes > 0 ? n : -1;
       tr.rVel = vel;
       tr.rBase = frame;
       tr.rSpan = stepFrame(s + 1, spb) - frame;
@@ -511,6 +534,17 @@ function playStep(t: i32, frame: i64): void {
       if (tr.rLen < 1) tr.rLen = 1;
       tr.rLastOff = k > 0 ? off : NONE;
       tr.rNext = ratchetFrame(tr, 1);
+    }
+    if (alloc > 0) {
+      // On a group: each tone takes a voice through the group's allocator (asm/groups.ts), as a live note does.
+      if (tr.mute == 0) {
+        for (let c = 0; c < tones; c++) {
+          groupHit(t, c, alloc - 1, toneHz(b, notes > 0 ? n : -1, c), vel, ratchet > 1 ? frame + tr.rLen : off, frame);
+        }
+      }
+      tr.step = s + 1;
+      tr.stepFrame = stepFrame(s + 1, spb);
+      return;
     }
     for (let c = 0; c < tones; c++) {
       const slot = (first + c) % voices;
@@ -522,20 +556,40 @@ function playStep(t: i32, frame: i64): void {
           : load<f64>(b + B_CHORD_HZ + <usize> ((n * (SEQ_CHORD_MAX - 1) + c - 1) << 3));
         setParam(id, pitch, hz);
       }
-      if (tr.mute == 0) hit(t, slot, id, vel, ratchet > 1 ? frame + tr.rLen : off);
+      if (tr.mute == 0) hit(t, slot, id, vel, ratchet > 1 ? frame + tr.rLen : off, frame);
     }
   }
   tr.step = s + 1;
   tr.stepFrame = stepFrame(s + 1, spb);
 }
 
+// Tone c of note n of a bank (0: no note, the voice keeps its pitch).
+function toneHz(b: usize, n: i32, c: i32): f64 {
+  if (n < 0) return 0.0;
+  return c == 0
+    ? load<f64>(b + B_NOTE_HZ + <usize> (n << 3))
+    : load<f64>(b + B_CHORD_HZ + <usize> ((n * (SEQ_CHORD_MAX - 1) + c - 1) << 3));
+}
+
+// Tone c of a group track's step: the tone's previous note releases, then a new note (an id of the
+// sequencer's range) takes a voice of group g, and its release is scheduled.
+function groupHit(t: i32, c: i32, g: i32, hz: f64, vel: f64, off: i64, frame: i64): void {
+  if (load<i64>(offFrame(t, c)) != NONE) closeOne(t, c, frame);
+  const id = nextSeqNoteId();
+  if (groupNoteOn(g, id, hz, vel, frame) < 0) return;
+  store<i64>(offFrame(t, c), off);
+  store<i32>(offModule(t, c), id);
+  store<i32>(offGroup(t, c), g + 1);
+}
+
 // Opens voice `slot`'s gate now and schedules its close. A gate already open on it closes first, so the hit
 // retriggers.
-function hit(t: i32, slot: i32, id: i32, vel: f64, off: i64): void {
-  if (load<i64>(offFrame(t, slot)) != NONE) gate(load<i32>(offModule(t, slot)), false, 0.0);
+function hit(t: i32, slot: i32, id: i32, vel: f64, off: i64, frame: i64): void {
+  if (load<i64>(offFrame(t, slot)) != NONE) closeOne(t, slot, frame);
   gate(id, true, vel);
   store<i64>(offFrame(t, slot), off);
   store<i32>(offModule(t, slot), id);
+  store<i32>(offGroup(t, slot), 0);
 }
 
 @inline
@@ -550,9 +604,17 @@ function ratchetHit(t: i32, frame: i64): void {
   const off = last && tr.rLastOff != NONE ? tr.rLastOff : frame + tr.rLen;
   // The step's voices: a ratchet ends before the next step, where a new bank could take over.
   const b = active(t), voices = load<i32>(b + B_GROUP);
+  const alloc = load<i32>(b + B_ALLOC);
+  if (alloc > 0) {
+    for (let c = 0; c < tr.rTones; c++) groupHit(t, c, alloc - 1, toneHz(b, tr.rNote, c), tr.rVel, off, frame);
+    tr.rIdx++;
+    tr.rLeft--;
+    if (tr.rLeft > 0) tr.rNext = ratchetFrame(tr, tr.rIdx);
+    return;
+  }
   for (let c = 0; c < tr.rTones; c++) {
     const slot = (tr.rSlot + c) % voices;
-    hit(t, slot, load<i32>(b + B_TARGETS + <usize> (slot << 2)), tr.rVel, off);
+    hit(t, slot, load<i32>(b + B_TARGETS + <usize> (slot << 2)), tr.rVel, off, frame);
   }
   tr.rIdx++;
   tr.rLeft--;
@@ -573,10 +635,7 @@ export function seqFire(frame: i64): void {
     const tr = track(t);
     if (tr.defined == 0) continue;
     for (let v = 0; v < SEQ_GROUP_MAX; v++) {
-      if (load<i64>(offFrame(t, v)) == frame) {
-        gate(load<i32>(offModule(t, v)), false, 0.0);
-        store<i64>(offFrame(t, v), NONE);
-      }
+      if (load<i64>(offFrame(t, v)) == frame) closeOne(t, v, frame);
     }
     if (tr.rLeft > 0 && tr.rNext == frame) ratchetHit(t, frame);
     if (S.running != 0 && tr.started != 0 && tr.stepFrame == frame) playStep(t, frame);

@@ -62,7 +62,7 @@ export class ScoreEngine implements OscEngine {
   /** Commits the patch's staged transaction and stamps its commands at one frame. */
   commit(frame?: number): Commit {
     const c = this.patch.commit();
-    this.sendBatch(c.commands, frame);
+    this.sendBatch([...c.commands, ...this.instrument.declare()], frame);
     return c;
   }
 

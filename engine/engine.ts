@@ -372,8 +372,9 @@ export class Engine {
   commit(frame?: number, reply?: CommandReply): Commit {
     if (!this.#running) throw new Error("Cannot commit: the engine has stopped");
     const c = this.patch.commit();
-    this.#admit(c.commands.length, frame);
-    this.supervisor.sendBatch(c.commands, frame, reply);
+    const cmds = [...c.commands, ...this.instrument.declare()];
+    this.#admit(cmds.length, frame);
+    this.supervisor.sendBatch(cmds, frame, reply);
     return c;
   }
 

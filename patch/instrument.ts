@@ -1,13 +1,8 @@
-// What a musician plays through: voice groups with their allocator, and the session's scale. Allocation runs
-// here, on the control side (design §7b says why): it knows every group note's frame and length, so it chooses
-// a voice and emits the same stamped commands the DSP already applies (a pitch, a gate with the note's id), and
-// workers, replays and failovers stay bit-exact because they replay those commands, not the choice.
-//
-// The policy (docs/instrument.md): the same pitch sounding in the group retriggers its own voice; else a free
-// voice (never used, or its release has ended); else the voice released longest ago; else the one held longest.
-// `steal: "quietest"` takes, among the busy ones, the lowest estimated envelope level instead. A group marked
-// legato plays one voice: a note while a key is held changes its pitch (gliding by the voice's `glide`) and
-// keeps the envelope.
+// What a musician plays through: voice groups, note ids and the session's scale. The voices themselves are
+// chosen in the DSP (asm/groups.ts: one allocator for live notes and the sequencer's group tracks, reading the
+// voices' real envelope levels; design §7b). This side validates, declares each group to the DSP when the
+// patch is committed (OP_GROUP, OP_GROUP_VOICE), assigns live note ids so that `/note.reply` answers at once,
+// and remembers which ids it gave each pitch so that `/note/off <group> <pitch>` can name them.
 import * as L from "../asm/layout.ts";
 import { type Command, command } from "../core/command.ts";
 import { ClientError } from "../core/errors.ts";
@@ -36,44 +31,44 @@ export interface VoiceGroup {
 export interface NotePlan {
   /** One note id per pitch, in the order given. */
   ids: number[];
-  /** Stamped at the note's frame. */
+  /** Stamped at the note's frame: one OP_GROUP_NOTE_ON per pitch (the DSP chooses the voices). */
   on: Command[];
   /** Stamped `length` frames after the note's start (empty when the note is held until /note/off). */
   off: Command[];
 }
 
-interface Voice {
-  module: string;
-  note: number; // the note that owns it (0: never played)
+// A live note as this side knows it: its group, pitch and end (Infinity while held with no end known). It
+// may have been stolen in the DSP meanwhile; a release of it is then ignored there.
+interface LiveNote {
+  group: string;
   hz: number;
-  velocity: number;
-  on: number; // frames
-  off: number; // Infinity while held with no end known
+  end: number;
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,31}$/i;
 const SAME_PITCH_CENTS = 1;
+// The live notes remembered for /note/off (docs/instrument.md, Limits): past this many, those that ended are
+// forgotten, then the oldest (a held note forgotten so can no longer be released by id or pitch, only stolen).
+const LIVE_MAX = 4096;
 
 function cents(a: number, b: number): number {
   return Math.abs(1200 * Math.log2(a / b));
 }
 
-/** Voice groups, their allocator and the scale of one session. */
+/** Voice groups, note ids and the scale of one session. */
 export class Instrument {
   #patch: Patch;
-  #sampleRate: number;
   #groups = new Map<string, VoiceGroup>();
-  #voices = new Map<string, Voice[]>();
-  #notes = new Map<number, { group: string; voice: number }>();
+  #live = new Map<number, LiveNote>();
   #lastId = 0;
+  #declared = "";
   #scale: ScaleSpec | undefined;
   /** The policy of groups that name none (the engine's --steal). */
   defaultSteal: StealPolicy;
 
-  /** An instrument over `patch` at `sampleRate`, with no groups and no scale. */
-  constructor(patch: Patch, sampleRate: number, steal: StealPolicy = "oldest") {
+  /** An instrument over `patch` (`sampleRate` is kept for callers; the DSP times the voices), no groups, no scale. */
+  constructor(patch: Patch, _sampleRate: number, steal: StealPolicy = "oldest") {
     this.#patch = patch;
-    this.#sampleRate = sampleRate;
     this.defaultSteal = steal;
   }
 
@@ -97,17 +92,55 @@ export class Instrument {
     return [...this.#groups.keys()];
   }
 
+  /** The DSP's index of group `name` (its place in the file, 0 …), or −1. */
+  groupIndex(name: string): number {
+    return this.groupNames.indexOf(name);
+  }
+
   /**
    * Replaces the groups and the scale with a patch file's (its "groups" and "scale"); checks everything first,
-   * so a bad file changes nothing. Throws ClientError.
+   * so a bad file changes nothing. Throws ClientError. The DSP learns the groups at the next commit
+   * (declare()).
    */
   load(file: PatchFile): void {
     const groups = checkGroups(file, this.defaultSteal);
     const scale = file.scale === undefined ? undefined : scaleFromLine(file.scale);
     this.#groups = groups;
-    this.#voices = new Map();
-    this.#notes.clear();
+    this.#live.clear();
     this.#scale = scale;
+  }
+
+  /**
+   * The commands that declare the groups to the DSP (every slot of L.GROUPS_MAX, so a group removed is
+   * cleared), or none when the DSP already holds these groups with these module ids: a commit that changes
+   * nothing about them leaves the voices' allocation state alone.
+   */
+  declare(): Command[] {
+    const out: Command[] = [];
+    const names = this.groupNames;
+    for (let g = 0; g < L.GROUPS_MAX; g++) {
+      const group = names[g] === undefined ? undefined : this.#groups.get(names[g])!;
+      const mods = group?.voices.map((m) => this.#patch.modules.get(m));
+      if (!group || !mods || mods.some((m) => m === undefined)) {
+        out.push(command({ op: L.OP_GROUP, target: g, i0: 0, i1: 0 }));
+        continue;
+      }
+      const flags = (group.legato ? L.GROUP_LEGATO : 0) | (group.steal === "quietest" ? L.GROUP_QUIETEST : 0);
+      out.push(command({ op: L.OP_GROUP, target: g, i0: mods.length, i1: flags }));
+      mods.forEach((m, k) =>
+        out.push(command({
+          op: L.OP_GROUP_VOICE,
+          target: g,
+          i0: k,
+          i1: m!.id,
+          param: paramIndex(moduleDef(m!.type)!, "freq"),
+        }))
+      );
+    }
+    const key = JSON.stringify(out.map((c) => [c.target, c.i0, c.i1, c.param]));
+    if (key === this.#declared) return [];
+    this.#declared = key;
+    return out;
   }
 
   /** The groups and scale as a patch file's fields (what /patch/save and the autosave write). */
@@ -128,8 +161,9 @@ export class Instrument {
   }
 
   /**
-   * A note of each pitch in `hz` on group `name` at `frame`, `length` frames long (0: held until /note/off);
-   * throws ClientError (and changes nothing) when the group cannot play it.
+   * A note of each pitch in `hz` on group `name` at `frame`, `length` frames long (0: held until /note/off):
+   * its ids and commands (the DSP chooses the voices); throws ClientError (and changes nothing) when the group
+   * cannot play it.
    */
   noteOn(name: string, hz: readonly number[], velocity: number, frame: number, length: number): NotePlan {
     const g = this.#group(name);
@@ -139,30 +173,15 @@ export class Instrument {
           `it cannot play ${hz.length} notes at once`,
       );
     }
-    const voices = this.#state(name, g);
-    const taken = new Set<number>();
+    const target = this.groupIndex(name);
     const plan: NotePlan = { ids: [], on: [], off: [] };
     const end = length > 0 ? frame + length : Infinity;
     for (const f of hz) {
       const id = this.#nextId();
-      let k: number, open = true;
-      if (g.legato) {
-        k = 0;
-        open = !(voices[0].note !== 0 && voices[0].off > frame);
-      } else {
-        k = this.#choose(voices, g, f, frame, taken);
-      }
-      taken.add(k);
-      const v = voices[k];
-      if (v.note) this.#notes.delete(v.note);
-      Object.assign(v, { note: id, hz: f, velocity, on: open ? frame : v.on, off: end });
-      this.#notes.set(id, { group: name, voice: k });
       plan.ids.push(id);
-      plan.on.push(
-        this.#patch.setNow(v.module, "freq", f),
-        command({ op: L.OP_NOTE_ON, target: this.#id(v.module), i0: id, i1: open ? 1 : 0, f0: velocity }),
-      );
-      if (length > 0) plan.off.push(command({ op: L.OP_NOTE_OFF, target: this.#id(v.module), i0: id }));
+      plan.on.push(command({ op: L.OP_GROUP_NOTE_ON, target, i0: id, f0: f, f1: velocity }));
+      if (length > 0) plan.off.push(command({ op: L.OP_GROUP_NOTE_OFF, target, i0: id }));
+      this.#remember(id, { group: name, hz: f, end }, frame);
     }
     return plan;
   }
@@ -170,15 +189,15 @@ export class Instrument {
   /** Records that a note's start moved to `started` (it was accepted later than asked): its end moves too. */
   started(ids: readonly number[], asked: number, started: number): void {
     for (const id of ids) {
-      const n = this.#notes.get(id);
-      if (!n) continue;
-      const v = this.#voices.get(n.group)![n.voice];
-      v.on += started - asked;
-      v.off += started - asked;
+      const n = this.#live.get(id);
+      if (n) n.end += started - asked;
     }
   }
 
-  /** Releases note `id` at `frame`: its gate-off, or nothing when it has already ended. Throws ClientError. */
+  /**
+   * Releases note `id` at `frame`: its release, or nothing when its length has run out or it was released
+   * already (a note stolen in the DSP is released there as a no-op). Throws ClientError.
+   */
   noteOff(id: number, frame: number): Command[] {
     if (!Number.isInteger(id) || id < 1 || id > this.#lastId) {
       throw new ClientError(
@@ -187,25 +206,35 @@ export class Instrument {
         }`,
       );
     }
-    const n = this.#notes.get(id);
-    if (!n) return [];
-    const v = this.#voices.get(n.group)![n.voice];
-    if (v.off <= frame) return [];
-    v.off = frame;
-    return [command({ op: L.OP_NOTE_OFF, target: this.#id(v.module), i0: id })];
+    const n = this.#live.get(id);
+    if (!n || n.end <= frame) return [];
+    n.end = frame;
+    return [command({ op: L.OP_GROUP_NOTE_OFF, target: this.groupIndex(n.group), i0: id })];
   }
 
-  /** Releases the notes of group `name` sounding at each pitch in `hz` (held at `frame`). Throws ClientError. */
+  /** Releases the notes of group `name` held at each pitch in `hz` at `frame`. Throws ClientError. */
   noteOffPitch(name: string, hz: readonly number[], frame: number): { ids: number[]; off: Command[] } {
-    const g = this.#group(name);
-    const voices = this.#state(name, g);
+    this.#group(name);
     const ids: number[] = [];
     for (const f of hz) {
-      const v = voices.find((v) => v.note !== 0 && v.off > frame && cents(v.hz, f) < SAME_PITCH_CENTS);
-      if (!v) throw new ClientError(`group ${name} holds no note at ${f.toFixed(2)} Hz`);
-      ids.push(v.note);
+      const found = [...this.#live].filter(([, n]) =>
+        n.group === name && n.end > frame && cents(n.hz, f) < SAME_PITCH_CENTS
+      );
+      if (!found.length) throw new ClientError(`group ${name} holds no note at ${f.toFixed(2)} Hz`);
+      for (const [id] of found) if (!ids.includes(id)) ids.push(id);
     }
     return { ids, off: ids.flatMap((id) => this.noteOff(id, frame)) };
+  }
+
+  // Remembers a live note; past LIVE_MAX, the ended ones are forgotten, then the oldest.
+  #remember(id: number, n: LiveNote, frame: number): void {
+    this.#live.set(id, n);
+    if (this.#live.size <= LIVE_MAX) return;
+    for (const [old, o] of this.#live) if (o.end <= frame) this.#live.delete(old);
+    for (const old of this.#live.keys()) {
+      if (this.#live.size <= LIVE_MAX) break;
+      this.#live.delete(old);
+    }
   }
 
   #nextId(): number {
@@ -228,60 +257,6 @@ export class Instrument {
     }
     return g;
   }
-
-  #id(module: string): number {
-    return this.#patch.module(module).id;
-  }
-
-  // The group's voices, fresh when the group or a module changed under it.
-  #state(name: string, g: VoiceGroup): Voice[] {
-    let voices = this.#voices.get(name);
-    if (!voices || voices.some((v, i) => v.module !== g.voices[i])) {
-      voices = g.voices.map((module) => ({ module, note: 0, hz: 0, velocity: 0, on: 0, off: 0 }));
-      this.#voices.set(name, voices);
-    }
-    return voices;
-  }
-
-  #releaseFrames(module: string): number {
-    const ms = this.#patch.module(module).params.release ?? 0;
-    return Math.round((ms * this.#sampleRate) / 1000);
-  }
-
-  // The voice a new note of `hz` takes at `frame` (not one already `taken` by the same chord).
-  #choose(voices: Voice[], g: VoiceGroup, hz: number, frame: number, taken: Set<number>): number {
-    const idx = voices.map((_, i) => i).filter((i) => !taken.has(i));
-    const sounding = (v: Voice) => v.note !== 0 && frame < v.off + this.#releaseFrames(v.module);
-    const same = idx.find((i) => sounding(voices[i]) && cents(voices[i].hz, hz) < SAME_PITCH_CENTS);
-    if (same !== undefined) return same;
-    const free = idx.filter((i) => !sounding(voices[i]));
-    if (free.length) {
-      // Never used first, then the one whose release ended longest ago: a fresh tail is left to ring.
-      const end = (i: number) => voices[i].note === 0 ? -Infinity : voices[i].off;
-      return free.reduce((a, b) => (end(b) < end(a) ? b : a));
-    }
-    if (g.steal === "quietest") {
-      return idx.reduce((a, b) => (this.#level(voices[b], frame) < this.#level(voices[a], frame) ? b : a));
-    }
-    const released = idx.filter((i) => voices[i].off <= frame);
-    if (released.length) return released.reduce((a, b) => (voices[b].off < voices[a].off ? b : a));
-    return idx.reduce((a, b) => (voices[b].on < voices[a].on ? b : a));
-  }
-
-  // The envelope level a voice has at `frame`, estimated from its ADSR times (straight segments: the control
-  // side does not read the DSP's state, and only the order of the estimates matters).
-  #level(v: Voice, frame: number): number {
-    const p = this.#patch.module(v.module).params;
-    const n = (ms: number | undefined) => Math.max(1, ((ms ?? 0) * this.#sampleRate) / 1000);
-    const sustain = p.sustain ?? 1;
-    const held = (t: number) =>
-      t < n(p.attack)
-        ? t / n(p.attack)
-        : sustain + (1 - sustain) * Math.max(0, 1 - (t - n(p.attack)) / n(p.decay));
-    if (frame < v.off) return v.velocity * held(frame - v.on);
-    const atOff = held(v.off - v.on);
-    return v.velocity * atOff * Math.max(0, 1 - (frame - v.off) / n(p.release));
-  }
 }
 
 /** Checks a patch file's "groups" and "scale" (what Instrument.load takes); throws ClientError. */
@@ -297,6 +272,9 @@ export function checkGroups(file: PatchFile, steal: StealPolicy = "oldest"): Map
   if (typeof file.groups !== "object" || file.groups === null || Array.isArray(file.groups)) {
     throw new ClientError('"groups" is an object: {"pad": ["voice1", "voice2"]}');
   }
+  if (Object.keys(file.groups).length > L.GROUPS_MAX) {
+    throw new ClientError(`at most ${L.GROUPS_MAX} groups, not ${Object.keys(file.groups).length}`);
+  }
   for (const [name, entry] of Object.entries(file.groups)) {
     const spec = Array.isArray(entry) ? { voices: entry } : entry;
     if (!NAME.test(name)) {
@@ -310,9 +288,9 @@ export function checkGroups(file: PatchFile, steal: StealPolicy = "oldest"): Map
         `group ${name}: expected a list of modules, or {"voices": [...], "legato": true}`,
       );
     }
-    if (spec.voices.length > L.SEQ_GROUP_MAX * 2) {
+    if (spec.voices.length > L.GROUP_VOICES_MAX) {
       throw new ClientError(
-        `group ${name}: at most ${L.SEQ_GROUP_MAX * 2} voices, not ${spec.voices.length}`,
+        `group ${name}: at most ${L.GROUP_VOICES_MAX} voices, not ${spec.voices.length}`,
       );
     }
     if (new Set(spec.voices).size !== spec.voices.length) {

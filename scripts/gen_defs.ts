@@ -60,7 +60,7 @@ export function generateDefs(): string {
 }
 
 /** The hooks a kernel may export for its type (asm/module_abi.ts lists their signatures). */
-const HOOKS = ["StateBytes", "Init", "Process", "Param", "Gate", "QuadProcess"] as const;
+const HOOKS = ["StateBytes", "Init", "Process", "Param", "Gate", "Level", "QuadProcess"] as const;
 type Hook = typeof HOOKS[number];
 
 /** The functions each kernel file exports (file name without ".ts" → names), from asm/modules/. */
@@ -156,6 +156,14 @@ export function generateDispatch(exports: Map<string, string[]>): string {
     "  switch (m.type) {",
     ...cases("Gate", (f) => `${f}(m, on, vel); break;`),
     "    default: break;",
+    "  }",
+    "}",
+    "",
+    "/** The module's current envelope level times its velocity (−1: the type does not say). */",
+    "export function levelOf(m: Inst): f64 {",
+    "  switch (m.type) {",
+    ...cases("Level", (f) => `return ${f}(m);`),
+    "    default: return -1.0;",
     "  }",
     "}",
     "",

@@ -441,8 +441,10 @@ export class Sequencer {
       throw new ClientError(`track "${name}" needs a definition`);
     }
     const given = Array.isArray(spec.modules) ? spec.modules : [];
-    // A voice group's name stands for its modules (its voices, round robin in the DSP).
+    // A voice group's name stands for its modules. A track on one group plays through the group's allocator in
+    // the DSP (asm/groups.ts), sharing the voices with live notes; a list of modules plays them round robin.
     const modules = given.flatMap((m) => this.#instrument.group(m)?.voices ?? [m]);
+    const group = given.length === 1 ? this.#instrument.groupIndex(String(given[0])) : -1;
     if (modules.length === 0 || modules.length > L.SEQ_GROUP_MAX) {
       throw new ClientError(
         `track "${name}" plays 1 … ${L.SEQ_GROUP_MAX} modules (a voice group), not ${modules.length}`,
@@ -537,6 +539,7 @@ export class Sequencer {
     const out: Command[] = [
       command({ op: L.OP_SEQ_TRACK, target: t, i0: steps.length, i1: spb, param: mods.length, f0: gate }),
       ...mods.map((m, slot) => command({ op: L.OP_SEQ_TARGET, target: t, i0: slot, i1: m.id, param: pitch })),
+      ...(group >= 0 ? [command({ op: L.OP_SEQ_GROUP, target: t, i0: group })] : []),
     ];
     for (let i = 0; i < steps.length; i += 16) {
       let packed = 0;

@@ -12,6 +12,7 @@ Deno.test("the text language: commands to OSC messages, plain-words errors", () 
   assert.deepEqual(translate("set voice2.wave square").messages, [["/mod/voice2/wave", "square"]]);
   assert.deepEqual(translate("gate voice1 on 0.5").messages, [["/gate/voice1", 1, 0.5]]);
   assert.deepEqual(translate("note voice1 C3 0.8 0.25").messages, [["/note", "voice1", "C3", 0.8, 0.25]]);
+  assert.deepEqual(translate("note voices C3:maj7 0.8").also, "/note.reply", "a group's ids are awaited");
   assert.deepEqual(translate("seq add drums kick1 x... x... X.x. x-x.").messages, [
     ["/seq/add", "drums", "kick1", "x... x... X.x. x-x."],
   ]);
@@ -81,6 +82,13 @@ Deno.test("deno task chronus: answers in plain words, errors exit 1, play keeps 
   assert.equal(JSON.parse(json.out).block, 128);
   const set = await run([...p, "set", "voice1.freq", "220"]);
   assert.equal(set.out.trim(), "ok");
+  // A note on a group prints its ids (/note.reply comes before the sync); on a module, just "ok".
+  const chord = await run([...p, "note", "voices", "C3:maj7", "0.8", "0.2"]);
+  assert.match(chord.out.trim(), /^note ids 1 2 3 4 \(/, chord.err);
+  assert.equal((await run([...p, "note", "voice1", "C3", "0.8", "0.2"])).out.trim(), "ok");
+  const badNote = await run([...p, "note", "voices", "C3:blah", "0.8"]);
+  assert.equal(badNote.code, 1);
+  assert.match(badNote.err, /error: \/note: "C3:blah": "blah" is not a chord quality/);
   const bad = await run([...p, "set", "voice1.bogus", "3"]);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /error: \/mod\/voice1\/bogus: voice has no parameter "bogus"/);

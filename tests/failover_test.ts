@@ -230,6 +230,26 @@ Deno.test("unison voices through two failovers: the lockstep standby and a stand
     },
   };
   const patchFile = `${dir}/unison.json`;
+Deno.test("group chords through the DSP's allocator across two failovers: a standby rebuilt from a snapshot mid-chord plays as the replay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-groups-" });
+  const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
+  patch.groups = { voices: { voices: ["voice1", "voice2", "voice3", "voice4"], steal: "quietest" } };
+  // Two tracks on one group: chords held across steps (ties, long gates) and a ratchet, so voices are taken,
+  // stolen by the real levels and released around both faults; the allocator's table rides in the snapshot.
+  patch.sequence = {
+    bpm: 150,
+    playing: true,
+    tracks: {
+      pad: {
+        modules: ["voices"],
+        pattern: "x--- x-x. X--- x3.x.",
+        notes: ["C3:maj7", "A2:m7", "F3+A3"],
+        gate: 0.9,
+      },
+      lead: { modules: ["voices"], pattern: "x.x. .x2x", notes: ["E4", "G4", "C5"], gate: 0.6 },
+    },
+  };
+  const patchFile = `${dir}/groups.json`;
   await Deno.writeTextFile(patchFile, JSON.stringify(patch));
   const run = await failoverRun(
     ["trap@primary:450", "trap@primary:800"],
@@ -240,6 +260,9 @@ Deno.test("unison voices through two failovers: the lockstep standby and a stand
   const energy = (from: number, to: number) =>
     run.wav.subarray(from * 96000, to * 96000).reduce((a, v) => a + v * v, 0);
   assert.ok(energy(0.3, 1.2) > 1 && energy(1.8, 2.5) > 1, "notes before and after the faults");
+  const log = parseSessionLog(await Deno.readTextFile(run.logPath));
+  assert.ok(log.commands.some((c) => c.op === L.OP_SEQ_GROUP), "the tracks play through the group");
+  assert.ok(log.commands.some((c) => c.op === L.OP_GROUP_VOICE), "the group was declared to the DSP");
   await Deno.remove(run.dir, { recursive: true });
   await Deno.remove(dir, { recursive: true });
 });

@@ -116,6 +116,11 @@ export function acidGate(m: Inst, on: bool, vel: f64): void {
   }
 }
 
+/** The amplifier's level (0: silent). */
+export function acidLevel(m: Inst): f64 {
+  return acid(m).amp;
+}
+
 /** tan(x) for 0 ≤ x ≤ 0.45π: Padé [5/4], within 2.5e-5 relative (0.005 cents of cutoff) there. */
 @inline
 function tanPade(x: f64): f64 {

@@ -88,6 +88,11 @@ export function voiceGate(m: Inst, on: bool, vel: f64): void {
   else if (was && !v.inGate) release(m);
 }
 
+/** The envelope's level times the last trigger's velocity, as of the last rendered sample (0: silent). */
+export function voiceLevel(m: Inst): f64 {
+  return env(m).level * voice(m).velocity;
+}
+
 function trigger(m: Inst, vel: f64): void {
   voice(m).velocity = vel;
   envOnFrom(env(m), m, VOICE_ATTACK);

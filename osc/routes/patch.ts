@@ -23,7 +23,8 @@ function commit({ engine, out }: RouteContext, delivery: Delivery, file?: PatchF
   if (file) checkInstrument(file); // nor bad groups or a bad scale
   const c = engine.patch.commit();
   if (file) engine.instrument.load(file);
-  out.deliver([...c.commands, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])], delivery);
+  const groups = engine.instrument.declare(); // the DSP's allocator learns the groups (asm/groups.ts)
+  out.deliver([...c.commands, ...groups, ...seq.prune(), ...(sequence ? seq.load(sequence) : [])], delivery);
   return [{ address: "/patch/commit.reply", args: [c.commands.length, JSON.stringify(c.delayed)] }];
 }
 

@@ -13,8 +13,9 @@ const PLAY = { family: "play", dialect: "chronus" } as const;
 
 const NO_REPLY = "none (send /sync to know it has applied)";
 
-// A note or chord on a voice group: the instrument chooses the voices (patch/instrument.ts); the start and the
-// gate-offs go out as a /note's do, the gate-offs stamped from the frame the notes really started at.
+// A note or chord on a voice group: the instrument gives the ids (patch/instrument.ts), the DSP chooses the
+// voices (asm/groups.ts); the starts and the releases go out as a /note's do, the releases stamped from the
+// frame the notes really started at.
 function groupNote(
   engine: OscEngine,
   out: Outbox,
@@ -28,7 +29,7 @@ function groupNote(
   const length = Math.round(seconds * engine.sampleRate);
   const live = !delivery.batch && length > 0;
   // Counted before anything changes: a full queue refuses the note and leaves the voices as they were.
-  if (live) engine.reserve?.(hz.length, frame + length, hz.length * 2);
+  if (live) engine.reserve?.(hz.length, frame + length, hz.length);
   const plan = engine.instrument.noteOn(group, hz, velocity, frame, length);
   const reply = [{ address: "/note.reply", args: plan.ids }];
   if (!live) {
