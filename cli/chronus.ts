@@ -61,7 +61,8 @@ export function localFiles(t: Translation, dataDir = DEFAULT_DATA_DIR): LocalLin
   if (address === "/patch/save") return { save: String(args[0]), overwrite: args[1] === "overwrite" };
   if (address === "/record/start" && args.length > 0) {
     const format = /^(float32|float|32|pcm24|24)$/i;
-    const named = !(args.length === 1 && format.test(String(args[0]))) && args[0] !== "overwrite";
+    const first = String(args[0]);
+    const named = !format.test(first) && first !== "overwrite" && !/^(--)?(seconds|bars)$/i.test(first);
     if (!named) return t;
     const file = String(args[0]);
     const abs = resolve(file);
@@ -79,6 +80,34 @@ export function localFiles(t: Translation, dataDir = DEFAULT_DATA_DIR): LocalLin
     return { ...t, messages: [["/record/start", name, ...args.slice(1)]] };
   }
   return t;
+}
+
+/** This client's own options: --host, --port, --data-dir (each with a value), --json, --help. */
+const OWN_OPTIONS: Readonly<Record<string, "string" | "boolean">> = {
+  host: "string",
+  port: "string",
+  "data-dir": "string",
+  json: "boolean",
+  help: "boolean",
+};
+
+/**
+ * Splits the command line into this client's options and the command's words, so that a command's own
+ * `--words` (`record start take.wav --seconds 2`) reach the command instead of being refused as unknown
+ * options. Returns [options, words].
+ */
+export function splitOptions(args: readonly string[]): [string[], string[]] {
+  const options: string[] = [], words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--([a-z-]+)(=.*)?$/.exec(args[i]);
+    const kind = m ? OWN_OPTIONS[m[1]] : undefined;
+    if (!kind) words.push(args[i]);
+    else {
+      options.push(args[i]);
+      if (kind === "string" && m![2] === undefined && i + 1 < args.length) options.push(args[++i]);
+    }
+  }
+  return [options, words];
 }
 
 // `save FILE` of the client: the engine's patch (/engine/list) and sequence (/seq/status) written here.
@@ -163,9 +192,11 @@ async function play(c: Connection, path: string): Promise<boolean> {
 if (import.meta.main) {
   if (Deno.args[0] === "watch") Deno.exit(await watchMain(Deno.args.slice(1))); // cli/watch.ts
   let a;
+  let positionals: string[] = [];
   try {
+    const [options, words] = splitOptions(Deno.args);
     a = parseArgs({
-      args: Deno.args,
+      args: options,
       options: {
         host: { type: "string", default: "127.0.0.1" },
         port: { type: "string", default: "5005" },
@@ -173,8 +204,9 @@ if (import.meta.main) {
         "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
         help: { type: "boolean", default: false },
       },
-      allowPositionals: true,
+      allowPositionals: false,
     });
+    positionals = words;
   } catch (e) {
     console.error(`chronus: ${(e as Error).message}`);
     Deno.exit(2);
@@ -185,7 +217,7 @@ if (import.meta.main) {
   }
   const c = new Connection(a.values.host, Number(a.values.port));
   let ok = true;
-  const words = a.positionals;
+  const words = positionals;
   if (words[0] === "play") {
     ok = words.length === 2 ? await play(c, words[1]) : (console.error("usage: chronus play SCORE"), false);
   } else if (words.length) {

@@ -162,7 +162,8 @@ export function translate(line: string): Translation {
       return { messages: [[`/engine/${verb}`]], expect: `/engine/${verb}.reply` };
     case "record": {
       const [sub, ...args] = rest;
-      if (!["start", "stop", "status"].includes(sub ?? "") || args.length > (sub === "start" ? 3 : 0)) {
+      const most = sub === "start" ? 5 : sub === "stop" ? 1 : 0;
+      if (!["start", "stop", "status"].includes(sub ?? "") || args.length > most) {
         usage(forms("record").join(" | "));
       }
       return { messages: [[`/record/${sub}`, ...args]], expect: `/record/${sub}.reply` };

@@ -96,6 +96,16 @@ export class ScoreEngine implements OscEngine {
   }
 
   /** Always throws ClientError: a score renders to a file already. */
+  stopRecordings(): never {
+    this.#noRecording();
+  }
+
+  /** Always throws ClientError: a score renders to a file already. */
+  checkRecording(): never {
+    this.#noRecording();
+  }
+
+  /** Always throws ClientError: a score renders to a file already. */
   recordingStatus(): never {
     this.#noRecording();
   }

@@ -196,8 +196,12 @@ export function describe(reply: Reply, json: boolean): string {
       return `plotted ${args[0]}. ${describeAnalysis(JSON.parse(String(args[1])))}`;
     case "/pattern/load.reply":
       return `loaded ${args[0]} (${args[1] === "now" ? "from each track's next step" : "from the next bar"})`;
-    case "/record/start.reply":
-      return `recording to ${args[0]} from frame ${args[1]}`;
+    case "/record/start.reply": {
+      if (args[2] === undefined) return `recording to ${args[0]} from frame ${args[1]}`;
+      const frames = Number(args[2]) - Number(args[1]);
+      return `recording to ${args[0]} from frame ${args[1]} to frame ${args[2]} ` +
+        `(${frames} frames)`;
+    }
     case "/record/stop.reply":
       return `recorded ${Number(args[2]).toFixed(2)} s (${args[1]} frames) to ${args[0]}`;
     case "/record/status.reply": {
@@ -209,6 +213,20 @@ export function describe(reply: Reply, json: boolean): string {
           `${r.lagMs.toFixed(0)} ms behind the output${lost}`;
       }
       const why = r.error ? `; it ended early: ${r.error}` : "";
+      const on = (r.recordings ?? []).filter((e: { recording: boolean }) => e.recording);
+      if (on.length > 1) {
+        type On = {
+          path: string;
+          format: string;
+          startFrame: number;
+          endFrame: number | null;
+          seconds: number;
+        };
+        return on.map((e: On) =>
+          `recording to ${e.path} (${e.format}): ${e.seconds.toFixed(2)} s from frame ${e.startFrame}` +
+          (e.endFrame === null ? "" : ` to frame ${e.endFrame}`)
+        ).join("\n");
+      }
       return r.path === null
         ? "not recording"
         : `not recording (last: ${r.path}, ${r.seconds.toFixed(2)} s${lost}${why})`;

@@ -64,7 +64,7 @@ export function startStatusLines(engine: StatusSource): () => void {
 
 /** How a run ended: what the stop lines say of it. */
 export type RunSummary =
-  & Pick<EngineSummary, "frames" | "lateBlocks" | "mergedBlocks" | "recordingError">
+  & Pick<EngineSummary, "frames" | "lateBlocks" | "mergedBlocks" | "recordingError" | "recordings">
   & {
     /** The supervisor's counts. */
     metrics: Pick<EngineSummary["metrics"], "failovers" | "quarantined" | "divergences" | "zombies">;
@@ -87,8 +87,7 @@ export function stopLines(summary: RunSummary, sampleRate: number, quiet: boolea
     );
   }
   // Where the recording went matters even when quiet: it is the one file the run was for.
-  const r = summary.recording;
-  if (r) {
+  for (const r of summary.recordings ?? (summary.recording ? [summary.recording] : [])) {
     const lost = r.lostFrames ? `; ${r.lostFrames} frames lost to overruns, recorded as silence` : "";
     lines.push(
       `[chronus] recorded ${r.seconds.toFixed(2)} s (${r.frames} frames, ${r.format}) to ${r.path}${lost}`,

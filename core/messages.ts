@@ -107,10 +107,25 @@ export function failedOutput(blocks: number, error: string): OutputDone {
 /** What the engine asks of the recorder worker. */
 export type RecorderRequest =
   | { type: "init"; sab: SharedArrayBuffer; sampleRate: number; block: number }
-  | { type: "start"; id: number; path: string; format: WavFormat; startBlock: number; flushFrames: number }
-  /** Ends the recording at `endBlock` (a block the output has already emitted), or where the recorder already
-   * is when it went further between the request and its arrival (at most one poll). */
-  | { type: "stop"; id: number; endBlock: number }
+  /**
+   * Opens a recording of output frames [startFrame, end): `endFrame` when it is known (a length in seconds),
+   * or the `bars`th bar line of the sequencer after startFrame (the worker finds it), or open until a stop.
+   */
+  | {
+    type: "start";
+    id: number;
+    path: string;
+    format: WavFormat;
+    startFrame: number;
+    endFrame?: number;
+    bars?: number;
+    flushFrames: number;
+  }
+  /**
+   * Ends recording `recording` (the id of its start) at `endFrame`, or where the recorder already is when it
+   * went further between the request and its arrival (at most one poll); answered once the file is finalized.
+   */
+  | { type: "stop"; id: number; recording: number; endFrame: number }
   /** Test hook (fault injection): the worker's thread blocks for `ms`, like a write to a disk that hangs. */
   | { type: "stall"; ms: number }
   /** Answered after every request before it: the engine then ends the worker. */
@@ -140,17 +155,39 @@ export interface RecordingResult {
   maxLagMs: number;
 }
 
+/** How far one recording has got: what the worker reports after each poll that moved it. */
+export interface RecordingProgress {
+  /** The id of its start request. */
+  recording: number;
+  /** The next output frame it takes (startFrame + frames written). */
+  next: number;
+  /** Its end frame once known (a length, a bar line found, a stop); null while open. */
+  endFrame: number | null;
+  /** Frames on disk with a header that counts them. */
+  flushedFrames: number;
+  /** Overruns and frames lost to them so far. */
+  overruns: number;
+  /** Frames recorded as silence so far. */
+  lostFrames: number;
+  /** The most it has been behind the output, in frames. */
+  maxLagFrames: number;
+}
+
 /** What the recorder worker tells the engine; `id` answers the request with that id. */
 export type RecorderReply =
   | { type: "ready" }
-  | { type: "started"; id: number; path: string; startBlock: number }
+  | { type: "started"; id: number; path: string; startFrame: number; endFrame: number | null }
   | { type: "start-failed"; id: number; path: string; message: string }
   | { type: "stopped"; id: number; result: RecordingResult }
   | { type: "stop-failed"; id: number; message: string }
   | { type: "closed"; id: number }
-  /** Blocks [fromBlock, toBlock) of the recording started by request `recording` were overwritten in the tap
+  /** Recordings that moved in the last poll. */
+  | { type: "progress"; recordings: RecordingProgress[] }
+  /** Recording `recording` reached the end it was started with (a length or a bar) and is finalized. */
+  | { type: "finished"; recording: number; result: RecordingResult }
+  /** Frames [fromFrame, toFrame) of the recording started by request `recording` were overwritten in the tap
    * before the recorder took them. */
-  | { type: "overrun"; recording: number; path: string; fromBlock: number; toBlock: number }
+  | { type: "overrun"; recording: number; path: string; fromFrame: number; toFrame: number }
   /** Writing the recording started by request `recording` failed (while following the tap: no id; or while
    * stopping): it ended, and the file holds what was flushed. */
   | { type: "failed"; id?: number; recording: number; message: string; result: RecordingResult };

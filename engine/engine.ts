@@ -119,6 +119,8 @@ export interface EngineSummary {
   metrics: ReturnType<Supervisor["metrics"]["toJSON"]>;
   /** The recording that was on when the engine stopped, finalized; or why it could not be. */
   recording?: RecordingResult;
+  /** Every recording that was on when the engine stopped, finalized, in the order they started. */
+  recordings?: RecordingResult[];
   /** Why the recording that was on could not be finalized, when it could not. */
   recordingError?: string;
 }
@@ -416,7 +418,7 @@ export class Engine {
     this.sendBatch([outputGainCommand(0, this.sampleRate), ...this.sequencer.stop()]);
     this.#paused = true;
     if (this.#recorder.recording) {
-      this.#recorder.stop().catch((e: Error) =>
+      this.#recorder.stopAll().catch((e: Error) =>
         this.#onEvent?.({ type: "record-failed", message: `stopping the recording: ${e.message}` })
       );
     }
@@ -471,23 +473,46 @@ export class Engine {
   }
 
   /**
-   * Records the output into a WAV file from the first block it has not emitted yet (startFrame in the answer)
-   * until stopRecording(): the file then equals frames [startFrame, startFrame + frames) of the output,
-   * through failovers. Written by the recorder worker, off the audio path; flushed every recordFlushSeconds.
+   * Records the output into a WAV file from `options.frame` (a timed bundle's frame; default: the first frame it
+   * has not emitted yet) for `options.seconds`, to the `options.bars`th bar line, or until stopRecording(): the
+   * file then equals output frames [startFrame, end), through failovers. Up to MAX_RECORDINGS run at once
+   * (engine/recorder.ts). Written by the recorder worker, off the audio path; flushed every recordFlushSeconds.
    * `path` resolves against the current directory (default: chronus-YYYYMMDD-HHMMSS.wav there). Rejects with
-   * a ClientError when a recording is on, or the file cannot be created (nothing changes then).
+   * a ClientError when it cannot start (too many on, the same file, bad options, bars while the sequencer is
+   * stopped, a file that cannot be created); nothing changes then.
    */
-  startRecording(path?: string, options?: RecordOptions): Promise<RecordingStarted> {
-    if (!this.#running) return Promise.reject(new ClientError("the engine has stopped"));
+  startRecording(path?: string, options: RecordOptions = {}): Promise<RecordingStarted> {
+    try {
+      this.checkRecording(path, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.#recorder.start(path, options);
   }
 
-  /** Stops the recording at the output's current block and finalizes the file; ClientError if none is on. */
-  stopRecording(): Promise<RecordingResult> {
-    return this.#recorder.stop();
+  /** Throws ClientError when startRecording(path, options) would be refused before reaching the recorder. */
+  checkRecording(path: string | undefined, options: RecordOptions = {}): void {
+    if (!this.#running) throw new ClientError("the engine has stopped");
+    this.#recorder.check(path, options);
+    if (options.bars !== undefined && options.frame === undefined && this.sequencePosition() === null) {
+      throw new ClientError("--bars counts the sequencer's bars, and it is stopped: seq start first");
+    }
   }
 
-  /** The current recording (or the last one). */
+  /**
+   * Stops one recording at `frame` (default: the output's current frame) and finalizes its file: the one named
+   * `name` (its name, path or file name), or the only one on. ClientError if there is no such recording.
+   */
+  stopRecording(name?: string, frame?: number): Promise<RecordingResult> {
+    return this.#recorder.stop(name, frame);
+  }
+
+  /** Stops every recording on at `frame` (default: the output's current frame); ClientError if none is. */
+  stopRecordings(frame?: number): Promise<RecordingResult[]> {
+    return this.#recorder.stopAll(frame);
+  }
+
+  /** Every recording on and the last finished ones (engine/recorder.ts RecordingStatus). */
   recordingStatus(): RecordingStatus {
     return this.#recorder.status();
   }
@@ -719,6 +744,7 @@ export class Engine {
       const recording = this.#recorder.close(Atomics.load(tapViews(this.#sab).hdr, L.TAP_WRITTEN));
       Promise.all([this.supervisor.stop(), recording]).then(([, rec]) => {
         if (rec.result) summary.recording = rec.result;
+        if (rec.results.length) summary.recordings = rec.results;
         if (rec.error) summary.recordingError = rec.error;
         if (done.error) this.#reject(new Error(`Output failed: ${done.error}`));
         else this.#resolve(summary);

@@ -3,7 +3,7 @@
 
 /** Something the engine reports to people and clients. */
 export interface EngineEvent {
-  /** What happened: a worker's failure and what recovery did about it, or trouble with a recording. */
+  /** What happened: a worker's failure and what recovery did about it, or a recording's trouble or end. */
   type:
     | "failover"
     | "standby-lost"
@@ -18,6 +18,8 @@ export interface EngineEvent {
     // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
     | "record-overrun"
     | "record-failed"
+    // A recording of a length in seconds or bars reached its end and is finalized (engine/recorder.ts).
+    | "recorded"
     // An exception on the control plane (a handler, a timer) that was caught and reported (cli/guard.ts).
     | "internal";
   /** The event in plain words (slots, blocks, times), as the console and OSC clients show it. */

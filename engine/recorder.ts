@@ -1,7 +1,8 @@
-// Recording, on the engine's side: the recorder worker (workers/recorder_worker.ts) owns the file and follows
-// the record tap; this class starts and stops it, keeps the state that refuses a second start or a stop with
-// nothing recording, and answers status from the tap header without asking the worker.
-import { resolve } from "node:path";
+// Recording, on the engine's side: the recorder worker (workers/recorder_worker.ts) owns the files and follows
+// the record tap; this class starts and stops recordings (several at once, each a frame range of the output),
+// keeps the state that refuses a bad request before the worker sees it, and answers status from what the worker
+// last reported without asking it.
+import { basename, resolve } from "node:path";
 import * as L from "../asm/layout.ts";
 import type { RecorderReply, RecorderRequest, RecordingResult } from "../core/messages.ts";
 import { ClientError } from "../core/errors.ts";
@@ -11,25 +12,79 @@ import type { WavFormat } from "../core/wav.ts";
 
 export type { RecordingResult } from "../core/messages.ts";
 
-/** How a recording is written. */
+/** Recordings that may be on at once (the --record one included): each costs a file and a copy per block. */
+export const MAX_RECORDINGS = 8;
+
+/** The most bars a recording may ask for (at 20 BPM, 33 hours: longer than a WAV file holds anyway). */
+export const MAX_BARS = 10_000;
+
+/** How a recording is written, and where it starts and ends. */
 export interface RecordOptions {
   /** "float32" (default: the output exactly) or "pcm24" (rounded to 24 bits, clipped to full scale). */
   format?: WavFormat;
+  /** Stop by itself after exactly this many seconds (rounded to a whole frame). */
+  seconds?: number;
+  /** Stop by itself at the `bars`th bar line of the sequencer after the first frame. */
+  bars?: number;
+  /** The output frame to start at (a timed bundle's frame); default: the first frame not yet emitted. */
+  frame?: number;
+  /** What status and stop call it (default: its path). */
+  name?: string;
 }
 
-/** A recording that has started: its absolute path and the output frame its first sample is. */
+/** A recording that has started: its absolute path and the output frames it holds. */
 export interface RecordingStarted {
   /** The WAV file, as an absolute path. */
   path: string;
-  /** The output frame that is the file's first: the first frame of the first block not yet emitted. */
+  /** What status and stop call it. */
+  name: string;
+  /** The output frame that is the file's first. */
   startFrame: number;
+  /** The frame it ends at (exclusive) when known already (a length, a bar line found); null otherwise. */
+  endFrame: number | null;
   /** The file's sample format. */
   format: WavFormat;
 }
 
-/** /record/status: the current recording, or the last one (recording false), or none (path null). */
+/** One recording in /record/status: on, or finished. */
+export interface RecordingEntry {
+  /** What stop calls it: the name given (recordings/take.wav), or the --record path. */
+  name: string;
+  /** The file's absolute path. */
+  path: string;
+  /** True while it is on. */
+  recording: boolean;
+  /** The file's sample format. */
+  format: WavFormat;
+  /** The output frame that is the file's first. */
+  startFrame: number;
+  /** The output frame it ends at (exclusive), once known; null while open-ended. */
+  endFrame: number | null;
+  /** Frames written so far. */
+  frames: number;
+  /** `frames` in seconds of audio. */
+  seconds: number;
+  /** Frames a crash would leave in the file: those on disk with a header that counts them. */
+  flushedFrames: number;
+  /** Times the recorder fell further behind than the tap holds. */
+  overruns: number;
+  /** Frames recorded as silence because the tap had overwritten them. */
+  lostFrames: number;
+  /** How far it is behind the output now, in ms of audio (0 once finished). */
+  lagMs: number;
+  /** The most it has been behind the output, in ms of audio. */
+  maxLagMs: number;
+  /** Why it ended early, if it did. */
+  error?: string;
+}
+
+/**
+ * /record/status: every recording that is on and the last finished ones (`recordings`); the top-level fields
+ * describe one of them as before several could run: the last started that is on, else the last finished
+ * (recording false), else none (path null).
+ */
 export interface RecordingStatus {
-  /** True while a recording is on; false for the last one, or when there was none. */
+  /** True while any recording is on. */
   recording: boolean;
   /** The file's absolute path; null when nothing was recorded yet. */
   path: string | null;
@@ -45,7 +100,7 @@ export interface RecordingStatus {
   flushedFrames: number;
   /** `flushedFrames` in seconds of audio. */
   flushedSeconds: number;
-  /** Times the recorder fell further behind than the tap holds (each a run of blocks recorded as silence). */
+  /** Times the recorder fell further behind than the tap holds (each a run of frames recorded as silence). */
   overruns: number;
   /** Frames recorded as silence because the tap had overwritten them. */
   lostFrames: number;
@@ -55,6 +110,8 @@ export interface RecordingStatus {
   maxLagMs: number;
   /** Why the last recording ended early, if it did. */
   error?: string;
+  /** Each recording that is on (in the order started), then the last finished ones (newest last). */
+  recordings: RecordingEntry[];
 }
 
 /** Frames between flushes by default: half a second at 48 kHz, so a crash loses well under a second. */
@@ -91,21 +148,62 @@ export function defaultRecordingPath(dir = Deno.cwd(), now = new Date()): string
   }
 }
 
-interface Active {
+/** The frames a WAV file of `format` holds (a RIFF file counts its bytes in 32 bits). */
+export function maxRecordingFrames(format: WavFormat): number {
+  return Math.floor((0xffffffff - 64) / (L.CHANNELS * (format === "pcm24" ? 3 : 4)));
+}
+
+/**
+ * Checks a recording's length options; throws ClientError in plain words (nothing is started then). Returns
+ * the length in frames for `seconds` (undefined for an open or bar-long recording).
+ */
+export function checkRecordLength(options: RecordOptions, sampleRate: number): number | undefined {
+  const { seconds, bars } = options;
+  if (seconds !== undefined && bars !== undefined) {
+    throw new ClientError("give --seconds or --bars, not both");
+  }
+  if (bars !== undefined && !(Number.isInteger(bars) && bars >= 1 && bars <= MAX_BARS)) {
+    throw new ClientError(`--bars must be a whole number from 1 to ${MAX_BARS}, not ${bars}`);
+  }
+  if (seconds === undefined) return undefined;
+  const frames = Math.round(seconds * sampleRate);
+  const most = maxRecordingFrames(options.format ?? "float32");
+  if (!(Number.isFinite(seconds) && seconds > 0) || frames < 1) {
+    throw new ClientError(`--seconds must be more than 0, not ${seconds}`);
+  }
+  if (frames > most) {
+    throw new ClientError(
+      `--seconds ${seconds} is longer than a WAV file holds (${(most / sampleRate).toFixed(0)} s)`,
+    );
+  }
+  return frames;
+}
+
+interface Entry {
   /** The id of its start request (the worker names the recording by it). */
   id: number;
+  name: string;
   path: string;
   format: WavFormat;
-  startBlock: number;
-  /** The worker has opened the file (until then the tap header still shows the previous recording). */
-  open: boolean;
+  startFrame: number;
+  endFrame: number | null;
+  next: number;
+  flushedFrames: number;
+  overruns: number;
+  lostFrames: number;
+  maxLagFrames: number;
+  /** A stop was asked for (it no longer counts as on). */
+  stopping: boolean;
+  /** Its end, once finished. */
+  result?: RecordingResult;
+  error?: string;
 }
 
 interface Pending {
   resolve: (r: RecorderReply) => void;
 }
 
-/** The engine's recorder: one recording at a time, written by the recorder worker. */
+/** The engine's recorder: up to MAX_RECORDINGS recordings at once, written by the recorder worker. */
 export class Recorder {
   #worker: Worker;
   #hdr: Int32Array;
@@ -113,8 +211,12 @@ export class Recorder {
   #block: number;
   #flushFrames: number;
   #onEvent?: (e: EngineEvent) => void;
-  #active?: Active;
-  #last?: RecordingResult;
+  /** Recordings on (started or starting, not yet asked to stop), by id, in the order started. */
+  #on = new Map<number, Entry>();
+  /** Recordings asked to stop, until finalized. */
+  #stopping = new Map<number, Entry>();
+  /** The last finished ones (at most MAX_RECORDINGS), newest last. */
+  #done: Entry[] = [];
   #error?: string;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -168,123 +270,228 @@ export class Recorder {
     return Promise.race([this.#ready, late]).finally(() => clearTimeout(timer));
   }
 
-  /** True while a recording is on (from the start request to the stop request). */
+  /** True while any recording is on (from its start request to its stop request or its end). */
   get recording(): boolean {
-    return this.#active !== undefined;
+    return this.#on.size > 0;
   }
 
   /**
-   * Starts recording the output at the first block it has not emitted yet, into `path` (relative paths
-   * resolve against the engine's current directory; default `chronus-YYYYMMDD-HHMMSS.wav` there). Rejects with
-   * a ClientError when a recording is on or the file cannot be created; nothing changes then.
+   * Starts recording the output at `options.frame` (default: the first frame it has not emitted yet) into
+   * `path` (relative paths resolve against the engine's current directory; default `chronus-YYYYMMDD-HHMMSS.wav`
+   * there), for `seconds` or `bars` or until stopped. Rejects with a ClientError when MAX_RECORDINGS are on,
+   * that file is being recorded already, the options are wrong or the file cannot be created; nothing changes
+   * then.
    */
   start(path: string | undefined, options: RecordOptions = {}): Promise<RecordingStarted> {
-    if (this.#closed) return Promise.reject(new ClientError("the engine has stopped"));
-    if (this.#active) {
-      return Promise.reject(
-        new ClientError(`already recording to ${this.#active.path}: stop that recording first`),
-      );
-    }
-    const format = options.format ?? "float32";
     let abs: string;
     try {
       abs = path === undefined ? defaultRecordingPath() : resolve(path);
     } catch (e) {
       return Promise.reject(new ClientError(`cannot choose a file name: ${(e as Error).message}`));
     }
-    return this.#begin(abs, format, Atomics.load(this.#hdr, L.TAP_WRITTEN));
+    const B = this.#block;
+    const frame = options.frame ?? Atomics.load(this.#hdr, L.TAP_WRITTEN) * B;
+    return this.#begin(abs, { ...options, frame });
   }
 
-  /** Starts recording at `startBlock` (the engine's `record` option: frame 0, before the output starts). */
-  startAt(path: string, format: WavFormat, startBlock: number): Promise<RecordingStarted> {
-    return this.#begin(resolve(path), format, startBlock);
+  /** Starts recording at `startFrame` (the engine's `record` option: frame 0, before the output starts). */
+  startAt(path: string, format: WavFormat, startFrame: number): Promise<RecordingStarted> {
+    return this.#begin(resolve(path), { format, frame: startFrame });
   }
 
-  async #begin(path: string, format: WavFormat, startBlock: number): Promise<RecordingStarted> {
+  /** Throws ClientError when a recording with these options could not start now (nothing is started). */
+  check(path: string | undefined, options: RecordOptions = {}): void {
+    if (this.#closed) throw new ClientError("the engine has stopped");
+    if (this.#on.size + this.#stopping.size >= MAX_RECORDINGS) {
+      throw new ClientError(`${MAX_RECORDINGS} recordings are on already (the most at once): stop one first`);
+    }
+    const abs = path === undefined ? undefined : resolve(path);
+    for (const e of [...this.#on.values(), ...this.#stopping.values()]) {
+      if (e.path === abs || (options.name !== undefined && e.name === options.name)) {
+        throw new ClientError(`already recording to ${e.name}: stop that recording first`);
+      }
+    }
+    if (options.frame !== undefined && !(Number.isInteger(options.frame) && options.frame >= 0)) {
+      throw new ClientError(`a recording starts at a frame from 0, not ${options.frame}`);
+    }
+    checkRecordLength(options, this.#sampleRate);
+  }
+
+  async #begin(path: string, options: RecordOptions & { frame: number }): Promise<RecordingStarted> {
+    this.check(path, options);
+    const format = options.format ?? "float32";
+    const length = checkRecordLength(options, this.#sampleRate);
     const id = this.#nextId++;
-    const active: Active = { id, path, format, startBlock, open: false };
-    this.#active = active;
+    const startFrame = options.frame;
+    const endFrame = length === undefined ? null : startFrame + length;
+    const entry: Entry = {
+      id,
+      name: options.name ?? path,
+      path,
+      format,
+      startFrame,
+      endFrame,
+      next: startFrame,
+      flushedFrames: 0,
+      overruns: 0,
+      lostFrames: 0,
+      maxLagFrames: 0,
+      stopping: false,
+    };
+    this.#on.set(id, entry);
     this.#error = undefined;
     const r = await this.#request({
       type: "start",
       id,
       path,
       format,
-      startBlock,
+      startFrame,
+      ...(endFrame !== null ? { endFrame } : {}),
+      ...(options.bars !== undefined ? { bars: options.bars } : {}),
       flushFrames: this.#flushFrames,
     }, id);
     if (r.type !== "started") {
-      if (this.#active === active) this.#active = undefined;
+      this.#on.delete(id);
       throw new ClientError(`cannot record to ${path}: ${"message" in r ? r.message : r.type}`);
     }
-    active.open = true;
-    return { path, startFrame: startBlock * this.#block, format };
+    if (entry.endFrame === null) entry.endFrame = r.endFrame;
+    return { path, name: entry.name, startFrame, endFrame: entry.endFrame, format };
+  }
+
+  /** The recording that is on named `name`: its name, its absolute path, or its file's name when unique. */
+  #find(name: string): Entry {
+    const on = [...this.#on.values()];
+    const exact = on.find((e) => e.name === name || e.path === name || e.path === resolve(name));
+    if (exact) return exact;
+    const byFile = on.filter((e) => basename(e.path) === name || basename(e.name) === name);
+    if (byFile.length === 1) return byFile[0];
+    const names = on.map((e) => e.name).join(", ");
+    if (byFile.length > 1) throw new ClientError(`"${name}" names several recordings: ${names}`);
+    throw new ClientError(
+      on.length ? `not recording ${name} (recording ${names})` : `not recording ${name}${this.#why()}`,
+    );
+  }
+
+  #why(): string {
+    return this.#error ? ` (the last recording ended early: ${this.#error})` : "";
   }
 
   /**
-   * Stops the recording at the block the output is at (the file then holds frames [startFrame, startFrame +
-   * frames) of the output) and finalizes the file. Rejects with a ClientError when nothing is recording.
+   * Stops one recording at `frame` (a timed bundle's; default: the frame the output is at) and finalizes its
+   * file, which then holds output frames [startFrame, that frame). `name` chooses it (see #find); without a name
+   * there must be exactly one on. Rejects with a ClientError when there is no such recording.
    */
-  stop(): Promise<RecordingResult> {
-    const active = this.#active;
-    if (!active) {
-      const why = this.#error ? ` (the last recording ended early: ${this.#error})` : "";
-      return Promise.reject(new ClientError(`not recording${why}`));
+  stop(name?: string, frame?: number): Promise<RecordingResult> {
+    let e: Entry;
+    try {
+      if (name === undefined) {
+        if (this.#on.size === 0) throw new ClientError(`not recording${this.#why()}`);
+        if (this.#on.size > 1) {
+          const names = [...this.#on.values()].map((x) => x.name).join(", ");
+          throw new ClientError(`${this.#on.size} recordings are on (${names}): name one, or stop them all`);
+        }
+        e = [...this.#on.values()][0];
+      } else e = this.#find(name);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    this.#active = undefined;
-    return this.#end(Atomics.load(this.#hdr, L.TAP_WRITTEN));
+    return this.#end(e, frame ?? Atomics.load(this.#hdr, L.TAP_WRITTEN) * this.#block);
   }
 
-  async #end(endBlock: number): Promise<RecordingResult> {
+  /** Stops every recording that is on at `frame` (default: where the output is); ClientError when none is. */
+  stopAll(frame?: number): Promise<RecordingResult[]> {
+    if (this.#on.size === 0) return Promise.reject(new ClientError(`not recording${this.#why()}`));
+    const at = frame ?? Atomics.load(this.#hdr, L.TAP_WRITTEN) * this.#block;
+    return Promise.all([...this.#on.values()].map((e) => this.#end(e, at)));
+  }
+
+  async #end(e: Entry, endFrame: number): Promise<RecordingResult> {
+    this.#on.delete(e.id);
+    this.#stopping.set(e.id, e);
+    e.stopping = true;
     const id = this.#nextId++;
-    const r = await this.#request({ type: "stop", id, endBlock }, id);
+    const r = await this.#request({ type: "stop", id, recording: e.id, endFrame }, id);
+    this.#stopping.delete(e.id);
     if (r.type === "stopped") {
-      this.#last = r.result;
+      this.#finished(e, r.result);
       return r.result;
     }
-    if (r.type === "failed") this.#last = r.result;
+    if (r.type === "failed") this.#finished(e, r.result, r.message);
     throw new ClientError("message" in r ? r.message : `the recorder answered ${r.type}`);
   }
 
-  /** The current (or last) recording. */
+  #finished(e: Entry, result: RecordingResult, error?: string): void {
+    this.#on.delete(e.id);
+    this.#stopping.delete(e.id);
+    if (e.result) return;
+    e.result = result;
+    if (error) e.error = error;
+    this.#done.push(e);
+    if (this.#done.length > MAX_RECORDINGS) this.#done.shift();
+  }
+
+  /** Every recording on and the last finished ones; the top-level fields as RecordingStatus says. */
   status(): RecordingStatus {
-    const a = this.#active;
-    const ms = (blocks: number) => (blocks * this.#block * 1000) / this.#sampleRate;
-    if (a) {
-      const h = this.#hdr;
-      const next = a.open ? Atomics.load(h, L.REC_NEXT) : a.startBlock;
-      const frames = (next - a.startBlock) * this.#block;
-      const lag = Math.max(0, Atomics.load(h, L.TAP_WRITTEN) - next);
+    const entries = [...this.#on.values(), ...this.#stopping.values()].map((e) => this.#entry(e));
+    const finished = this.#done.map((e) => this.#entry(e));
+    const recordings = [...entries, ...finished];
+    const top = entries[entries.length - 1] ?? finished[finished.length - 1];
+    return {
+      recording: this.#on.size > 0,
+      path: top?.path ?? null,
+      format: top?.format ?? null,
+      startFrame: top?.startFrame ?? 0,
+      frames: top?.frames ?? 0,
+      seconds: top?.seconds ?? 0,
+      flushedFrames: top?.flushedFrames ?? 0,
+      flushedSeconds: (top?.flushedFrames ?? 0) / this.#sampleRate,
+      overruns: top?.overruns ?? 0,
+      lostFrames: top?.lostFrames ?? 0,
+      lagMs: top?.lagMs ?? 0,
+      maxLagMs: top?.maxLagMs ?? 0,
+      ...(entries.length === 0 && this.#error ? { error: this.#error } : {}),
+      recordings,
+    };
+  }
+
+  #entry(e: Entry): RecordingEntry {
+    const ms = (frames: number) => (frames * 1000) / this.#sampleRate;
+    const r = e.result;
+    if (r) {
       return {
-        recording: true,
-        path: a.path,
-        format: a.format,
-        startFrame: a.startBlock * this.#block,
-        frames,
-        seconds: frames / this.#sampleRate,
-        flushedFrames: a.open ? Atomics.load(h, L.REC_FLUSHED) : 0,
-        flushedSeconds: (a.open ? Atomics.load(h, L.REC_FLUSHED) : 0) / this.#sampleRate,
-        overruns: a.open ? Atomics.load(h, L.REC_OVERRUNS) : 0,
-        lostFrames: a.open ? Atomics.load(h, L.REC_LOST) * this.#block : 0,
-        lagMs: ms(lag),
-        maxLagMs: a.open ? Math.max(ms(lag), ms(Atomics.load(h, L.REC_MAX_LAG))) : ms(lag),
+        name: e.name,
+        path: e.path,
+        recording: false,
+        format: e.format,
+        startFrame: r.startFrame,
+        endFrame: r.startFrame + r.frames,
+        frames: r.frames,
+        seconds: r.seconds,
+        flushedFrames: r.flushedFrames,
+        overruns: r.overruns,
+        lostFrames: r.lostFrames,
+        lagMs: 0,
+        maxLagMs: r.maxLagMs,
+        ...(e.error ? { error: e.error } : {}),
       };
     }
-    const l = this.#last;
+    const out = Atomics.load(this.#hdr, L.TAP_WRITTEN) * this.#block;
+    const lag = Math.max(0, Math.min(out, e.endFrame ?? Infinity) - e.next);
+    const frames = e.next - e.startFrame;
     return {
-      recording: false,
-      path: l?.path ?? null,
-      format: l?.format ?? null,
-      startFrame: l?.startFrame ?? 0,
-      frames: l?.frames ?? 0,
-      seconds: l?.seconds ?? 0,
-      flushedFrames: l?.flushedFrames ?? 0,
-      flushedSeconds: (l?.flushedFrames ?? 0) / this.#sampleRate,
-      overruns: l?.overruns ?? 0,
-      lostFrames: l?.lostFrames ?? 0,
-      lagMs: 0,
-      maxLagMs: l?.maxLagMs ?? 0,
-      ...(this.#error ? { error: this.#error } : {}),
+      name: e.name,
+      path: e.path,
+      recording: !e.stopping,
+      format: e.format,
+      startFrame: e.startFrame,
+      endFrame: e.endFrame,
+      frames,
+      seconds: frames / this.#sampleRate,
+      flushedFrames: e.flushedFrames,
+      overruns: e.overruns,
+      lostFrames: e.lostFrames,
+      lagMs: ms(lag),
+      maxLagMs: Math.max(ms(lag), ms(e.maxLagFrames)),
     };
   }
 
@@ -294,12 +501,15 @@ export class Recorder {
   }
 
   /**
-   * Finalizes a recording that is on at `endBlock` (the output's end: clean shutdown), answers every request
-   * already made, then ends the worker. Resolves with that recording, or why it could not be finished (also
-   * reported as a record-failed event).
+   * Finalizes every recording still on at `endBlock` (the output's end: clean shutdown; a timed one that would
+   * end later ends there), answers every request already made, then ends the worker. Resolves with those
+   * recordings (`result`: the first started), or why one could not be finished (also reported as a
+   * record-failed event).
    */
-  async close(endBlock: number): Promise<{ result?: RecordingResult; error?: string }> {
-    if (this.#closed) return {};
+  async close(
+    endBlock: number,
+  ): Promise<{ result?: RecordingResult; results: RecordingResult[]; error?: string }> {
+    if (this.#closed) return { results: [] };
     this.#closed = true;
     if (!this.#loaded) {
       // Never loaded (or died loading): nothing was written; requests made meanwhile get their answer here.
@@ -309,19 +519,20 @@ export class Recorder {
         p.resolve({ type: "stop-failed", id, message: "the recorder did not load" });
       }
       this.#pending.clear();
-      this.#active = undefined;
-      return {};
+      this.#on.clear();
+      return { results: [] };
     }
-    const out: { result?: RecordingResult; error?: string } = {};
+    const out: { result?: RecordingResult; results: RecordingResult[]; error?: string } = { results: [] };
     try {
-      if (this.#active) {
-        this.#active = undefined;
-        try {
-          out.result = await this.#end(endBlock);
-        } catch (e) {
-          out.error = (e as Error).message;
-        }
-      }
+      const ends = [...this.#on.values()].map((e) =>
+        this.#end(e, endBlock * this.#block).then(
+          (r) => out.results.push(r),
+          (err: Error) => out.error ??= err.message,
+        )
+      );
+      await Promise.all(ends);
+      out.results.sort((a, b) => a.startFrame - b.startFrame);
+      if (out.results.length) out.result = out.results[0];
       // The worker answers in order: once `closed` arrives, every earlier request has its answer.
       const id = this.#nextId++;
       await this.#request({ type: "close", id }, id);
@@ -357,20 +568,40 @@ export class Recorder {
       p?.resolve(r);
       if (r.type !== "failed") return;
     }
-    if (r.type === "overrun") {
-      const B = this.#block, sr = this.#sampleRate;
+    if (r.type === "progress") {
+      for (const p of r.recordings) {
+        const e = this.#on.get(p.recording) ?? this.#stopping.get(p.recording);
+        if (!e) continue;
+        e.next = p.next;
+        e.endFrame = p.endFrame;
+        e.flushedFrames = p.flushedFrames;
+        e.overruns = p.overruns;
+        e.lostFrames = p.lostFrames;
+        e.maxLagFrames = p.maxLagFrames;
+      }
+    } else if (r.type === "finished") {
+      const e = this.#on.get(r.recording) ?? this.#stopping.get(r.recording);
+      if (!e) return;
+      this.#finished(e, r.result);
+      const x = r.result, sr = this.#sampleRate;
+      this.#onEvent?.({
+        type: "recorded",
+        message: `${e.name}: output frames ${x.startFrame}…${x.startFrame + x.frames} ` +
+          `(${x.frames} frames, ${(x.frames / sr).toFixed(3)} s) in ${x.path}`,
+      });
+    } else if (r.type === "overrun") {
+      const sr = this.#sampleRate;
       this.#onEvent?.({
         type: "record-overrun",
-        message: `recording ${r.path}: frames ${r.fromBlock * B}…${r.toBlock * B} ` +
-          `(${
-            ((r.toBlock - r.fromBlock) * B / sr).toFixed(3)
-          } s) were recorded as silence: the recorder fell ` +
+        message: `recording ${r.path}: frames ${r.fromFrame}…${r.toFrame} ` +
+          `(${((r.toFrame - r.fromFrame) / sr).toFixed(3)} s) were recorded as silence: the recorder fell ` +
           `more than the tap's ${
-            (Atomics.load(this.#hdr, L.TAP_CAP) * B / sr).toFixed(2)
+            (Atomics.load(this.#hdr, L.TAP_CAP) * this.#block / sr).toFixed(2)
           } s behind the output`,
       });
     } else if (r.type === "failed") {
-      this.#last = r.result;
+      const e = this.#on.get(r.recording) ?? this.#stopping.get(r.recording);
+      if (e) this.#finished(e, r.result, r.message);
       this.#fail(r.message, r.recording);
     }
   }
@@ -378,7 +609,8 @@ export class Recorder {
   // A recording is over early (a write failed; undefined: the worker died, and every recording with it). Say
   // so, and remember why for status.
   #fail(message: string, recording?: number): void {
-    if (this.#active && (recording === undefined || this.#active.id === recording)) this.#active = undefined;
+    if (recording === undefined) this.#on.clear();
+    else this.#on.delete(recording);
     this.#error = message;
     this.#onEvent?.({ type: "record-failed", message });
     if (recording === undefined) {

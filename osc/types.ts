@@ -33,6 +33,8 @@ export type OscEngine =
     | "asap"
     | "startRecording"
     | "stopRecording"
+    | "stopRecordings"
+    | "checkRecording"
     | "recordingStatus"
   >
   & {

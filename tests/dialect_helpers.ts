@@ -54,7 +54,12 @@ export function rig(voices = 4): Rig {
     status: () => ({ sampleRate: 48000, block: 128 }),
     startRecording: (path?: string) => {
       calls.push(`record start ${path ?? "(auto)"}`);
-      return Promise.resolve({ path: path ?? "auto.wav", startFrame: 0 });
+      return Promise.resolve({ path: path ?? "auto.wav", startFrame: 0, endFrame: null });
+    },
+    checkRecording: () => {},
+    stopRecordings: () => {
+      calls.push("record stop");
+      return Promise.resolve([{ path: "take.wav", frames: 48000, seconds: 1 }]);
     },
     stopRecording: () => {
       calls.push("record stop");

@@ -451,7 +451,7 @@ Deno.test("/engine/start, /engine/stop, /engine/schema json|stdout|file, /engine
   rigged.r.handle("/engine/record/start", ["take.wav"], {}, (r) => later.push([r.address, ...r.args]));
   rigged.r.handle("/engine/record/stop", [], {}, (r) => later.push([r.address, ...r.args]));
   await new Promise((r) => setTimeout(r, 0));
-  assert.deepEqual(rigged.calls, ["record status", "record start recordings/take.wav", "record stop"]);
+  assert.deepEqual(rigged.calls, ["record start recordings/take.wav", "record stop"]); // a start checks with checkRecording, not status
   assert.deepEqual(later, [["/record/start.reply", "recordings/take.wav", 0], [
     "/record/stop.reply",
     "take.wav",

@@ -154,9 +154,16 @@ Deno.test("record commands: files named as typed, a lone format word, default na
   assert.deepEqual(translate("record start float32").messages, [["/record/start", "float32"]]);
   assert.deepEqual(translate("record start").messages, [["/record/start"]]);
   assert.equal(translate("record stop").expect, "/record/stop.reply");
+  assert.deepEqual(translate("record stop take1.wav").messages, [["/record/stop", "take1.wav"]]);
+  assert.deepEqual(translate("record start t.wav --seconds 2").messages, [[
+    "/record/start",
+    "t.wav",
+    "--seconds",
+    "2",
+  ]]);
   assert.throws(
-    () => translate("record stop now"),
-    /expected record start \[FILE\] \[float32\|24\] \[overwrite\]/,
+    () => translate("record stop a.wav b.wav"),
+    /expected record start \[FILE\] \[--seconds S \| --bars N\] \[float32\|24\] \[overwrite\]/,
   );
   assert.throws(() => translate("record pause"), /expected record start/);
   assert.equal(parseRecordFormat(24), "pcm24");
@@ -339,9 +346,12 @@ Deno.test("OSC: /record/start, /status, a refused second start, /stop, errors; t
     assert.equal(on.format, "float32");
     assert.ok(on.frames > 0 && on.seconds > 0 && on.overruns === 0, JSON.stringify(on));
 
-    await client.send("/record/start", "second.wav", "24");
-    assert.match(await error("/record/start"), /already recording: stop that recording first/);
-    await assert.rejects(Deno.stat(`${rec}/second.wav`), Deno.errors.NotFound);
+    // A second start of the same file is refused (several recordings run at once: tests/record_exact_test.ts).
+    await client.send("/record/start", "osc.wav", "24", "overwrite");
+    assert.match(
+      await error("/record/start"),
+      /already recording to recordings\/osc\.wav: stop that recording first/,
+    );
     assert.equal((await status()).path, `${rec}/osc.wav`, "the first recording goes on");
 
     await client.send("/record/stop");
