@@ -230,6 +230,20 @@ Deno.test("unison voices through two failovers: the lockstep standby and a stand
     },
   };
   const patchFile = `${dir}/unison.json`;
+  await Deno.writeTextFile(patchFile, JSON.stringify(patch));
+  const run = await failoverRun(
+    ["trap@primary:450", "trap@primary:800"],
+    2.5,
+    { failures: { trap: 2 }, failovers: 2, patchFile },
+    true,
+  );
+  const energy = (from: number, to: number) =>
+    run.wav.subarray(from * 96000, to * 96000).reduce((a, v) => a + v * v, 0);
+  assert.ok(energy(0.3, 1.2) > 1 && energy(1.8, 2.5) > 1, "notes before and after the faults");
+  await Deno.remove(run.dir, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("group chords through the DSP's allocator across two failovers: a standby rebuilt from a snapshot mid-chord plays as the replay", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chronus-groups-" });
   const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
