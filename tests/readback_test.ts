@@ -8,6 +8,7 @@ import { Engine } from "../engine/engine.ts";
 import { noteName, roundForPeople } from "../engine/state.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { OscServer } from "../osc/server.ts";
+import { Patch } from "../patch/graph.ts";
 import type { PatchFile } from "../core/files.ts";
 import { firstDifferenceOutside, replayLog, TEST_LEAD } from "./helpers.ts";
 import { OscTestClient, type Received } from "./osc_helpers.ts";
@@ -25,6 +26,15 @@ Deno.test("numbers leave the engine as the shortest decimal of their f32; pitche
   assert.equal(noteName(450), undefined, "39 cents off: no name");
   assert.equal(roundForPeople(43.6535), "43.65");
   assert.equal(roundForPeople(Math.fround(0.3)), "0.3");
+  // A value that came as an OSC float32 leaves list, /patch/save and the autosave without its noise.
+  const patch = new Patch();
+  patch.load(defaultPatch);
+  patch.commit();
+  patch.setNow("voice1", "gain", Math.fround(0.3));
+  patch.setNow("voice2", "freq", Math.fround(329.63));
+  const file = JSON.stringify(patch.toFile());
+  assert.match(file, /"gain":0\.3[,}]/);
+  assert.match(file, /"freq":329\.63[,}]/);
 });
 
 type Get = { block: number; params: Record<string, unknown>[] };
