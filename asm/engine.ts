@@ -22,6 +22,7 @@ import {
 import { connect, disconnect, setDepth } from "./cables";
 import { peaksClear } from "./peaks";
 import { probeBlockEnd, probeBlockStart, probeSelect } from "./probe";
+import { readBlockEnd, readBlockStart, readRequest } from "./readback";
 import { arenaBase as base, blockBytes } from "./arena";
 import { TYPE_COUNT } from "./gen/defs";
 import {
@@ -51,6 +52,7 @@ import {
   OP_SEQ_TRACK,
   OP_OUTPUT_GAIN,
   OP_PROBE,
+  OP_READ,
   OP_NOTE_ON,
   OP_NOTE_OFF,
   OP_SEQ_CHORD,
@@ -86,6 +88,7 @@ export function init(sampleRate: f64, block: i32, seed: u32): i32 {
   G.limiterMin = 1.0;
   probeSelect(0, 0, 0);
   G.probed = 0;
+  G.readCount = 0;
   graphInit();
   groupsInit();
   seqInit();
@@ -208,12 +211,19 @@ export function render(block: f64, fault: i32): i32 {
   let pos: i32 = 0;
   peaksClear();
   probeBlockStart();
+  readBlockStart();
   for (;;) {
     const e = peek();
     const eventFrame = e != null ? e.frame : i64.MAX_VALUE;
     const seqFrame = seqNext();
     const next = eventFrame <= seqFrame ? eventFrame : seqFrame;
     if (next >= end) break;
+    // A read acts after the block whatever its frame: it must not split a span (that would change samples).
+    if (e != null && eventFrame <= seqFrame && e.op == OP_READ) {
+      readRequest(e.target, e.i0, e.i1);
+      pop();
+      continue;
+    }
     let off = <i32> (next - start);
     if (off < 0) off = 0; // cannot happen with stamped commands; kept safe
     if (off > pos) {
@@ -230,6 +240,7 @@ export function render(block: f64, fault: i32): i32 {
   }
   if (pos < B) renderSpan(pos, B);
   probeBlockEnd(B);
+  readBlockEnd(B);
   G.lastEnd = end;
   if (fault == FAULT_NAN) store<f32>(OUT, NaN);
   return checkBlock(B);
@@ -251,6 +262,7 @@ function checkBlock(B: i32): i32 {
 
 export { peaksPtr } from "./peaks";
 export { limiterGain, probedModule, probePtr } from "./probe";
+export { readCount, readoutPtr, readsPtr } from "./readback";
 
 /** Address of the interleaved stereo output of the last rendered block. */
 export function outPtr(): usize {

@@ -35,6 +35,7 @@ export class Globals {
   probeL: i32; // its outputs copied as left and right
   probeR: i32;
   probed: i32; // the module the last block's probe holds (0: none)
+  readCount: i32; // OP_READs applied in the current block (asm/readback.ts)
 }
 
 export const G = changetype<Globals>(memory.data(offsetof<Globals>(), 16));

@@ -24,7 +24,7 @@
 //   │ HDR_WORDS i32    │ RING_BLOCKS i32 each     │ CMD_CAP records × CMD_WORDS  │ RING_BLOCKS × MAX_BLOCK   │ MAX_MODULES f32  │
 //   │ (f64 at HDR_F64) │ tag[k] = block in slot k │ i32 (f64 args overlaid)      │   × CHANNELS f32          │ (by module id)   │
 //   └──────────────────┴──────────────────────────┴──────────────────────────────┴───────────────────────────┴──────────────────┘
-//   then, for the listener (workers/analysis_worker.ts):
+//   then, for the listener (workers/analysis_worker.ts), and the read-back area (OP_READ) last:
 //   ┌──────────────────────────────┬────────────────────────────────────────┬───────────────────────────────────┐
 //   │ probe tags + module ids      │ probe ring: PROBE_BLOCKS × MAX_BLOCK   │ limiter gain: tags + min gain     │
 //   │ PROBE_BLOCKS i32 each        │   × CHANNELS f32                       │ GAIN_BLOCKS i32 + GAIN_BLOCKS f32 │
@@ -45,6 +45,14 @@
 //   folds it in after each block. A reader (the primary's slot) reads the peaks, then bumps CTRL_PEAK_WINDOW;
 //   each worker, seeing it changed, starts its peaks afresh from the next block. A block rendered between the
 //   read and the bump is lost to the meters, never to the audio.
+//
+//   The read-back area answers OP_READ (asm/readback.ts): READ_ENTRIES entries, each a header of
+//   READ_HDR_WORDS i32 (tag = the request id, module id, parameter count (−1: no such module), block) and
+//   READ_PARAMS × READ_VALUES f64 (per parameter: its base value after smoothing, its target, and what the
+//   kernel read last, modulation included). After the block that applied an OP_READ naming entry e, the
+//   worker stores tag[e] = −1, fills the entry, then stores tag[e] = the request id: a reader that sees its id
+//   sees the whole entry. Both workers fill it alike (the values are a pure function of the block and the
+//   stamped commands); the engine reads the entry in whichever slot feeds the output. It changes no sample.
 //
 //   The record tap holds what the output emitted, for the recorder (workers/recorder_worker.ts): the output
 //   worker copies each block it hands to the sink (silence for a late block) into tap slot n % TAP_CAP, then
@@ -151,6 +159,19 @@ export const HF_CREATE_FAILED = 6; // OP_CREATEs that found no room so far (the 
 export const HDR_WORDS = 32;
 export const PROBE_BLOCKS = 64; // power of two: 171 ms at 128 frames, read every 20 ms by the listener
 export const GAIN_BLOCKS = 4096; // power of two: ≥ TAP_FRAMES / 64, the tap's length at blocks of 64 or more
+// The read-back area (OP_READ): entries in flight engine-wide, the parameters one entry holds (the most any
+// module type has is 18: patch/schema.ts), and the words of an entry.
+export const READ_ENTRIES = 64;
+export const READ_PARAMS = 32;
+export const READ_VALUES = 3; // f64 per parameter: RV_* below
+export const RV_BASE = 0; // the base value, smoothed (a glide or smoothing moves it toward the target)
+export const RV_TARGET = 1; // the target: what the last command, note or lane set
+export const RV_NOW = 2; // what the kernel read last in the block: the base with modulation, clamped
+export const READ_HDR_WORDS = 4;
+export const RH_TAG = 0; // the request id once the entry is filled (−1 while filling, 0: never)
+export const RH_MODULE = 1;
+export const RH_COUNT = 2; // parameters filled; −1: the module does not exist in the DSP
+export const RH_BLOCK = 3; // the block after which the values were taken
 
 export const W_STARTING = 0;
 export const W_IDLE = 1;
@@ -179,7 +200,9 @@ export const SLOT_PROBE_IDS = SLOT_PROBE_TAGS + PROBE_BLOCKS * 4;
 export const SLOT_PROBE = SLOT_PROBE_IDS + PROBE_BLOCKS * 4;
 export const SLOT_GAIN_TAGS = SLOT_PROBE + PROBE_BLOCKS * MAX_BLOCK * CHANNELS * 4;
 export const SLOT_GAINS = SLOT_GAIN_TAGS + GAIN_BLOCKS * 4;
-export const SLOT_BYTES = SLOT_GAINS + GAIN_BLOCKS * 4;
+export const SLOT_READ_HDR = SLOT_GAINS + GAIN_BLOCKS * 4;
+export const SLOT_READ_VALUES = SLOT_READ_HDR + READ_ENTRIES * READ_HDR_WORDS * 4; // 8-byte aligned (f64)
+export const SLOT_BYTES = SLOT_READ_VALUES + READ_ENTRIES * READ_PARAMS * READ_VALUES * 8;
 export const SNAP_OFFSET = CTRL_BYTES + MAX_SLOTS * SLOT_BYTES;
 export const HANDOFF_OFFSET = SNAP_OFFSET + WASM_PAGES * 65536;
 export const TAP_OFFSET = HANDOFF_OFFSET + WASM_PAGES * 65536;
@@ -282,6 +305,11 @@ export const SEQ_START = 1;
 export const SEQ_RESET = 2;
 export const SEQ_VELOCITY_HIT = 0.75; // `x`
 export const SEQ_VELOCITY_ACCENT = 1.0; // `X` (acid's accent needs more than 0.8)
+
+// Read-back (asm/readback.ts; the area is drawn above). OP codes up to 39 are taken; these use 40 … 43.
+export const OP_READ = 40; // target = module id, i0 = request id (> 0), i1 = entry 0 … READ_ENTRIES-1: after
+//                            the block that applies it, that entry holds the module's parameters. Applied
+//                            without splitting the block's span, so it changes no sample.
 
 // ── Fault injection (kinds; role 0 = primary, 1 = standby) ──
 export const FAULT_NONE = 0;

@@ -155,6 +155,9 @@ export function translate(line: string): Translation {
         usage(form("/patch/save"));
       }
       return { messages: [["/patch/save", ...rest]], expect: "/patch/save.reply" };
+    case "get":
+      if (rest.length < 1 || rest.length > 2) usage(form("/get"));
+      return { messages: [["/get", rest.join(".")]], expect: "/get.reply" };
     case "status":
     case "list":
     case "schema":

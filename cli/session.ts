@@ -144,6 +144,8 @@ export function describe(reply: Reply, json: boolean): string {
       );
       return `modules: ${mods.join(", ")}\ncables:\n  ${cables.join("\n  ")}`;
     }
+    case "/get.reply":
+      return (JSON.parse(String(args[0])).params as { text: string }[]).map((p) => p.text).join("\n");
     case "/engine/schema.reply": {
       const s = JSON.parse(String(args[0]));
       return s.modules.map((

@@ -52,6 +52,12 @@ export interface DspExports {
   moduleBytes(type: number): number;
   /** Byte address where the module arena starts; it ends at the end of memory (WASM_PAGES). */
   arenaBase(): number;
+  /** OP_READs applied in the last rendered block (asm/readback.ts). */
+  readCount(): number;
+  /** Byte address of the reads table: rows of four i32 (request id, entry, module, parameters or −1). */
+  readsPtr(): number;
+  /** Byte address of the read values: row k at k · READ_PARAMS · READ_VALUES f64. */
+  readoutPtr(): number;
 }
 
 /** Engine settings that every DSP instance of one session shares. */
@@ -91,6 +97,10 @@ export class DspHost {
   readonly peaks: Float32Array;
   /** The probed module's output in the last rendered block (asm/probe.ts), interleaved stereo. */
   readonly probe: Float32Array;
+  /** The last rendered block's reads (asm/readback.ts): readCount() rows of request id, entry, module, count. */
+  readonly reads: Int32Array;
+  /** Their values: row k's parameters at k · READ_PARAMS · READ_VALUES (RV_* of asm/layout.ts). */
+  readonly readout: Float64Array;
   /** The settings the instance was initialised with. */
   readonly settings: DspSettings;
   #x: DspExports;
@@ -114,6 +124,17 @@ export class DspHost {
     this.out = new Float32Array(this.memory.buffer, this.#x.outPtr(), settings.block * L.CHANNELS);
     this.peaks = new Float32Array(this.memory.buffer, this.#x.peaksPtr(), L.MAX_MODULES);
     this.probe = new Float32Array(this.memory.buffer, this.#x.probePtr(), settings.block * L.CHANNELS);
+    this.reads = new Int32Array(this.memory.buffer, this.#x.readsPtr(), L.READ_ENTRIES * 4);
+    this.readout = new Float64Array(
+      this.memory.buffer,
+      this.#x.readoutPtr(),
+      L.READ_ENTRIES * L.READ_PARAMS * L.READ_VALUES,
+    );
+  }
+
+  /** OP_READs applied in the last rendered block: rows of `reads` and `readout`. */
+  readCount(): number {
+    return this.#x.readCount();
   }
 
   /** Queues a command; throws when the DSP queue is full. */

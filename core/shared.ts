@@ -29,6 +29,10 @@ export interface SlotViews {
   gainTags: Int32Array;
   /** The smallest gain any limiter applied in that block. */
   gains: Float32Array;
+  /** Read-back entry headers: READ_ENTRIES × READ_HDR_WORDS (RH_* of asm/layout.ts). */
+  readHdr: Int32Array;
+  /** Read-back values: READ_ENTRIES × READ_PARAMS × READ_VALUES f64 (RV_*). */
+  readValues: Float64Array;
 }
 
 /** Allocates the shared memory of an engine and fills in the initial control words. */
@@ -71,6 +75,12 @@ export function slotViews(sab: SharedArrayBuffer, slot: number): SlotViews {
     probe: new Float32Array(sab, base + L.SLOT_PROBE, L.PROBE_BLOCKS * L.MAX_BLOCK * L.CHANNELS),
     gainTags: new Int32Array(sab, base + L.SLOT_GAIN_TAGS, L.GAIN_BLOCKS),
     gains: new Float32Array(sab, base + L.SLOT_GAINS, L.GAIN_BLOCKS),
+    readHdr: new Int32Array(sab, base + L.SLOT_READ_HDR, L.READ_ENTRIES * L.READ_HDR_WORDS),
+    readValues: new Float64Array(
+      sab,
+      base + L.SLOT_READ_VALUES,
+      L.READ_ENTRIES * L.READ_PARAMS * L.READ_VALUES,
+    ),
   };
 }
 
@@ -115,6 +125,7 @@ export function resetSlot(v: SlotViews, epoch: number): void {
   v.hdr.fill(0);
   v.hdrF64.fill(0);
   v.peaks.fill(0);
+  v.readHdr.fill(0);
   Atomics.store(v.hdr, L.H_EPOCH, epoch);
 }
 

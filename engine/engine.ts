@@ -28,6 +28,7 @@ import { type Commit, Patch } from "../patch/graph.ts";
 import type { PatchFile } from "../core/files.ts";
 import { checkSequence, Sequencer } from "../sequencer/sequencer.ts";
 import { History } from "../sequencer/history.ts";
+import { type ModuleValues, ReadBack } from "./readback.ts";
 import { Instrument, type StealPolicy } from "../patch/instrument.ts";
 
 /** How to run an engine. Every field has a default. */
@@ -177,6 +178,7 @@ export class Engine {
   #transactionCredit = 0;
   #createFailed = 0;
   #hdrViews: Float64Array[] = [];
+  #readBack: ReadBack;
   /**
    * Who the sends are counted for in the event-queue admission (engine/admission.ts): the OSC server sets the
    * sender's address while it handles a packet; "" (the default) is the engine's own.
@@ -205,6 +207,19 @@ export class Engine {
       this.#queue.admit(n, "", true);
       this.#transactionCredit += n;
     };
+    this.#readBack = new ReadBack({
+      sab,
+      selected: () => this.supervisor.selected,
+      send: (c) => {
+        const client = this.client; // a read counts against the event queue as the engine's own
+        this.client = "";
+        try {
+          this.send(c);
+        } finally {
+          this.client = client;
+        }
+      },
+    });
     this.#listener = new Listener(
       { sab, sampleRate, block, patch, send: (c) => this.send(c) },
       () => this.outBlock,
@@ -400,6 +415,18 @@ export class Engine {
   /** Gate on/off for a patch module at `frame`; throws ClientError. */
   gate(module: string, on: boolean, velocity = 1, frame?: number, reply?: CommandReply): number {
     return this.send(this.patch.gate(module, on, velocity), frame, reply);
+  }
+
+  /**
+   * Every parameter of the named modules as the DSP has them after the block the read applies in (read back
+   * from the output's slot: engine/readback.ts), by name. Throws ClientError for a name not in the patch, or
+   * when the sender (`client`) has too many reads waiting.
+   */
+  async readModules(names: readonly string[]): Promise<Map<string, ModuleValues>> {
+    if (!this.#running) throw new ClientError("the engine has stopped");
+    const ids = names.map((n) => this.patch.module(n).id);
+    const values = await this.#readBack.read(ids, this.client);
+    return new Map(names.map((n, i) => [n, values[i]]));
   }
 
   /** True from pauseOutput() until resumeOutput(): the output is silent, the engine keeps running. */
@@ -728,6 +755,7 @@ export class Engine {
     if (!this.#running) return;
     this.#running = false;
     this.#listener.close();
+    this.#readBack.close();
     try {
       this.supervisor.tick(); // accept what the primary rendered for the last blocks
       this.#output.terminate();

@@ -56,6 +56,8 @@ export type OscEngine =
     recentAudio?(frames: number): Float32Array;
     /** Blocks rendered ahead of the output (Engine.lead); absent in a score. */
     readonly lead?: number;
+    /** Parameters read back from the DSP (Engine.readModules); absent where nothing plays (a score). */
+    readModules?: Engine["readModules"];
     /** The listening report of the output or a module (Engine.analyze); absent where nothing plays (a score). */
     analyze?: Engine["analyze"];
     /** The edit history its clients share (Engine.history); a router without one keeps its own. */

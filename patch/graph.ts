@@ -10,6 +10,7 @@ import { ClientError } from "../core/errors.ts";
 import { type ModuleDef, moduleDef, MODULES, paramIndex, typeCode } from "./schema.ts";
 import type { PatchFile } from "../core/files.ts";
 import type { ArenaBudget } from "../core/dsp_host.ts";
+import { shortestF32 } from "../core/f32.ts";
 
 /** A module in the patch. */
 export interface ModuleState {
@@ -536,12 +537,15 @@ export class Patch {
     for (const m of this.#committed.modules.values()) {
       const d = def(m.type);
       const params: Record<string, number> = {};
-      for (const p of d.params) if (m.params[p.name] !== p.default) params[p.name] = m.params[p.name];
+      // Values that came as OSC float32 print as their shortest decimal (0.3, not 0.30000001192092896).
+      for (const p of d.params) {
+        if (m.params[p.name] !== p.default) params[p.name] = shortestF32(m.params[p.name]);
+      }
       modules[m.name] = Object.keys(params).length ? { type: m.type, params } : { type: m.type };
     }
     const connections: PatchFile["connections"] = this.connections.map((c) => {
       const e: [string, string, number?] = [`${c.src}.${c.srcPort}`, `${c.dst}.${c.dstPort}`];
-      if (c.depth !== 1) e.push(c.depth);
+      if (c.depth !== 1) e.push(shortestF32(c.depth));
       return e;
     });
     return { modules, connections };

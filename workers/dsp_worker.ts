@@ -74,7 +74,21 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   const { sab, slot, epoch, settings } = msg;
   const ctrl = controlView(sab);
   const v = slotViews(sab, slot);
-  const { hdr, hdrF64, tags, hashes, audio, peaks, probeTags, probeIds, probe, gainTags, gains } = v;
+  const {
+    hdr,
+    hdrF64,
+    tags,
+    hashes,
+    audio,
+    peaks,
+    probeTags,
+    probeIds,
+    probe,
+    gainTags,
+    gains,
+    readHdr,
+    readValues,
+  } = v;
   const commands = new CommandRingReader(v);
   const headers = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s).hdr);
   if (msg.snapshot) host.restore(msg.snapshot);
@@ -188,6 +202,7 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     hdrF64[L.HF_SEQ_BPM] = host.seqTempo();
     hdrF64[L.HF_CREATE_FAILED] = host.createFailures(); // the engine reports a change: never silent
     publishProbe(block);
+    publishReads(block);
     Atomics.store(tags, k, block);
     const t1 = now();
     hdrF64[L.HF_RENDER_MS] = t1 - t0; // includes the drain: the control work this block cost
@@ -215,6 +230,23 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     probeIds[p] = id;
     if (id !== 0) probe.set(host.probe, p * L.MAX_BLOCK * L.CHANNELS);
     Atomics.store(probeTags, p, block);
+  }
+
+  // The block's reads (OP_READ) into the slot's read-back area (asm/layout.ts): a few hundred f64 copied in
+  // a loop, no allocation. The tag is stored last, so a reader that sees its request id sees the whole entry.
+  function publishReads(block: number): void {
+    const count = host.readCount();
+    for (let k = 0; k < count; k++) {
+      const request = host.reads[k * 4], entry = host.reads[k * 4 + 1], params = host.reads[k * 4 + 3];
+      const h = entry * L.READ_HDR_WORDS;
+      Atomics.store(readHdr, h + L.RH_TAG, -1);
+      readHdr[h + L.RH_MODULE] = host.reads[k * 4 + 2];
+      readHdr[h + L.RH_COUNT] = params;
+      readHdr[h + L.RH_BLOCK] = block;
+      const from = k * L.READ_PARAMS * L.READ_VALUES, to = entry * L.READ_PARAMS * L.READ_VALUES;
+      for (let i = 0; i < params * L.READ_VALUES; i++) readValues[to + i] = host.readout[from + i];
+      Atomics.store(readHdr, h + L.RH_TAG, request);
+    }
   }
 
   let burst = 0;

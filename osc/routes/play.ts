@@ -7,7 +7,8 @@ import { moduleDef, paramIndex } from "../../patch/schema.ts";
 import { parseScale, pitchesOf } from "../../core/music.ts";
 import type { Outbox } from "../outbox.ts";
 import type { Delivery, OscEngine, OscReply } from "../types.ts";
-import { gate, num, opt, pitches, rest, type Route, route, str, value } from "./route.ts";
+import { answerLater, gate, num, opt, pitches, rest, type Route, route, str, value } from "./route.ts";
+import { moduleStates } from "../state.ts";
 
 const PLAY = { family: "play", dialect: "chronus" } as const;
 
@@ -53,7 +54,7 @@ function groupNote(
   return reply;
 }
 
-/** /mod, /gate, /note, /note/off, /scale, /sync. */
+/** /mod, /gate, /note, /note/off, /scale, /sync, /get. */
 export const PLAY_ROUTES: readonly Route[] = [
   route({
     ...PLAY,
@@ -234,6 +235,45 @@ export const PLAY_ROUTES: readonly Route[] = [
       const reply = () => later?.({ address: "/synced", args: [id] });
       const frame = Math.max(out.lastFrame, delivery.frame ?? 0);
       engine.send(command({ op: L.OP_NOP }), frame || undefined, { accepted: reply, rejected: reply });
+      return [];
+    },
+  }),
+  route({
+    ...PLAY,
+    address: "/get",
+    args: [
+      str("target", {
+        shown: "module[.param]",
+        doc: "a module, or one of its parameters (an alias names it too)",
+      }),
+    ],
+    summary:
+      "every parameter of a module (or one) as the DSP plays it, read back at a block boundary: value after smoothing, target, unit, and where it comes from (a track's notes or lanes, a cable)",
+    reply:
+      '/get.reply <JSON: {"block", "params": [{module, param, value, target, unit, default, changed, modulated?, name?, note?, from, text}]}>',
+    text: {
+      form: "get MODULE[.PARAM]",
+      examples: ["get voice1", "get voice1.cutoff"],
+      note: "--json: the JSON with full precision",
+    },
+    handle: ({ engine }, [target], { address, later }) => {
+      if (!engine.readModules) throw new ClientError("reading values back needs a live engine");
+      const dot = target.indexOf(".");
+      const module = dot < 0 ? target : target.slice(0, dot), param = dot < 0 ? "" : target.slice(dot + 1);
+      const mod = engine.patch.module(module); // ClientError for a name not in the patch: nothing is sent
+      const def = moduleDef(mod.type)!;
+      const index = param === "" ? -1 : paramIndex(def, param);
+      if (param !== "" && index < 0) {
+        throw new ClientError(
+          `${module} (${mod.type}) has no parameter "${param}" (it has ${
+            def.params.map((p) => p.name).join(", ")
+          })`,
+        );
+      }
+      answerLater(address, moduleStates(engine, [module]), later, ([m]) => {
+        const params = index < 0 ? m.params : [m.params[index]];
+        return { address: "/get.reply", args: [JSON.stringify({ block: m.block, params })] };
+      });
       return [];
     },
   }),
