@@ -7,6 +7,7 @@ import { describe as describeAnalysis } from "../analysis/describe.ts";
 import { type OscMessage, translate, type Translation } from "./language.ts";
 import type { TrackSpec } from "../core/files.ts";
 import type { HistoryLine } from "../sequencer/history.ts";
+import { ROUTES } from "../osc/routes/table.ts";
 
 /** A message from the engine as the client receives it: its address, then its arguments. */
 export type Reply = [string, ...(string | number)[]];
@@ -389,7 +390,11 @@ export async function runTranslation(
     const text = errors.length ? r.said.join("\n") : changedText(r.said, t.messages);
     return { ok: errors.length === 0, text, errors };
   }
-  const text = json ? describe(reply, json) : replyText(reply, r.said);
+  const text = json
+    ? describe(reply, json)
+    : !r.said.length && r.reply && isEdit(t.messages.at(-1))
+    ? "nothing changed" // an edit that found everything as it asked
+    : replyText(reply, r.said);
   return { ok: errors.length === 0, text, json: replyJson(reply), reply, errors };
 }
 
@@ -407,13 +412,18 @@ export function changedText(said: readonly string[], messages: readonly OscMessa
   return messages.length ? "nothing changed" : "everything sent before has applied";
 }
 
+// Whether the address is an edit the history records (osc/routes/: its entry's `edit`), so that no line of
+// what it changed means it changed nothing (`scale` alone asks).
+function isEdit(m: OscMessage | undefined): boolean {
+  if (!m || (m[0] === "/scale" && m.length === 1)) return false;
+  return ROUTES.some((r) => r.address === m[0] && r.dialect === "chronus" && r.edit !== undefined);
+}
+
 // Replies whose sentence the edits' own lines say better (what changed, from what to what, when); what the
 // reply adds (a seq change's timing, a commit's delayed cables) follows them.
 function replyText(reply: Reply, said: readonly string[]): string {
   const [address, ...args] = reply;
-  if (!said.length) {
-    return address === "/patch/commit.reply" && args[0] === 0 ? "nothing changed" : describe(reply, false);
-  }
+  if (!said.length) return describe(reply, false);
   const lines = [...said];
   if (address === "/patch/commit.reply") {
     const delayed = JSON.parse(String(args[1] ?? "[]")) as string[];
