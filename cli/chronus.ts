@@ -146,6 +146,9 @@ function noAnswer(c: Connection): false {
 /** The most lines a batch may hold: its messages and the /sync fit one packet (osc/server.ts, 1,024). */
 export const MAX_BATCH_LINES = 1000;
 
+/** How far ahead a batch's time tag is, seconds: past the time the engine takes to handle 1,000 messages. */
+export const BATCH_AHEAD_S = 0.1;
+
 /** The most bytes a batch's bundle may take: one UDP datagram (docs/limits.md). */
 export const MAX_BATCH_BYTES = 60_000;
 
@@ -205,7 +208,9 @@ export async function runBatch(
     console.error(`error: ${(e as Error).message}`);
     return false;
   }
-  const r = await c.exchange(messages, "sync", SYNC_WAIT_MS);
+  // A time tag a little ahead: the engine stamps every message at its one frame (an immediate bundle's
+  // commands go out together too, but each edit would be labelled with the frame it was handled at).
+  const r = await c.exchange(messages, "sync", SYNC_WAIT_MS, [], [], Date.now() / 1000 + BATCH_AHEAD_S);
   const errors = r.errors.map(errorText);
   if (!r.synced && errors.length === 0) errors.push(noAnswerText(c.target, SYNC_WAIT_MS));
   if (r.synced) console.log(changedText(r.said, messages));

@@ -114,7 +114,8 @@ export class Connection {
    * Sends the messages and a /sync in one bundle, then waits up to `ms` until both the reply with address
    * `expect` (unless "sync") has come, or an /error about one of `final` or the bundle, and the /synced; replies
    * with an address of `keep` are kept. `said` is what /synced reports this client's edits changed, one line
-   * each (osc/edit_notes.ts).
+   * each (osc/edit_notes.ts). `timetag` (Unix seconds) stamps the bundle: every message then lands at its one
+   * frame, the edits' lines included.
    */
   async exchange(
     messages: OscMessage[],
@@ -122,9 +123,10 @@ export class Connection {
     ms: number,
     final: string[] = [],
     keep: string[] = [],
+    timetag?: number,
   ): Promise<{ reply?: Reply; kept: Reply[]; errors: Reply[]; synced: boolean; said: string[] }> {
     const id = ++this.#sync;
-    await this.send([...messages, ["/sync", id]]);
+    await this.send([...messages, ["/sync", id]], timetag);
     const out = { reply: undefined as Reply | undefined, kept: [] as Reply[], errors: [] as Reply[] };
     let synced = false, said: string[] = [];
     const deadline = performance.now() + ms;
