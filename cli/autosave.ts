@@ -4,11 +4,13 @@
 // file is rebuilt once a second and written only when it changed (a commit, a set, a sequence edit), and every
 // 10 s whatever happened; atomically (a temporary file renamed over the old), so a kill mid-write leaves the
 // previous file whole. The edit history (sequencer/history.ts) goes beside it, in autosave/history.json, on
-// the same timer and the same terms, so that --resume can still undo what was done before the restart.
+// the same timer and the same terms, so that --resume can still undo what was done before the restart. Both
+// parts are built by osc/session_file.ts, as /session/save builds a saved session.
 import { join } from "node:path";
 import type { PatchFile } from "../core/files.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { HistoryFile } from "../sequencer/history.ts";
+import { boundedHistory, HISTORY_BYTES, patchFile } from "../osc/session_file.ts";
 
 /** The autosave file, relative to the data directory. */
 export const AUTOSAVE_FILE = "autosave/patch.json";
@@ -20,7 +22,7 @@ export const AUTOSAVE_EVERY_MS = 10_000;
 /** The autosaved history, relative to the data directory. */
 export const AUTOSAVE_HISTORY_FILE = "autosave/history.json";
 /** The most the history file holds: beyond it the oldest entries are left out (they cannot be undone then). */
-export const AUTOSAVE_HISTORY_BYTES = 4 * 1024 * 1024;
+export const AUTOSAVE_HISTORY_BYTES: number = HISTORY_BYTES;
 
 /** The history's autosave path on the disk for the data directory `dataDir`. */
 export function historyPath(dataDir: string): string {
@@ -29,13 +31,7 @@ export function historyPath(dataDir: string): string {
 
 /** The history as the autosave writes it: its JSON, the oldest entries left out until it fits the bound. */
 export function historyText(history: HistoryFile, maxBytes = AUTOSAVE_HISTORY_BYTES): string {
-  let file = history, text = JSON.stringify(file);
-  while (text.length > maxBytes && file.entries.length) {
-    const drop = Math.max(1, Math.ceil(file.entries.length / 4));
-    file = { ...file, entries: file.entries.slice(drop), done: Math.max(0, file.done - drop) };
-    text = JSON.stringify(file);
-  }
-  return text + "\n";
+  return JSON.stringify(boundedHistory(history, maxBytes)) + "\n";
 }
 
 /** The autosave file's path on the disk for the data directory `dataDir`. */
@@ -43,12 +39,9 @@ export function autosavePath(dataDir: string): string {
   return join(dataDir, AUTOSAVE_FILE);
 }
 
-/** The engine's committed patch with its sequence (when it has tracks), as /patch/save writes it. */
+/** The engine's committed patch with its sequence (when it has tracks), as /patch/save and /session/save write it. */
 export function sessionFile(engine: Pick<Engine, "patch" | "sequencer" | "instrument">): PatchFile {
-  const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
-  const sequence = engine.sequencer.toFile();
-  if (Object.keys(sequence.tracks).length || sequence.scenes) file.sequence = sequence;
-  return file;
+  return patchFile(engine);
 }
 
 /** Writes `text` to `path` atomically: a temporary file beside it, then a rename. */

@@ -1,21 +1,37 @@
 // deno task chronus [COMMAND …] | play SCORE: talks to a running engine over OSC in the text command language
 // (cli/language.ts) and prints the answers in plain words. Without a command it reads commands line by line
-// (an interactive prompt in a terminal; a pipe works too). Exit code 1 when the engine answered with an error.
+// (an interactive prompt in a terminal; a pipe works too). A batch (--batch [FILE], or stdin redirected from a
+// file: chronus < moves.txt) sends every line as one bundle that applies at one frame. Exit code 1 when the
+// engine answered with an error.
 import { basename, dirname, relative, resolve } from "node:path";
+import { fstatSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { encode } from "node-osc";
 import { ClientError } from "../core/errors.ts";
 import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { HELP_LINES, type OscMessage, translate, type Translation } from "./language.ts";
-import { ANSWER_WAIT_MS, Connection, errorText, noAnswerText, runTranslation } from "./session.ts";
+import {
+  ANSWER_WAIT_MS,
+  changedText,
+  Connection,
+  errorText,
+  noAnswerText,
+  runTranslation,
+  SYNC_WAIT_MS,
+} from "./session.ts";
 import { dialectHelp } from "../osc/routes/table.ts";
+import { MAX_PACKET_MESSAGES } from "../osc/server.ts";
 import { watchMain } from "./watch.ts";
 
 const HELP = `Usage: deno task chronus [--host H] [--port P] [--json] [--data-dir DIR] [COMMAND …]
+       deno task chronus --batch [FILE]   (or: deno task chronus < FILE)
        deno task chronus play SCORE [--host H] [--port P]
        deno task chronus watch [--host H] [--port P] [--seconds N]  (a live view: docs/view.md)
 
 Sends one command (or, without one, each line typed or piped) to a running engine over OSC (default
-127.0.0.1:5005) and prints the answer. play sends a score (lines "SECONDS COMMAND") live, as timed bundles.
+127.0.0.1:5005) and prints the answer. A batch (--batch FILE, --batch reading stdin, or stdin redirected
+from a file) sends every line as one bundle applied at one frame, up to 1,000 lines; a line that does not
+translate refuses the whole batch, nothing sent. play sends a score (lines "SECONDS COMMAND") live, as timed bundles.
 Files: "load FILE" sends a file of this directory as text (up to 60 KB; else a name in the engine's
 data directory's patches/), "save FILE" writes the engine's patch here, "record start FILE" names a file
 in the engine's --data-dir recordings/ (DIR: the engine's data directory as seen from here, default
@@ -88,6 +104,7 @@ const OWN_OPTIONS: Readonly<Record<string, "string" | "boolean">> = {
   port: "string",
   "data-dir": "string",
   json: "boolean",
+  batch: "boolean",
   help: "boolean",
 };
 
@@ -156,6 +173,81 @@ function noAnswer(c: Connection): false {
   return false;
 }
 
+/** The most lines a batch may hold: its messages and the /sync fit one packet (osc/server.ts, 1,024). */
+export const MAX_BATCH_LINES = 1000;
+
+/** How far ahead a batch's time tag is, seconds: past the time the engine takes to handle 1,000 messages. */
+export const BATCH_AHEAD_S = 0.1;
+
+/** The most bytes a batch's bundle may take: one UDP datagram (docs/limits.md). */
+export const MAX_BATCH_BYTES = 60_000;
+
+/**
+ * A batch's lines as the messages of one bundle, in order (`source` names the input in errors). Throws
+ * ClientError naming the first line that does not translate, or the bound the batch is over: nothing is sent.
+ */
+export function batchMessages(text: string, source: string, dataDir = DEFAULT_DATA_DIR): OscMessage[] {
+  const lines = text.split("\n");
+  const used = lines.filter((l) => l.replace(/#.*$/, "").trim() !== "").length;
+  if (used > MAX_BATCH_LINES) {
+    throw new ClientError(`${source}: ${used} lines; a batch holds at most ${MAX_BATCH_LINES}`);
+  }
+  const messages: OscMessage[] = [];
+  for (const [i, line] of lines.entries()) {
+    try {
+      const t = localFiles(translate(line), dataDir);
+      if ("save" in t) throw new ClientError(`save FILE writes here, not in the engine: run it on its own`);
+      messages.push(...t.messages);
+    } catch (e) {
+      throw new ClientError(`${source}:${i + 1}: ${(e as Error).message}; nothing was sent`);
+    }
+  }
+  if (messages.length + 1 > MAX_PACKET_MESSAGES) {
+    throw new ClientError(
+      `${source}: ${messages.length} messages; a batch sends at most ${MAX_PACKET_MESSAGES - 1} (one packet)`,
+    );
+  }
+  const bytes = encode({
+    oscType: "bundle",
+    timetag: 0,
+    elements: [...messages, ["/sync", 0] as OscMessage].map(([address, ...args]) => ({
+      oscType: "message",
+      address,
+      args,
+    })),
+  }).length;
+  if (bytes > MAX_BATCH_BYTES) {
+    throw new ClientError(
+      `${source}: ${bytes} bytes in one bundle; a batch sends at most ${MAX_BATCH_BYTES}`,
+    );
+  }
+  return messages;
+}
+
+/** Sends a batch as one bundle with a /sync and prints what it changed; false when anything was refused. */
+export async function runBatch(
+  c: Connection,
+  text: string,
+  source: string,
+  dataDir?: string,
+): Promise<boolean> {
+  let messages: OscMessage[];
+  try {
+    messages = batchMessages(text, source, dataDir);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return false;
+  }
+  // A time tag a little ahead: the engine stamps every message at its one frame (an immediate bundle's
+  // commands go out together too, but each edit would be labelled with the frame it was handled at).
+  const r = await c.exchange(messages, "sync", SYNC_WAIT_MS, [], [], Date.now() / 1000 + BATCH_AHEAD_S);
+  const errors = r.errors.map(errorText);
+  if (!r.synced && errors.length === 0) errors.push(noAnswerText(c.target, SYNC_WAIT_MS));
+  if (r.synced) console.log(changedText(r.said, messages));
+  for (const e of errors) console.error(`error: ${e}`);
+  return r.synced && errors.length === 0;
+}
+
 // Sends a score live: each line as a bundle stamped start + its time, at most one second ahead.
 async function play(c: Connection, path: string): Promise<boolean> {
   const lines = Deno.readTextFileSync(path).split("\n");
@@ -201,6 +293,7 @@ if (import.meta.main) {
         host: { type: "string", default: "127.0.0.1" },
         port: { type: "string", default: "5005" },
         json: { type: "boolean", default: false },
+        batch: { type: "boolean", default: false },
         "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
         help: { type: "boolean", default: false },
       },
@@ -218,7 +311,26 @@ if (import.meta.main) {
   const c = new Connection(a.values.host, Number(a.values.port));
   let ok = true;
   const words = positionals;
-  if (words[0] === "play") {
+  // A batch: --batch (FILE, else stdin), or stdin redirected from a file; a pipe stays line by line, so a
+  // program can hold a conversation on it.
+  const redirected = !Deno.stdin.isTerminal() && words.length === 0 && fstatSync(0).isFile();
+  if (a.values.batch || redirected) {
+    const file = words.length === 1 ? words[0] : undefined;
+    if (words.length > 1) {
+      console.error("usage: chronus --batch [FILE]");
+      ok = false;
+    } else {
+      let text: string | undefined;
+      try {
+        text = file === undefined
+          ? await new Response(Deno.stdin.readable).text()
+          : Deno.readTextFileSync(file);
+      } catch (e) {
+        console.error(`error: cannot read ${file}: ${(e as Error).message}`);
+      }
+      ok = text !== undefined && await runBatch(c, text, file ?? "stdin", a.values["data-dir"]);
+    }
+  } else if (words[0] === "play") {
     ok = words.length === 2 ? await play(c, words[1]) : (console.error("usage: chronus play SCORE"), false);
   } else if (words.length) {
     ok = await runLine(c, words.join(" "), a.values.json, a.values["data-dir"]);

@@ -2,6 +2,7 @@
 // musician or an agent can type. One line → the messages to send (several are sent as one bundle) and what
 // kind of answer to wait for.
 import { ClientError } from "../core/errors.ts";
+import { nearest } from "../core/nearest.ts";
 import type { FamilyName, Route } from "../osc/routes/route.ts";
 import { ROUTES } from "../osc/routes/table.ts";
 
@@ -65,6 +66,63 @@ export const HELP_LINES: readonly string[] = [
   ...helpLines(ROUTES),
   `${"PITCH".padEnd(32)}a whole number 0–127 is MIDI (55 and 55.0 alike), other numbers Hz; C#3, Eb5, 110hz`,
 ];
+
+/** The language's command words: each text form's first word ("set", "seq", "freq" …), in the table's order. */
+export const COMMAND_WORDS: readonly string[] = [
+  ...new Set(ROUTES.flatMap((r) => r.text ? [r.text.form.split(" ")[0].toLowerCase()] : [])),
+];
+
+// Words people reach for that mean another command: no edit distance finds "listen" from "levels".
+const SYNONYMS: Readonly<Record<string, string>> = {
+  levels: "listen",
+  level: "listen",
+  meter: "listen",
+  meters: "listen",
+  loudness: "listen",
+  spectrum: "listen",
+  analyze: "listen",
+  key: "scale",
+  mode: "scale",
+  tempo: "seq",
+  bpm: "seq",
+  play: "seq",
+  stop: "seq",
+  start: "seq",
+  connect: "patch",
+  disconnect: "unpatch",
+  remove: "delete",
+  rm: "delete",
+  new: "create",
+  add: "create",
+  copy: "clone",
+  duplicate: "clone",
+  info: "status",
+  modules: "list",
+  open: "load",
+  write: "save",
+  store: "save",
+};
+
+/** The help lines of one command word (its text forms with their examples). */
+export function usageOf(command: string): string[] {
+  return helpLines(ROUTES.filter((r) => r.text?.form.split(" ")[0].toLowerCase() === command));
+}
+
+/**
+ * Why a first word is not a command, with the nearest command (a known synonym, else by edit distance,
+ * core/nearest.ts) and its usage alone, never the whole help.
+ */
+export function unknownCommand(verb: string): string {
+  const near = SYNONYMS[verb.toLowerCase()] ?? nearest(verb, COMMAND_WORDS);
+  if (near === undefined) {
+    return `"${verb}" is not a command; commands: ${COMMAND_WORDS.join(", ")} (help: chronus --help)`;
+  }
+  return `"${verb}" is not a command; did you mean "${near}"?\n  ${usageOf(near).join("\n  ")}`;
+}
+
+// A session's name in `save NAME` / `load NAME`: a bare word (osc/routes/session.ts SESSION_NAME); a word with
+// a dot or a slash is a patch file, as before sessions.
+const isSessionName = (w: string | undefined): boolean => w !== undefined && /^[A-Za-z0-9_-]{1,64}$/.test(w);
 
 /** Translates one line; throws ClientError in plain words. Blank lines and # comments give no messages. */
 export function translate(line: string): Translation {
@@ -147,12 +205,19 @@ export function translate(line: string): Translation {
       return { messages: [["/patch/delete", rest[0]], ["/patch/commit"]], expect: "/patch/commit.reply" };
     // File names go as typed: the engine resolves them in its data directory (core/sandbox.ts); the chronus
     // client sends a file of its own directory as text instead (cli/chronus.ts localFiles).
+    // A bare NAME is a whole session (osc/routes/session.ts), a FILE (with a . or /) the patch and sequence.
     case "load":
-      if (rest.length !== 1) usage(form("/patch/load"));
+      if (rest.length !== 1) usage(`${form("/session/load")} | ${form("/patch/load")}`);
+      if (isSessionName(rest[0])) {
+        return { messages: [["/session/load", rest[0]]], expect: "/session/load.reply" };
+      }
       return { messages: [["/patch/load", rest[0]]], expect: "/patch/commit.reply" };
     case "save":
       if (rest.length < 1 || rest.length > 2 || (rest[1] !== undefined && rest[1] !== "overwrite")) {
-        usage(form("/patch/save"));
+        usage(`${form("/session/save")} | ${form("/patch/save")}`);
+      }
+      if (isSessionName(rest[0])) {
+        return { messages: [["/session/save", ...rest]], expect: "/session/save.reply" };
       }
       return { messages: [["/patch/save", ...rest]], expect: "/patch/save.reply" };
     case "get":
@@ -209,7 +274,7 @@ export function translate(line: string): Translation {
       if (rest.length === 1 && TONE_WORDS.has(verb)) {
         return { messages: [[`/engine/${verb}`, word(rest[0])]], expect: "sync" };
       }
-      throw new ClientError(`"${verb}" is not a command; commands:\n  ${HELP_LINES.join("\n  ")}`);
+      throw new ClientError(unknownCommand(verb));
   }
 }
 

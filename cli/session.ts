@@ -7,6 +7,7 @@ import { describe as describeAnalysis } from "../analysis/describe.ts";
 import { type OscMessage, translate, type Translation } from "./language.ts";
 import type { TrackSpec } from "../core/files.ts";
 import type { HistoryLine } from "../sequencer/history.ts";
+import { ROUTES } from "../osc/routes/table.ts";
 
 /** A message from the engine as the client receives it: its address, then its arguments. */
 export type Reply = [string, ...(string | number)[]];
@@ -109,6 +110,46 @@ export class Connection {
     }
   }
 
+  /**
+   * Sends the messages and a /sync in one bundle, then waits up to `ms` until both the reply with address
+   * `expect` (unless "sync") has come, or an /error about one of `final` or the bundle, and the /synced; replies
+   * with an address of `keep` are kept. `said` is what /synced reports this client's edits changed, one line
+   * each (osc/edit_notes.ts). `timetag` (Unix seconds) stamps the bundle: every message then lands at its one
+   * frame, the edits' lines included.
+   */
+  async exchange(
+    messages: OscMessage[],
+    expect: string,
+    ms: number,
+    final: string[] = [],
+    keep: string[] = [],
+    timetag?: number,
+  ): Promise<{ reply?: Reply; kept: Reply[]; errors: Reply[]; synced: boolean; said: string[] }> {
+    const id = ++this.#sync;
+    await this.send([...messages, ["/sync", id]], timetag);
+    const out = { reply: undefined as Reply | undefined, kept: [] as Reply[], errors: [] as Reply[] };
+    let synced = false, said: string[] = [];
+    const deadline = performance.now() + ms;
+    const answered = () => expect === "sync" || out.reply !== undefined || out.errors.length > 0;
+    while (!(synced && answered())) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      const r = await this.next([expect, "/synced", ...keep], left, [...final, "#bundle"]);
+      out.errors.push(...r.errors);
+      if (!r.reply) {
+        // A refusal of the awaited message ends the wait for its reply; the /synced still comes.
+        if (r.errors.length && !synced) continue;
+        if (!r.errors.length) break;
+        continue;
+      }
+      if (r.reply[0] === "/synced") {
+        if (r.reply[1] === id) [synced, said] = [true, r.reply.slice(2).map(String)];
+      } else if (r.reply[0] === expect) out.reply = r.reply;
+      else out.kept.push(r.reply);
+    }
+    return { ...out, synced, said };
+  }
+
   /** Closes the socket and waits for the receive loop to end. */
   async close(): Promise<void> {
     this.#sock.close();
@@ -188,10 +229,53 @@ export function describe(reply: Reply, json: boolean): string {
       return "playing from the first bar";
     case "/seq/stop.reply":
       return "stopped (every gate closed)";
+    case "/seq/reset.reply":
+      return "back to the first bar";
+    case "/seq/clear.reply":
+      return "every track removed";
+    case "/seq/bpm.reply":
+      return `tempo ${args[0]} BPM from the next bar`;
+    case "/seq/swing.reply":
+      return `swing ${args[0]} % from the next bar`;
+    case "/seq/mute.reply":
+    case "/seq/solo.reply":
+      return `track ${args[0]} ${address === "/seq/mute.reply" ? "muted" : "soloed"}`;
+    case "/seq/unmute.reply":
+      return args.length ? `track ${args[0]} unmuted` : "every track unmuted, no solo";
     case "/pattern/list.reply":
       return args.length ? args.join("\n") : "no patterns saved yet (pattern save NAME)";
     case "/pattern/save.reply":
-      return `saved ${args[0]}`;
+      return `saved ${args[0]} (the sequence)`;
+    case "/patch/save.reply":
+      return `saved ${args[0]} (patch and sequence)`;
+    case "/session/save.reply":
+      return `saved ${args[0]} (the whole session: patch, sequence, scenes and ${plural(args[1], "edit")})`;
+    case "/session/load.reply":
+      return `loaded ${args[0]} (the whole session, with ${plural(args[1], "edit")} to undo)`;
+    case "/patch/create.reply":
+      return `staged ${args[0]} (it applies at the commit)`;
+    case "/patch/abort.reply":
+      return "dropped the staged patch";
+    case "/note/off.reply":
+      return args.length
+        ? `released note ${plural(args.length, "id", false)} ${args.join(" ")}`
+        : "no such note sounds now";
+    case "/scale.reply":
+      return args.length
+        ? `scale ${args[0]} ${args[1]}: ${args.slice(2).join(" ")}`
+        : "no scale set (scale ROOT MODE)";
+    case "/scene/save.reply":
+      return `scene ${args[0]} saved (${plural(args[1], "bar")})`;
+    case "/scene/play.reply": {
+      const at = args[1] === "now" ? "now" : args[1] === "bar" ? "from the next bar" : `at bar ${args[1]}`;
+      return `scene ${args[0]} plays ${at}`;
+    }
+    case "/scene/chain.reply":
+      return `chain from bar ${args[0]} (${plural(args[1], "bar")} in all)`;
+    case "/scene/list.reply":
+      return args.length
+        ? args.map((a) => String(a).replace(/:(\d+)$/, (_, n) => ` (${plural(n, "bar")})`)).join("\n")
+        : "no scenes saved yet (scene save NAME)";
     case "/analyze.reply":
       return describeAnalysis(JSON.parse(String(args[0])));
     case "/analyze/plot.reply":
@@ -246,8 +330,16 @@ export function describe(reply: Reply, json: boolean): string {
       return entries.map((e) => `${verb} #${e.index} ${e.description}`).join("\n");
     }
     default:
-      return `${address} ${args.join(" ")}`;
+      // A reply this client has no sentence for (a newer engine's): its words, never a raw "/x.reply" line.
+      return `${address.replace(/\.reply$/, "").split("/").filter((w) => w).join(" ")}: ${args.join(" ")}`
+        .replace(/: $/, "");
   }
+}
+
+// "1 bar", "4 bars"; `count` false: the noun alone, singular or plural.
+function plural(n: unknown, noun: string, count = true): string {
+  const word = Number(n) === 1 ? noun : `${noun}s`;
+  return count ? `${n} ${word}` : word;
 }
 
 /** History entries as lines: "#3 frame 96000 (2.1) 127.0.0.1:9001 voice1.cutoff 500 → 3000 Hz (undone)". */
@@ -289,8 +381,10 @@ export function noAnswerText(target: string, ms: number): string {
 }
 
 /**
- * Sends a translated line and waits up to `waitMs` for its answer (`json`: JSON replies as they came, as
- * `--json` prints them).
+ * Sends a translated line with a /sync in one bundle and waits up to `waitMs` for its answer (`json`: JSON
+ * replies as they came, as `--json` prints them). An edit's answer is what it changed, from what to what and
+ * when, as the engine's history says it ("voice3.cutoff 320 → 1000 Hz at bar 12.3"); a query's is its reply in
+ * plain words.
  */
 export async function runTranslation(
   c: Connection,
@@ -299,30 +393,86 @@ export async function runTranslation(
   waitMs: number = t.expect.startsWith("/analyze") ? ANALYZE_WAIT_MS : ANSWER_WAIT_MS,
 ): Promise<Answer> {
   if (t.expect === "none") return { ok: true, text: "", errors: [] };
-  await c.send(t.messages);
-  if (t.expect === "sync") {
-    const r = await c.sync(SYNC_WAIT_MS, t.also ? [t.also] : []);
-    const errors = r.errors.map(errorText);
-    if (!r.ok && errors.length === 0) errors.push(noAnswerText(c.target, SYNC_WAIT_MS));
-    // A reply that came before /synced (a group note's ids) is the answer; else "ok".
-    const reply = r.kept.at(-1);
-    if (errors.length || !reply) {
-      return { ok: errors.length === 0, text: errors.length === 0 ? "ok" : "", errors };
-    }
-    return { ok: true, text: describe(reply, json), reply, errors };
-  }
-  // The reply answers the last message (a bundle's commit); its refusal is the answer too.
-  const r = await c.next([t.expect], waitMs, [t.messages[t.messages.length - 1][0]]);
+  const last = t.messages.at(-1)?.[0];
+  const r = await c.exchange(
+    t.messages,
+    t.expect,
+    t.expect === "sync" ? SYNC_WAIT_MS : Math.max(waitMs, SYNC_WAIT_MS),
+    t.expect === "sync" || last === undefined ? [] : [last],
+    t.also ? [t.also] : [],
+  );
   const errors = r.errors.map(errorText);
-  if (!r.reply && errors.length === 0) errors.push(noAnswerText(c.target, waitMs));
-  if (!r.reply) return { ok: false, text: "", errors };
-  return {
-    ok: errors.length === 0,
-    text: describe(r.reply, json),
-    json: replyJson(r.reply),
-    reply: r.reply,
-    errors,
-  };
+  const answered = t.expect === "sync" ? r.synced : r.reply !== undefined;
+  if (!answered && errors.length === 0) {
+    errors.push(noAnswerText(c.target, t.expect === "sync" ? SYNC_WAIT_MS : waitMs));
+  }
+  // A reply that came before /synced (a group note's ids) is the answer of a sync line.
+  const reply = r.reply ?? r.kept.at(-1);
+  if (!reply) {
+    const text = errors.length ? r.said.join("\n") : changedText(r.said, t.messages);
+    return { ok: errors.length === 0, text, errors };
+  }
+  const text = json
+    ? describe(reply, json)
+    : !r.said.length && r.reply && isEdit(t.messages.at(-1))
+    ? "nothing changed" // an edit that found everything as it asked
+    : replyText(reply, r.said);
+  return { ok: errors.length === 0, text, json: replyJson(reply), reply, errors };
+}
+
+/** What a line without a reply of its own did: the edits' lines, else what it played, else "nothing changed". */
+export function changedText(said: readonly string[], messages: readonly OscMessage[]): string {
+  if (said.length) return said.join("\n");
+  const played = messages.flatMap(([address, ...args]) => {
+    if (address.startsWith("/gate/")) {
+      return [`${address.slice(6)} gate ${Number(args[0]) ? "open" : "closed"}`];
+    }
+    if (address === "/note") return [`${args[0]} played ${args[1]} for ${args[3] ?? 0.25} s`];
+    return [];
+  });
+  if (played.length) return played.join("\n");
+  return messages.length ? "nothing changed" : "everything sent before has applied";
+}
+
+// Whether the address is an edit the history records (osc/routes/: its entry's `edit`), so that no line of
+// what it changed means it changed nothing (`scale` alone asks).
+function isEdit(m: OscMessage | undefined): boolean {
+  if (!m || (m[0] === "/scale" && m.length === 1)) return false;
+  return ROUTES.some((r) => r.address === m[0] && r.dialect === "chronus" && r.edit !== undefined);
+}
+
+// Replies whose sentence the edits' own lines say better (what changed, from what to what, when); what the
+// reply adds (a seq change's timing, a commit's delayed cables) follows them.
+function replyText(reply: Reply, said: readonly string[]): string {
+  const [address, ...args] = reply;
+  if (!said.length) return describe(reply, false);
+  const lines = [...said];
+  if (address === "/patch/commit.reply") {
+    const delayed = JSON.parse(String(args[1] ?? "[]")) as string[];
+    if (delayed.length) {
+      lines.push(`these cables close a cycle and carry one block of delay: ${delayed.join(", ")}`);
+    }
+    return lines.join("\n");
+  }
+  if (address.startsWith("/seq/") || address === "/pattern/load.reply") {
+    const when = args.at(-1);
+    const from = when === "now"
+      ? "from each track's next step"
+      : when === "bar" || address === "/seq/bpm.reply" || address === "/seq/swing.reply"
+      ? "from the next bar"
+      : "";
+    // The change is made now and heard from the bar (or step) the reply names: that is its "when".
+    if (from) {
+      lines[lines.length - 1] = `${lines[lines.length - 1].replace(/ at (bar|frame) \S+$/, "")} ${from}`;
+    }
+    return lines.join("\n");
+  }
+  if (
+    address === "/session/load.reply" || address === "/scene/play.reply" || address === "/scene/chain.reply"
+  ) {
+    return [describe(reply, false), ...said].join("\n");
+  }
+  return lines.join("\n");
 }
 
 /** Translates one line and runs it; a line the language refuses is an error in plain words, nothing sent. */

@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ClientError } from "./errors.ts";
 
 /** The subdirectories of the data directory, each created on its first use. */
-export const DATA_AREAS = ["patches", "patterns", "recordings", "samples", "plots"] as const;
+export const DATA_AREAS = ["patches", "patterns", "recordings", "samples", "plots", "sessions"] as const;
 
 /** One of the data directory's subdirectories. */
 export type DataArea = (typeof DATA_AREAS)[number];

@@ -13,11 +13,21 @@ import { ClientError } from "../core/errors.ts";
 import { argTags } from "./codec.ts";
 import type { When } from "../sequencer/sequencer.ts";
 import { DEFAULT_DATA_DIR, diskFiles, type PatchFiles } from "./files.ts";
+import { EditNotes } from "./edit_notes.ts";
 import { Outbox } from "./outbox.ts";
 import { RecentEvents } from "./recent_events.ts";
 import { type Call, readArgs, type Route, type RouteContext } from "./routes/route.ts";
 import { FAMILIES, ROUTES } from "./routes/table.ts";
-import { changeBetween, describeChange, History, snapshot } from "../sequencer/history.ts";
+import {
+  canonicalParam,
+  changeBetween,
+  describeChange,
+  History,
+  isEmpty,
+  shownValue,
+  type Snapshot,
+  snapshot,
+} from "../sequencer/history.ts";
 import type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts";
 
 export type { Delivery, OscArg, OscEngine, OscPeer, OscReply } from "./types.ts";
@@ -68,6 +78,7 @@ export class OscRouter {
       },
       recent: this.recent,
       history: engine.history ?? new History(),
+      notes: new EditNotes(),
     };
     // A dialect's row that a native entry serves as it is has no dispatch of its own.
     for (const r of routes.filter((r) => !r.legacy?.servedBy)) {
@@ -112,7 +123,7 @@ export class OscRouter {
       };
       const values = readArgs(route, taken.args, taken.tags);
       if (!route.edit) return route.handle(this.#ctx, values, call);
-      return recorded(this.#ctx, route, values, call, peer?.name ?? this.author);
+      return recorded(this.#ctx, route, values, call, peer?.name ?? this.author, peer?.name);
     } catch (e) {
       if (!(e instanceof ClientError)) throw e; // a bug: the server reports it as an internal error
       const forms = others.map((r) => r.dialect === "chronus" ? r.usage : `${r.usage} (${r.dialect})`);
@@ -157,12 +168,15 @@ export class OscRouter {
 
 // Runs an edit's handler between two snapshots and records what it changed in the history, stamped at the
 // bundle's frame or the earliest exact one (what an unstamped send gets, give or take the block it waits).
+// The same one line, with when it was made, is noted for the sender's next /synced (osc/edit_notes.ts); a
+// parameter set that changed nothing is noted as such ("voice1.cutoff was already 1000 Hz").
 function recorded(
   ctx: RouteContext,
   route: Route,
   values: unknown[],
   call: Call,
   author: string,
+  sender?: string,
 ): OscReply[] {
   const { engine, history } = ctx;
   // A parameter set compares its one module: a whole snapshot (every module and the sequence) made a /mod
@@ -171,17 +185,44 @@ function recorded(
   const take = () => snapshot(engine.patch, engine.sequencer, only, engine.instrument);
   const before = take();
   const replies = route.handle(ctx, values, call);
-  const change = changeBetween(before, take());
+  const after = take();
+  const change = changeBetween(before, after);
+  const frame = call.delivery.frame ?? engine.asap();
+  if (isEmpty(change)) {
+    if (sender !== undefined && only !== undefined) {
+      const same = unchanged(after, only, call.path.param);
+      if (same) ctx.notes?.note(sender, same);
+    }
+    return replies;
+  }
   const position = engine.sequencer.playing ? engine.sequencePosition() : null;
   const types = (m: string) => engine.patch.modules.get(m)?.type ?? before.modules.get(m)?.type;
   const label = typeof route.edit === "function" ? route.edit(values) : undefined;
+  const line = label ?? describeChange(change, types);
   history.record(change, {
-    frame: call.delivery.frame ?? engine.asap(),
+    frame,
     author,
     ...(position ? { at: `${position.bar}.${position.beat}` } : {}),
-    describe: (c) => label ?? describeChange(c, types),
+    // A merge into the newest entry describes the merged change; this one's line is already made.
+    describe: (c) => c === change ? line : label ?? describeChange(c, types),
   }, engine.sampleRate);
+  if (sender !== undefined) {
+    ctx.notes?.note(
+      sender,
+      `${line} at ${position ? `bar ${position.bar}.${position.beat}` : `frame ${frame}`}`,
+    );
+  }
   return replies;
+}
+
+// "voice1.cutoff was already 1000 Hz": a parameter set that moved nothing (`param` as the address named it,
+// perhaps an alias), or undefined when the parameter cannot be told.
+function unchanged(s: Snapshot, module: string, param: string | undefined): string | undefined {
+  const m = s.modules.get(module);
+  if (!m || param === undefined) return undefined;
+  const name = canonicalParam(m.type, param);
+  if (name === undefined || !(name in m.params)) return undefined;
+  return `${module}.${name} was already ${shownValue(m.type, name, m.params[name])}`;
 }
 
 function segments(address: string): string[] {

@@ -7,6 +7,7 @@
 import * as L from "../asm/layout.ts";
 import { type Command, command } from "../core/command.ts";
 import { ClientError } from "../core/errors.ts";
+import { didYouMean } from "../core/nearest.ts";
 import { type ModuleDef, moduleDef, MODULES, paramIndex, typeCode } from "./schema.ts";
 import type { PatchFile } from "../core/files.ts";
 import type { ArenaBudget } from "../core/dsp_host.ts";
@@ -84,7 +85,9 @@ export function parseParamValue(
   const index = paramIndex(d, param);
   if (index < 0) {
     throw new ClientError(
-      `${type} has no parameter "${param}" (known: ${d.params.map((p) => p.name).join(", ")})`,
+      `${type} has no parameter "${param}"${didYouMean(param, d.params.map((p) => p.name))} (known: ${
+        d.params.map((p) => p.name).join(", ")
+      })`,
     );
   }
   const p = d.params[index];
@@ -189,15 +192,15 @@ export class Patch {
   /** The committed module called `name`; throws ClientError when there is none. */
   module(name: string): ModuleState {
     const m = this.#committed.modules.get(name);
-    if (!m) throw new ClientError(`No module "${name}" in the patch${this.#hint()}`);
+    if (!m) throw new ClientError(`No module "${name}" in the patch${this.#hint(name)}`);
     return m;
   }
 
-  #hint(): string {
+  // The nearest module name to `name` (core/nearest.ts), then the first of them.
+  #hint(name: string): string {
     const names = [...this.#committed.modules.keys()];
-    return names.length
-      ? ` (modules: ${names.slice(0, 24).join(", ")}${names.length > 24 ? ", …" : ""})`
-      : "";
+    return didYouMean(name, names) +
+      (names.length ? ` (modules: ${names.slice(0, 24).join(", ")}${names.length > 24 ? ", …" : ""})` : "");
   }
 
   #stage(): Model {
@@ -234,7 +237,9 @@ export class Patch {
   /** Stages the deletion of a module and its connections. */
   delete(name: string): void {
     const m = this.#stage();
-    if (!m.modules.has(name)) throw new ClientError(`Cannot delete "${name}": no such module${this.#hint()}`);
+    if (!m.modules.has(name)) {
+      throw new ClientError(`Cannot delete "${name}": no such module${this.#hint(name)}`);
+    }
     m.modules.delete(name);
     for (const [id, c] of m.conns) if (c.src === name || c.dst === name) m.conns.delete(id);
   }
@@ -248,7 +253,7 @@ export class Patch {
     const name = dot < 0 ? spec : spec.slice(0, dot);
     const port = dot < 0 ? "" : spec.slice(dot + 1);
     const module = m.modules.get(name);
-    if (!module) throw new ClientError(`Cannot connect ${spec}: no module "${name}"${this.#hint()}`);
+    if (!module) throw new ClientError(`Cannot connect ${spec}: no module "${name}"${this.#hint(name)}`);
     const d = def(module.type);
     if (side === "from") {
       const out = port === "" ? d.outputs[0] : d.outputs.find((o) => o === port);
@@ -343,7 +348,7 @@ export class Patch {
   clone(name: string, copy: string): number {
     return this.#atomically((m) => {
       const source = m.modules.get(name);
-      if (!source) throw new ClientError(`Cannot clone "${name}": no such module${this.#hint()}`);
+      if (!source) throw new ClientError(`Cannot clone "${name}": no such module${this.#hint(name)}`);
       this.create(copy, source.type, source.params);
       const cables = [...m.conns.values()].filter((c) => c.src === name || c.dst === name);
       for (const c of cables) {
@@ -370,7 +375,7 @@ export class Patch {
         if (spec === "*") return () => true;
         const [name, raw = ""] = spec.split(/\.(.*)/s);
         const mod = m.modules.get(name);
-        if (!mod) throw new ClientError(`Cannot unpatch ${spec}: no module "${name}"${this.#hint()}`);
+        if (!mod) throw new ClientError(`Cannot unpatch ${spec}: no module "${name}"${this.#hint(name)}`);
         const d = def(mod.type), p = raw && !d.inputs.includes(raw) ? paramIndex(d, raw) : -1;
         const port = p >= 0 ? d.params[p].name : raw;
         return (module: string, at: string) => module === name && (port === "" || at === port);
@@ -412,7 +417,7 @@ export class Patch {
   set(name: string, param: string, value: number | string): void {
     const m = this.#stage();
     const mod = m.modules.get(name);
-    if (!mod) throw new ClientError(`Cannot set ${name}.${param}: no module "${name}"${this.#hint()}`);
+    if (!mod) throw new ClientError(`Cannot set ${name}.${param}: no module "${name}"${this.#hint(name)}`);
     const { index, value: v } = parseParamValue(mod.type, param, value);
     mod.params[def(mod.type).params[index].name] = v;
   }

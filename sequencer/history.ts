@@ -13,7 +13,7 @@ import type { PatchFile, SceneFile, SequenceFile, TrackSpec } from "../core/file
 import { scaleFromLine } from "../core/music.ts";
 import type { Patch } from "../patch/graph.ts";
 import type { Instrument } from "../patch/instrument.ts";
-import { moduleDef } from "../patch/schema.ts";
+import { moduleDef, paramIndex } from "../patch/schema.ts";
 import type { ChainState, Sequencer, When } from "./sequencer.ts";
 
 /** Entries kept; beyond this the oldest is forgotten (it can no longer be undone). */
@@ -268,6 +268,18 @@ function value(m: ModuleValue): ModuleValue {
 export function isEmpty(c: Change): boolean {
   return !c.params.length && !c.modules.length && !c.cables.length && !c.tracks.length && !c.bpm &&
     !c.swing && !c.mute && !c.solo && !c.scenes?.length && !c.chain && !c.scale && !c.groups;
+}
+
+/** A parameter's value with its unit ("500 Hz"; an enumerated value by its name), as descriptions show it. */
+export function shownValue(type: string, param: string, v: number): string {
+  return shown(type, param, v);
+}
+
+/** The canonical name of a module type's parameter named as an address may name it (an alias, "filter/freq"). */
+export function canonicalParam(type: string, name: string): string | undefined {
+  const d = moduleDef(type);
+  const i = d ? paramIndex(d, name) : -1;
+  return i < 0 ? undefined : d!.params[i].name;
 }
 
 // The parameter's value with its unit ("500 Hz"; an enumerated value by its name).

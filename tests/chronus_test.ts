@@ -80,20 +80,30 @@ Deno.test("deno task chronus: answers in plain words, errors exit 1, play keeps 
   assert.match(status!.out, /48000 Hz, block 128 · active slot \d · redundant/);
   const json = await run([...p, "--json", "status"]);
   assert.equal(JSON.parse(json.out).block, 128);
-  const set = await run([...p, "set", "voice1.freq", "220"]);
-  assert.equal(set.out.trim(), "ok");
-  // A note on a group prints its ids (/note.reply comes before the sync); on a module, just "ok".
+  const set = await run([...p, "set", "voice1.freq", "233"]);
+  // What the edit changed, from what to what, and when (the transport is stopped: the frame).
+  assert.match(set.out.trim(), /^voice1\.freq \S+ → 233 Hz at frame \d+$/, set.err);
+  const again = await run([...p, "set", "voice1.freq", "233"]);
+  assert.equal(again.out.trim(), "voice1.freq was already 233 Hz", again.err);
+  // A note on a group prints its ids (/note.reply comes before the sync); on a module, what it played.
   const chord = await run([...p, "note", "voices", "C3:maj7", "0.8", "0.2"]);
   assert.match(chord.out.trim(), /^note ids 1 2 3 4 \(/, chord.err);
-  assert.equal((await run([...p, "note", "voice1", "C3", "0.8", "0.2"])).out.trim(), "ok");
+  assert.equal(
+    (await run([...p, "note", "voice1", "C3", "0.8", "0.2"])).out.trim(),
+    "voice1 played C3 for 0.2 s",
+  );
   const badNote = await run([...p, "note", "voices", "C3:blah", "0.8"]);
   assert.equal(badNote.code, 1);
   assert.match(badNote.err, /error: \/note: "C3:blah": "blah" is not a chord quality/);
   const bad = await run([...p, "set", "voice1.bogus", "3"]);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /error: \/mod\/voice1\/bogus: voice has no parameter "bogus"/);
-  const patch = await run([...p, "patch", "lfo1", "to", "voice2.cutoff", "0.5"]);
-  assert.match(patch.out, /applied \(\d+ commands\)/);
+  const patch = await run([...p, "patch", "lfo1", "to", "voice2.cutoff", "0.75"]);
+  assert.match(patch.out, /^patch: lfo1\.\w+ → voice2\.cutoff depth 0\.5 → 0\.75 at frame \d+$/m, patch.err);
+  assert.equal(
+    (await run([...p, "patch", "lfo1", "to", "voice2.cutoff", "0.75"])).out.trim(),
+    "nothing changed",
+  );
   const piped = await run(p, "list\nset voice9.freq 1\ngate voice1 on\n");
   assert.match(piped.out, /modules: voice1 \(voice\)/);
   assert.match(piped.err, /No module "voice9"/);

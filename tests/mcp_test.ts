@@ -112,7 +112,7 @@ Deno.test("deno task mcp: tools and resources against a running engine", async (
     await t.step("command changes the engine; the patch tool shows it", async () => {
       const r = await call(client, "command", { line: "set voice1.freq 440" });
       assert.equal(r.isError, undefined, text(r));
-      assert.equal(text(r), "ok");
+      assert.match(text(r), /^voice1\.freq \S+ → 440 Hz at frame \d+$/);
       const p = await call(client, "patch");
       const patch = p.structuredContent as {
         patch: { modules: Record<string, { params: Record<string, unknown> }> };
@@ -132,7 +132,7 @@ Deno.test("deno task mcp: tools and resources against a running engine", async (
       assert.equal(long.isError, true, "a line past the bound is refused before it is sent");
       const after = await call(client, "command", { line: "seq bpm 140" });
       assert.equal(after.isError, undefined, "the server still plays after bad input");
-      assert.equal(text(after), "/seq/bpm.reply 140");
+      assert.equal(text(after), "bpm 120 → 140 from the next bar");
       const typed = await call(client, "command", { line: 5 });
       assert.equal(typed.isError, true, "a line that is no string is refused by the input schema");
       assert.match(text(typed), /line/);

@@ -1,5 +1,5 @@
-// The text CLI's `note` on a voice group prints the ids of its /note.reply; on a module (no reply) it says "ok"
-// after /sync, as before (cli/session.ts runTranslation, cli/language.ts `also`). Against a real engine.
+// The text CLI's `note` on a voice group prints the ids of its /note.reply; on a module (no reply) it says
+// what it played after /sync (cli/session.ts runTranslation, cli/language.ts `also`). Against a real engine.
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.ts";
 import { OscServer } from "../osc/server.ts";
@@ -27,12 +27,12 @@ Deno.test("note on a group prints its ids; note off by id takes them; note on a 
     const one = await runLine(c, "note voices E3 0.8 1");
     assert.match(one.text, /^note id \d+ /);
     const module = await runLine(c, "note voice1 C3 0.8 0.25");
-    assert.deepEqual([module.ok, module.text], [true, "ok"]);
+    assert.deepEqual([module.ok, module.text], [true, "voice1 played C3 for 0.25 s"]);
     const bad = await runLine(c, "note nosuch C3 0.8 0.25");
     assert.equal(bad.ok, false);
     assert.match(bad.errors[0], /^\/note: no group or module "nosuch"/);
     const unpatched = await runLine(c, "unpatch * to reverb1");
-    assert.match(unpatched.text, /^applied \(\d+ commands\)/);
+    assert.match(unpatched.text, /^patch: -\S+ → reverb1\.\w+/);
     assert.equal(engine.patch.connections.some((k) => k.dst === "reverb1"), false);
     const undone = await runLine(c, "undo");
     assert.match(undone.text, /^undid #1 patch: -voice1\.out → reverb1\.L/);

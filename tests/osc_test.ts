@@ -487,7 +487,12 @@ Deno.test("OSC over UDP: a bundle's messages of a refused type get one /error, t
   await client.raw(encodeMessage({ address: "/sync", args: [2 ** 40 + 1], types: "h" }));
   await client.waitFor((r) => r[0] === "/synced");
   await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(client.received.find((r) => r[0] === "/synced"), ["/synced", 2 ** 40 + 1]);
+  // Then what this sender's edits changed, one line each, with the frame (the transport is stopped).
+  const synced = client.received.find((r) => r[0] === "/synced")!;
+  assert.deepEqual(synced.slice(0, 2), ["/synced", 2 ** 40 + 1]);
+  assert.equal(synced.length, 4, JSON.stringify(synced));
+  assert.match(String(synced[2]), /^voice1\.cutoff \S+ → 1234 Hz at frame \d+$/);
+  assert.match(String(synced[3]), /^voice1\.freq \S+ → 220\.25 Hz at frame \d+$/);
   const errors = client.received.filter((r) => r[0] === "/error");
   // One /error per packet: the bundle's two refusals are summarized, naming the first.
   assert.deepEqual(errors.map((e) => e[1]), ["#bundle", "/mod/voice1/freq"]);

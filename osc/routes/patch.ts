@@ -7,6 +7,7 @@ import { dataPath, SANDBOX_LIMITS } from "../../core/sandbox.ts";
 import { checkSequence } from "../../sequencer/sequencer.ts";
 import { checkInstrument } from "../../patch/instrument.ts";
 import { parseJson, readJson, writeJson } from "../files.ts";
+import { patchFile } from "../session_file.ts";
 import type { Delivery, OscReply } from "../types.ts";
 import { choice, num, opt, type Route, route, type RouteContext, type Shape, str, value } from "./route.ts";
 
@@ -35,8 +36,8 @@ export function overwriteWord(): Shape<string | undefined> {
   );
 }
 
-// Replaces the patch with `file` (and its sequence) at one frame.
-function load(ctx: RouteContext, file: PatchFile, delivery: Delivery): OscReply[] {
+/** Replaces the patch with `file` (and its sequence, groups and scale) at one frame; throws ClientError. */
+export function loadPatchFile(ctx: RouteContext, file: PatchFile, delivery: Delivery): OscReply[] {
   if (typeof file !== "object" || file === null || Array.isArray(file)) {
     throw new ClientError("a patch file is a JSON object");
   }
@@ -173,7 +174,7 @@ export const PATCH_ROUTES: readonly Route[] = [
       note: "a JSON patch file; chronus sends a file of its own directory as text",
     },
     handle: (ctx, [name], { delivery }) =>
-      load(ctx, readJson<PatchFile>(ctx.files, dataPath("patches", name, "patch file")), delivery),
+      loadPatchFile(ctx, readJson<PatchFile>(ctx.files, dataPath("patches", name, "patch file")), delivery),
   }),
   route({
     ...PATCH,
@@ -184,7 +185,7 @@ export const PATCH_ROUTES: readonly Route[] = [
     reply: COMMITTED,
     handle: (ctx, [text], { delivery }) => {
       if (text.length > SANDBOX_LIMITS.patchFileBytes) throw new ClientError("the patch is over the cap");
-      return load(ctx, parseJson<PatchFile>(text, "the patch"), delivery);
+      return loadPatchFile(ctx, parseJson<PatchFile>(text, "the patch"), delivery);
     },
   }),
   route({
@@ -201,10 +202,7 @@ export const PATCH_ROUTES: readonly Route[] = [
     },
     handle: ({ engine, files }, [name, overwrite]) => {
       const path = dataPath("patches", name, "patch file");
-      const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
-      const sequence = engine.sequencer.toFile();
-      if (Object.keys(sequence.tracks).length || sequence.scenes) file.sequence = sequence;
-      writeJson(files, path, file, overwrite === "overwrite");
+      writeJson(files, path, patchFile(engine), overwrite === "overwrite");
       return [{ address: "/patch/save.reply", args: [path] }];
     },
   }),

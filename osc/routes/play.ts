@@ -229,10 +229,13 @@ export const PLAY_ROUTES: readonly Route[] = [
     args: [opt(value("id"), 0)],
     summary:
       "waits until every command sent before it has applied (a no-op stamped at the latest frame used)",
-    reply: "/synced <id>, once the primary has rendered that frame cleanly",
+    reply:
+      '/synced <id> [<edit>…], once the primary has rendered that frame cleanly; each <edit> is one line of what the sender\'s edits since its previous /sync changed, with when ("voice1.cutoff 320 → 1000 Hz at bar 12.3", "… at frame 96000", "voice1.cutoff was already 1000 Hz")',
     text: { form: "sync", examples: ["sync"], note: "wait until everything sent before has applied" },
-    handle: ({ engine, out }, [id], { delivery, later }) => {
-      const reply = () => later?.({ address: "/synced", args: [id] });
+    handle: ({ engine, out, notes }, [id], { delivery, later, peer }) => {
+      // Taken now, in order with the sender's messages: what it sent after this /sync is the next one's.
+      const said = notes?.take(peer?.name) ?? [];
+      const reply = () => later?.({ address: "/synced", args: [id, ...said] });
       const frame = Math.max(out.lastFrame, delivery.frame ?? 0);
       engine.send(command({ op: L.OP_NOP }), frame || undefined, { accepted: reply, rejected: reply });
       return [];

@@ -13,6 +13,7 @@ import { parsePitch } from "../../core/pitch.ts";
 import { typeName } from "../codec.ts";
 import type { When } from "../../sequencer/sequencer.ts";
 import type { History } from "../../sequencer/history.ts";
+import type { EditNotes } from "../edit_notes.ts";
 import type { PatchFiles } from "../files.ts";
 import type { Outbox } from "../outbox.ts";
 import type { RecentEvents } from "../recent_events.ts";
@@ -82,6 +83,8 @@ export interface RouteContext {
   readonly recent?: RecentEvents;
   /** The edit history that /undo, /redo and /history work on (the engine's, sequencer/history.ts). */
   readonly history: History;
+  /** Each sender's edits since its last /sync, in one line each: what /synced answers with. */
+  readonly notes?: EditNotes;
 }
 
 /** One message as the handler sees it. */

@@ -10,6 +10,7 @@ import { LISTEN_ROUTES } from "./listen.ts";
 import { RECORD_ROUTES } from "./record.ts";
 import type { Dialect, FamilyName, Route } from "./route.ts";
 import { SCENE_ROUTES } from "./scene.ts";
+import { SESSION_ROUTES } from "./session.ts";
 import { SEQ_ROUTES } from "./seq.ts";
 import { VIEW_ROUTES } from "./view.ts";
 
@@ -40,8 +41,8 @@ export const FAMILIES: readonly Family[] = [
     name: "patch",
     title: "Patching",
     label: "patch",
-    summary: "a transaction of modules and cables, applied at one frame; patch files",
-    routes: PATCH_ROUTES,
+    summary: "a transaction of modules and cables, applied at one frame; patch files and whole sessions",
+    routes: [...PATCH_ROUTES, ...SESSION_ROUTES],
   },
   {
     name: "seq",

@@ -1,0 +1,105 @@
+// Whole sessions (osc/routes/session.ts): `save NAME` writes the patch, the sequence with its scenes, the scale
+// and the history to sessions/NAME.json; `load NAME` brings them all back at one frame as one undoable entry.
+// Every refusal changes nothing. Against a real engine over OSC.
+import assert from "node:assert/strict";
+import { Engine } from "../engine/engine.ts";
+import { OscServer } from "../osc/server.ts";
+import { Connection, runLine } from "../cli/session.ts";
+import { defaultPatch } from "../patch/default_patch.ts";
+import { patchFile, type SessionFile } from "../osc/session_file.ts";
+import { sessionFile as autosaved } from "../cli/autosave.ts";
+import { TEST_LEAD } from "./helpers.ts";
+
+Deno.test("save NAME / load NAME: the whole session comes back at one frame, undoable; refusals change nothing", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "chronus-session-" });
+  const engine = await Engine.start({
+    sink: { kind: "null" },
+    seconds: 60,
+    lead: TEST_LEAD,
+    patch: defaultPatch(),
+  });
+  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, dataDir });
+  const c = new Connection("127.0.0.1", osc.port);
+  const ok = async (line: string) => {
+    const a = await runLine(c, line);
+    assert.equal(a.ok, true, `${line}: ${a.errors.join("; ")}`);
+    return a.text;
+  };
+  const refused = async (line: string) => {
+    const a = await runLine(c, line);
+    assert.equal(a.ok, false, `${line} was not refused: ${a.text}`);
+    return a.errors.join("; ");
+  };
+  try {
+    await ok("set voice1.cutoff 1234");
+    await ok("seq add hats voice3 x.x.x.x.");
+    await ok("scene save verse");
+    await ok("scale D dorian");
+    assert.match(await ok("save set1"), /^saved sessions\/set1\.json \(the whole session: .* 4 edits\)$/);
+    const file = JSON.parse(await Deno.readTextFile(`${dataDir}/sessions/set1.json`)) as SessionFile;
+    assert.equal(file.chronusSession, 1);
+    assert.deepEqual(
+      file.patch,
+      patchFile(engine),
+      "the patch part is what /patch/save and the autosave write",
+    );
+    assert.deepEqual(autosaved(engine), patchFile(engine));
+    assert.equal(file.history.entries.length, 4);
+    // Elsewhere: change it all, then load.
+    await ok("set voice1.cutoff 500");
+    await ok("seq remove hats");
+    await ok("scale C major");
+    const historyBefore = engine.history.list(100).length;
+    // Refusals: no such session, a name that is a path, an existing file without overwrite, not a session.
+    assert.match(
+      await refused("load nosuch"),
+      /^\/session\/load: cannot read sessions\/nosuch\.json|no such file/,
+    );
+    assert.match(await refused("save set1"), /^\/session\/save: .*exists already \(add overwrite/);
+    const evil = await runLine(c, "load ..");
+    assert.equal(evil.ok, false);
+    await Deno.writeTextFile(`${dataDir}/sessions/bad.json`, JSON.stringify(defaultPatch()));
+    assert.match(await refused("load bad"), /sessions\/bad\.json is not a session file/);
+    await Deno.writeTextFile(
+      `${dataDir}/sessions/badhist.json`,
+      JSON.stringify({ ...file, history: { entries: "no" } }),
+    );
+    assert.match(await refused("load badhist"), /its history is not a history/);
+    await Deno.writeTextFile(
+      `${dataDir}/sessions/badpatch.json`,
+      JSON.stringify({ ...file, patch: { modules: { x: { type: "nonesuch" } } } }),
+    );
+    await refused("load badpatch");
+    assert.equal(engine.patch.module("voice1").params.cutoff, 500, "a refused load changed nothing");
+    assert.equal(engine.history.list(100).length, historyBefore, "nor the history");
+    assert.ok(!engine.sequencer.toFile().tracks.hats);
+    // The load: everything back, one frame, one entry on top of the saved history.
+    const loaded = await ok("load set1");
+    assert.match(loaded, /^loaded sessions\/set1\.json \(the whole session, with 4 edits to undo\)\n/);
+    assert.match(loaded, /session set1 loaded at frame \d+$/);
+    assert.equal(engine.patch.module("voice1").params.cutoff, 1234);
+    assert.ok(engine.sequencer.toFile().tracks.hats);
+    assert.deepEqual(engine.sequencer.toFile().scenes && Object.keys(engine.sequencer.toFile().scenes!), [
+      "verse",
+    ]);
+    assert.equal(engine.instrument.toFile().scale, "D dorian");
+    const lines = engine.history.list(100);
+    assert.equal(lines.length, 5);
+    assert.equal(lines.at(-1)!.description, "session set1 loaded");
+    // Undoable: the patch and sequence as they were before the load.
+    assert.match(await ok("undo"), /^undid #\d+ session set1 loaded$/);
+    assert.equal(engine.patch.module("voice1").params.cutoff, 500);
+    assert.ok(!engine.sequencer.toFile().tracks.hats);
+    assert.equal(engine.instrument.toFile().scale, "C major");
+    // overwrite replaces it.
+    assert.match(await ok("save set1 overwrite"), /^saved sessions\/set1\.json/);
+    // The patch-only and sequence-only forms still work beside it.
+    assert.equal(await ok("pattern save groove"), "saved patterns/groove.json (the sequence)");
+  } finally {
+    await c.close();
+    await osc.close();
+    engine.stop();
+    await engine.finished;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
