@@ -2,11 +2,8 @@
 // that applies at one frame; a line that does not translate refuses the whole batch, nothing sent. The client
 // runs as its own process against a real engine over UDP.
 import assert from "node:assert/strict";
-import { Engine } from "../engine/engine.ts";
-import { OscServer } from "../osc/server.ts";
 import { batchMessages, MAX_BATCH_LINES } from "../cli/chronus.ts";
-import { defaultPatch } from "../patch/default_patch.ts";
-import { TEST_LEAD } from "./helpers.ts";
+import { withTextRig } from "./osc_helpers.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -40,16 +37,8 @@ Deno.test("batchMessages: every line's messages in order; a bad line or too many
 });
 
 Deno.test("chronus < moves.txt and --batch FILE: one bundle, one frame; a bad line sends nothing", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chronus-batch-" });
-  const engine = await Engine.start({
-    sink: { kind: "null" },
-    seconds: 60,
-    lead: TEST_LEAD,
-    patch: defaultPatch(),
-  });
-  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, dataDir: dir });
-  const p = ["--port", String(osc.port)];
-  try {
+  await withTextRig(async ({ engine, osc, dataDir: dir }) => {
+    const p = ["--port", String(osc.port)];
     const moves = `${dir}/moves.txt`;
     await Deno.writeTextFile(
       moves,
@@ -93,10 +82,5 @@ Deno.test("chronus < moves.txt and --batch FILE: one bundle, one frame; a bad li
       refused.err,
       /error: \/mod\/voice1\/cutof: voice has no parameter "cutof"; did you mean "cutoff"\?/,
     );
-  } finally {
-    await osc.close();
-    engine.stop();
-    await engine.finished;
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, "chronus-batch-");
 });

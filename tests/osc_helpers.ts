@@ -3,6 +3,11 @@
 import { encode } from "node-osc";
 import { decodePacket } from "../osc/codec.ts";
 import { enlargeReceiveBuffer, RECEIVE_BUFFER_BYTES } from "../ffi/socket_buffer.ts";
+import { Engine } from "../engine/engine.ts";
+import { OscServer } from "../osc/server.ts";
+import { Connection } from "../cli/session.ts";
+import { defaultPatch } from "../patch/default_patch.ts";
+import { TEST_LEAD } from "./helpers.ts";
 
 /** A decoded reply: address and argument values. */
 export type Received = [string, ...(string | number | boolean | null)[]];
@@ -86,5 +91,43 @@ export class OscTestClient {
   async close(): Promise<void> {
     this.#sock.close();
     await this.#loop;
+  }
+}
+
+/** A live engine in this process (null sink, default patch) with its OSC server and a text-language client. */
+export interface TextRig {
+  /** The engine. */
+  engine: Engine;
+  /** Its OSC server on a free loopback port. */
+  osc: OscServer;
+  /** A text-language connection to it (cli/session.ts). */
+  c: Connection;
+  /** The data directory, a fresh temporary one. */
+  dataDir: string;
+}
+
+/** Runs `fn` against a fresh TextRig for up to `seconds` of engine time, then stops and removes everything. */
+export async function withTextRig(
+  fn: (rig: TextRig) => Promise<void>,
+  prefix: string,
+  seconds = 60,
+): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix });
+  const engine = await Engine.start({
+    sink: { kind: "null" },
+    seconds,
+    lead: TEST_LEAD,
+    patch: defaultPatch(),
+  });
+  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, dataDir });
+  const c = new Connection("127.0.0.1", osc.port);
+  try {
+    await fn({ engine, osc, c, dataDir });
+  } finally {
+    await c.close();
+    await osc.close();
+    engine.stop();
+    await engine.finished;
+    await Deno.remove(dataDir, { recursive: true });
   }
 }

@@ -3,35 +3,16 @@
 // when; unknown words get the nearest command and its usage alone.
 import assert from "node:assert/strict";
 import { Engine } from "../engine/engine.ts";
-import { OscServer } from "../osc/server.ts";
 import { ROUTES } from "../osc/routes/table.ts";
 import { COMMAND_WORDS, HELP_LINES, translate } from "../cli/language.ts";
 import { Connection, describe, runLine } from "../cli/session.ts";
-import { defaultPatch } from "../patch/default_patch.ts";
 import { editDistance, nearest } from "../core/nearest.ts";
-import { TEST_LEAD } from "./helpers.ts";
+import { withTextRig } from "./osc_helpers.ts";
 
 const RAW = /(^|\n)\/|\.reply\b/;
 
-async function withEngine(fn: (c: Connection, engine: Engine) => Promise<void>): Promise<void> {
-  const dataDir = await Deno.makeTempDir({ prefix: "chronus-replies-" });
-  const engine = await Engine.start({
-    sink: { kind: "null" },
-    seconds: 120,
-    lead: TEST_LEAD,
-    patch: defaultPatch(),
-  });
-  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, dataDir });
-  const c = new Connection("127.0.0.1", osc.port);
-  try {
-    await fn(c, engine);
-  } finally {
-    await c.close();
-    await osc.close();
-    engine.stop();
-    await engine.finished;
-    await Deno.remove(dataDir, { recursive: true });
-  }
+function withEngine(fn: (c: Connection, engine: Engine) => Promise<void>): Promise<void> {
+  return withTextRig(({ c, engine }) => fn(c, engine), "chronus-replies-", 120);
 }
 
 Deno.test("every text form's example gets a plain sentence from a real engine, never a raw /…reply line", async () => {

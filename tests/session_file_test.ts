@@ -2,35 +2,24 @@
 // and the history to sessions/NAME.json; `load NAME` brings them all back at one frame as one undoable entry.
 // Every refusal changes nothing. Against a real engine over OSC.
 import assert from "node:assert/strict";
-import { Engine } from "../engine/engine.ts";
-import { OscServer } from "../osc/server.ts";
-import { Connection, runLine } from "../cli/session.ts";
+import { runLine } from "../cli/session.ts";
 import { defaultPatch } from "../patch/default_patch.ts";
 import { patchFile, type SessionFile } from "../osc/session_file.ts";
 import { sessionFile as autosaved } from "../cli/autosave.ts";
-import { TEST_LEAD } from "./helpers.ts";
+import { withTextRig } from "./osc_helpers.ts";
 
 Deno.test("save NAME / load NAME: the whole session comes back at one frame, undoable; refusals change nothing", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "chronus-session-" });
-  const engine = await Engine.start({
-    sink: { kind: "null" },
-    seconds: 60,
-    lead: TEST_LEAD,
-    patch: defaultPatch(),
-  });
-  const osc = await OscServer.start(engine, { host: "127.0.0.1", port: 0, dataDir });
-  const c = new Connection("127.0.0.1", osc.port);
-  const ok = async (line: string) => {
-    const a = await runLine(c, line);
-    assert.equal(a.ok, true, `${line}: ${a.errors.join("; ")}`);
-    return a.text;
-  };
-  const refused = async (line: string) => {
-    const a = await runLine(c, line);
-    assert.equal(a.ok, false, `${line} was not refused: ${a.text}`);
-    return a.errors.join("; ");
-  };
-  try {
+  await withTextRig(async ({ engine, c, dataDir }) => {
+    const ok = async (line: string) => {
+      const a = await runLine(c, line);
+      assert.equal(a.ok, true, `${line}: ${a.errors.join("; ")}`);
+      return a.text;
+    };
+    const refused = async (line: string) => {
+      const a = await runLine(c, line);
+      assert.equal(a.ok, false, `${line} was not refused: ${a.text}`);
+      return a.errors.join("; ");
+    };
     await ok("set voice1.cutoff 1234");
     await ok("seq add hats voice3 x.x.x.x.");
     await ok("scene save verse");
@@ -95,11 +84,5 @@ Deno.test("save NAME / load NAME: the whole session comes back at one frame, und
     assert.match(await ok("save set1 overwrite"), /^saved sessions\/set1\.json/);
     // The patch-only and sequence-only forms still work beside it.
     assert.equal(await ok("pattern save groove"), "saved patterns/groove.json (the sequence)");
-  } finally {
-    await c.close();
-    await osc.close();
-    engine.stop();
-    await engine.finished;
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  }, "chronus-session-");
 });
