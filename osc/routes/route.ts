@@ -448,7 +448,8 @@ export function routeJson(r: Route): unknown {
 
 /**
  * Sends the reply of an engine call that answers later (a recording's start, an analysis): `ok`'s message, or
- * `/error <address> <message>` for a ClientError; any other error is reported as internal, never swallowed.
+ * `/error <address> <message>` for a ClientError (from the call or from `ok`, which may refuse or fail writing
+ * what it got); any other error is reported as internal, never swallowed.
  */
 export function answerLater<T>(
   address: string,
@@ -456,7 +457,7 @@ export function answerLater<T>(
   later: ((r: OscReply) => void) | undefined,
   ok: (v: T) => OscReply,
 ): void {
-  p.then((v) => later?.(ok(v)), (e) => {
+  p.then(ok).then((r) => later?.(r), (e) => {
     if (!(e instanceof ClientError)) {
       console.error(`[chronus] ${address}: internal error: ${(e as Error).stack}`);
     }
