@@ -251,3 +251,77 @@ Deno.test("a get in flight across an injected primary fault is answered by the p
   assert.equal(firstDifferenceOutside(live.samples, replay.samples, summary.output.lateAt), -1);
   await Deno.remove(dir, { recursive: true });
 });
+
+/** The engine as a process (main.ts) with its stderr collected; resolves its OSC port once it listens. */
+async function spawnEngine(
+  args: string[],
+): Promise<{ child: Deno.ChildProcess; port: number; err: () => string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${root}main.ts`, "--lead", String(TEST_LEAD), "--sink", "null", ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  for (const deadline = performance.now() + 20_000; performance.now() < deadline;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+    const m = text.match(/OSC on 127\.0\.0\.1:(\d+)/);
+    if (m) {
+      (async () => {
+        for (;;) {
+          const r = await reader.read();
+          if (r.done) return;
+          text += r.value;
+        }
+      })();
+      return { child, port: Number(m[1]), err: () => text };
+    }
+  }
+  child.kill("SIGKILL");
+  throw new Error(`the engine did not listen:\n${text}`);
+}
+
+Deno.test("--autosave writes what a lane and a track's notes set; --resume after a SIGKILL restores it", async () => {
+  const dir = await Deno.makeTempDir();
+  const first = await spawnEngine(["--osc-port", "0", "--data-dir", dir]);
+  const osc = new OscTestClient(first.port);
+  try {
+    await ask(osc, "/seq/add", "reeseA", "voice3", "xxxx", "F1", "now");
+    await ask(osc, "/seq/lane", "reeseA", "cutoff", 333, "now"); // one value: whenever the save reads, 333
+    await ask(osc, "/seq/start");
+    await new Promise((r) => setTimeout(r, 2500)); // a step, then the autosave's next check (once a second)
+    const mirror = JSON.parse(String((await ask(osc, "/engine/list"))[1])) as PatchFile;
+    assert.equal(
+      mirror.modules.voice3.params!.freq,
+      329.63,
+      "the control side's mirror does not see the DSP",
+    );
+  } finally {
+    first.child.kill("SIGKILL");
+    await first.child.status;
+    await osc.close();
+  }
+  const saved = JSON.parse(await Deno.readTextFile(`${dir}/autosave/patch.json`)) as PatchFile;
+  assert.ok(
+    Math.abs((saved.modules.voice3.params!.freq as number) - 43.6535) < 1e-3,
+    JSON.stringify(saved.modules.voice3),
+  );
+  assert.equal(saved.modules.voice3.params!.cutoff, 333);
+
+  const second = await spawnEngine(["--osc-port", "0", "--data-dir", dir, "--resume"]);
+  const osc2 = new OscTestClient(second.port);
+  try {
+    const resumed = JSON.parse(String((await ask(osc2, "/engine/list"))[1])) as PatchFile;
+    assert.deepEqual(resumed.modules.voice3, saved.modules.voice3);
+    const got = JSON.parse(String((await ask(osc2, "/get", "voice3.cutoff"))[1]));
+    assert.equal(got.params[0].target, 333, "the DSP plays it again");
+  } finally {
+    second.child.kill("SIGTERM");
+    assert.equal((await second.child.status).code, 0, second.err());
+    await osc2.close();
+  }
+  await Deno.remove(dir, { recursive: true });
+});

@@ -457,11 +457,21 @@ export function answerLater<T>(
   later: ((r: OscReply) => void) | undefined,
   ok: (v: T) => OscReply,
 ): void {
-  p.then(ok).then((r) => later?.(r), (e) => {
+  const fail = (e: unknown) => {
     if (!(e instanceof ClientError)) {
       console.error(`[chronus] ${address}: internal error: ${(e as Error).stack}`);
     }
     const text = e instanceof ClientError ? e.message : `internal error: ${(e as Error).message}`;
     later?.({ address: "/error", args: [address, text] });
-  });
+  };
+  // One step after the call settles, as before `ok` could throw: replies keep their order.
+  p.then((v) => {
+    let r: OscReply;
+    try {
+      r = ok(v);
+    } catch (e) {
+      return fail(e);
+    }
+    later?.(r);
+  }, fail);
 }
