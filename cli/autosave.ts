@@ -1,7 +1,7 @@
 // --autosave and --resume: the patch and its sequence, as /patch/save writes them (osc/routes/patch.ts), kept
 // in the data directory's autosave/patch.json so that a process that died (and the keeper, cli/keeper.ts, that
 // restarts it) can come back where it was. Written from the main thread's timer, never the audio path: the
-// file is rebuilt once a second and written only when it changed (a commit, a set, a sequence edit), and every
+// file is rebuilt once a second, its parameters read back from the DSP (what lanes and notes set), and written only when it changed (a commit, a set, a sequence edit), and every
 // 10 s whatever happened; atomically (a temporary file renamed over the old), so a kill mid-write leaves the
 // previous file whole. The edit history (sequencer/history.ts) goes beside it, in autosave/history.json, on
 // the same timer and the same terms, so that --resume can still undo what was done before the restart. Both
@@ -10,7 +10,8 @@ import { join } from "node:path";
 import type { PatchFile } from "../core/files.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { HistoryFile } from "../sequencer/history.ts";
-import { boundedHistory, HISTORY_BYTES, patchFile } from "../osc/session_file.ts";
+import { boundedHistory, HISTORY_BYTES } from "../osc/session_file.ts";
+import { patchFile, playingFile } from "../engine/state.ts";
 
 /** The autosave file, relative to the data directory. */
 export const AUTOSAVE_FILE = "autosave/patch.json";
@@ -39,10 +40,8 @@ export function autosavePath(dataDir: string): string {
   return join(dataDir, AUTOSAVE_FILE);
 }
 
-/** The engine's committed patch with its sequence (when it has tracks), as /patch/save and /session/save write it. */
-export function sessionFile(engine: Pick<Engine, "patch" | "sequencer" | "instrument">): PatchFile {
-  return patchFile(engine);
-}
+/** The engine's committed patch with its sequence (when it has tracks), from the control side (engine/state.ts). */
+export const sessionFile: typeof patchFile = patchFile;
 
 /** Writes `text` to `path` atomically: a temporary file beside it, then a rename. */
 async function writeAtomically(path: string, text: string): Promise<void> {
@@ -53,24 +52,45 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 }
 
 /**
- * Starts autosaving `engine` into `dataDir`; `report` hears a failed write (once until one succeeds).
- * Returns a function that writes a last time and stops.
+ * Starts autosaving `engine` into `dataDir`; `report` hears a failed write or read (once until one succeeds).
+ * Each check reads every module back from the DSP once (engine/state.ts playingFile: what lanes and notes
+ * set, not the control side's mirror), asynchronously: the main thread never waits for it, and a check that
+ * comes while the last one still reads or writes is skipped. Returns a function that writes a last time and
+ * stops.
  */
 export function startAutosave(
-  engine: Pick<Engine, "patch" | "sequencer" | "instrument" | "running" | "history">,
+  engine: Pick<Engine, "patch" | "sequencer" | "instrument" | "running" | "history" | "readModules">,
   dataDir: string,
   report: (message: string) => void,
 ): () => Promise<void> {
   const path = autosavePath(dataDir), hpath = historyPath(dataDir);
   let last = "", lastHistory = "", lastWrite = 0, writing = false, failing = false;
+  // The last file read from the DSP and the control side's file it was read over: when the engine has
+  // stopped (the last save) or a read fails, the last read still holds while the control side is unchanged.
+  let played: PatchFile | undefined, playedOver = "", unread = false;
+  const file = async (): Promise<PatchFile> => {
+    const mirror = sessionFile(engine), mirrorText = JSON.stringify(mirror);
+    if (engine.running) {
+      try {
+        played = await playingFile(engine);
+        playedOver = mirrorText;
+        unread = false;
+        return played;
+      } catch (e) {
+        if (!unread) report(`autosave: cannot read the DSP's values: ${(e as Error).message}`);
+        unread = true;
+      }
+    }
+    return played && playedOver === mirrorText ? played : mirror;
+  };
   const save = async (force: boolean) => {
     if (writing) return;
-    const text = JSON.stringify(sessionFile(engine), null, 2) + "\n";
-    const history = historyText(engine.history.toFile());
-    const stale = performance.now() - lastWrite >= AUTOSAVE_EVERY_MS;
-    if (!force && text === last && history === lastHistory && !stale) return;
     writing = true;
     try {
+      const text = JSON.stringify(await file(), null, 2) + "\n";
+      const history = historyText(engine.history.toFile());
+      const stale = performance.now() - lastWrite >= AUTOSAVE_EVERY_MS;
+      if (!force && text === last && history === lastHistory && !stale) return;
       await writeAtomically(path, text);
       last = text;
       if (force || stale || history !== lastHistory) await writeAtomically(hpath, history);

@@ -223,8 +223,10 @@ export function translate(line: string): Translation {
     case "get":
       if (rest.length < 1 || rest.length > 2) usage(form("/get"));
       return { messages: [["/get", rest.join(".")]], expect: "/get.reply" };
+    case "list": // every module's values as the DSP plays them (osc/routes/engine.ts)
+      if (rest.length) usage(form("/engine/state"));
+      return { messages: [["/engine/state"]], expect: "/engine/state.reply" };
     case "status":
-    case "list":
     case "schema":
       if (rest.length) usage(form(`/engine/${verb.toLowerCase()}`));
       return { messages: [[`/engine/${verb}`]], expect: `/engine/${verb}.reply` };

@@ -185,6 +185,14 @@ export function describe(reply: Reply, json: boolean): string {
       );
       return `modules: ${mods.join(", ")}\ncables:\n  ${cables.join("\n  ")}`;
     }
+    case "/engine/state.reply": {
+      const s = JSON.parse(String(args[0]));
+      const cables = (s.connections as [string, string, number?][]).map((c) =>
+        `  ${c[0]} -> ${c[1]}${c[2] !== undefined ? ` ${c[2]}` : ""}`
+      );
+      const mods = Object.values(s.modules as Record<string, { text: string }>).map((m) => m.text);
+      return `${mods.join("\n")}\ncables:${cables.length ? `\n${cables.join("\n")}` : " none"}`;
+    }
     case "/get.reply":
       return (JSON.parse(String(args[0])).params as { text: string }[]).map((p) => p.text).join("\n");
     case "/engine/schema.reply": {

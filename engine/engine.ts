@@ -210,11 +210,11 @@ export class Engine {
     this.#readBack = new ReadBack({
       sab,
       selected: () => this.supervisor.selected,
-      send: (c) => {
+      send: (c, rejected) => {
         const client = this.client; // a read counts against the event queue as the engine's own
         this.client = "";
         try {
-          this.send(c);
+          this.send(c, undefined, { rejected });
         } finally {
           this.client = client;
         }

@@ -43,14 +43,19 @@ export interface ModuleValues {
 export interface ReadBackHost {
   /** The shared memory of the engine. */
   sab: SharedArrayBuffer;
-  /** Sends a command as soon as possible, counted as the engine's own (throws ClientError when full). */
-  send(c: Command): void;
+  /**
+   * Sends a command as soon as possible, counted as the engine's own (throws ClientError when full);
+   * `rejected` hears that it was quarantined (the DSP failed in its block, so no worker applies it).
+   */
+  send(c: Command, rejected: (message: string) => void): void;
   /** The slot that feeds the output (−1: none). */
   selected(): number;
 }
 
 interface Waiting {
   id: number;
+  /** Times it was sent and quarantined. */
+  tries: number;
   resolve: (v: ModuleValues) => void;
   reject: (e: Error) => void;
 }
@@ -104,7 +109,7 @@ export class ReadBack {
     this.#reads++;
     try {
       const all = ids.map((id) =>
-        new Promise<ModuleValues>((resolve, reject) => this.#queue.push({ id, resolve, reject }))
+        new Promise<ModuleValues>((resolve, reject) => this.#queue.push({ id, tries: 0, resolve, reject }))
       );
       this.#pump();
       return await Promise.all(all);
@@ -134,7 +139,10 @@ export class ReadBack {
       this.#request = this.#request >= 0x7fffffff ? 1 : this.#request + 1;
       const s: Sent = { ...w, entry, request: this.#request, sentAt: performance.now() };
       try {
-        this.#host.send(command({ op: L.OP_READ, target: w.id, i0: s.request, i1: entry }));
+        this.#host.send(
+          command({ op: L.OP_READ, target: w.id, i0: s.request, i1: entry }),
+          (message) => this.#quarantined(s, message),
+        );
       } catch (e) {
         this.#free.push(entry);
         w.reject(e as Error);
@@ -175,6 +183,19 @@ export class ReadBack {
       this.#timer = undefined;
     }
     this.#pump();
+  }
+
+  // A read in the block the primary failed in is quarantined with the block's other commands: no worker
+  // applies it, so it never answers. A read changes no sample, so it goes again (to the promoted standby);
+  // twice quarantined, it fails.
+  #quarantined(s: Sent, message: string): void {
+    const i = this.#sent.indexOf(s);
+    if (i < 0) return;
+    this.#sent.splice(i, 1);
+    this.#free.push(s.entry); // no worker writes it: the request was never applied
+    if (s.tries >= 1) s.reject(new ClientError(`the read was ${message}`));
+    else this.#queue.unshift({ id: s.id, tries: s.tries + 1, resolve: s.resolve, reject: s.reject });
+    queueMicrotask(() => this.#pump()); // after the supervision step that quarantined it, not inside it
   }
 
   #expired(s: Sent, now: number): boolean {

@@ -2,9 +2,10 @@
 // (engine/readback.ts) with its unit, its target, and where the control side knows it comes from (a
 // sequencer track's notes or lanes, a cable). Pure functions: /get, list and the saves build on them.
 import { shortestF32 } from "../core/f32.ts";
-import type { TrackSpec } from "../core/files.ts";
+import type { PatchFile, TrackSpec } from "../core/files.ts";
 import type { Connection, ModuleState } from "../patch/graph.ts";
 import { moduleDef } from "../patch/schema.ts";
+import type { Engine } from "./engine.ts";
 import type { ModuleValues } from "./readback.ts";
 
 /** One parameter's state, as /get.reply carries it. */
@@ -115,4 +116,59 @@ export function paramText(s: ParamState, smooths: boolean): string {
   if (s.modulated !== undefined) notes.push(`modulated ${roundForPeople(s.modulated)} now`);
   if (s.from.length) notes.push(`from ${s.from.join(", ")}`);
   return `${s.module}.${s.param} ${shown}${unit}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+}
+
+/** The line `list` prints for a module: "voice1 (voice): freq 220 Hz, cutoff 777 Hz*, …" (* changed). */
+export function moduleLine(name: string, type: string, params: readonly ParamState[]): string {
+  const shown = params.map((s) => {
+    const unit = s.name || s.unit === "linear" || s.unit === "" || s.unit === "enum" ? "" : ` ${s.unit}`;
+    return `${s.param} ${s.name ?? roundForPeople(s.value)}${unit}${s.changed ? "*" : ""}`;
+  });
+  return `${name} (${type})${shown.length ? `: ${shown.join(", ")}` : ""}`;
+}
+
+/**
+ * `file` with each module's parameters as the DSP plays them (`values`, by module name): the target, which
+ * is what the last command, sequencer note or lane set (a cable's modulation is left out: a restored patch
+ * sets the base and the cable adds to it again); only values other than the default are written, as
+ * Patch.toFile does. A module the DSP did not answer for keeps the file's values.
+ */
+export function playedFile(file: PatchFile, values: ReadonlyMap<string, ModuleValues>): PatchFile {
+  const modules: PatchFile["modules"] = {};
+  for (const [name, spec] of Object.entries(file.modules)) {
+    const v = values.get(name), def = moduleDef(spec.type);
+    if (!v || !def || v.params.length === 0) {
+      modules[name] = spec;
+      continue;
+    }
+    const params: Record<string, number | string> = {};
+    def.params.forEach((p, i) => {
+      const read = v.params[i];
+      const x = read ? shortestF32(read.target) : spec.params?.[p.name];
+      if (x !== undefined && x !== shortestF32(p.default)) params[p.name] = x;
+    });
+    modules[name] = Object.keys(params).length ? { type: spec.type, params } : { type: spec.type };
+  }
+  return { ...file, modules };
+}
+
+/** The session as a patch file from the control side: the committed patch, its groups, and its sequence when it has tracks. */
+export function patchFile(engine: Pick<Engine, "patch" | "sequencer" | "instrument">): PatchFile {
+  const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
+  const sequence = engine.sequencer.toFile();
+  if (Object.keys(sequence.tracks).length || sequence.scenes) file.sequence = sequence;
+  return file;
+}
+
+/**
+ * The session as a patch file with its parameters as the DSP plays them (playedFile): one read of every
+ * module (Engine.readModules), taken when called. Without readModules (nothing plays), the control side's.
+ * Rejects as readModules does (a full read queue, the engine stopped, no answer in time).
+ */
+export async function playingFile(
+  engine: Pick<Engine, "patch" | "sequencer" | "instrument"> & { readModules?: Engine["readModules"] },
+): Promise<PatchFile> {
+  const file = patchFile(engine);
+  if (!engine.readModules) return file;
+  return playedFile(file, await engine.readModules(Object.keys(file.modules)));
 }

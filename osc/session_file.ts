@@ -2,6 +2,7 @@
 // /patch/save writes it, and the edit history (sequencer/history.ts). /session/save and /session/load
 // (osc/routes/session.ts) keep it in the data directory's sessions/; the autosave (cli/autosave.ts) writes the
 // same two parts for --resume through the same functions.
+import { patchFile } from "../engine/state.ts";
 import { ClientError } from "../core/errors.ts";
 import type { PatchFile } from "../core/files.ts";
 import { History, type HistoryFile } from "../sequencer/history.ts";
@@ -24,14 +25,6 @@ export interface SessionFile {
   patch: PatchFile;
   /** The edit history. */
   history: HistoryFile;
-}
-
-/** The engine's committed patch with its sequence (when it has tracks or scenes), groups and scale. */
-export function patchFile(engine: Pick<OscEngine, "patch" | "sequencer" | "instrument">): PatchFile {
-  const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
-  const sequence = engine.sequencer.toFile();
-  if (Object.keys(sequence.tracks).length || sequence.scenes) file.sequence = sequence;
-  return file;
 }
 
 /** The history with its oldest entries left out until its JSON fits `maxBytes`. */

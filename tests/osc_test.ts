@@ -452,7 +452,7 @@ Deno.test("OSC type tags reach the shapes: a float pitch is Hz, an int MIDI; T/F
   assert.match(refused("/mod/voice1/freq", [1e9], "t"), /got an OSC time tag \(t\)$/);
   assert.match(
     refused("/note", ["voice1", true, 1], "sTf"),
-    /argument 2 \(pitch\) must be a pitch .*got an OSC true \(T\)$/,
+    /argument 2 \(pitch\) must be a pitch.*got an OSC true \(T\)$/,
   );
   assert.match(
     refused("/note", [null, 60, 1], "Nif"),

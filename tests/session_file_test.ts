@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { runLine } from "../cli/session.ts";
 import { defaultPatch } from "../patch/default_patch.ts";
-import { patchFile, type SessionFile } from "../osc/session_file.ts";
+import type { SessionFile } from "../osc/session_file.ts";
+import { patchFile } from "../engine/state.ts";
 import { sessionFile as autosaved } from "../cli/autosave.ts";
 import { withTextRig } from "./osc_helpers.ts";
 

@@ -6,7 +6,9 @@ import { moduleDef, schemaJson } from "../../patch/schema.ts";
 import type { Patch } from "../../patch/graph.ts";
 import type { Delivery, OscReply } from "../types.ts";
 import { dialectsJson } from "../dialects/dialect.ts";
+import { listedState, STATE_REPLY_BYTES } from "../state.ts";
 import {
+  answerLater,
   choice,
   num,
   onOff,
@@ -84,10 +86,38 @@ export const ENGINE_ROUTES: readonly Route[] = [
     args: [],
     summary: "the committed patch, as a patch file",
     reply: "/engine/list.reply <JSON patch file>",
-    text: { form: "list", examples: ["list"] },
     handle: (
       { engine },
     ) => [{ address: "/engine/list.reply", args: [JSON.stringify(engine.patch.toFile())] }],
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/state",
+    args: [],
+    summary:
+      "every module with its type and every parameter's value as the DSP plays it (read back at a block boundary: after smoothing, lanes and sequencer notes), the ones changed from their defaults marked, and the cables",
+    reply:
+      '/engine/state.reply <JSON: {"block", "modules": {NAME: {type, params: {PARAM: value}, targets: {PARAM: target}, changed: [PARAM], text}}, "connections"}>',
+    text: {
+      form: "list",
+      examples: ["list"],
+      note: "* marks a value changed from its default; --json: the JSON with full precision",
+    },
+    handle: ({ engine }, _, { address, later }) => {
+      if (!engine.readModules) throw new ClientError("reading values back needs a live engine");
+      answerLater(address, listedState(engine), later, (state) => {
+        const json = JSON.stringify(state);
+        if (json.length > STATE_REPLY_BYTES) {
+          throw new ClientError(
+            `the state of ${
+              Object.keys(state.modules).length
+            } modules is ${json.length} bytes, more than one reply holds (${STATE_REPLY_BYTES}): get MODULE reads one module, /engine/list the patch`,
+          );
+        }
+        return { address: "/engine/state.reply", args: [json] };
+      });
+      return [];
+    },
   }),
   route({
     ...ENGINE,

@@ -7,9 +7,20 @@ import { dataPath, SANDBOX_LIMITS } from "../../core/sandbox.ts";
 import { checkSequence } from "../../sequencer/sequencer.ts";
 import { checkInstrument } from "../../patch/instrument.ts";
 import { parseJson, readJson, writeJson } from "../files.ts";
-import { patchFile } from "../session_file.ts";
 import type { Delivery, OscReply } from "../types.ts";
-import { choice, num, opt, type Route, route, type RouteContext, type Shape, str, value } from "./route.ts";
+import { patchFile, playingFile } from "../../engine/state.ts";
+import {
+  answerLater,
+  choice,
+  num,
+  opt,
+  type Route,
+  route,
+  type RouteContext,
+  type Shape,
+  str,
+  value,
+} from "./route.ts";
 
 const PATCH = { family: "patch", dialect: "chronus" } as const;
 
@@ -193,17 +204,23 @@ export const PATCH_ROUTES: readonly Route[] = [
     address: "/patch/save",
     args: [str("file", { doc: "a name in the data directory's patches/" }), overwriteWord()],
     summary:
-      "writes the committed patch, with the sequence when it has tracks, to a new file in the data directory's patches/ (an existing one only with overwrite)",
+      "writes the patch as the DSP plays it (each parameter's target, read back at a block boundary: what lanes and sequencer notes set; a cable's modulation left out), with groups and the sequence when it has tracks, to a new file in the data directory's patches/ (an existing one only with overwrite); answers after the read",
     reply: "/patch/save.reply <file, relative to the data directory>",
     text: {
       form: "save FILE [overwrite]",
       examples: ["save mine.json", "save mine.json overwrite"],
       note: "chronus writes FILE where it runs; the engine's console: in patches/",
     },
-    handle: ({ engine, files }, [name, overwrite]) => {
+    handle: ({ engine, files }, [name, overwrite], { address, later }) => {
       const path = dataPath("patches", name, "patch file");
-      writeJson(files, path, patchFile(engine), overwrite === "overwrite");
-      return [{ address: "/patch/save.reply", args: [path] }];
+      const write = (file: PatchFile): OscReply => {
+        writeJson(files, path, file, overwrite === "overwrite");
+        return { address: "/patch/save.reply", args: [path] };
+      };
+      // What really plays: the DSP's values, read once at a block boundary (engine/state.ts playingFile).
+      if (!engine.readModules) return [write(patchFile(engine))];
+      answerLater(address, playingFile(engine), later, write);
+      return [];
     },
   }),
 ];

@@ -451,7 +451,8 @@ export function routeJson(r: Route): unknown {
 
 /**
  * Sends the reply of an engine call that answers later (a recording's start, an analysis): `ok`'s message, or
- * `/error <address> <message>` for a ClientError; any other error is reported as internal, never swallowed.
+ * `/error <address> <message>` for a ClientError (from the call or from `ok`, which may refuse or fail writing
+ * what it got); any other error is reported as internal, never swallowed.
  */
 export function answerLater<T>(
   address: string,
@@ -459,11 +460,21 @@ export function answerLater<T>(
   later: ((r: OscReply) => void) | undefined,
   ok: (v: T) => OscReply,
 ): void {
-  p.then((v) => later?.(ok(v)), (e) => {
+  const fail = (e: unknown) => {
     if (!(e instanceof ClientError)) {
       console.error(`[chronus] ${address}: internal error: ${(e as Error).stack}`);
     }
     const text = e instanceof ClientError ? e.message : `internal error: ${(e as Error).message}`;
     later?.({ address: "/error", args: [address, text] });
-  });
+  };
+  // One step after the call settles, as before `ok` could throw: replies keep their order.
+  p.then((v) => {
+    let r: OscReply;
+    try {
+      r = ok(v);
+    } catch (e) {
+      return fail(e);
+    }
+    later?.(r);
+  }, fail);
 }
