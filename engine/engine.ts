@@ -298,7 +298,9 @@ export class Engine {
       workers,
       hangBlocks: options.hangBlocks,
       restartLimit: options.restartLimit,
-      onAccept: log ? (c) => log.command(c) : undefined,
+      // A read (OP_READ) observes and changes no sample: it stays out of the log, which holds what shaped the
+      // sound (the autosave alone reads every module once a second).
+      onAccept: log ? (c) => c.op !== L.OP_READ && log.command(c) : undefined,
       onEvent: options.onEvent,
     });
     const engine = new Engine(sab, supervisor, sampleRate, block, patch);

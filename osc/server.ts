@@ -40,6 +40,8 @@ interface Peer {
   address: string;
   port: number;
   request?: number;
+  /** The packet being answered: whether it was refused (an /error went back for it, at once or later). */
+  packet?: { rejected: boolean };
 }
 
 /** Bundles may nest; this deep is plenty and keeps a hostile packet from recursing far. */
@@ -99,6 +101,8 @@ export class OscServer {
     suppressed: 0,
     /** Replies not sent because they were larger than REPLY_FACTOR × the request to an untrusted peer. */
     oversized: 0,
+    /** Later /error replies not sent because their packet had its one /error already. */
+    repeated: 0,
   };
 
   private constructor(
@@ -273,7 +277,7 @@ export class OscServer {
       this.counts.dropped++; // unanswered: not even an error goes to a sender outside the allow-list
       return;
     }
-    const rinfo = { ...from, request: buf.length };
+    const rinfo = { ...from, request: buf.length, packet: { rejected: false } };
     this.counts.packets++;
     this.#packetErrors = { count: 0 };
     this.#engine.client = rinfo.address;
@@ -289,6 +293,7 @@ export class OscServer {
           : "";
         this.#reply(many ? { address: "/error", args: ["#bundle", many + first.args[1]] } : first, rinfo);
         this.counts.rejectedPackets++;
+        rinfo.packet.rejected = true;
       } else this.counts.acceptedPackets++;
     }
   }
@@ -345,10 +350,26 @@ export class OscServer {
       trusted: this.#trusted(rinfo.address),
       name: `${rinfo.address}:${rinfo.port}`,
     };
-    const later = (r: OscReply) => this.#reply(r, rinfo);
+    const later = (r: OscReply) => this.#later(r, rinfo);
     for (const r of this.router.handle(m.address, m.args, delivery, later, peer, m.types)) {
       this.#reply(r, rinfo);
     }
+  }
+
+  // A reply that comes after its packet was handled (an analysis, a read, a recording). An /error then refuses
+  // the packet: it was counted accepted, and is counted refused instead; a packet gets one /error, as at once.
+  #later(r: OscReply, rinfo: Peer): void {
+    const packet = rinfo.packet;
+    if (r.address === "/error" && packet) {
+      if (packet.rejected) {
+        this.counts.repeated++;
+        return;
+      }
+      packet.rejected = true;
+      this.counts.acceptedPackets--;
+      this.counts.rejectedPackets++;
+    }
+    this.#reply(r, rinfo);
   }
 
   // /notify 1|0 [port] (osc/routes/engine.ts): events, meters and a copy of every reply to this host go to the

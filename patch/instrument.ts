@@ -62,6 +62,7 @@ export class Instrument {
   #live = new Map<number, LiveNote>();
   #lastId = 0;
   #declared = "";
+  #held = 0; // groups the last declaration filled (slots 0 … #held − 1)
   #scale: ScaleSpec | undefined;
   /** The policy of groups that name none (the engine's --steal). */
   defaultSteal: StealPolicy;
@@ -118,7 +119,10 @@ export class Instrument {
   declare(): Command[] {
     const out: Command[] = [];
     const names = this.groupNames;
-    for (let g = 0; g < L.GROUPS_MAX; g++) {
+    // Slots past the groups are cleared only if an earlier declaration filled them: a patch without groups
+    // declares nothing (its session log and renders stay as they were before groups existed).
+    const slots = Math.min(L.GROUPS_MAX, Math.max(names.length, this.#held));
+    for (let g = 0; g < slots; g++) {
       const group = names[g] === undefined ? undefined : this.#groups.get(names[g])!;
       const mods = group?.voices.map((m) => this.#patch.modules.get(m));
       if (!group || !mods || mods.some((m) => m === undefined)) {
@@ -137,9 +141,12 @@ export class Instrument {
         }))
       );
     }
-    const key = JSON.stringify(out.map((c) => [c.target, c.i0, c.i1, c.param]));
+    const key = JSON.stringify(
+      out.filter((c) => c.i0 > 0 || c.op !== L.OP_GROUP).map((c) => [c.target, c.i0, c.i1, c.param]),
+    );
     if (key === this.#declared) return [];
     this.#declared = key;
+    this.#held = names.length;
     return out;
   }
 

@@ -105,7 +105,7 @@ Deno.test("deno task chronus: answers in plain words, errors exit 1, play keeps 
     "nothing changed",
   );
   const piped = await run(p, "list\nset voice9.freq 1\ngate voice1 on\n");
-  assert.match(piped.out, /modules: voice1 \(voice\)/);
+  assert.match(piped.out, /^voice1 \(voice\): wave saw, freq [\d.]+ Hz\*, /m);
   assert.match(piped.err, /No module "voice9"/);
   // The sequencer in plain words: a pattern typed in groups, the transport, the status.
   const add = await run([...p, "seq", "add", "lead", "voice1", "x...", "x.x.", "C3", "G3"]);

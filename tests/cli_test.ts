@@ -99,7 +99,10 @@ Deno.test("stdin drives the default patch: set MODULE.PARAM, gate; bad ones are 
   const err = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, err);
   assert.match(err, /error: Cannot set cutoff: 99999 is out of range \(20 … 20000 Hz\)/);
-  assert.match(err, /error: No module "voice9" in the patch \(modules: voice1, voice2/);
+  assert.match(
+    err,
+    /error: No module "voice9" in the patch; did you mean "voice1"\? \(modules: voice1, voice2/,
+  );
   assert.match(err, /error: Cannot gate lfo1: a lfo has no gate/);
   const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
   const live = log.commands.filter((c) => c.frame > 0); // the patch itself is the frame-0 transaction

@@ -456,7 +456,7 @@ Deno.test("OSC type tags reach the shapes: a float pitch is Hz, an int MIDI; T/F
   );
   assert.match(
     refused("/note", [null, 60, 1], "Nif"),
-    /argument 1 \(module\) must be a string, got an OSC nil \(N\)$/,
+    /argument 1 \(target\) must be a string, got an OSC nil \(N\)$/,
   );
   assert.match(
     refused("/seq/bpm", [true], "T"),

@@ -113,7 +113,11 @@ Deno.test("refusals: a plain /error naming what was expected; nothing changes, n
     ["clone nosuch x", "/patch/clone", /Cannot clone "nosuch": no such module \(modules: voice1, /],
     ["clone voice1 voice2", "/patch/clone", /Cannot create "voice2": the patch already has it/],
     ["clone voice1 9bad", "/patch/clone", /a module id is a letter/],
-    ["unpatch voice9", "/patch/disconnect", /Cannot unpatch voice9: no module "voice9" \(modules: /],
+    [
+      "unpatch voice9",
+      "/patch/disconnect",
+      /Cannot unpatch voice9: no module "voice9"(; did you mean "voice1"\?)? \(modules: /,
+    ],
     ["unpatch * to nosuch", "/patch/disconnect", /no module "nosuch"/],
     ["unpatch out1", "/patch/disconnect", /Cannot unpatch out1 to \*: out1 has no cables out/],
     ["unpatch * to lfo1", "/patch/disconnect", /Cannot unpatch \* to lfo1: lfo1 has no cables in/],

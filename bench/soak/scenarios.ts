@@ -194,11 +194,11 @@ export async function inProcess(patch?: PatchFile) {
   return { engine, osc, client, stop };
 }
 
-// Routes the fuzzer leaves out: file writes and reads (their names are fuzzed too, and a fuzzer must not write
+// Routes the fuzzer leaves out: file writes and reads (patches, patterns, sessions, recordings, plots: their names are fuzzed too, and a fuzzer must not write
 // files where it runs: the abuse scenario covers them), /notify (replies to fuzzed ports of this machine) and the
 // seed dialect's /engine/stop (which stops the sound it is there to keep going).
 const SKIP =
-  /^\/(patch\/(load|save)|record|engine\/record|pattern\/(save|load)|notify|engine\/(stop|schema))/;
+  /^\/(patch\/(load|save)|record|engine\/record|pattern\/(save|load)|session\/|analyze\/plot|notify|engine\/(stop|schema))/;
 const NAMES = ["voice1", "voice2", "acid1", "kick", "delay1", "reverb1", "lfo1", "out", "x", "", "voice99"];
 const PARAMS = ["freq", "gain", "cutoff", "res", "gate", "mix", "nope", "filter.freq", ""];
 
