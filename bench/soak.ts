@@ -83,7 +83,8 @@ if (want("play")) {
   note("play", r);
   console.log(
     `play: ${r.seconds} s, ${r.commands} commands, ${r.blocks} blocks, ${r.lateBlocks} late ` +
-      `(at ${r.lateAt.join(", ") || "none"}), ${r.failovers} failovers; RSS ${r.rss[0]?.rssMb} → ` +
+      `(at ${r.lateAt.join(", ") || "none"}; ${r.lateUnexplained} in seconds the machine did not stall, ` +
+      `${r.stalledSeconds} stalled seconds), ${r.failovers} failovers; RSS ${r.rss[0]?.rssMb} → ` +
       `${r.rss.at(-1)?.rssMb} MB, slope ${r.rssSlopeMbPerHour} MB/h (${took()})`,
   );
 }

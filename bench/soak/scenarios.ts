@@ -36,6 +36,31 @@ export function procSample(pid: number): { rssMb: number; threads: number; fds: 
   return { rssMb: Math.round(field("VmRSS") / 102.4) / 10, threads: field("Threads"), fds };
 }
 
+/** What the machine did in one second: hypervisor steal and other processes' CPU, in ms (of all CPUs). */
+export interface MachineSecond {
+  /** Seconds since the run began. */
+  s: number;
+  /** Time the hypervisor gave this VM's CPUs to others (/proc/stat steal), ms. */
+  stealMs: number;
+  /** CPU time every other process used (busy time less this process's), ms. */
+  othersMs: number;
+}
+
+// Cumulative machine counters: /proc/stat's first line (jiffies of 10 ms) and this process's CPU time.
+function machineCounters(pid: number): { busyMs: number; stealMs: number; ownMs: number } {
+  const cpu = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = cpu;
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  const own = fields[11] + fields[12]; // utime, stime (fields 14 and 15 of proc(5))
+  return { busyMs: (user + nice + system + irq + softirq) * 10, stealMs: steal * 10, ownMs: own * 10 };
+}
+
+/** A second counts as a machine stall when the hypervisor took 10 ms or more, or others used half a CPU. */
+export function machineStalled(m: MachineSecond): boolean {
+  return m.stealMs >= 10 || m.othersMs >= 500;
+}
+
 /** A free UDP port on 127.0.0.1 (bound, then released for the engine to take). */
 function freePort(): number {
   const s = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
@@ -552,9 +577,22 @@ export async function play(o: { seconds: number; sampleS?: number }) {
   const target = names.find((n) => /acid|bass/.test(n)) ?? names[0];
   const b0 = engine.outBlock, t0 = performance.now();
   const rss: { s: number; rssMb: number }[] = [];
+  // The evidence beside each late block: what the machine did in its second.
+  const machine: MachineSecond[] = [];
+  let last = machineCounters(Deno.pid), nextSecond = 1;
   let sent = 0, nextSample = 0;
   while (performance.now() - t0 < o.seconds * 1000) {
     const s = (performance.now() - t0) / 1000;
+    if (s >= nextSecond) {
+      const now = machineCounters(Deno.pid);
+      machine.push({
+        s: nextSecond - 1,
+        stealMs: now.stealMs - last.stealMs,
+        othersMs: Math.max(0, now.busyMs - last.busyMs - (now.ownMs - last.ownMs)),
+      });
+      last = now;
+      nextSecond++;
+    }
     if (s >= nextSample) {
       rss.push({ s: Math.round(s), rssMb: procSample(Deno.pid).rssMb });
       nextSample += sampleS;
@@ -581,6 +619,12 @@ export async function play(o: { seconds: number; sampleS?: number }) {
   const summary = await stop();
   const late = lateBetween(summary.output.lateAt, b0, b1);
   const slopePerHour = slope(rss.map((x) => x.s / 3600), rss.map((x) => x.rssMb));
+  // A late block is the machine's when its second, or the one before (a block is played up to a lead late),
+  // shows a stall; the others are the engine's.
+  const secondOf = (b: number) => Math.floor(((b - b0) * engine.block) / engine.sampleRate);
+  const stalled = (sec: number) => machine.some((m) => (m.s === sec || m.s === sec - 1) && machineStalled(m));
+  const unexplained = late.filter((b) => !stalled(secondOf(b)));
+  const second = (b: number) => machine.find((m) => m.s === secondOf(b));
   return {
     seconds: o.seconds,
     commands: sent,
@@ -588,6 +632,9 @@ export async function play(o: { seconds: number; sampleS?: number }) {
     blocks: b1 - b0,
     lateBlocks: late.length,
     lateAt: late.slice(0, 200),
+    lateUnexplained: unexplained.length,
+    lateEvidence: late.slice(0, 200).map((b) => ({ block: b, ...second(b) })),
+    stalledSeconds: machine.filter(machineStalled).length,
     errors: counts.errors,
     internal: counts.internal,
     failovers: summary.metrics.failovers,
@@ -596,6 +643,9 @@ export async function play(o: { seconds: number; sampleS?: number }) {
     rssSlopeMbPerHour: Math.round(slopePerHour * 10) / 10,
     broken: [
       ...(counts.internal ? [`${counts.internal} internal errors`] : []),
+      ...(unexplained.length
+        ? [`${unexplained.length} late blocks in seconds the machine did not stall`]
+        : []),
       ...(summary.metrics.failovers ? [`${summary.metrics.failovers} failovers`] : []),
     ],
   };
