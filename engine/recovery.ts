@@ -172,9 +172,11 @@ export class Recovery {
     // Not after a stall: an idle worker that did not wake up is no evidence against any command (a command
     // that loops forever is caught inside the render, as a hang), and at engine start the failing block
     // holds the whole patch.
+    // A read (OP_READ) is never a suspect: it only copies parameters out, and the engine's own autosave reads
+    // every module once a second, so a fault would otherwise quarantine a whole read of the patch with it.
     const suspect = (e: Entry) =>
-      kind !== "stall" && e.effective >= 0 && Math.floor(e.effective / o.block) === failedBlock &&
-      !e.accepted;
+      kind !== "stall" && e.op !== L.OP_READ && e.effective >= 0 &&
+      Math.floor(e.effective / o.block) === failedBlock && !e.accepted;
     for (const e of p.commands.entries) {
       if (!suspect(e)) continue;
       o.metrics.quarantined++;
