@@ -16,6 +16,9 @@ import {
   whileAbsent,
 } from "./seed_entries.ts";
 
+// The old chain's addresses act on voice1, and only while the patch has no module of the old name.
+const WHILE_VOICE1_ABSENT = { window: WHILE_ABSENT, target: voice1, applies: whileAbsent } as const;
+
 // The names voice1 had in older stages: sine/sine1 (its oscillator), adsr/adsr1 (its envelope), filter/filter1.
 const OLD_ORIGIN = `${FROM.phase2}, ${FROM.router}, ${FROM.pyo1}`;
 
@@ -30,9 +33,7 @@ export const COMPAT_ROUTES: Route[] = [
     unit: "Hz",
     native: "voice1.freq",
     conversion: "as is",
-    window: WHILE_ABSENT,
-    target: voice1,
-    applies: whileAbsent,
+    ...WHILE_VOICE1_ABSENT,
     summary: "the old chain's oscillator pitch, now voice1's",
     apply: (ctx, v, hz) => set(ctx, v, "freq", hz),
   }),
@@ -44,9 +45,7 @@ export const COMPAT_ROUTES: Route[] = [
     max: 1,
     native: "voice1.gain",
     conversion: "as is",
-    window: WHILE_ABSENT,
-    target: voice1,
-    applies: whileAbsent,
+    ...WHILE_VOICE1_ABSENT,
     summary: "the old chain's oscillator level, now voice1's",
     apply: (ctx, v, g) => set(ctx, v, "gain", g),
   }),
@@ -60,9 +59,7 @@ export const COMPAT_ROUTES: Route[] = [
       unit: "ms",
       native: `voice1.${stage}`,
       conversion: "as is (the Phase 2 envelope counted in ms)",
-      window: WHILE_ABSENT,
-      target: voice1,
-      applies: whileAbsent,
+      ...WHILE_VOICE1_ABSENT,
       summary: `the old envelope's ${stage} in ms, now voice1's`,
       apply: (ctx, v, ms) => set(ctx, v, stage, ms),
     })
@@ -77,9 +74,7 @@ export const COMPAT_ROUTES: Route[] = [
       unit: "s",
       native: `voice1.${stage}`,
       conversion: "seconds × 1000 → ms (as the pyo engines read adsr1)",
-      window: WHILE_ABSENT,
-      target: voice1,
-      applies: whileAbsent,
+      ...WHILE_VOICE1_ABSENT,
       summary: `the old envelope's ${stage} in seconds, now voice1's`,
       apply: (ctx, v, s) => set(ctx, v, stage, secondsToMs(s)),
     })
@@ -92,9 +87,7 @@ export const COMPAT_ROUTES: Route[] = [
     max: 1,
     native: "voice1.sustain",
     conversion: "as is",
-    window: WHILE_ABSENT,
-    target: voice1,
-    applies: whileAbsent,
+    ...WHILE_VOICE1_ABSENT,
     summary: "the old envelope's sustain, now voice1's",
     apply: (ctx, v, s) => set(ctx, v, "sustain", s),
   }),
@@ -113,9 +106,7 @@ export const COMPAT_ROUTES: Route[] = [
     unit: "Hz",
     native: "voice1.cutoff",
     conversion: "as is",
-    window: WHILE_ABSENT,
-    target: voice1,
-    applies: whileAbsent,
+    ...WHILE_VOICE1_ABSENT,
     summary: "the old filter's cutoff, now voice1's",
     apply: (ctx, v, hz) => set(ctx, v, "cutoff", hz),
   }),
@@ -127,9 +118,7 @@ export const COMPAT_ROUTES: Route[] = [
     max: 10,
     native: "voice1.res",
     conversion: "res = 1 − 1/(2·Q)",
-    window: WHILE_ABSENT,
-    target: voice1,
-    applies: whileAbsent,
+    ...WHILE_VOICE1_ABSENT,
     summary: "the old filter's Q, now voice1's resonance",
     apply: (ctx, v, q) => set(ctx, v, "res", qToRes(q)),
   }),
@@ -141,9 +130,7 @@ export const COMPAT_ROUTES: Route[] = [
     max: 2,
     native: "voice1.fmode",
     conversion: SEED_FILTER_MODES.map((f, i) => `${i} → ${f}`).join(", ") + " (rounded)",
-    window: WHILE_ABSENT,
-    target: voice1,
-    applies: whileAbsent,
+    ...WHILE_VOICE1_ABSENT,
     summary: "the old filter's response, now voice1's",
     apply: (ctx, v, mode) => set(ctx, v, "fmode", SEED_FILTER_MODES[Math.round(mode)]),
   }),
