@@ -224,7 +224,8 @@ Deno.test("a get in flight across an injected primary fault is answered by the p
   try {
     await client.send("/mod/voice1/cutoff", 777);
     // Back to back: one read is always waiting, so one waits while the primary traps.
-    while (engine.status().failovers === 0 || reads.length < 20) {
+    // …and on after the failover, until the promoted standby has answered reads sent to it.
+    while (reads.filter((r) => r.sentAfter > 0).length < 3 || reads.length < 20) {
       const sentAfter = engine.status().failovers;
       const r = JSON.parse(String((await ask(client, "/get", "voice1.cutoff"))[1]));
       reads.push({
