@@ -84,7 +84,9 @@ if (want("play")) {
   console.log(
     `play: ${r.seconds} s, ${r.commands} commands, ${r.blocks} blocks, ${r.lateBlocks} late ` +
       `(at ${r.lateAt.join(", ") || "none"}; ${r.lateUnexplained} in seconds the machine did not stall, ` +
-      `${r.stalledSeconds} stalled seconds), ${r.failovers} failovers; RSS ${r.rss[0]?.rssMb} → ` +
+      `${r.stalledSeconds} stalled seconds), ${r.failovers} failovers (${r.failoversUnexplained} in seconds the machine did not stall); RSS ${
+        r.rss[0]?.rssMb
+      } → ` +
       `${r.rss.at(-1)?.rssMb} MB, slope ${r.rssSlopeMbPerHour} MB/h (${took()})`,
   );
 }

@@ -575,7 +575,7 @@ export async function play(o: { seconds: number; sampleS?: number }) {
   const c = client();
   const names = [...engine.patch.modules.keys()];
   const target = names.find((n) => /acid|bass/.test(n)) ?? names[0];
-  const b0 = engine.outBlock, t0 = performance.now();
+  const b0 = engine.outBlock, t0 = performance.now(), epoch0 = Date.now();
   const rss: { s: number; rssMb: number }[] = [];
   // The evidence beside each late block: what the machine did in its second.
   const machine: MachineSecond[] = [];
@@ -616,6 +616,14 @@ export async function play(o: { seconds: number; sampleS?: number }) {
   }
   const b1 = engine.outBlock;
   const counts = { ...osc.counts };
+  // Failovers and standby losses, located like late blocks: the second each was reported in.
+  const failEvents = engine.supervisor.metrics.events
+    .filter((e) => e.type === "failover" || e.type === "standby-lost")
+    .map((e) => ({
+      s: Math.floor((e.timeMs - epoch0) / 1000),
+      type: e.type,
+      message: e.message.slice(0, 160),
+    }));
   const summary = await stop();
   const late = lateBetween(summary.output.lateAt, b0, b1);
   const slopePerHour = slope(rss.map((x) => x.s / 3600), rss.map((x) => x.rssMb));
@@ -625,6 +633,12 @@ export async function play(o: { seconds: number; sampleS?: number }) {
   const stalled = (sec: number) => machine.some((m) => (m.s === sec || m.s === sec - 1) && machineStalled(m));
   const unexplained = late.filter((b) => !stalled(secondOf(b)));
   const second = (b: number) => machine.find((m) => m.s === secondOf(b));
+  const failoverEvidence = failEvents.map((e) => ({
+    ...e,
+    ...machine.find((m) => m.s === e.s),
+    stalled: stalled(e.s),
+  }));
+  const failoversUnexplained = failoverEvidence.filter((e) => e.type === "failover" && !e.stalled).length;
   return {
     seconds: o.seconds,
     commands: sent,
@@ -639,6 +653,8 @@ export async function play(o: { seconds: number; sampleS?: number }) {
     internal: counts.internal,
     failovers: summary.metrics.failovers,
     failures: summary.metrics.failures,
+    failoversUnexplained,
+    failoverEvidence: failoverEvidence.slice(0, 200),
     rss,
     rssSlopeMbPerHour: Math.round(slopePerHour * 10) / 10,
     broken: [
@@ -646,7 +662,9 @@ export async function play(o: { seconds: number; sampleS?: number }) {
       ...(unexplained.length
         ? [`${unexplained.length} late blocks in seconds the machine did not stall`]
         : []),
-      ...(summary.metrics.failovers ? [`${summary.metrics.failovers} failovers`] : []),
+      ...(failoversUnexplained
+        ? [`${failoversUnexplained} failovers in seconds the machine did not stall`]
+        : []),
     ],
   };
 }
