@@ -5,8 +5,8 @@
 // Layout: oscillator k (0 … Nmax−1, Nmax the group's largest N) of the four voices is one f32x4 of phases, one
 // of increments and one of weights (a row of QB), so a vector step advances one oscillator of every voice.
 // A voice with fewer oscillators keeps its rows k ≥ N at increment 0 and weight 0 (the phase stands still, as
-// it does alone), and its lane of the sum is held (a `live` mask) instead of adding x·0: the sum is exactly
-// the one the voice computes alone, whatever its neighbours' N. Why voices in lanes rather than oscillators
+// it does alone), and its lane of the sum is held (a `live` mask) instead of adding x·0 (which would turn a
+// −0 sum into +0): the sum is exactly the one the voice computes alone, whatever its neighbours' N. Why voices in lanes rather than oscillators
 // (runUnisonFixed's layout): the filter and envelope, most of a voice's cost, then run four voices to a
 // vector as in voice_saw_f32x4.ts, which is what brings unison 2 under the per-oscillator budget
 // (docs/performance.md "Unison").
@@ -16,6 +16,8 @@
 // Per sample and lane, runUnisonFixed's operations in its order: for each oscillator k, x = 2p − 1, minus the
 // PolyBLEP residual where p is inside its window (p < 2·d or p > 1 − 2·d, tested in f32), p ← wrap(p + d);
 // the weighted waves summed left to right over k < N; then the filter and envelope step of runSawLowFixed.
+// As in voice_saw_f32x4.ts, the window test, residual and wrap are taken out of the loop: it runs as long as
+// every phase of every oscillator is clear of its window (clearOf), then one sample takes them.
 // Invariants: lane by lane the same IEEE operations, in the same order, as runUnisonFixed (a voice sounds the
 // same alone or in a group of four: tests/modules_unison_test.ts checks it bit for bit); b − a ≤ every
 // envelope's samples left in its segment; a segment that ends at b ends exactly on its end level.
