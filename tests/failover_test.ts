@@ -244,6 +244,47 @@ Deno.test("unison voices through two failovers: the lockstep standby and a stand
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("four unison voices in one f32x4 group through two failovers: the standbys play the group's oscillators as the replay", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-unison-quad-" });
+  const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));
+  // voice1 … voice4 on the unison f32 path (saw, a fixed low-pass, no cable into them), adjacent and
+  // independent in the plan: the four-voice unison kernel (asm/modules/voice_unison_f32x4.ts) renders them
+  // while all four sound, with a mix of N so that the lanes past a voice's N are held.
+  patch.connections = patch.connections.filter((c: string[]) => !/^voice\d\./.test(c[1]));
+  for (const [k, unison] of [2, 3, 2, 7].entries()) {
+    Object.assign(patch.modules[`voice${k + 1}`].params, {
+      wave: "saw",
+      envamt: 0,
+      unison,
+      spread: 10 + 9 * k,
+    });
+  }
+  patch.sequence = {
+    bpm: 175,
+    playing: true,
+    tracks: {
+      pad: {
+        modules: ["voice1", "voice2", "voice3", "voice4"],
+        pattern: "x-x- x.x- x--x X-x.",
+        notes: ["C3", "G3"],
+      },
+    },
+  };
+  const patchFile = `${dir}/unison-quad.json`;
+  await Deno.writeTextFile(patchFile, JSON.stringify(patch));
+  const run = await failoverRun(
+    ["trap@primary:450", "trap@primary:800"],
+    2.5,
+    { failures: { trap: 2 }, failovers: 2, patchFile },
+    true,
+  );
+  const energy = (from: number, to: number) =>
+    run.wav.subarray(from * 96000, to * 96000).reduce((a, v) => a + v * v, 0);
+  assert.ok(energy(0.3, 1.2) > 1 && energy(1.8, 2.5) > 1, "notes before and after the faults");
+  await Deno.remove(run.dir, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("group chords through the DSP's allocator across two failovers: a standby rebuilt from a snapshot mid-chord plays as the replay", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chronus-groups-" });
   const patch = JSON.parse(await Deno.readTextFile(new URL("../patches/default.json", import.meta.url)));

@@ -5,7 +5,7 @@ import type { PatchFile } from "../core/files.ts";
 import { ScoreEngine } from "../cli/score.ts";
 import { OscRouter } from "../osc/router.ts";
 import type { PatchEvent } from "../patch/render.ts";
-import { renderRaw, SR } from "./module_probe.ts";
+import { peak, renderRaw, SR } from "./module_probe.ts";
 import { cents, db, rms, spectrum } from "./signal.ts";
 
 const N = 1 << 18; // 5.5 s: bins of 0.18 Hz, partials 14 cents apart at 440 Hz are 20 bins apart
@@ -147,4 +147,99 @@ Deno.test("a spread change mid-note is click-free: no sample step beyond the saw
   const r = (from: number) => rms(x, from, from + SR / 20);
   const a = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => r(at + SR / 4 + (k * SR) / 20));
   assert.ok(Math.max(...a) / Math.min(...a) > 1.2, `beating after the change: ${a.map((v) => v.toFixed(3))}`);
+});
+
+// Four voices side by side (adjacent in the plan, none feeding another): the graph hands them to the voice's
+// four-at-once kernel (asm/modules/voice_unison_f32x4.ts) while all four play on the unison f32 path. The
+// same patch with only `target`'s gate events leaves the three neighbours idle (the silent shortcut), so the
+// group falls back and `target` renders alone (voice_unison.ts runUnisonFixed). Its samples must not change.
+type Params = Record<string, number | string>;
+
+function quartet(voices: Record<string, Params>, target: string): PatchFile {
+  const modules: PatchFile["modules"] = { o: { type: "out" } };
+  for (const [name, params] of Object.entries(voices)) {
+    // A fixed low-pass (envamt 0, nothing moving): the f32 path, resonant so the filter state matters.
+    modules[name] = {
+      type: "voice",
+      params: {
+        wave: "saw",
+        cutoff: 1800,
+        res: 0.7,
+        envamt: 0,
+        attack: 4,
+        decay: 60,
+        sustain: 0.5,
+        ...params,
+      },
+    };
+  }
+  const others = Object.keys(voices).filter((n) => n !== target);
+  return { modules, connections: [[target, "o.L"], ...others.map((n) => [n, "o.R"] as [string, string])] };
+}
+
+// Gates at odd frames and releases of different lengths, so the group's runs split where any voice's
+// envelope segment ends (inside the target's runs when it renders alone).
+function quartetEvents(names: string[]): PatchEvent[] {
+  return names.flatMap((n, k): PatchEvent[] => [
+    { frame: 301 + 97 * k, gate: [n, true, 0.6 + 0.1 * k] },
+    { frame: 9001 + 1333 * k, gate: [n, false] },
+    { frame: 17003 + 211 * k, gate: [n, true] },
+  ]);
+}
+
+async function aloneAndInFour(voices: Record<string, Params>, target: string, frames = 30000) {
+  const events = quartetEvents(Object.keys(voices));
+  const four = await renderRaw(quartet(voices, target), frames, events);
+  const mine = events.filter((e) => "gate" in e && e.gate[0] === target);
+  const alone = await renderRaw(quartet(voices, target), frames, mine);
+  return { four: four.left, alone: alone.left, others: four.right };
+}
+
+/** Asserts that a and b hold the same bits sample for sample (−0 ≠ +0), naming the first difference. */
+function assertSameBits(a: Float32Array, b: Float32Array, what: string) {
+  const bits = (x: Float32Array) => new Uint32Array(Float32Array.from(x).buffer);
+  const [x, y] = [bits(a), bits(b)];
+  assert.equal(x.length, y.length);
+  const i = x.findIndex((v, k) => v !== y[k]);
+  assert.equal(i, -1, `${what}: first difference at frame ${i}: ${a[i]} vs ${b[i]}`);
+}
+
+Deno.test("unison 2 in a group of four unison 2 voices renders the same samples as alone", async () => {
+  const voices = {
+    a: { freq: 110, unison: 2, spread: 14 },
+    b: { freq: 173.3, unison: 2, spread: 14, release: 40 },
+    c: { freq: 0.5, unison: 2, spread: 100 },
+    d: { freq: 3000, unison: 2, spread: 7, gain: 0.3 },
+  };
+  const { four, alone, others } = await aloneAndInFour(voices, "a");
+  assert.ok(peak(alone) > 0.05 && peak(others) > 0.05, "all four play");
+  assertSameBits(four, alone, "a");
+});
+
+Deno.test("unison 2 and 3 in a group of mixed unison (2, 3, 2, 7) render the same samples as alone", async () => {
+  const voices = {
+    a: { freq: 220, unison: 2, spread: 20 },
+    b: { freq: 97.7, unison: 3, spread: 35, release: 25 },
+    c: { freq: 1234, unison: 2, spread: 60 },
+    d: { freq: 55, unison: 7, spread: 40 },
+  };
+  for (const target of ["a", "b", "d"]) {
+    const { four, alone } = await aloneAndInFour(voices, target);
+    assert.ok(peak(alone) > 0.05, `${target} plays`);
+    assertSameBits(four, alone, target);
+  }
+});
+
+Deno.test("a group mixing unison 1 and unison 3 renders one by one: each voice as alone", async () => {
+  const voices = {
+    a: { freq: 220 },
+    b: { freq: 330, unison: 3, spread: 25 },
+    c: { freq: 440 },
+    d: { freq: 110, unison: 3, spread: 10 },
+  };
+  for (const target of ["a", "b"]) {
+    const { four, alone } = await aloneAndInFour(voices, target);
+    assert.ok(peak(alone) > 0.05, `${target} plays`);
+    assertSameBits(four, alone, target);
+  }
 });

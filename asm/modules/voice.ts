@@ -31,6 +31,8 @@
 //   voice_saw_f32x4.ts  four voices on that path at once (voiceQuadProcess), lane by lane the same operations
 //   voice_unison.ts     unison > 1 on that path (f32x4 across the oscillators); elsewhere voice_general.ts
 //                       calls its bank per sample. unison = 1 never touches it: renders stay as they were
+//   voice_unison_f32x4.ts  four unison voices on that path at once (voiceQuadProcess), one voice per lane,
+//                       lane by lane voice_unison.ts's operations in its order
 // Invariants: a voice sounds the same alone or in a group of four (bit for bit); a silent voice (envelope
 // idle at 0, gate input unpatched) writes zeros and only advances its phase; the last sample of an envelope
 // segment is exactly its end level.
@@ -60,6 +62,7 @@ import { runGeneral } from "./voice_general";
 import { runSawLowFixed } from "./voice_saw_f32";
 import { GROUP, member, runQuad } from "./voice_saw_f32x4";
 import { runUnisonFixed, unisonCount, unisonInit } from "./voice_unison";
+import { runUnisonQuad } from "./voice_unison_f32x4";
 
 /** Bytes of private state. */
 export function voiceStateBytes(): i32 {
@@ -180,19 +183,27 @@ function run(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
 
 // ── Four voices at once ──
 // The graph hands groups of four adjacent voices that do not feed each other to voiceQuadProcess (the
-// QuadProcess hook: module_abi.ts). When all four are on the f32 path one f32x4 loop renders them
-// (voice_saw_f32x4.ts).
+// QuadProcess hook: module_abi.ts). When all four are on the same f32 path one f32x4 loop renders them: one
+// oscillator each (voice_saw_f32x4.ts), or unison > 1 each, any mix of N (voice_unison_f32x4.ts). A group
+// that mixes unison 1 with unison > 1, or has a voice off those paths, renders one by one: runSawLowFixed
+// reads the voice's own phase and the unison kernels its bank's, so one kernel for both would need a per-lane
+// choice of phase for no saving in the usual groups (a poly group's voices share their settings).
+const QUAD_NONE: i32 = 0, QUAD_SAW: i32 = 1, QUAD_UNISON: i32 = 2;
 
-// True when the voice would render through runSawLowFixed (one oscillator: a unison voice renders alone).
-function fast(m: Inst): bool {
+// Which four-voice kernel voice m can join over this span: QUAD_SAW where it would render through
+// runSawLowFixed, QUAD_UNISON where through runUnisonFixed, else QUAD_NONE (it renders alone).
+function quadKind(m: Inst): i32 {
   const e = env(m);
-  if (e.stage == IDLE && e.level == 0.0 && !connected(m, VOICE_IN_GATE)) return false; // the silent shortcut
-  return sawLowFixed(m) && unisonCount(m) == 1;
+  if (e.stage == IDLE && e.level == 0.0 && !connected(m, VOICE_IN_GATE)) return QUAD_NONE; // the silent shortcut
+  if (!sawLowFixed(m)) return QUAD_NONE;
+  if (unisonCount(m) == 1) return QUAD_SAW;
+  return prm(m, VOICE_SPREAD).step == 0 ? QUAD_UNISON : QUAD_NONE;
 }
 
-/** Renders four independent voices over [from, to): together when all are on the fast path, else one by one. */
+/** Renders four independent voices over [from, to): together when all take the same f32 path, else one by one. */
 export function voiceQuadProcess(m0: Inst, m1: Inst, m2: Inst, m3: Inst, from: i32, to: i32): void {
-  if (!fast(m0) || !fast(m1) || !fast(m2) || !fast(m3)) {
+  const kind = quadKind(m0);
+  if (kind == QUAD_NONE || quadKind(m1) != kind || quadKind(m2) != kind || quadKind(m3) != kind) {
     voiceProcess(m0, from, to);
     voiceProcess(m1, from, to);
     voiceProcess(m2, from, to);
@@ -225,7 +236,8 @@ export function voiceQuadProcess(m0: Inst, m1: Inst, m2: Inst, m3: Inst, from: i
     while (i < end) {
       let n = end - i;
       for (let k = 0; k < 4; k++) n = min(n, env(member(k)).left);
-      runQuad(i, i + n);
+      if (kind == QUAD_SAW) runQuad(i, i + n);
+      else runUnisonQuad(i, i + n);
       i += n;
       for (let k = 0; k < 4; k++) {
         const e = env(member(k));

@@ -3,7 +3,8 @@
 // and all four take the f32 path; it splits the span where any of the four has a gate-input edge or an
 // envelope segment end, so one run is branch-free for all four.
 // Reads: the four lane records (voice_saw_f32.ts laneAt, filled at frame a). Writes: each voice's out over
-// [a, b); each voice's phase, filter integrators and envelope recurrence, as voice_saw_f32.ts would.
+// [a, b); each voice's phase, filter integrators and envelope recurrence, as voice_saw_f32.ts would (the
+// run's end, quadFinish, is shared with the four-voice unison kernel, voice_unison_f32x4.ts).
 // Per sample and lane: voice_saw_f32.ts's operations. The PolyBLEP residual and the phase wrap are taken
 // out of the loop: the loop runs as long as every lane's phase is clear of its step's window (a lower bound,
 // with one sample of margin for the rounding of the phase sum, at most 64 samples), then one sample takes
@@ -25,9 +26,9 @@ export function member(k: i32): Inst {
   return changetype<Inst>(load<usize>(GROUP + (<usize> k << 2)));
 }
 
+/** The same f32 field (offsetof<Lane>) of the four lane records, lane k from record k. */
 @inline
-function q4(field: usize): v128 {
-  // The same f32 field of the four lane records.
+export function q4(field: usize): v128 {
   return f32x4(
     load<f32>(LANES + field),
     load<f32>(LANES + 80 + field),
@@ -125,7 +126,31 @@ export function runQuad(a: i32, b: i32): void {
     store<f32>(o3 + o, f32x4.extract_lane(s, 3));
     i++;
   }
-  // A segment that ends here ends exactly on its end level (as in runSawLowFixed).
+  quadFinish(a, b, y, lv, vg, phase, ic1, ic2, w);
+}
+
+/** The end of a run of the four voices of GROUP over [a, b) (runQuad, voice_unison_f32x4.ts runUnisonQuad): a
+ * segment that ends at b ends exactly on its end level, as in runSawLowFixed (its last sample is rewritten
+ * with it); then each voice's phase, filter integrators and envelope recurrence are stored back and `left`
+ * counts the run. y is the last filter output, lv the last level, vg the gains. Inlined: a function that
+ * takes v128 arguments is not callable from every embedding (AssemblyScript's warning AS112). */
+@inline
+export function quadFinish(
+  a: i32,
+  b: i32,
+  y: v128,
+  lv: v128,
+  vg: v128,
+  phase: v128,
+  ic1: v128,
+  ic2: v128,
+  w: v128,
+): void {
+  const m0 = member(0), m1 = member(1), m2 = member(2), m3 = member(3);
+  const v0 = voice(m0), v1 = voice(m1), v2 = voice(m2), v3 = voice(m3);
+  const f0 = svf(m0), f1 = svf(m1), f2 = svf(m2), f3 = svf(m3);
+  const e0 = env(m0), e1 = env(m1), e2 = env(m2), e3 = env(m3);
+  const o0 = outp(m0, 0), o1 = outp(m1, 0), o2 = outp(m2, 0), o3 = outp(m3, 0);
   const n = b - a;
   if (n > 0) {
     const last = <usize> (b - 1) << 2;

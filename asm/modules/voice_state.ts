@@ -1,4 +1,4 @@
-// The voice's state, shared by its entry points (voice.ts) and its three kernels: one block at m.state,
+// The voice's state, shared by its entry points (voice.ts) and its kernels: one block at m.state,
 //   ┌──────────────────────────┬──────────────────────────┬───────────────────────────────────────┬─────────────────────┬──────────────────┐
 //   │ Env (env.ts): envelope   │ Svf (svf.ts): the filter │ Voice: oscillator phase, velocity and │ NoiseSource         │ unison phases:   │
 //   │ recurrence and stage     │ state and coefficients   │ the two gate sources                  │ (noise_source.ts)   │ 8 × f32 (unison) │

@@ -1,7 +1,7 @@
 // voice, the unison bank: `unison` (N = 1 … 7) oscillators in place of the voice's one, detuned across `spread`
-// cents, summed before the filter. voice.ts picks runUnisonFixed (below) or voice_general.ts (which calls
-// bankSaw/bankWave per sample) when N > 1; N = 1 never reaches this file, so a voice without unison renders
-// exactly as before.
+// cents, summed before the filter. voice.ts picks runUnisonFixed (below), voice_unison_f32x4.ts's
+// runUnisonQuad (four unison voices at once) or voice_general.ts (which calls bankSaw/bankWave per sample)
+// when N > 1; N = 1 never reaches this file, so a voice without unison renders exactly as before.
 // The law (patch/schema.ts `unison`, `spread`):
 //   oscillator k of N (k = 0 … N−1) plays at pitch · 2^(spread · (k/(N−1) − ½) / 1200): symmetric around the
 //   pitch, the outer two `spread` cents apart (N = 2: ±spread/2)
@@ -11,7 +11,12 @@
 //   the saw is the voice's 4-point PolyBLEP saw (osc.ts polyBlep4); other pitched waves use osc.ts oscSample;
 //   the noises ignore unison (one generator)
 // SIMD: the eight phases (N ≤ 7 used, the rest with ratio 0 and weight 0 stand still) are two f32x4; the
-// residual is taken lane by lane only on a sample where some lane is inside its step's window.
+// residual is taken lane by lane, for the lanes inside their step's window (p < 2·dt or p > 1 − 2·dt, tested
+// in f32), only on a sample where some lane is.
+// The sum on the f32 path (runUnisonFixed) is a left fold in oscillator order, ((x0·g + x1·g) + x2·g) + …
+// over k < N only: the order the four-voice kernel (voice_unison_f32x4.ts) computes lane by lane, where a
+// lane is a voice and a vector one oscillator of four voices. So a unison voice sounds the same alone or in a
+// group of four, bit for bit (tests/modules_unison_test.ts).
 // State: the phases (voice_state.ts unisonPhases); per run, the ratios and weights in a static record (BANK),
 // filled by bankTune. Everything is a pure function of the state and the parameters: both workers agree.
 import { at, exp2f, Inst, outp, prm } from "../module_abi";
@@ -25,10 +30,10 @@ import { svf, unisonPhases, Voice } from "./voice_state";
 export const UNISON_MAX: i32 = 7;
 
 // The bank's run constants: ratios (r0: oscillators 0 … 3, r1: 4 … 7), weights (g0, g1), then scratch for the
-// lane-by-lane residual (phases at 64, increments at 96, waves at 128), eight f32 each.
-const BANK = memory.data(160, 16);
+// lane-by-lane residual (phases at 64, increments at 96, waves at 128, window masks at 160), eight each.
+const BANK = memory.data(192, 16);
 const R0: usize = 0, R1: usize = 16, G0: usize = 32, G1: usize = 48, SP: usize = 64, SD: usize = 96;
-const SX: usize = 128;
+const SX: usize = 128, SE: usize = 160;
 
 /** Start phases: frac(k · 0.6180339887), k = 0 … 7. */
 const UNISON_START = memory.data<f32>([0.0, 0.618034, 0.236068, 0.854102, 0.472136, 0.090170, 0.708204, 0.326238]);
@@ -38,6 +43,18 @@ const UNISON_START = memory.data<f32>([0.0, 0.618034, 0.236068, 0.854102, 0.4721
 export function unisonCount(m: Inst): i32 {
   const n = <i32> Math.round(prm(m, VOICE_UNISON).value);
   return n < 1 ? 1 : n > UNISON_MAX ? UNISON_MAX : n;
+}
+
+/** Oscillator k's frequency ratio from the last bankTune (0 for k ≥ N). */
+@inline
+export function bankRatio(k: i32): f32 {
+  return load<f32>(BANK + R0 + (<usize> k << 2));
+}
+
+/** Oscillator k's weight from the last bankTune: 1/√N for k < N, else 0. */
+@inline
+export function bankWeight(k: i32): f32 {
+  return load<f32>(BANK + G0 + (<usize> k << 2));
 }
 
 /** Sets the oscillators' start phases (at init). */
@@ -83,8 +100,9 @@ export function bankSaw(ph: usize, dt: f32): f32 {
   const d0 = increments(dt, R0), d1 = increments(dt, R1);
   const one = f32x4.splat(1);
   let x0 = f32x4.sub(f32x4.add(p0, p0), one), x1 = f32x4.sub(f32x4.add(p1, p1), one);
-  if (v128.any_true(v128.or(near(p0, d0), near(p1, d1)))) {
-    residual(p0, p1, d0, d1, x0, x1);
+  const e0 = near(p0, d0), e1 = near(p1, d1);
+  if (v128.any_true(v128.or(e0, e1))) {
+    residual(p0, p1, d0, d1, x0, x1, e0, e1);
     x0 = v128.load(BANK + SX);
     x1 = v128.load(BANK + SX, 16);
   }
@@ -110,23 +128,42 @@ export function bankWave(ph: usize, n: i32, wave: i32, dt: f64, pw: f64): f64 {
   return s * (1.0 / Math.sqrt(<f64> n));
 }
 
-// The lane-by-lane residual for the lanes inside their step's window (a sample in a few percent).
-function residual(p0: v128, p1: v128, d0: v128, d1: v128, x0: v128, x1: v128): void {
+// The lane-by-lane residual for the lanes inside their step's window (masks e0, e1: a sample in a few
+// percent); the waves land at BANK + SX. Only those lanes: the f32 window test decides, as in the four-voice
+// kernel (polyBlep4's own f64 test can differ from it at the window's edge).
+function residual(p0: v128, p1: v128, d0: v128, d1: v128, x0: v128, x1: v128, e0: v128, e1: v128): void {
   v128.store(BANK + SP, p0);
   v128.store(BANK + SP, p1, 16);
   v128.store(BANK + SD, d0);
   v128.store(BANK + SD, d1, 16);
   v128.store(BANK + SX, x0);
   v128.store(BANK + SX, x1, 16);
+  v128.store(BANK + SE, e0);
+  v128.store(BANK + SE, e1, 16);
   for (let k = 0; k < 8; k++) {
     const o = <usize> k << 2;
+    if (load<i32>(BANK + SE + o) == 0) continue;
     const p = load<f32>(BANK + SP + o), d = load<f32>(BANK + SD + o);
-    if (d > 0) store<f32>(BANK + SX + o, load<f32>(BANK + SX + o) - <f32> polyBlep4(<f64> p, <f64> d));
+    store<f32>(BANK + SX + o, load<f32>(BANK + SX + o) - <f32> polyBlep4(<f64> p, <f64> d));
   }
 }
 
+// The weighted waves of oscillators 0 … n−1 summed left to right (n ≥ 2): s0 holds oscillators 0 … 3, s1
+// 4 … 7. voice_unison_f32x4.ts adds in this order lane by lane.
+@inline
+function foldSum(s0: v128, s1: v128, n: i32): f32 {
+  let s = f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1);
+  if (n > 2) s += f32x4.extract_lane(s0, 2);
+  if (n > 3) s += f32x4.extract_lane(s0, 3);
+  if (n > 4) s += f32x4.extract_lane(s1, 0);
+  if (n > 5) s += f32x4.extract_lane(s1, 1);
+  if (n > 6) s += f32x4.extract_lane(s1, 2);
+  return s;
+}
+
 /** runSawLowFixed (voice_saw_f32.ts) with the bank's saws for the voice's saw: N > 1, spread holding still.
- * bankSaw's operations in the same order, with the bank in locals (oscillators 4 … 7 only when N > 4). */
+ * The bank in locals (oscillators 4 … 7 only when N > 4); the sum a left fold over k < N (foldSum). Lane by
+ * lane the same IEEE operations, in the same order, as voice_unison_f32x4.ts runUnisonQuad. */
 export function runUnisonFixed(m: Inst, e: Env, v: Voice, a: i32, b: i32): void {
   const f = svf(m), out = outp(m, 0), ph = unisonPhases(m);
   const L = laneAt(m, a, 0);
@@ -142,21 +179,16 @@ export function runUnisonFixed(m: Inst, e: Env, v: Voice, a: i32, b: i32): void 
   let y: f32 = 0;
   for (let i = a; i < b; i++) {
     let x0 = f32x4.sub(f32x4.add(p0, p0), one), x1 = f32x4.sub(f32x4.add(p1, p1), one);
-    let edge = v128.or(f32x4.lt(p0, lo0), f32x4.gt(p0, hi0));
-    if (wide) edge = v128.or(edge, v128.or(f32x4.lt(p1, lo1), f32x4.gt(p1, hi1)));
-    if (v128.any_true(edge)) {
-      residual(p0, p1, d0, d1, x0, x1);
+    const e0 = v128.or(f32x4.lt(p0, lo0), f32x4.gt(p0, hi0));
+    const e1 = wide ? v128.or(f32x4.lt(p1, lo1), f32x4.gt(p1, hi1)) : i32x4.splat(0);
+    if (v128.any_true(v128.or(e0, e1))) {
+      residual(p0, p1, d0, d1, x0, x1, e0, e1);
       x0 = v128.load(BANK + SX);
       x1 = v128.load(BANK + SX, 16);
     }
     p0 = wrap(f32x4.add(p0, d0));
-    let sv = f32x4.mul(x0, g0);
-    if (wide) {
-      p1 = wrap(f32x4.add(p1, d1));
-      sv = f32x4.add(sv, f32x4.mul(x1, g1));
-    }
-    const x = (f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1)) +
-      (f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3));
+    if (wide) p1 = wrap(f32x4.add(p1, d1));
+    const x = foldSum(f32x4.mul(x0, g0), f32x4.mul(x1, g1), n);
     phase += L.dt; // the voice's own phase runs on, for when unison returns to 1
     if (phase >= <f32> 1.0) phase -= <f32> 1.0;
     w = w * L.mul + L.add;
