@@ -37,12 +37,13 @@ export function boundedHistory(history: HistoryFile, maxBytes: number = HISTORY_
   return file;
 }
 
-/** The whole session of `engine` with `history`, as a session file. */
+/** The whole session of `engine` with `history`, as a session file; `patch` in place of the control side's. */
 export function sessionFile(
   engine: Pick<OscEngine, "patch" | "sequencer" | "instrument">,
   history: HistoryFile,
+  patch: PatchFile = patchFile(engine),
 ): SessionFile {
-  return { chronusSession: 1, patch: patchFile(engine), history: boundedHistory(history) };
+  return { chronusSession: 1, patch, history: boundedHistory(history) };
 }
 
 /** Checks parsed JSON as a session file (its history restores into a scratch History); throws ClientError. */

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { runLine } from "../cli/session.ts";
 import { defaultPatch } from "../patch/default_patch.ts";
 import type { SessionFile } from "../osc/session_file.ts";
-import { patchFile } from "../engine/state.ts";
+import { patchFile, playingFile } from "../engine/state.ts";
 import { sessionFile as autosaved } from "../cli/autosave.ts";
 import { withTextRig } from "./osc_helpers.ts";
 
@@ -23,18 +23,28 @@ Deno.test("save NAME / load NAME: the whole session comes back at one frame, und
     };
     await ok("set voice1.cutoff 1234");
     await ok("seq add hats voice3 x.x.x.x.");
+    // voice4 plays F1 from a track: the DSP has 43.65 Hz, the control side's mirror its set value.
+    await ok("seq add bass voice4 xxxx F1 now");
+    await ok("seq start");
+    await new Promise((r) => setTimeout(r, 500));
     await ok("scene save verse");
     await ok("scale D dorian");
-    assert.match(await ok("save set1"), /^saved sessions\/set1\.json \(the whole session: .* 4 edits\)$/);
+    assert.match(await ok("save set1"), /^saved sessions\/set1\.json \(the whole session: .* 5 edits\)$/);
     const file = JSON.parse(await Deno.readTextFile(`${dataDir}/sessions/set1.json`)) as SessionFile;
     assert.equal(file.chronusSession, 1);
     assert.deepEqual(
       file.patch,
-      patchFile(engine),
-      "the patch part is what /patch/save and the autosave write",
+      await playingFile(engine),
+      "the patch part is what /patch/save writes: the parameters as the DSP plays them",
     );
+    const f4 = file.patch.modules.voice4.params?.freq as number;
+    assert.ok(
+      Math.abs(f4 - 43.6535) < 1e-3,
+      `voice4.freq as the track plays it (F1), not the mirror's: ${f4}`,
+    );
+    assert.notEqual(patchFile(engine).modules.voice4.params?.freq, f4);
     assert.deepEqual(autosaved(engine), patchFile(engine));
-    assert.equal(file.history.entries.length, 4);
+    assert.equal(file.history.entries.length, 5);
     // Elsewhere: change it all, then load.
     await ok("set voice1.cutoff 500");
     await ok("seq remove hats");
@@ -65,8 +75,8 @@ Deno.test("save NAME / load NAME: the whole session comes back at one frame, und
     assert.ok(!engine.sequencer.toFile().tracks.hats);
     // The load: everything back, one frame, one entry on top of the saved history.
     const loaded = await ok("load set1");
-    assert.match(loaded, /^loaded sessions\/set1\.json \(the whole session, with 4 edits to undo\)\n/);
-    assert.match(loaded, /session set1 loaded at frame \d+$/);
+    assert.match(loaded, /^loaded sessions\/set1\.json \(the whole session, with 5 edits to undo\)\n/);
+    assert.match(loaded, /session set1 loaded at (frame \d+|bar [\d.]+)$/);
     assert.equal(engine.patch.module("voice1").params.cutoff, 1234);
     assert.ok(engine.sequencer.toFile().tracks.hats);
     assert.deepEqual(engine.sequencer.toFile().scenes && Object.keys(engine.sequencer.toFile().scenes!), [
@@ -74,7 +84,7 @@ Deno.test("save NAME / load NAME: the whole session comes back at one frame, und
     ]);
     assert.equal(engine.instrument.toFile().scale, "D dorian");
     const lines = engine.history.list(100);
-    assert.equal(lines.length, 5);
+    assert.equal(lines.length, 6);
     assert.equal(lines.at(-1)!.description, "session set1 loaded");
     // Undoable: the patch and sequence as they were before the load.
     assert.match(await ok("undo"), /^undid #\d+ session set1 loaded$/);

@@ -6,7 +6,10 @@ import { ClientError } from "../../core/errors.ts";
 import { readJson, writeJson } from "../files.ts";
 import { checkSession, SESSION_AREA, SESSION_FILE_BYTES, sessionFile } from "../session_file.ts";
 import { loadPatchFile, overwriteWord } from "./patch.ts";
-import { type Route, route, str } from "./route.ts";
+import { answerLater, type Route, route, str } from "./route.ts";
+import { playingFile } from "../../engine/state.ts";
+import type { PatchFile } from "../../core/files.ts";
+import type { OscReply } from "../types.ts";
 
 const SESSION = { family: "patch", dialect: "chronus" } as const;
 
@@ -32,18 +35,25 @@ export const SESSION_ROUTES: readonly Route[] = [
     address: "/session/save",
     args: [name(), overwriteWord()],
     summary:
-      "writes the whole session (patch, sequence with scenes, voice groups, scale and the edit history) to a new file in the data directory's sessions/ (an existing one only with overwrite)",
+      "writes the whole session (the patch as the DSP plays it, the sequence with scenes, voice groups, scale and the edit history) to a new file in the data directory's sessions/ (an existing one only with overwrite)",
     reply: "/session/save.reply <file, relative to the data directory> <history entries>",
     text: {
       form: "save NAME [overwrite]",
       examples: ["save set1", "save set1 overwrite"],
       note: "a bare NAME (no . or /): the whole session, in the engine's sessions/",
     },
-    handle: ({ engine, files, history }, [n, overwrite]) => {
+    handle: ({ engine, files, history }, [n, overwrite], { address, later }) => {
       const path = pathOf(n);
-      const file = sessionFile(engine, history.toFile());
-      writeJson(files, path, file, overwrite === "overwrite");
-      return [{ address: "/session/save.reply", args: [path, file.history.entries.length] }];
+      // The history is taken now, the patch as the DSP plays it (one read at a block boundary, as /patch/save).
+      const entries = history.toFile();
+      const write = (patch?: PatchFile): OscReply => {
+        const file = sessionFile(engine, entries, patch);
+        writeJson(files, path, file, overwrite === "overwrite");
+        return { address: "/session/save.reply", args: [path, file.history.entries.length] };
+      };
+      if (!engine.readModules) return [write()];
+      answerLater(address, playingFile(engine), later, write);
+      return [];
     },
   }),
   route({
