@@ -151,11 +151,17 @@ const PATCH_SCHEMA = z.object({
   sequence: z.looseObject({ running: z.boolean(), bpm: z.number(), swing: z.number() }),
 });
 
-/** The patch (/engine/list) and the sequence (/seq/status), as JSON: what the patch tool and resources read. */
+/**
+ * The patch as the DSP plays it (/engine/list/playing: what notes, lanes and smoothing left, not the set
+ * values) and the sequence (/seq/status), as JSON: what the patch tool and resources read.
+ */
 export async function currentPatch(
   link: EngineLink,
 ): Promise<{ ok: true; patch: unknown; sequence: unknown } | { ok: false; error: string }> {
-  const list = await link.ask({ messages: [["/engine/list"]], expect: "/engine/list.reply" });
+  const list = await link.ask({
+    messages: [["/engine/list/playing"]],
+    expect: "/engine/list/playing.reply",
+  });
   if (!list.ok) return { ok: false, error: list.errors.join("\n") };
   const seq = await link.ask({ messages: [["/seq/status"]], expect: "/seq/status.reply" });
   if (!seq.ok) return { ok: false, error: seq.errors.join("\n") };
@@ -291,7 +297,7 @@ export const TOOLS: readonly Tool[] = [
     name: "patch",
     title: "The current patch and sequence",
     description: "The engine's current patch as a patch file's JSON (modules with their type and parameter " +
-      "values, connections [source, destination, depth?]) and the sequence (running, bpm, swing, tracks " +
+      "values as the DSP plays them, after notes and lanes; connections [source, destination, depth?]) and the sequence (running, bpm, swing, tracks " +
       "with their modules, pattern and notes, the position). Read-only.",
     input: {},
     output: PATCH_SCHEMA,

@@ -95,6 +95,13 @@ Deno.test("list and /patch/save: every module as the DSP plays it (a note, a lan
     assert.ok(LANE.includes(v3.targets.cutoff ?? v3.params.cutoff), `lane value ${JSON.stringify(v3)}`);
     assert.ok(v3.changed.includes("freq") && v3.changed.includes("res"));
     assert.ok(!v3.changed.includes("pw"), "pw is at its default");
+    // /engine/list/playing: a patch file (what the MCP patch tool reads) with the DSP's values.
+    const playing = JSON.parse(String((await ask(client, "/engine/list/playing"))[1])) as PatchFile;
+    assert.deepEqual(playing.connections, list.connections);
+    const f3 = playing.modules.voice3.params?.freq as number;
+    assert.ok(Math.abs(f3 - 43.6535) < 1e-3, `/engine/list/playing: the track's F1, ${f3}`);
+    assert.notEqual(list.modules.voice3.params?.freq, f3, "/engine/list alone: the set value");
+    assert.match(await refusal(client, "/engine/list/playing", "now"), /argument|takes no/);
     assert.equal(Object.keys(v3.params).length, 18, "every parameter of a voice");
     assert.match(
       v3.text,

@@ -7,6 +7,7 @@ import type { Patch } from "../../patch/graph.ts";
 import type { Delivery, OscReply } from "../types.ts";
 import { dialectsJson } from "../dialects/dialect.ts";
 import { listedState, STATE_REPLY_BYTES } from "../state.ts";
+import { playedFile } from "../../engine/state.ts";
 import {
   answerLater,
   choice,
@@ -89,6 +90,25 @@ export const ENGINE_ROUTES: readonly Route[] = [
     handle: (
       { engine },
     ) => [{ address: "/engine/list.reply", args: [JSON.stringify(engine.patch.toFile())] }],
+  }),
+  route({
+    ...ENGINE,
+    address: "/engine/list/playing",
+    args: [],
+    summary:
+      "the committed patch as a patch file with its parameters as the DSP plays them (read back at a block boundary: what notes and lanes set), the values /patch/save writes",
+    reply: "/engine/list/playing.reply <JSON patch file>",
+    handle: ({ engine }, _, { address, later }) => {
+      if (!engine.readModules) throw new ClientError("reading values back needs a live engine");
+      // A patch file (what /patch/load and the MCP preview take), not /engine/state's shape.
+      const file = engine.patch.toFile();
+      const read = engine.readModules(Object.keys(file.modules)).then((values) => playedFile(file, values));
+      answerLater(address, read, later, (played) => ({
+        address: "/engine/list/playing.reply",
+        args: [JSON.stringify(played)],
+      }));
+      return [];
+    },
   }),
   route({
     ...ENGINE,
