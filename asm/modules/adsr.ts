@@ -123,6 +123,12 @@ export function adsrProcess(m: Inst, from: i32, to: i32): void {
 function run(e: Env, out: usize, vel: f64, a: i32, b: i32): void {
   const ends = e.left == b - a;
   const last = ends ? b - 1 : b;
+  if (holding(e)) {
+    fill(out, <f32> (e.a * vel), a, last);
+    e.left -= last - a;
+    if (ends) finish(e, out, vel, b);
+    return;
+  }
   const mul = e.mul, add = e.add, ea = e.a, eb = e.b;
   let w = e.w, lv = e.level;
   for (let i = a; i < last; i++) {
@@ -134,6 +140,22 @@ function run(e: Env, out: usize, vel: f64, a: i32, b: i32): void {
   e.level = lv;
   e.left -= last - a;
   if (ends) finish(e, out, vel, b);
+}
+
+// True while the envelope holds a level (sustain, idle: env.ts hold): w stays 0, every sample is exactly
+// A + 0·0 = A (A ≥ 0), so a run is a constant and the recurrence need not run.
+@inline
+function holding(e: Env): bool {
+  return e.w == 0.0 && e.mul == 1.0 && e.add == 0.0 && e.b == 0.0;
+}
+
+// out[a, b) = v, four samples at a time.
+@inline
+function fill(out: usize, v: f32, a: i32, b: i32): void {
+  const vv = f32x4.splat(v);
+  let i = a;
+  for (; i + 4 <= b; i += 4) v128.store(out + (<usize> i << 2), vv);
+  for (; i < b; i++) store<f32>(out + (<usize> i << 2), v);
 }
 
 // The last sample of a segment, at frame b − 1: the next stage begins, the sample is its starting level.
@@ -190,6 +212,14 @@ export function adsrQuadProcess(m0: Inst, m1: Inst, m2: Inst, m3: Inst, from: i3
 // Frames [a, b) of the group's four envelopes, b − a ≤ each one's `left`: lanes (0, 1) and (2, 3).
 function runQuad(a: i32, b: i32): void {
   const e0 = env(member(0)), e1 = env(member(1)), e2 = env(member(2)), e3 = env(member(3));
+  if (holding(e0) && holding(e1) && holding(e2) && holding(e3)) {
+    // All four hold: each a constant, as run() writes it.
+    run(e0, outp(member(0), 0), adsr(member(0)).velocity, a, b);
+    run(e1, outp(member(1), 0), adsr(member(1)).velocity, a, b);
+    run(e2, outp(member(2), 0), adsr(member(2)).velocity, a, b);
+    run(e3, outp(member(3), 0), adsr(member(3)).velocity, a, b);
+    return;
+  }
   const g0 = adsr(member(0)).velocity, g1 = adsr(member(1)).velocity;
   const g2 = adsr(member(2)).velocity, g3 = adsr(member(3)).velocity;
   const mulp = f64x2(e0.mul, e1.mul), mulq = f64x2(e2.mul, e3.mul);
