@@ -9,8 +9,9 @@
 //            inside the step's window (phase < 2·dt or > 1 − 2·dt: outside it the residual is exactly 0)
 //   quad     four saws on the fixed path at once (vcoQuadProcess): two f64x2 pairs, lane by lane the fixed
 //            path's operations (a vco sounds the same alone or in a group of four, bit for bit:
-//            tests/modules_test.ts); runs between steps go without the window test, the sample near a step
-//            takes the residual lane by lane (as voice_saw_f32x4.ts does).
+//            tests/modules_test.ts); runs between steps go without the window test (each lane's count of
+//            clear samples counts down), a sample near a step takes the residual in f64x2 too, every
+//            branch of osc.ts polyBlep4 computed and the lane's selected (lane by lane under dt < 1/4).
 // State: the phase (f64) and the sync input's last sample.
 import { G } from "../globals";
 import { at, connected, exp2f, Inst, inp, outp, prm, smoothingCoef } from "../module_abi";
@@ -139,15 +140,14 @@ export function vcoQuadProcess(m0: Inst, m1: Inst, m2: Inst, m3: Inst, from: i32
   const one = f64x2.splat(1.0), two = f64x2.splat(2.0);
   let pp = f64x2(s0.phase, s1.phase), pq = f64x2(s2.phase, s3.phase);
   const o0 = outp(m0, 0), o1 = outp(m1, 0), o2 = outp(m2, 0), o3 = outp(m3, 0);
+  // Per lane, samples from i on that stay inside lo … hi (no residual, no wrap): a lower bound that counts
+  // down, recomputed only for a lane that reaches 0 (near its step).
+  let r0 = runway(s0.phase, d0), r1 = runway(s1.phase, d1), r2 = runway(s2.phase, d2), r3 = runway(s3.phase, d3);
+  // The residual in f64x2 when every lane is on the 4-point PolyBLEP (dt < 1/4), else lane by lane.
+  const narrow = d0 < 0.25 && d1 < 0.25 && d2 < 0.25 && d3 < 0.25;
   let i = from;
   while (i < to) {
-    // Samples for which every phase stays inside lo … hi (no residual, no wrap): a lower bound, one sample of
-    // margin for the rounding of the phase sum (f64: < 1e-13 over a block, against dt ≥ 1e-6).
-    let clear = to - i;
-    clear = min(clear, runway(f64x2.extract_lane(pp, 0), d0));
-    clear = min(clear, runway(f64x2.extract_lane(pp, 1), d1));
-    clear = min(clear, runway(f64x2.extract_lane(pq, 0), d2));
-    clear = min(clear, runway(f64x2.extract_lane(pq, 1), d3));
+    const clear = min(to - i, min(min(r0, r1), min(r2, r3)));
     for (const stop = i + clear; i < stop; i++) {
       const vp = f64x2.sub(f64x2.mul(two, pp), one);
       const vq = f64x2.sub(f64x2.mul(two, pq), one);
@@ -161,22 +161,32 @@ export function vcoQuadProcess(m0: Inst, m1: Inst, m2: Inst, m3: Inst, from: i32
       pq = f64x2.add(pq, dtq);
     }
     if (i == to) break;
-    // One sample near a step (or a wrap) in some lane: the residual lane by lane, as the fixed path takes it.
+    r0 -= clear;
+    r1 -= clear;
+    r2 -= clear;
+    r3 -= clear;
+    // One sample near a step (or a wrap) in some lane: the residual where a lane is inside its window, as
+    // the fixed path takes it.
     let vp = f64x2.sub(f64x2.mul(two, pp), one);
     let vq = f64x2.sub(f64x2.mul(two, pq), one);
-    const p0 = f64x2.extract_lane(pp, 0), p1 = f64x2.extract_lane(pp, 1);
-    const p2 = f64x2.extract_lane(pq, 0), p3 = f64x2.extract_lane(pq, 1);
-    if (p0 < f64x2.extract_lane(lop, 0) || p0 > f64x2.extract_lane(hip, 0)) {
-      vp = f64x2.replace_lane(vp, 0, f64x2.extract_lane(vp, 0) - polyBlep4(p0, d0));
-    }
-    if (p1 < f64x2.extract_lane(lop, 1) || p1 > f64x2.extract_lane(hip, 1)) {
-      vp = f64x2.replace_lane(vp, 1, f64x2.extract_lane(vp, 1) - polyBlep4(p1, d1));
-    }
-    if (p2 < f64x2.extract_lane(loq, 0) || p2 > f64x2.extract_lane(hiq, 0)) {
-      vq = f64x2.replace_lane(vq, 0, f64x2.extract_lane(vq, 0) - polyBlep4(p2, d2));
-    }
-    if (p3 < f64x2.extract_lane(loq, 1) || p3 > f64x2.extract_lane(hiq, 1)) {
-      vq = f64x2.replace_lane(vq, 1, f64x2.extract_lane(vq, 1) - polyBlep4(p3, d3));
+    if (narrow) {
+      vp = blep4x2(pp, dtp, lop, hip, vp);
+      vq = blep4x2(pq, dtq, loq, hiq, vq);
+    } else {
+      const p0 = f64x2.extract_lane(pp, 0), p1 = f64x2.extract_lane(pp, 1);
+      const p2 = f64x2.extract_lane(pq, 0), p3 = f64x2.extract_lane(pq, 1);
+      if (p0 < f64x2.extract_lane(lop, 0) || p0 > f64x2.extract_lane(hip, 0)) {
+        vp = f64x2.replace_lane(vp, 0, f64x2.extract_lane(vp, 0) - polyBlep4(p0, d0));
+      }
+      if (p1 < f64x2.extract_lane(lop, 1) || p1 > f64x2.extract_lane(hip, 1)) {
+        vp = f64x2.replace_lane(vp, 1, f64x2.extract_lane(vp, 1) - polyBlep4(p1, d1));
+      }
+      if (p2 < f64x2.extract_lane(loq, 0) || p2 > f64x2.extract_lane(hiq, 0)) {
+        vq = f64x2.replace_lane(vq, 0, f64x2.extract_lane(vq, 0) - polyBlep4(p2, d2));
+      }
+      if (p3 < f64x2.extract_lane(loq, 1) || p3 > f64x2.extract_lane(hiq, 1)) {
+        vq = f64x2.replace_lane(vq, 1, f64x2.extract_lane(vq, 1) - polyBlep4(p3, d3));
+      }
     }
     const y = f32x4.mul(f32x4.shuffle(f32x4.demote_f64x2_zero(vp), f32x4.demote_f64x2_zero(vq), 0, 1, 4, 5), lvl);
     const o = <usize> i << 2;
@@ -189,12 +199,45 @@ export function vcoQuadProcess(m0: Inst, m1: Inst, m2: Inst, m3: Inst, from: i32
     pp = v128.bitselect(f64x2.sub(pp, one), pp, f64x2.ge(pp, one));
     pq = v128.bitselect(f64x2.sub(pq, one), pq, f64x2.ge(pq, one));
     i++;
+    r0 = r0 > 0 ? r0 - 1 : runway(f64x2.extract_lane(pp, 0), d0);
+    r1 = r1 > 0 ? r1 - 1 : runway(f64x2.extract_lane(pp, 1), d1);
+    r2 = r2 > 0 ? r2 - 1 : runway(f64x2.extract_lane(pq, 0), d2);
+    r3 = r3 > 0 ? r3 - 1 : runway(f64x2.extract_lane(pq, 1), d3);
   }
   s0.phase = f64x2.extract_lane(pp, 0);
   s1.phase = f64x2.extract_lane(pp, 1);
   s2.phase = f64x2.extract_lane(pq, 0);
   s3.phase = f64x2.extract_lane(pq, 1);
   s0.lastSync = s1.lastSync = s2.lastSync = s3.lastSync = 0;
+}
+
+// v − polyBlep4(t, dt) in the lanes whose phase t is inside the step's window (t < lo or t > hi), v elsewhere:
+// osc.ts polyBlep4 for dt < 1/4, every branch computed with its operations in its order and the lane's taken.
+@inline
+function blep4x2(t: v128, dt: v128, lo: v128, hi: v128, v: v128): v128 {
+  const below = f64x2.lt(t, lo);
+  const inside = v128.or(below, f64x2.gt(t, hi));
+  if (!v128.any_true(inside)) return v;
+  const one = f64x2.splat(1.0), two = f64x2.splat(2.0), twelfth = f64x2.splat(1.0 / 12.0);
+  const d = v128.bitselect(f64x2.div(t, dt), f64x2.div(f64x2.sub(t, one), dt), below);
+  const u = f64x2.add(two, d);
+  const u2 = f64x2.mul(u, u);
+  const before2 = f64x2.mul(f64x2.mul(u2, u2), twelfth); // d < −1
+  const d2 = f64x2.mul(d, d);
+  const lin = f64x2.mul(d, f64x2.splat(4.0 / 3.0));
+  const cube = f64x2.mul(f64x2.mul(d2, d), f64x2.splat(2.0 / 3.0));
+  const quart = f64x2.mul(f64x2.mul(d2, d2), f64x2.splat(0.25));
+  const before1 = f64x2.sub(f64x2.sub(f64x2.add(one, lin), cube), quart); // −1 ≤ d < 0
+  const after1 = f64x2.add(f64x2.sub(f64x2.add(f64x2.splat(-1.0), lin), cube), quart); // 0 ≤ d < 1
+  const w = f64x2.sub(two, d);
+  const w2 = f64x2.mul(w, w);
+  const after2 = f64x2.mul(f64x2.mul(f64x2.neg(w2), w2), twelfth); // d ≥ 1
+  const r = v128.bitselect(
+    before2,
+    v128.bitselect(before1, v128.bitselect(after1, after2, f64x2.lt(d, one)), f64x2.lt(d, f64x2.splat(0.0))),
+    f64x2.lt(d, f64x2.splat(-1.0)),
+  );
+  return v128.bitselect(f64x2.sub(v, r), v, inside);
 }
 
 // Samples from phase p on (increment dt) that stay inside the saw's clear window 2·dt … 1 − 2·dt, minus one of
