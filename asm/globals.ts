@@ -18,7 +18,7 @@ export class Globals {
   arenaTop: usize; // end of the used part of linear memory (module arena bump pointer)
   outBus: usize; // the interleaved stereo output of the current block
   span: i32; // counts rendered spans (caches below are valid within one span only)
-  edgeBuf: usize; // voice.ts nextGateEdge cache
+  edgeBuf: usize; // gate-edge scan cache (voice.ts nextGateEdge, adsr.ts nextEdge: the same function)
   edgeFrom: i32;
   edgeTo: i32;
   edgeHigh: i32;

@@ -123,8 +123,9 @@ export function renderGraph(from: i32, to: i32): void {
     if (!m.active) continue;
     prepareInputs(m, from, to);
     prepareParams(m, from, to);
-    // Four adjacent modules of a type that has a four-at-once kernel (the voice's f32x4 one), none feeding
-    // another, render together: the same samples as one by one, in a quarter of the loops.
+    // Four adjacent modules of a type that has a four-at-once kernel (the voice's f32x4 one; vco, vcf and
+    // adsr in f64x2 pairs), none feeding another, render together: the same samples as one by one, in a
+    // quarter of the loops. The plan puts modules of a type side by side (patch/graph.ts plan).
     if (rendersInFours(m.type) && i + 3 < n && quad(i, m.type)) {
       const m1 = inst(load<i32>(PLAN + (<usize> (i + 1) << 2)));
       const m2 = inst(load<i32>(PLAN + (<usize> (i + 2) << 2)));

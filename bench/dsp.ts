@@ -1,8 +1,9 @@
 // deno task bench:dsp [--quick]: DSP throughput, written to bench/dsp.json (the task first runs `deno bench`
 // over the same kernels, bench/dsp_kernels.ts, in bench/dsp_bench.ts).
 // 1. The reference voice (bench/reference_voice.ts) for N = 1, 16, 64, 256: ns per voice-sample and voices in
-//    real time on one core, for the fused `voice` module, the same chain of separate modules, and the same
-//    algorithm in plain TypeScript, all measured in this run (medians of interleaved repetitions).
+//    real time on one core, for the fused `voice` module, the same chain of separate modules (and its ratio to
+//    the fused voice), and the same algorithm in plain TypeScript, all measured in this run (medians of
+//    interleaved repetitions).
 // 2. Unison: 64 reference voices with 1, 2, 4 and 7 oscillators each (spread 14 cents): ns per voice-sample
 //    and per oscillator-sample (docs/performance.md has the budget).
 // 3. The full default patch (every voice and the acid line playing) per 128-frame block.
@@ -56,12 +57,14 @@ for (const n of VOICES) {
       typescript: Math.floor(1e9 / (ns(median(t.ts)) * SR)),
     },
     tsOverFused: median(t.ts) / median(t.fused),
+    // The modular chain against the fused voice in the same run: the ratio holds on a loaded machine.
+    modularOverFused: modular ? median(t.modular) / median(t.fused) : null,
   };
   rows.push(row);
   console.log(
     `N=${String(n).padStart(3)}  ns/voice-sample: fused ${row.nsPerVoiceSample.fused.toFixed(2)}, modular ${
       row.nsPerVoiceSample.modular?.toFixed(2) ?? "—"
-    }, TypeScript ${
+    }${row.modularOverFused ? ` (${row.modularOverFused.toFixed(2)}× fused)` : ""}, TypeScript ${
       row.nsPerVoiceSample.typescript.toFixed(2)
     }  (voices in real time: ${row.voicesRealtimeOneCore.fused})`,
   );

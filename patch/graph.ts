@@ -607,7 +607,10 @@ function connectCommand(m: Model, c: Connection): Command {
   });
 }
 
-/** Processing order: sources before what they feed; inside a cycle, the lowest-id module first (delayed edges). */
+/**
+ * Processing order: sources before what they feed; among the ready ones, the lowest-id module of the type just
+ * taken, else the lowest-id one; inside a cycle, the lowest-id module first (delayed edges).
+ */
 function plan(m: Model): { order: string[]; delayed: string[] } {
   const mods = [...m.modules.values()].sort((a, b) => a.id - b.id);
   const indeg = new Map(mods.map((x) => [x.name, 0]));
@@ -624,9 +627,24 @@ function plan(m: Model): { order: string[]; delayed: string[] } {
     order.push(name);
     for (const c of outs.get(name)!) indeg.set(c.dst, indeg.get(c.dst)! - 1);
   };
+  // Modules of one type that do not feed each other come out side by side (a voice's vco, vcf, adsr, vca
+  // become all the vcos, then all the vcfs …), so the DSP can render four of a type at once (asm/graph.ts
+  // quad). The order among ready modules changes no sample: each reads only sources already rendered, and
+  // which cables close a cycle does not depend on it.
+  let lastType = "";
   while (order.length < mods.length) {
-    const ready = mods.find((x) => !done.has(x.name) && indeg.get(x.name) === 0);
+    let first: ModuleState | undefined, same: ModuleState | undefined;
+    for (const x of mods) {
+      if (done.has(x.name) || indeg.get(x.name) !== 0) continue;
+      first ??= x;
+      if (x.type === lastType) {
+        same = x;
+        break;
+      }
+    }
+    const ready = same ?? first;
     if (ready) {
+      lastType = ready.type;
       take(ready.name);
       continue;
     }
@@ -637,6 +655,7 @@ function plan(m: Model): { order: string[]; delayed: string[] } {
         delayed.push(`${c.src}.${c.srcPort} → ${c.dst}.${c.dstPort}`);
       }
     }
+    lastType = next.type;
     take(next.name);
   }
   return { order, delayed };

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { compileDsp } from "../core/dsp_host.ts";
 import type { PatchEvent } from "../patch/render.ts";
 import { renderPatch } from "../patch/render.ts";
+import { Patch } from "../patch/graph.ts";
 import type { PatchFile } from "../core/files.ts";
 import { bandPower, cents, channel, db, peak, spectrum, toneAmplitude, zeroCrossingHz } from "./signal.ts";
 import { renderRaw, SR as PROBE_SR } from "./module_probe.ts";
@@ -448,6 +449,154 @@ Deno.test("voice: four voices rendered together (f32x4) give the same samples as
     const alt = [Math.fround(Math.fround(d[i] + c[i]) + b[i]), Math.fround(Math.fround(b[i] + d[i]) + c[i])];
     if (right[i] !== want && !alt.includes(right[i])) assert.fail(`sample ${i}: ${right[i]} vs ${want}`);
   }
+});
+
+// Four vco → vcf → adsr → vca chains, each different: a at a low pitch on the gate input, b retriggered by
+// commands with a velocity (zero attack and decay: segments that end at once), c at 0.5 Hz whose cutoff is set
+// mid-render (its vcf glides, so its group renders one by one for a while), d at 13 kHz (the 2-point PolyBLEP
+// range) at half level.
+const CHAINS: Record<string, Record<string, Record<string, number | string>>> = {
+  a: {
+    vco: { freq: 110 },
+    vcf: { cutoff: 1200, res: 0.75 },
+    adsr: { attack: 5, decay: 100 },
+    vca: { gain: 1 },
+  },
+  b: {
+    vco: { freq: 173.3, detune: 30, level: 0.7 },
+    vcf: { cutoff: 300, res: 0.2 },
+    adsr: { attack: 0, decay: 0, sustain: 0.4, release: 50, curve: 0 },
+    vca: { gain: 0.3 },
+  },
+  c: {
+    vco: { freq: 0.5 },
+    vcf: { cutoff: 20000, res: 1 },
+    adsr: { attack: 30, release: 5 },
+    vca: { gain: 2 },
+  },
+  d: {
+    vco: { freq: 13000 },
+    vcf: { cutoff: 5000, level: 0.5 },
+    adsr: { decay: 10, sustain: 1 },
+    vca: { gain: 1 },
+  },
+};
+const CHAIN_EVENTS: PatchEvent[] = [
+  { frame: 1000, gate: ["e_b", true, 0.7] },
+  { frame: 1501, gate: ["e_d", true] },
+  { frame: 5000, gate: ["e_b", true, 0.2] },
+  { frame: 9000, gate: ["e_b", false] },
+  { frame: 12000, set: ["f_c", "cutoff", 800] },
+  { frame: 15003, set: ["o_a", "freq", 220] },
+  { frame: 20000, gate: ["e_d", false] },
+];
+
+/** The chains `names` as one patch: chain `left` into out.L, the others into out.R; a and c gated by an LFO. */
+function chains(names: string[], left: string, mode: string): PatchFile {
+  const modules: PatchFile["modules"] = {
+    g: { type: "lfo", params: { wave: "square", rate: 3, depth: 0.5, offset: 0.5 } },
+    out: { type: "out" },
+  };
+  const connections: [string, string, number?][] = [];
+  for (const k of names) {
+    const c = CHAINS[k];
+    modules[`o_${k}`] = { type: "vco", params: { wave: "saw", ...c.vco } };
+    modules[`f_${k}`] = { type: "vcf", params: { mode, ...c.vcf } };
+    modules[`e_${k}`] = { type: "adsr", params: c.adsr };
+    modules[`a_${k}`] = { type: "vca", params: c.vca };
+    connections.push(
+      [`o_${k}`, `f_${k}`],
+      [`f_${k}`, `a_${k}.in`],
+      [`e_${k}`, `a_${k}.cv`],
+      [`a_${k}`, k === left ? "out.L" : "out.R"],
+    );
+    if (k === "a" || k === "c") connections.push(["g", `e_${k}.gate`]);
+  }
+  return { modules, connections };
+}
+
+Deno.test("vco, vcf, adsr, vca: four of a type rendered together (f64x2 pairs) give the same samples as each alone", () => {
+  const names = ["a", "b", "c", "d"];
+  // The plan puts the four of each type side by side, which is what lets the DSP render them as a group.
+  const p = new Patch();
+  p.load(chains(names, "a", "low"));
+  const order = p.commit().order;
+  for (const prefix of ["o_", "f_", "e_", "a_"]) {
+    const at = names.map((k) => order.indexOf(prefix + k)).sort((x, y) => x - y);
+    assert.equal(at[3] - at[0], 3, `${prefix}* adjacent in ${order.join(" ")}`);
+  }
+  const frames = 30000;
+  for (const mode of ["low", "band", "high", "notch"]) {
+    for (const k of names) {
+      const together = channel(
+        renderPatch(module, settings, chains(names, k, mode), frames, CHAIN_EVENTS),
+        0,
+      );
+      const mine = CHAIN_EVENTS.filter((e) =>
+        "gate" in e ? e.gate[0].endsWith(k) : "set" in e && e.set[0].endsWith(k)
+      );
+      const alone = channel(renderPatch(module, settings, chains([k], k, mode), frames, mine), 0);
+      assert.ok(peak(alone) > 0.01, `${k} plays`);
+      const i = alone.findIndex((v, j) => !Object.is(v, together[j]));
+      assert.equal(i, -1, `${mode}, chain ${k}: sample ${i} alone ${alone[i]}, among four ${together[i]}`);
+    }
+  }
+});
+
+/** Four saw voices on the modular chain with everything that moves a kernel off its fixed path: an LFO on a
+ * cutoff, audio-rate FM, hard sync, a glide, a modulated pulse width, parameter steps and gate commands. */
+function movingVoices(): { file: PatchFile; events: PatchEvent[] } {
+  const modules: PatchFile["modules"] = {
+    lfo: { type: "lfo", params: { wave: "sine", rate: 3, depth: 1, offset: 0 } },
+    gate: { type: "lfo", params: { wave: "square", rate: 4, depth: 0.5, offset: 0.5 } },
+    mod: { type: "vco", params: { wave: "sine", freq: 330 } },
+    out: { type: "out" },
+  };
+  const connections: [string, string, number?][] = [["lfo", "f0.cutoff", 2], ["mod", "o1.fm"], [
+    "o0",
+    "o2.sync",
+  ]];
+  const waves = ["saw", "square", "triangle", "saw"];
+  for (let i = 0; i < 4; i++) {
+    modules[`o${i}`] = {
+      type: "vco",
+      params: { wave: waves[i], freq: 110 * (i + 1), glide: i === 3 ? 40 : 0 },
+    };
+    modules[`f${i}`] = { type: "vcf", params: { mode: "low", cutoff: 900 + 300 * i, res: 0.7 } };
+    modules[`e${i}`] = { type: "adsr", params: { attack: 3, decay: 60, sustain: 0.5, release: 90 } };
+    modules[`a${i}`] = { type: "vca", params: { gain: 0.5 } };
+    connections.push([`o${i}`, `f${i}`], [`f${i}`, `a${i}.in`], [`e${i}`, `a${i}.cv`], [`a${i}`, "out.L"]);
+    connections.push(i % 2 ? ["gate", `e${i}.gate`] : ["lfo", `o${i}.pw`, 0.2]);
+  }
+  const events: PatchEvent[] = [
+    { frame: 0, set: ["o1", "fm", 150] },
+    { frame: 500, gate: ["e0", true, 0.9] },
+    { frame: 700, gate: ["e2", true] },
+    { frame: 9000, set: ["o3", "freq", 440] },
+    { frame: 12000, set: ["f2", "cutoff", 300] },
+    { frame: 15000, gate: ["e0", false] },
+    { frame: 17000, set: ["a1", "gain", 1.2] },
+    { frame: 21000, gate: ["e2", false] },
+  ];
+  return { file: { modules, connections }, events };
+}
+
+/** FNV-1a over the bits of a render. */
+function fnv1a(x: Float32Array): number {
+  let h = 0x811c9dc5;
+  for (const w of new Uint32Array(x.buffer, x.byteOffset, x.length)) {
+    for (let k = 0; k < 32; k += 8) h = Math.imul(h ^ ((w >>> k) & 0xff), 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+Deno.test("vco, vcf, adsr, vca: modulated, synced, gliding and stepped, they render bit for bit as the per-sample kernels did", () => {
+  // The hash of this render from the build before the block-wise kernels (issue 15): every kernel path that
+  // a moving parameter or a cable takes must keep its samples. A deliberate change of the sound updates it.
+  const { file, events } = movingVoices();
+  const x = renderPatch(module, settings, file, 24000, events);
+  assert.ok(peak(channel(x, 0)) > 0.5, "the voices play");
+  assert.equal(fnv1a(x).toString(16), "a69261bc");
 });
 
 Deno.test("voice: never NaN/Inf at extreme parameters and fast modulation", async () => {
