@@ -105,6 +105,7 @@ export const CTRL_SPARES_LOADED = 17; // spares that have loaded and instantiate
 export const CTRL_PEAK_WINDOW = 18; // bumped by the meter reader: each worker starts its peaks afresh
 export const CTRL_OUT_TID = 19; // the output worker's Linux thread id (0: unknown): benchmarks read its CPU time
 export const CTRL_COVERS = 20; // blocks the output had the standby cover for a late primary (H_COMMIT below)
+export const LATE_AT_MAX = 4096; // late blocks the output locates (its run summary's lateAt); it counts them all
 export const INJECT_BASE = 24; // CTRL_* above must stay below this
 export const INJECT_MAX = 1024; // bench/soak.ts injects 1,000 in one engine; a worker scans the filled rows per block
 export const INJECT_WORDS = 4; // block, role, kind, fired

@@ -133,7 +133,9 @@ async function runScenario(s: Scenario) {
     lateBlocks: sum.lateBlocks,
     samplesAltered: altered,
     samplesAlteredOutsideLateBlocks: alteredOutsideLate,
-    lateBlocksNearFault: sum.output.lateAt.length < 64 ? lateNearFault : `${lateNearFault} of the first 64`,
+    lateBlocksNearFault: sum.output.lateAt.length === sum.lateBlocks
+      ? lateNearFault
+      : `${lateNearFault} of the first ${sum.output.lateAt.length}`,
     // Each such block as [fault block, blocks after it]: where in a failover the output missed one.
     lateNearFaultAt: nearFault.map((b) => {
       const f = faultBlocks.find((f) => b >= f - lead && b <= f + 12)!;

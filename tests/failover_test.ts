@@ -58,7 +58,8 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
   const context = `${injections.join(" ")}: ${JSON.stringify(m)}\n${run.stderr}`;
   assert.equal(run.code, 0, context);
   // Every injected fault is detected as its kind. This VM can also stall a thread long enough (steal time)
-  // for one spurious hang detection per run: tolerated, since a false positive costs a failover, not audio.
+  // for one spurious hang detection (or a cover of the primary, docs/design.md §2) per run: tolerated, since
+  // a false positive costs a failover, not audio.
   const extra = { ...m.failures };
   for (const [kind, n] of Object.entries(expect.failures)) {
     assert.ok((extra[kind] ?? 0) >= n, `expected ${n} ${kind}: ${context}`);
@@ -70,7 +71,7 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
   const spurious = Object.entries(extra).filter(([, n]) => n > 0);
   const spuriousCount = spurious.reduce((a, [, n]) => a + n, 0);
   assert.ok(
-    spurious.every(([kind]) => ["hang", "stall"].includes(kind)) && spuriousCount <= 1,
+    spurious.every(([kind]) => ["hang", "stall", "covered"].includes(kind)) && spuriousCount <= 1,
     `unexpected failures ${JSON.stringify(spurious)}: ${context}`,
   );
   const allowed = ([] as number[]).concat(expect.failovers);

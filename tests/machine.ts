@@ -57,11 +57,15 @@ export function watchMachine(pid: number, everyMs = 20): { stop(): MachineLook[]
   };
 }
 
-/** The steal and the longest thread wait between the last look before `fromMs` and the first after `toMs`. */
+/**
+ * The steal and the longest thread wait between the last look before `fromMs` and the first after `toMs` (the
+ * last look, when the engine ended before `toMs`; then at least the two last looks).
+ */
 export function machineWindow(looks: readonly MachineLook[], fromMs: number, toMs: number): MachineWindow {
   let a = 0, b = looks.length - 1;
   for (let i = 0; i < looks.length; i++) if (looks[i].atMs <= fromMs) a = i;
   for (let i = looks.length - 1; i >= 0; i--) if (looks[i].atMs >= toMs) b = i;
+  if (b <= a) a = Math.max(0, b - 1);
   if (b <= a) return { stealMs: 0, maxWaitMs: 0 };
   let maxWaitMs = 0;
   for (const [tid, w] of looks[b].waitMs) {

@@ -65,7 +65,9 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   let lastWrite = 0;
   // When each of the last blocks was written: the primary may render block n from the write of n − lead on.
   const writtenAt = new Float64Array(L.RING_BLOCKS);
-  const lateAt = new Int32Array(64); // preallocated: the late path must not allocate either
+  // Preallocated (the late path must not allocate either), and long enough to locate every late block of a run
+  // on a loaded machine: past 64 a test could not tell the silence it played from altered audio.
+  const lateAt = new Int32Array(L.LATE_AT_MAX);
   let lateCount = 0;
   // One view per slot and ring position, made once: the per-block path takes a view, never makes one.
   const blockViews = slots.map((s) =>
