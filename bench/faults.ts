@@ -1,4 +1,4 @@
-// deno task bench [--quick]: fault injection at scale, DSP cost per block and render speed.
+// deno task bench [--quick] [--lead N]: fault injection at scale, DSP cost per block and render speed.
 // Each fault kind runs in its own real-time engine process (so hung threads end with it), with a command every
 // 7 blocks; the live WAV is compared with the replay of the session log to count samples lost or altered.
 // Writes bench/results.json and prints a table. Medians and percentiles come from one run on this machine.
@@ -11,8 +11,16 @@ import { parseSessionLog } from "../engine/session_log.ts";
 import { readWav } from "../core/wav.ts";
 import { Patch } from "../patch/graph.ts";
 
-const args = parseArgs({ args: Deno.args, options: { quick: { type: "boolean", default: false } } }).values;
+const args = parseArgs({
+  args: Deno.args,
+  options: { quick: { type: "boolean", default: false }, lead: { type: "string", default: "6" } },
+}).values;
 const quick = args.quick;
+/** The ring lead the engines run with (the product default is 6): at 2, a hang is covered, not detected. */
+const lead = Number(args.lead);
+if (!Number.isInteger(lead) || lead < 1 || lead > 14) {
+  throw new RangeError(`--lead: 1 … 14, not ${args.lead}`);
+}
 const blockMs = (128 / 48000) * 1000;
 
 interface Scenario {
@@ -68,6 +76,8 @@ async function runScenario(s: Scenario) {
       "--allow-fault-injection",
       "--restart-limit",
       "1000000",
+      "--lead",
+      String(lead),
       ...inj,
     ],
     stdout: "null",
@@ -95,7 +105,9 @@ async function runScenario(s: Scenario) {
     if (!late.has(Math.floor(i / 256))) alteredOutsideLate++;
   }
   const faultBlocks = Array.from({ length: s.count }, (_, i) => first + i * s.spacing);
-  const lateNearFault = [...late].filter((b) => faultBlocks.some((f) => b >= f - 6 && b <= f + 12)).length;
+  // Near a fault: from a lead before it (a fault shows when the primary renders the block) to 12 after.
+  const nearFault = [...late].filter((b) => faultBlocks.some((f) => b >= f - lead && b <= f + 12));
+  const lateNearFault = nearFault.length;
   await Deno.remove(dir, { recursive: true });
   const m = sum.metrics;
   return {
@@ -117,10 +129,18 @@ async function runScenario(s: Scenario) {
     warmStarts: m.warmStarts,
     coldStarts: m.coldStarts,
     mergedBlocks: sum.mergedBlocks,
+    coveredBlocks: sum.coveredBlocks,
     lateBlocks: sum.lateBlocks,
     samplesAltered: altered,
     samplesAlteredOutsideLateBlocks: alteredOutsideLate,
-    lateBlocksNearFault: sum.output.lateAt.length < 64 ? lateNearFault : `${lateNearFault} of the first 64`,
+    lateBlocksNearFault: sum.output.lateAt.length === sum.lateBlocks
+      ? lateNearFault
+      : `${lateNearFault} of the first ${sum.output.lateAt.length}`,
+    // Each such block as [fault block, blocks after it]: where in a failover the output missed one.
+    lateNearFaultAt: nearFault.map((b) => {
+      const f = faultBlocks.find((f) => b >= f - lead && b <= f + 12)!;
+      return [f, b - f];
+    }),
     vmStealMs: stealMs,
     quarantined: m.quarantined,
     divergences: m.divergences,
@@ -178,23 +198,23 @@ async function renderSpeed() {
 
 const results = [];
 for (const s of scenarios) {
-  console.error(`bench: ${s.name} × ${s.count} …`);
+  console.error(`bench: ${s.name} × ${s.count} at lead ${lead} …`);
   results.push(await runScenario(s));
 }
 const report = {
   date: new Date().toISOString(),
   machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno, v8: Deno.version.v8 },
-  settings: { sampleRate: 48000, block: 128, lead: 6, blockMs },
+  settings: { sampleRate: 48000, block: 128, lead, blockMs },
   faults: results,
   dspUsPerBlock: await dspCost(),
   renderRealtimeRatio: await renderSpeed(),
 };
-const outPath = new URL("./results.json", import.meta.url);
+const outPath = new URL(lead === 6 ? "./results.json" : `./results-lead${lead}.json`, import.meta.url);
 await Deno.writeTextFile(outPath, JSON.stringify(report, null, 2) + "\n");
 
 const f = (x: number, d = 2) => x.toFixed(d);
 console.log(
-  "scenario        n   detected  detect ms p50/p95/max     switch µs p95  rebuild ms p50/p95/max   merged  late(near fault)  altered(outside late)  zombies  steal ms",
+  "scenario        n   detected  detect ms p50/p95/max     switch µs p95  rebuild ms p50/p95/max   merged covered  late(near fault)  altered(outside late)  zombies  steal ms",
 );
 for (const r of results) {
   console.log(
@@ -202,7 +222,8 @@ for (const r of results) {
       `${f(r.detectionMs.p50)}/${f(r.detectionMs.p95)}/${f(r.detectionMs.max)}`.padEnd(26) +
       `${f(r.switchUs.p95, 1)}`.padStart(8) + "      " +
       `${f(r.rebuildMs.p50, 1)}/${f(r.rebuildMs.p95, 1)}/${f(r.rebuildMs.max, 1)}`.padEnd(22) +
-      `${String(r.mergedBlocks).padStart(6)} ${`${r.lateBlocks}(${r.lateBlocksNearFault})`.padStart(12)} ` +
+      `${String(r.mergedBlocks).padStart(6)} ${String(r.coveredBlocks).padStart(7)} ` +
+      `${`${r.lateBlocks}(${r.lateBlocksNearFault})`.padStart(12)} ` +
       `${`${r.samplesAltered}(${r.samplesAlteredOutsideLateBlocks})`.padStart(18)} ${
         String(r.zombies).padStart(12)
       } ` +

@@ -17,6 +17,7 @@ export type FailureKind =
   | "hang"
   | "exit"
   | "stall"
+  | "covered"
   | "error-event";
 
 /** Every ERR_* code a worker can store in H_ERROR: the failure kind it is counted as, and its text. */

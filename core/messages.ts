@@ -81,7 +81,7 @@ export interface OutputDone {
   deviceLatencyMs: number;
   /** Time between consecutive block writes, ms (the device's pace with PortAudio). */
   writeIntervalMs?: { p50: number; p99: number; max: number };
-  /** The first blocks played as silence (up to 64), for diagnosis. */
+  /** The first blocks played as silence (up to asm/layout.ts LATE_AT_MAX), where each late block went. */
   lateAt: number[];
   /** Why the output stopped early (the sink failed), when it did. */
   error?: string;

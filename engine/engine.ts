@@ -114,6 +114,8 @@ export interface EngineSummary {
   lateBlocks: number;
   /** Blocks taken from a ring other than the selected one (core/merge.ts). */
   mergedBlocks: number;
+  /** Blocks the standby covered for a late primary (core/merge.ts coverLate; each demoted that primary). */
+  coveredBlocks: number;
   /** The output worker's own report. */
   output: OutputDone;
   /** The supervisor's counts and timings of failures, failovers and rebuilds. */
@@ -767,6 +769,7 @@ export class Engine {
         frames,
         lateBlocks: done.late,
         mergedBlocks: done.merged,
+        coveredBlocks: Atomics.load(this.#ctrl, L.CTRL_COVERS),
         output: done,
         metrics: this.supervisor.metrics.toJSON(),
       };

@@ -91,6 +91,12 @@ export function checkHealth(
       }`,
     };
   }
+  // The output covered a block this primary was late with (core/merge.ts coverLate): it can publish nothing
+  // more, and the standby is rendering on. Checked before exit and hang: a covered worker that wakes up stops.
+  const commit = Atomics.load(hdr, L.H_COMMIT);
+  if (commit < 0) {
+    return { kind: "covered", detail: `late with block ${~commit}, which the standby covered` };
+  }
   const state = Atomics.load(hdr, L.H_STATE);
   if (state === L.W_STARTING) {
     clocks.lastProgressAt = clocks.allowedSince = now;

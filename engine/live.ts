@@ -98,6 +98,7 @@ export class Launcher {
     const views = slotViews(this.#o.sab, slot);
     resetSlot(views, epoch);
     Atomics.store(views.hdr, L.H_DONE, startBlock);
+    Atomics.store(views.hdr, L.H_COMMIT, startBlock);
     Atomics.store(views.hdr, L.H_GATE, gate);
     const now = this.#o.now();
     return {

@@ -83,6 +83,15 @@ interface Checkpoint {
   bytes: Uint8Array;
 }
 
+/** Failures a worker declares itself (or its error event reports): the only evidence against a command. */
+const DECLARED: ReadonlySet<FailureKind> = new Set([
+  "trap",
+  "throw",
+  "nonfinite",
+  "queue-full",
+  "error-event",
+]);
+
 /** Replayed commands up to which a rebuilt primary gets them through its command ring (a parked spare can
  * start then); a longer replay goes with the start message to a new worker. Half the ring: room for the backlog. */
 const RING_REPLAY_MAX = L.CMD_CAP / 2;
@@ -168,14 +177,17 @@ export class Recovery {
     const s = o.crew.standby();
     // Accept what the primary published before the failing block: only that block's commands are suspects.
     o.lockstep.pump(p, s, this.snapshotPending);
-    // Commands the primary took into the failing block may be what failed it (a poison): quarantine them.
-    // Not after a stall: an idle worker that did not wake up is no evidence against any command (a command
-    // that loops forever is caught inside the render, as a hang), and at engine start the failing block
-    // holds the whole patch.
+    // Commands the primary took into the failing block may be what failed it (a poison): quarantine them,
+    // but only when the worker declared the fault (a trap, a throw, a NaN, a full queue). A late, hung,
+    // stalled or vanished worker is no evidence against any command: no command can make a render loop (every
+    // kernel is bounded by the block; the poison op traps), and at engine start the failing block holds the
+    // whole patch. The standby may also have played that block without them already (covered, design §2):
+    // they are re-stamped instead, to the first block the new primary renders (handOver), and logged there.
     // A read (OP_READ) is never a suspect: it only copies parameters out, and the engine's own autosave reads
     // every module once a second, so a fault would otherwise quarantine a whole read of the patch with it.
+    const evidence = DECLARED.has(kind);
     const suspect = (e: Entry) =>
-      kind !== "stall" && e.op !== L.OP_READ && e.effective >= 0 &&
+      evidence && e.op !== L.OP_READ && e.effective >= 0 &&
       Math.floor(e.effective / o.block) === failedBlock && !e.accepted;
     for (const e of p.commands.entries) {
       if (!suspect(e)) continue;

@@ -24,7 +24,8 @@ Deno.test("48 injected faults of mixed kinds: every one detected, threads and op
   assert.deepEqual(r.broken.filter((b) => !b.includes(" grows ")), []);
   // Six kinds in turn, eight of each: a standby trap moves no output; poison traps the primary and its command
   // is quarantined. As in failover_test.ts, this VM may stall a thread long enough for one spurious hang or
-  // stall detection (a failover that costs no audio): counted by its kind, never any other.
+  // stall detection, or a cover of the primary (a failover that costs no audio): counted by its kind, never
+  // any other.
   const f = { ...(r.failures as Record<string, number>) };
   for (const [kind, n] of Object.entries({ trap: 24, throw: 8, exit: 8, nonfinite: 8 })) {
     assert.ok((f[kind] ?? 0) >= n, `${n} ${kind} expected: ${JSON.stringify(r.failures)}`);
@@ -32,7 +33,10 @@ Deno.test("48 injected faults of mixed kinds: every one detected, threads and op
   }
   const spurious = Object.entries(f).filter(([, n]) => n > 0);
   const extra = spurious.reduce((a, [, n]) => a + n, 0);
-  assert.ok(spurious.every(([k]) => k === "hang" || k === "stall") && extra <= 1, JSON.stringify(r.failures));
+  assert.ok(
+    spurious.every(([k]) => ["hang", "stall", "covered"].includes(k)) && extra <= 1,
+    JSON.stringify(r.failures),
+  );
   assert.ok(r.failovers === 40 + extra || r.failovers === 40, `${r.failovers} failovers`);
   assert.ok(r.quarantined >= 8 && r.quarantined <= 8 + 2 * extra, `${r.quarantined} quarantined`);
   assert.equal(r.zombies, 0);

@@ -374,3 +374,31 @@ Deno.test("both lost during a back-off: the primary is rebuilt at once from the 
     ),
   );
 });
+
+Deno.test("a primary the output covered: failover, nothing quarantined, its command for that block re-stamped and logged where it applied", async () => {
+  const { sab, sup, ctrl, accepted, events } = await setup();
+  const [p, s] = bootPair(sab, 5);
+  Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 3);
+  sup.tick();
+  assert.equal(s.v.hdr[L.H_GATE], 5);
+  let rejected = "", acceptedAt = -1;
+  sup.send(setFreq(330), 5 * B + 7, { rejected: (m) => (rejected = m), accepted: (f) => (acceptedAt = f) });
+  p.drain(5); // the primary took it into block 5, and is late with that block
+  Atomics.store(p.v.hdr, L.H_COMMIT, ~5); // the output covered block 5 (core/merge.ts coverLate)
+  sup.tick();
+  assert.equal(Atomics.load(ctrl, L.CTRL_SELECTOR), 1, "the output reads the standby's ring");
+  assert.equal(sup.metrics.failures.covered, 1);
+  assert.equal(sup.metrics.quarantined, 0, "a late primary is no evidence against a command");
+  assert.equal(rejected, "");
+  assert.ok(events.some((e) => e.type === "failover" && /covered/.test(e.message)));
+  assert.deepEqual(s.records(), [[1, 5 * B + 7, L.OP_SET_PARAM]], "handed over at the frame it was stamped");
+  // The standby covered blocks 5 and 6 without it, then drains it: it applies at block 7's first frame, and
+  // that is the frame its sender hears and the log holds.
+  s.publish(5);
+  s.publish(6);
+  s.drain(7);
+  s.publish(7);
+  sup.tick();
+  assert.equal(acceptedAt, 7 * B);
+  assert.deepEqual(accepted, [7 * B]);
+});

@@ -120,15 +120,19 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     if (other >= 0 && other !== slot) ringDoorbell(headers[other]); // the standby may take over (see gateOf)
   }
 
-  // A standby renders up to its gate. When the primary has declared a fault (trap, throw, NaN) and the gate
-  // has reached the primary's failing block, the standby holds every accepted command and none of the
-  // failing block's: it is the primary's successor, so it renders on without waiting for the supervisor.
+  // A standby renders up to its gate. When the primary has declared a fault (trap, throw, NaN), or the output
+  // covered a block it was late with, and the gate has reached that block, the standby holds every accepted
+  // command and none of that block's: it is the primary's successor, so it renders on without waiting for
+  // the supervisor.
   function gateOf(): number {
     const gate = Atomics.load(hdr, L.H_GATE);
     const sel = Atomics.load(ctrl, L.CTRL_SELECTOR);
     if (sel < 0 || sel === slot) return gate;
     const ph = headers[sel];
     if (Atomics.load(ph, L.H_STATE) === L.W_FAULT && gate >= Atomics.load(ph, L.H_DONE)) return 0x7fffffff;
+    // The output took block ~commit away from a late primary (core/merge.ts coverLate): the same succession.
+    const commit = Atomics.load(ph, L.H_COMMIT);
+    if (commit < 0 && gate >= ~commit) return 0x7fffffff;
     return gate;
   }
 
@@ -193,6 +197,8 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
       return false;
     }
     if (fenced()) return false; // taken out of the output path while rendering: publish nothing
+    // Commit before publishing anything of the block; the output may have covered it meanwhile (late).
+    if (Atomics.compareExchange(hdr, L.H_COMMIT, block, block + 1) !== block) return false;
     const k = block & (L.RING_BLOCKS - 1);
     Atomics.store(tags, k, -1); // readers that re-check the tag never pair old samples with a new hash
     audio.set(host.out, audioOffset(k));

@@ -6,7 +6,7 @@
 // the files: here it is one copy of a block and one store, never a wait.
 /// <reference lib="deno.worker" />
 import * as L from "../asm/layout.ts";
-import { pickSource } from "../core/merge.ts";
+import { coverLate, pickSource } from "../core/merge.ts";
 import { failedOutput, type OutputDone, type OutputStart, type SinkSpec } from "../core/messages.ts";
 import { audioOffset, controlView, slotViews, tapViews } from "../core/shared.ts";
 import { ringDoorbell } from "../core/command_ring.ts";
@@ -43,6 +43,7 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   Atomics.store(ctrl, L.CTRL_OUT_TID, threadId()); // once, before the first block
   const slots = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s));
   const tags = slots.map((s) => s.tags);
+  const headers = slots.map((s) => s.hdr);
   const sink = makeSink(msg.sink, sampleRate, B, ctrl);
   const frames = B * L.CHANNELS;
   const tap = tapViews(sab);
@@ -62,7 +63,11 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   // Time between consecutive sink writes returning, in a preallocated ring (the last 2^16 blocks).
   const intervals = new Float64Array(1 << 16);
   let lastWrite = 0;
-  const lateAt = new Int32Array(64); // preallocated: the late path must not allocate either
+  // When each of the last blocks was written: the primary may render block n from the write of n − lead on.
+  const writtenAt = new Float64Array(L.RING_BLOCKS);
+  // Preallocated (the late path must not allocate either), and long enough to locate every late block of a run
+  // on a loaded machine: past 64 a test could not tell the silence it played from altered audio.
+  const lateAt = new Int32Array(L.LATE_AT_MAX);
   let lateCount = 0;
   // One view per slot and ring position, made once: the per-block path takes a view, never makes one.
   const blockViews = slots.map((s) =>
@@ -93,6 +98,13 @@ async function run(msg: OutputStart): Promise<OutputDone> {
           ? deadline + blockMs / 2 - now()
           : 100;
         if (left <= 0) break;
+        // The last half block is the standby's: a late primary is covered (design §2), no main thread asked.
+        // Late means it has had half its lead for block n (not so just after this thread itself caught up).
+        const lead = Atomics.load(ctrl, L.CTRL_LEAD);
+        const allowedAt = n >= lead ? writtenAt[(n - lead) & (L.RING_BLOCKS - 1)] : 0;
+        if (left <= blockMs / 2 && now() - allowedAt >= (lead * blockMs) / 2 && coverLate(ctrl, headers, n)) {
+          continue;
+        }
         Atomics.wait(ctrl, L.CTRL_PROGRESS, seen, left);
       }
       let out: Float32Array = silence;
@@ -109,6 +121,7 @@ async function run(msg: OutputStart): Promise<OutputDone> {
       const written = now();
       if (n > 0) intervals[(n - 1) & (intervals.length - 1)] = written - lastWrite;
       lastWrite = written;
+      writtenAt[n & (L.RING_BLOCKS - 1)] = written;
       Atomics.store(ctrl, L.CTRL_OUT_BLOCK, n + 1);
       ringSlot(slots, Atomics.load(ctrl, L.CTRL_SELECTOR));
       ringSlot(slots, Atomics.load(ctrl, L.CTRL_OTHER));
