@@ -104,6 +104,14 @@ export const CTRL_UNDERFLOWS = 16; // device underflows so far (PortAudio)
 export const CTRL_SPARES_LOADED = 17; // spares that have loaded and instantiated (engine start waits for them)
 export const CTRL_PEAK_WINDOW = 18; // bumped by the meter reader: each worker starts its peaks afresh
 export const CTRL_OUT_TID = 19; // the output worker's Linux thread id (0: unknown): benchmarks read its CPU time
+// Real-time threads (docs/realtime.md), set before any worker starts: the Linux policy (0: none, 1 SCHED_FIFO,
+// 2 SCHED_RR) and the priority the output and each DSP worker raise their own thread to. A worker reports what
+// it got (the priority, or minus the errno; 0: not asked): the output in CTRL_RT_OUT_GOT, a DSP worker in its
+// slot's HF_RT.
+export const CTRL_RT_POLICY = 20;
+export const CTRL_RT_OUT_PRIO = 21;
+export const CTRL_RT_DSP_PRIO = 22;
+export const CTRL_RT_OUT_GOT = 23;
 export const INJECT_BASE = 24; // CTRL_* above must stay below this
 export const INJECT_MAX = 1024; // bench/soak.ts injects 1,000 in one engine; a worker scans the filled rows per block
 export const INJECT_WORDS = 4; // block, role, kind, fired
@@ -156,6 +164,7 @@ export const HF_RENDER_MS_SUM = 3; // sum of render durations (CPU load)
 export const HF_SEQ_BEAT = 4; // the sequencer's position in beats at the end of block H_DONE−1 (−1: stopped)
 export const HF_SEQ_BPM = 5; // its tempo there
 export const HF_CREATE_FAILED = 6; // OP_CREATEs that found no room so far (the engine reports a change)
+export const HF_RT = 7; // the worker's real-time priority, or minus the errno of its refusal (0: not asked)
 export const HDR_WORDS = 32;
 export const PROBE_BLOCKS = 64; // power of two: 171 ms at 128 frames, read every 20 ms by the listener
 export const GAIN_BLOCKS = 4096; // power of two: ≥ TAP_FRAMES / 64, the tap's length at blocks of 64 or more
