@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const request = orFail(() => parseFlags(Deno.args));
   if (request.action === "help") return console.log(HELP);
   if (request.action === "schema") return console.log(JSON.stringify(schemaJson(), null, 2));
-  if (request.action === "list-devices") return console.log(orFail(deviceList));
+  if (request.action === "list-devices") return console.log(orFail(() => deviceList(request.verbose)));
   const o = request.options;
   if (o.keepAlive) Deno.exit(await keep(new URL(import.meta.url), Deno.args, o.dataDir, o.resume));
   const patch = orFail(() => o.resume ? readAutosave(o.dataDir) : o.patch && readPatchFile(o.patch));
@@ -37,6 +37,11 @@ async function main(): Promise<void> {
   const engine = await Engine.start({ ...o.engine, sink, onEvent, patch }).catch((e: Error) =>
     fail(e.message)
   );
+  // One line: what the audio threads got, or why they run at a normal priority (docs/realtime.md).
+  const rt = engine.realtimeReport();
+  if (rt.wanted && !rt.granted) {
+    console.error(`chronus: real-time threads ${rt.text}; running at normal priority (docs/realtime.md)`);
+  } else if (rt.granted && !o.quiet) console.error(`[chronus] realtime: ${rt.text}`);
   // A damaged history costs the undos before the restart, not the session: said, and started empty.
   try {
     if (history) engine.history.restore(history);

@@ -104,9 +104,17 @@ export const CTRL_UNDERFLOWS = 16; // device underflows so far (PortAudio)
 export const CTRL_SPARES_LOADED = 17; // spares that have loaded and instantiated (engine start waits for them)
 export const CTRL_PEAK_WINDOW = 18; // bumped by the meter reader: each worker starts its peaks afresh
 export const CTRL_OUT_TID = 19; // the output worker's Linux thread id (0: unknown): benchmarks read its CPU time
-export const CTRL_COVERS = 20; // blocks the output had the standby cover for a late primary (H_COMMIT below)
+// Real-time threads (docs/realtime.md), set before any worker starts: the Linux policy (0: none, 1 SCHED_FIFO,
+// 2 SCHED_RR) and the priority the output and each DSP worker raise their own thread to. A worker reports what
+// it got (the priority, or minus the errno; 0: not asked): the output in CTRL_RT_OUT_GOT, a DSP worker in its
+// slot's H_RT.
+export const CTRL_RT_POLICY = 20;
+export const CTRL_RT_OUT_PRIO = 21;
+export const CTRL_RT_DSP_PRIO = 22;
+export const CTRL_RT_OUT_GOT = 23;
+export const CTRL_COVERS = 24; // blocks the output had the standby cover for a late primary (H_COMMIT below)
 export const LATE_AT_MAX = 4096; // late blocks the output locates (its run summary's lateAt); it counts them all
-export const INJECT_BASE = 24; // CTRL_* above must stay below this
+export const INJECT_BASE = 32; // CTRL_* above must stay below this
 export const INJECT_MAX = 1024; // bench/soak.ts injects 1,000 in one engine; a worker scans the filled rows per block
 export const INJECT_WORDS = 4; // block, role, kind, fired
 export const CTRL_WORDS = INJECT_BASE + INJECT_MAX * INJECT_WORDS;
@@ -158,12 +166,13 @@ export const HF_RENDER_MS_SUM = 3; // sum of render durations (CPU load)
 export const HF_SEQ_BEAT = 4; // the sequencer's position in beats at the end of block H_DONE−1 (−1: stopped)
 export const HF_SEQ_BPM = 5; // its tempo there
 export const HF_CREATE_FAILED = 6; // OP_CREATEs that found no room so far (the engine reports a change)
-// f64 field 7 is not used as one: its two i32 words hold H_COMMIT and a spare word.
+// f64 field 7 is not used as one: its two i32 words hold H_COMMIT and H_RT.
 // A worker commits each block before it publishes anything of it: compareExchange(H_COMMIT, n, n + 1). The
 // output worker, when block n is due and the primary has not committed it, takes it away with
 // compareExchange(H_COMMIT, n, ~n): then the primary can publish nothing more, and the standby covers from
 // block n on (docs/design.md §2, "A late primary is covered"). Exactly one of the two exchanges succeeds.
 export const H_COMMIT = 30; // the next block this worker may publish; ~n (negative) once block n was covered
+export const H_RT = 31; // the worker's real-time priority, or minus the errno of its refusal (0: not asked)
 export const HDR_WORDS = 32;
 export const PROBE_BLOCKS = 64; // power of two: 171 ms at 128 frames, read every 20 ms by the listener
 export const GAIN_BLOCKS = 4096; // power of two: ≥ TAP_FRAMES / 64, the tap's length at blocks of 64 or more

@@ -10,10 +10,12 @@ import { parseRecordFormat } from "../engine/recorder.ts";
 import { DEFAULT_PATCH_URL, DEFAULT_VOICES, MAX_VOICES, VOICES_ENV } from "../patch/default_patch.ts";
 import type { SinkRequest } from "./sink_choice.ts";
 import { parseCidr } from "../osc/allow.ts";
+import { parseRealtime, type RealtimeRequest } from "../core/realtime.ts";
 
 // Options speaks of these: exported with it, so that this module's documentation is whole.
 export type { WavFormat } from "../core/wav.ts";
 export type { Injection, WorkerFault } from "../engine/faults.ts";
+export type { RealtimeRequest } from "../core/realtime.ts";
 
 /** One flag: parseArgs reads its name, type and default, --help prints its value name and help. */
 export interface Flag {
@@ -254,7 +256,22 @@ export const FLAGS = [
     type: "switch",
     help: ["read commands from stdin even when it is not a terminal (pipes, agents)"],
   },
+  {
+    name: "realtime",
+    type: "text",
+    value: "MODE",
+    default: "auto",
+    help: [
+      "real-time threads for the output and the DSP workers: auto (default: SCHED_FIFO 4 and 3 where the",
+      "system permits it, else one line and normal priority), off, fifo:PRIO or rr:PRIO (docs/realtime.md)",
+    ],
+  },
   { name: "quiet", type: "switch", help: ["no status lines"] },
+  {
+    name: "verbose",
+    type: "switch",
+    help: ["let ALSA and JACK print their own messages while PortAudio looks for devices"],
+  },
   { name: "help", type: "switch", help: ["this text"] },
 ] as const satisfies readonly Flag[];
 
@@ -327,6 +344,8 @@ export interface EngineFlags {
   record: { path: string; format: WavFormat } | undefined;
   /** --steal: voice groups' policy when no voice is free (patch/instrument.ts). */
   steal: StealPolicy;
+  /** --realtime: the audio threads' scheduling (core/realtime.ts). */
+  realtimeThreads: RealtimeRequest;
 }
 
 /** A checked run of the engine. */
@@ -353,6 +372,8 @@ export interface Options {
   stdin: boolean;
   /** --quiet. */
   quiet: boolean;
+  /** --verbose: ALSA's and JACK's own messages while PortAudio probes (ffi/portaudio.ts). */
+  verbose: boolean;
   /** --autosave (true unless --no-autosave): cli/autosave.ts. */
   autosave: boolean;
   /** --resume: start with the autosave instead of the patch. */
@@ -369,7 +390,7 @@ export interface Options {
 export type Request =
   | { action: "help" }
   | { action: "schema" }
-  | { action: "list-devices" }
+  | { action: "list-devices"; verbose: boolean }
   | { action: "run"; options: Options };
 
 function num(name: string, text: string | undefined): number {
@@ -430,7 +451,7 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
   if (same(a.out) || same(a.tap)) {
     throw new UsageError(`--record ${a.record} is also the ${same(a.out) ? "--out" : "--tap"} file`);
   }
-  if (a["list-devices"]) return { action: "list-devices" };
+  if (a["list-devices"]) return { action: "list-devices", verbose: a.verbose };
   const sink = sinkRequest(a);
   let injections: Injection[];
   try {
@@ -485,6 +506,7 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
     restartLimit: num("restart-limit", a["restart-limit"]),
     record: a.record !== undefined ? { path: a.record, format } : undefined,
     steal: stealPolicy(a.steal),
+    realtimeThreads: realtimeRequest(a.realtime),
   };
   return {
     action: "run",
@@ -505,6 +527,7 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
       summary: a.summary,
       stdin: a.stdin,
       quiet: a.quiet,
+      verbose: a.verbose,
       vizPort: a["viz-port"] !== undefined ? port("viz-port", a["viz-port"]) : undefined,
       autosave: !a["no-autosave"],
       resume: a.resume,
@@ -512,6 +535,15 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
       debugThrowMs,
     },
   };
+}
+
+/** --realtime's value, checked. */
+function realtimeRequest(text: string): RealtimeRequest {
+  try {
+    return parseRealtime(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** --steal's value, checked. */
@@ -545,6 +577,7 @@ function sinkRequest(a: Values): SinkRequest {
   }
   return {
     kind: "portaudio",
+    verbose: a.verbose,
     required: name === "portaudio" || a.device !== undefined,
     device: a.device,
     latencyMs: a.latency !== undefined ? num("latency", a.latency) : undefined,

@@ -173,7 +173,8 @@ export function describe(reply: Reply, json: boolean): string {
       } s · ${s.sampleRate} Hz, block ${s.block} · active slot ${s.activeSlot} · ` +
         `${
           s.redundant ? "redundant" : "SINGLE"
-        } · failovers ${s.failovers} · late blocks ${s.lateBlocks} · cpu ${cpu.join(", ")}`;
+        } · failovers ${s.failovers} · late blocks ${s.lateBlocks} · cpu ${cpu.join(", ")}` +
+        (s.realtime ? ` · realtime: ${s.realtime}` : "");
     }
     case "/engine/list.reply": {
       const p = JSON.parse(String(args[0]));

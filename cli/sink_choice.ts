@@ -15,6 +15,8 @@ export type SinkRequest =
     kind: "portaudio";
     /** True with --sink portaudio or --device: a problem is an error, not a fall back to the null sink. */
     required: boolean;
+    /** --verbose: ALSA and JACK may print while PortAudio probes (else they are silenced). */
+    verbose?: boolean;
     device?: string;
     latencyMs?: number;
     tap?: string;
@@ -31,7 +33,7 @@ export interface SinkChoice {
 /** Opens PortAudio to check the library, the device and the format; throws when a required sink cannot play. */
 export function chooseSink(request: SinkRequest, sampleRate: number): SinkChoice {
   if (request.kind !== "portaudio") return { sink: request };
-  const pa = PortAudio.open();
+  const pa = PortAudio.open({ verbose: request.verbose });
   let problem = "error" in pa ? pa.error : "";
   if (!("error" in pa)) {
     try {
@@ -46,14 +48,25 @@ export function chooseSink(request: SinkRequest, sampleRate: number): SinkChoice
     pa.terminate();
   }
   const latency = request.latencyMs !== undefined ? request.latencyMs / 1000 : undefined;
-  if (!problem) return { sink: { kind: "portaudio", device: request.device, latency, tapPath: request.tap } };
+  if (!problem) {
+    return {
+      sink: {
+        kind: "portaudio",
+        device: request.device,
+        latency,
+        tapPath: request.tap,
+        verbose: request.verbose,
+      },
+    };
+  }
   if (request.required) throw new Error(problem);
   return { sink: { kind: "null" }, fallback: `${problem.split(";")[0]}: playing into the null sink` };
 }
 
-/** PortAudio's version and its output devices, as --list-devices prints them; throws without the library. */
-export function deviceList(): string {
-  const pa = PortAudio.open();
+/** PortAudio's version and its output devices, as --list-devices prints them (`verbose`: ALSA's and JACK's
+ * messages too); throws without the library. */
+export function deviceList(verbose = false): string {
+  const pa = PortAudio.open({ verbose });
   if ("error" in pa) throw new Error(pa.error);
   const text = `${pa.version()}\n${deviceTable(pa.devices())}`;
   pa.terminate();

@@ -3,20 +3,22 @@
 import type { EngineStatus, EngineSummary } from "../engine/engine.ts";
 
 /** The engine status the line shows. */
-export type Status = Pick<
-  EngineStatus,
-  | "uptimeS"
-  | "outBlock"
-  | "activeSlot"
-  | "redundant"
-  | "failovers"
-  | "lateBlocks"
-  | "mergedBlocks"
-  | "underflows"
-  | "quarantined"
-  | "zombies"
-  | "cpu"
->;
+export type Status =
+  & Pick<
+    EngineStatus,
+    | "uptimeS"
+    | "outBlock"
+    | "activeSlot"
+    | "redundant"
+    | "failovers"
+    | "lateBlocks"
+    | "mergedBlocks"
+    | "underflows"
+    | "quarantined"
+    | "zombies"
+    | "cpu"
+  >
+  & Partial<Pick<EngineStatus, "realtime">>;
 
 /** One status line; `recordingS`: seconds recorded, when a recording is on. */
 export function statusLine(s: Status, recordingS?: number): string {
@@ -25,7 +27,8 @@ export function statusLine(s: Status, recordingS?: number): string {
     `${s.redundant ? "redundant" : "SINGLE"} · failovers ${s.failovers} · late ${s.lateBlocks} · ` +
     `merged ${s.mergedBlocks} · underflows ${s.underflows} · quarantined ${s.quarantined}${
       s.zombies ? ` · zombies ${s.zombies}` : ""
-    } · cpu ${cpu}` + (recordingS !== undefined ? ` · rec ${recordingS.toFixed(1)} s` : "");
+    } · cpu ${cpu}` + (s.realtime ? ` · realtime ${s.realtime}` : "") +
+    (recordingS !== undefined ? ` · rec ${recordingS.toFixed(1)} s` : "");
 }
 
 /** What must print at once when it changes: the failover state (anything else prints once a second). */

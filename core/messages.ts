@@ -61,7 +61,7 @@ export interface OutputStart {
 export type SinkSpec =
   | { kind: "null" }
   | { kind: "wav"; path: string }
-  | { kind: "portaudio"; device?: string; latency?: number; tapPath?: string };
+  | { kind: "portaudio"; device?: string; latency?: number; tapPath?: string; verbose?: boolean };
 
 /** The output worker's final report. */
 export interface OutputDone {

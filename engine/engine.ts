@@ -30,6 +30,14 @@ import { checkSequence, Sequencer } from "../sequencer/sequencer.ts";
 import { History } from "../sequencer/history.ts";
 import { type ModuleValues, ReadBack } from "./readback.ts";
 import { Instrument, type StealPolicy } from "../patch/instrument.ts";
+import {
+  describeMemoryLock,
+  describeRealtime,
+  planRealtime,
+  type RealtimePlan,
+  type RealtimeRequest,
+} from "../core/realtime.ts";
+import { lockRange, type RealtimeLimits, realtimeLimits } from "../ffi/realtime.ts";
 
 /** How to run an engine. Every field has a default. */
 export interface EngineOptions {
@@ -69,6 +77,9 @@ export interface EngineOptions {
   record?: { path: string; format?: WavFormat };
   /** Seconds of audio between the recorder's flushes (what a crash may lose, plus its lag). Default 0.5. */
   recordFlushSeconds?: number;
+  /** Real-time threads for the output and DSP workers (docs/realtime.md): "auto" tries SCHED_FIFO where the
+   * system permits it. Default off (the CLI's --realtime defaults to auto). */
+  realtimeThreads?: RealtimeRequest;
   /** Limit the record tap to this many blocks (default: all of TAP_FRAMES, 5.5 s at 48 kHz / 128). Tests use a
    * small tap to make the recorder overrun it. */
   tapBlocks?: number;
@@ -104,6 +115,9 @@ export interface EngineStatus {
   zombies: number;
   /** Render time / block time of each live slot over the last status interval, 0…1. */
   cpu: Record<string, number>;
+  /** The audio threads' scheduling: "fifo 4 (output), fifo 3 (dsp ×2), shared memory locked", or why it is off or
+   * denied ("off (--realtime off)", "denied: not permitted (…)"); docs/realtime.md. */
+  realtime: string;
 }
 
 /** What an engine run ends with. */
@@ -181,6 +195,11 @@ export class Engine {
   #createFailed = 0;
   #hdrViews: Float64Array[] = [];
   #readBack: ReadBack;
+  #rt: { plan: RealtimePlan; limits: RealtimeLimits | undefined; memory?: string; wanted: boolean } = {
+    plan: { policy: 0, output: 0, dsp: 0, lockMemory: false, declined: "off" },
+    limits: undefined,
+    wanted: false,
+  };
   /**
    * Who the sends are counted for in the event-queue admission (engine/admission.ts): the OSC server sets the
    * sender's address while it handles a packet; "" (the default) is the engine's own.
@@ -261,6 +280,18 @@ export class Engine {
     patch.checkArena();
     const sab = createShared(lead);
     const ctrl = controlView(sab);
+    // Before any worker starts: each reads its priority from these words as it starts (docs/realtime.md).
+    const limits = realtimeLimits();
+    const rtRequest = options.realtimeThreads ?? { mode: "off" };
+    const plan = planRealtime(rtRequest, {
+      limits,
+      cpus: navigator.hardwareConcurrency,
+      paced: options.realtime ?? true,
+    });
+    Atomics.store(ctrl, L.CTRL_RT_POLICY, plan.policy);
+    Atomics.store(ctrl, L.CTRL_RT_OUT_PRIO, plan.output);
+    Atomics.store(ctrl, L.CTRL_RT_DSP_PRIO, plan.dsp);
+    const memory = describeMemoryLock(plan, plan.lockMemory ? lockRange(new Uint8Array(sab)) : undefined);
     if (options.seconds !== undefined) {
       Atomics.store(ctrl, L.CTRL_END_BLOCK, Math.ceil((options.seconds * sampleRate) / block));
     }
@@ -310,6 +341,7 @@ export class Engine {
     engine.#recorder = recorder;
     engine.#faultsAllowed = options.allowFaultInjection ?? false;
     engine.#onEvent = options.onEvent;
+    engine.#rt = { plan, limits, memory, wanted: rtRequest.mode !== "off" && (options.realtime ?? true) };
     // Before start(): the first primary holds the patch before its first block (the patch plays from frame 0).
     engine.instrument.defaultSteal = options.steal ?? "oldest";
     if (options.patch) engine.instrument.load(options.patch);
@@ -337,6 +369,7 @@ export class Engine {
       throw new Error(`Cannot start: ${(e as Error).message}`);
     }
     engine.#startOutput(options.sink ?? { kind: "null" }, options.realtime ?? true);
+    if (plan.policy !== 0) await engine.#waitForWord(L.CTRL_RT_OUT_GOT, 2000); // status says what it got
     engine.#loop();
     engine.#listener.warm();
     return engine;
@@ -647,7 +680,27 @@ export class Engine {
       divergences: m.divergences,
       zombies: m.zombies,
       cpu,
+      realtime: this.#realtimeText(),
     };
+  }
+
+  /**
+   * What the audio threads got: `text` as EngineStatus.realtime says it; `wanted`: real-time threads were asked
+   * for (--realtime not off, and not --fast); `granted`: every one of them got it.
+   */
+  realtimeReport(): { text: string; wanted: boolean; granted: boolean } {
+    const text = this.#realtimeText();
+    const granted = this.#rt.plan.policy !== 0 && !/denied|pending/.test(text);
+    return { text, wanted: this.#rt.wanted, granted };
+  }
+
+  #realtimeText(): string {
+    const dsp: number[] = [];
+    for (const slot of [this.supervisor.selected, Atomics.load(this.#ctrl, L.CTRL_OTHER)]) {
+      if (slot >= 0) dsp.push(Atomics.load(slotViews(this.#sab, slot).hdr, L.H_RT));
+    }
+    const got = { output: Atomics.load(this.#ctrl, L.CTRL_RT_OUT_GOT), dsp };
+    return describeRealtime(this.#rt.plan, got, this.#rt.limits, this.#rt.memory);
   }
 
   /** Fault injection (--debug-throw-in-timer, only with --allow-fault-injection): the next supervision tick
@@ -675,6 +728,16 @@ export class Engine {
       }
       const seen = Atomics.load(this.#ctrl, L.CTRL_PROGRESS);
       const w = Atomics.waitAsync(this.#ctrl, L.CTRL_PROGRESS, seen, 5);
+      if (w.async) await w.value;
+    }
+  }
+
+  // Waits until control word `word` is no longer 0, or `timeoutMs` passed.
+  async #waitForWord(word: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (Atomics.load(this.#ctrl, word) === 0 && performance.now() < deadline) {
+      this.supervisor.tick();
+      const w = Atomics.waitAsync(this.#ctrl, word, 0, 5);
       if (w.async) await w.value;
     }
   }

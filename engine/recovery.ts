@@ -64,6 +64,8 @@ export interface RecoveryOptions {
   launcher: Launcher;
   /** The command flow: what a failover hands over, what a snapshot holds, what a rebuild replays. */
   lockstep: Lockstep;
+  /** Puts a failed worker's real-time thread back to SCHED_OTHER, by its thread id (docs/realtime.md). */
+  demote?: (tid: number) => void;
 }
 
 /** A slot whose worker failed, held until the worker is provably out of render. */
@@ -158,6 +160,9 @@ export class Recovery {
       o.crew.loseStandby();
       o.report("standby-lost", `standby (slot ${live.slot}) failed: ${kind} (${detail}); rebuilding`);
     }
+    // A hung render keeps spinning after terminate() (up to a zombie's forever): in a real-time thread it
+    // would hold a CPU from every normal thread, the supervisor's among them. Lowered, it only competes.
+    if (Atomics.load(hdr, L.H_RT) > 0) o.demote?.(Atomics.load(hdr, L.H_TID));
     o.workers.terminate(live.worker);
     this.#retired.push({
       slot: live.slot,

@@ -13,6 +13,7 @@ import { ringDoorbell } from "../core/command_ring.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
 import { healthLimits, startupLimits } from "../core/health.ts";
 import { threadRunNs } from "../ffi/thread.ts";
+import { demoteThread } from "../ffi/realtime.ts";
 import { controlView } from "../core/shared.ts";
 import { checkDivergence } from "./divergence.ts";
 import { checkHealth, type HealthEnv } from "./health_check.ts";
@@ -51,6 +52,8 @@ export interface SupervisorOptions extends DspSettings {
   now?: () => number;
   /** A worker thread's time on a CPU in ns, by its thread id (ffi/thread.ts; injected in tests). */
   threadRunNs?: (tid: number) => number | undefined;
+  /** Puts a real-time thread of this process back to SCHED_OTHER, by its id (ffi/realtime.ts; tests inject). */
+  demoteThread?: (tid: number) => void;
   /** Starts and ends DSP workers: a SpawnerHost (engine/spawner_host.ts) in the engine, a fake in tests. */
   workers: WorkerHost;
 }
@@ -120,6 +123,11 @@ export class Supervisor {
       crew: this.#crew(),
       launcher: this.#launcher,
       lockstep: this.#lockstep,
+      // The id must still name a thread of this process (its CPU clock answers only then): a thread that
+      // ended may have given its id to another process's.
+      demote: opts.demoteThread ?? ((tid) => {
+        if ((opts.threadRunNs ?? threadRunNs)(tid) !== undefined) demoteThread(tid);
+      }),
     });
   }
 

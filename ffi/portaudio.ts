@@ -14,6 +14,8 @@
 //                      void* hostApiSpecificStreamInfo @24 }                                            32 B
 //   PaStreamInfo     { i32 structVersion @0; f64 inputLatency @8; f64 outputLatency @16; f64 sampleRate @24 }
 
+import { ProbeSilencer } from "./probe_silencer.ts";
+
 const HOST_NAME = 8, HOST_DEFAULT_OUTPUT = 24;
 const DEV_NAME = 8,
   DEV_HOST = 16,
@@ -98,19 +100,30 @@ export const INSTALL_HINT =
 
 const cstr = (p: Deno.PointerValue) => (p ? Deno.UnsafePointerView.getCString(p) : "");
 
+/** How to open PortAudio. */
+export interface PortAudioOpenOptions {
+  /** Let ALSA and JACK print their own messages while PortAudio probes (default: they are dropped). */
+  verbose?: boolean;
+}
+
 /** An initialized PortAudio. Call terminate() when done. */
 export class PortAudio {
   /** The library file that was loaded (a candidate of libraryCandidates()). */
   readonly path: string;
   #lib: PaLib;
+  #silencer: ProbeSilencer | null;
 
-  private constructor(lib: PaLib, path: string) {
+  private constructor(lib: PaLib, path: string, silencer: ProbeSilencer | null) {
     this.#lib = lib;
     this.path = path;
+    this.#silencer = silencer;
   }
 
-  /** Loads and initializes PortAudio; returns the reason instead when it cannot. */
-  static open(): PortAudio | { error: string } {
+  /**
+   * Loads and initializes PortAudio; returns the reason instead when it cannot. ALSA's and JACK's messages
+   * while it probes are dropped unless `options.verbose` (ffi/probe_silencer.ts).
+   */
+  static open(options: PortAudioOpenOptions = {}): PortAudio | { error: string } {
     let lastError = "";
     for (const path of libraryCandidates()) {
       let lib: PaLib;
@@ -120,16 +133,23 @@ export class PortAudio {
         lastError = (e as Error).message;
         continue;
       }
-      const pa = new PortAudio(lib, path);
-      const err = lib.symbols.Pa_Initialize();
+      // After PortAudio is loaded: the silencer finds the libasound and libjack it brought in.
+      const pa = new PortAudio(lib, path, options.verbose ? null : new ProbeSilencer());
+      const err = pa.quietly(() => lib.symbols.Pa_Initialize());
       if (err !== 0) {
         const text = pa.errorText(err);
+        pa.#silencer?.close();
         lib.close();
         return { error: `Cannot initialize PortAudio (${path}): ${text}` };
       }
       return pa;
     }
     return { error: `${INSTALL_HINT}; last error: ${lastError}` };
+  }
+
+  /** Runs a synchronous call into PortAudio that may probe devices, with ALSA and JACK silenced unless verbose. */
+  quietly<T>(fn: () => T): T {
+    return this.#silencer ? this.#silencer.run(fn) : fn();
   }
 
   /** PortAudio's text for an error code. */
@@ -181,7 +201,7 @@ export class PortAudio {
   /** Throws an Error naming what the device supports when it cannot play this format. */
   checkOutput(device: PaDevice, channels: number, sampleRate: number, latency: number): void {
     const params = streamParameters(device, channels, latency);
-    const supported = this.#lib.symbols.Pa_IsFormatSupported(null, params, sampleRate);
+    const supported = this.quietly(() => this.#lib.symbols.Pa_IsFormatSupported(null, params, sampleRate));
     if (supported !== 0) {
       throw new Error(
         `Cannot open "${device.name}" for ${channels} channels of float32 at ${sampleRate} Hz: ` +
@@ -199,15 +219,17 @@ export class PortAudio {
     this.checkOutput(device, channels, sampleRate, latency);
     const params = streamParameters(device, channels, latency);
     const handle = new BigUint64Array(1);
-    const err = this.#lib.symbols.Pa_OpenStream(
-      new Uint8Array(handle.buffer),
-      null,
-      params,
-      sampleRate,
-      BigInt(block),
-      PA_CLIP_OFF,
-      null,
-      null,
+    const err = this.quietly(() =>
+      this.#lib.symbols.Pa_OpenStream(
+        new Uint8Array(handle.buffer),
+        null,
+        params,
+        sampleRate,
+        BigInt(block),
+        PA_CLIP_OFF,
+        null,
+        null,
+      )
     );
     if (err !== 0) throw new Error(`Cannot open "${device.name}": ${this.errorText(err)}`);
     return new PaStream(this.#lib, Deno.UnsafePointer.create(handle[0]), this, block);
@@ -215,7 +237,8 @@ export class PortAudio {
 
   /** Terminates PortAudio and unloads the library. */
   terminate(): void {
-    this.#lib.symbols.Pa_Terminate();
+    this.quietly(() => this.#lib.symbols.Pa_Terminate());
+    this.#silencer?.close();
     this.#lib.close();
   }
 }
@@ -248,7 +271,7 @@ export class PaStream {
 
   /** Starts the stream; throws with PortAudio's text. */
   start(): void {
-    const err = this.#lib.symbols.Pa_StartStream(this.#s);
+    const err = this.#pa.quietly(() => this.#lib.symbols.Pa_StartStream(this.#s));
     if (err !== 0) throw new Error(`Cannot start the stream: ${this.#pa.errorText(err)}`);
   }
 

@@ -19,13 +19,15 @@ export interface PortAudioSinkOptions {
   latency?: number;
   /** Also write what goes to the device into this WAV file. */
   tapPath?: string;
+  /** Let ALSA and JACK print their own messages while PortAudio probes (--verbose). */
+  verbose?: boolean;
   /** Called with the running underflow count whenever it grows (the output worker publishes it). */
   onUnderflow?: (count: number) => void;
 }
 
 /** Opens and starts the stream; throws an Error naming what failed and what the device supports. */
 export function portaudioSink(o: PortAudioSinkOptions): Sink & { underflows(): number; latencyMs(): number } {
-  const pa = PortAudio.open();
+  const pa = PortAudio.open({ verbose: o.verbose });
   if ("error" in pa) throw new Error(pa.error);
   let stream;
   try {

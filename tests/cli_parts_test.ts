@@ -58,8 +58,15 @@ Deno.test("flags: no flags give the defaults as typed options", () => {
     restartLimit: 5,
     record: undefined,
     steal: "oldest",
+    realtimeThreads: { mode: "auto" },
   });
   assert.deepEqual(o.sink, { kind: "null" });
+  assert.equal(o.verbose, false);
+  assert.deepEqual(run(["--realtime", "fifo:70", "--verbose"]).engine.realtimeThreads, {
+    mode: "fifo",
+    priority: 70,
+  });
+  assert.throws(() => parseFlags(["--realtime", "max"]), /^Error: --realtime max: expected auto, off/);
   assert.equal(o.patch?.shown, "patches/default.json");
   assert.ok(Deno.statSync(o.patch!.file).isFile, "the default patch is found from any directory");
   assert.deepEqual(o.osc, { host: "127.0.0.1", port: 5005, loopback: true });
@@ -90,6 +97,7 @@ Deno.test("flags: no flags give the defaults as typed options", () => {
   ], 7]);
   assert.deepEqual(run(["--device", "usb", "--latency", "8", "--tap", "t.wav"]).sink, {
     kind: "portaudio",
+    verbose: false,
     required: true,
     device: "usb",
     latencyMs: 8,
@@ -149,7 +157,10 @@ Deno.test("flags: --viz-port is off unless asked, and a port", () => {
 Deno.test("flags: help, schema and the device list come first; then the first bad flag, in plain words", () => {
   assert.deepEqual(parseFlags(["--help", "--seed", "x"]), { action: "help" });
   assert.deepEqual(parseFlags(["--schema", "--channels", "3"]), { action: "schema" });
-  assert.deepEqual(parseFlags(["--list-devices", "--sink", "foo"]), { action: "list-devices" });
+  assert.deepEqual(parseFlags(["--list-devices", "--sink", "foo"]), {
+    action: "list-devices",
+    verbose: false,
+  });
   const refusals: [string[], RegExp][] = [
     [["--bogus"], /^Unknown option '--bogus' \(see --help\)$/],
     [["x"], /^Unexpected argument 'x'.*\(see --help\)$/],
@@ -236,6 +247,10 @@ Deno.test("status and stop lines", () => {
   assert.match(
     statusLine({ ...s, zombies: 1 }, 4.25),
     / · quarantined 0 · zombies 1 · cpu slot1 3.1% · rec 4.3 s$/,
+  );
+  assert.match(
+    statusLine({ ...s, realtime: "fifo 4 (output), fifo 3 (dsp ×2), shared memory locked" }),
+    / · cpu slot1 3\.1% · realtime fifo 4 \(output\), fifo 3 \(dsp ×2\), shared memory locked$/,
   );
   const summary: RunSummary = {
     frames: 96000,

@@ -8,6 +8,7 @@ import { DspHost, warmUp } from "../core/dsp_host.ts";
 import { MODULES } from "../patch/schema.ts";
 import { audioOffset, controlView, foldPeaks, handoffView, slotViews, snapshotView } from "../core/shared.ts";
 import { threadId } from "../ffi/thread.ts";
+import { raiseFromControl } from "../core/realtime.ts";
 import type { DspPark, DspStart } from "../core/messages.ts";
 
 const now = () => performance.timeOrigin + performance.now();
@@ -99,6 +100,8 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
   let replayNext = 0;
   let peakWindow = -1; // the meter window the slot's peaks belong to (none yet: the first block starts one)
   let n = msg.startBlock;
+  // Raised here, not while parked: a spare waiting in the mailbox is no audio thread (docs/realtime.md).
+  Atomics.store(hdr, L.H_RT, raiseFromControl(ctrl, "dsp"));
   Atomics.store(hdr, L.H_TID, tid);
   Atomics.store(hdr, L.H_DONE, n);
   Atomics.store(hdr, L.H_STATE, L.W_IDLE);

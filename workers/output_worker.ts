@@ -11,6 +11,7 @@ import { failedOutput, type OutputDone, type OutputStart, type SinkSpec } from "
 import { audioOffset, controlView, slotViews, tapViews } from "../core/shared.ts";
 import { ringDoorbell } from "../core/command_ring.ts";
 import { threadId } from "../ffi/thread.ts";
+import { raiseFromControl } from "../core/realtime.ts";
 import { nullSink } from "../sinks/null_sink.ts";
 import type { Sink } from "../sinks/sink.ts";
 import { wavSink } from "../sinks/wav_sink.ts";
@@ -41,6 +42,9 @@ async function run(msg: OutputStart): Promise<OutputDone> {
   const { sab, sampleRate, block: B, realtime } = msg;
   const ctrl = controlView(sab);
   Atomics.store(ctrl, L.CTRL_OUT_TID, threadId()); // once, before the first block
+  // Before the sink opens, so the first block is written at the priority of every other (docs/realtime.md).
+  Atomics.store(ctrl, L.CTRL_RT_OUT_GOT, raiseFromControl(ctrl, "output"));
+  Atomics.notify(ctrl, L.CTRL_RT_OUT_GOT);
   const slots = Array.from({ length: L.MAX_SLOTS }, (_, s) => slotViews(sab, s));
   const tags = slots.map((s) => s.tags);
   const headers = slots.map((s) => s.hdr);

@@ -9,6 +9,7 @@ import type { BundleInput, MessageInput } from "../../osc/codec.ts";
 import { ROUTES } from "../../osc/routes/table.ts";
 import { MAX_SUBSCRIBERS, OscServer } from "../../osc/server.ts";
 import { OscTestClient } from "../../tests/osc_helpers.ts";
+import { MachineClock, machineStalled } from "../machine.ts";
 
 const root = new URL("../../", import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,31 +35,6 @@ export function procSample(pid: number): { rssMb: number; threads: number; fds: 
   let fds = 0;
   for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) fds++;
   return { rssMb: Math.round(field("VmRSS") / 102.4) / 10, threads: field("Threads"), fds };
-}
-
-/** What the machine did in one second: hypervisor steal and other processes' CPU, in ms (of all CPUs). */
-export interface MachineSecond {
-  /** Seconds since the run began. */
-  s: number;
-  /** Time the hypervisor gave this VM's CPUs to others (/proc/stat steal), ms. */
-  stealMs: number;
-  /** CPU time every other process used (busy time less this process's), ms. */
-  othersMs: number;
-}
-
-// Cumulative machine counters: /proc/stat's first line (jiffies of 10 ms) and this process's CPU time.
-function machineCounters(pid: number): { busyMs: number; stealMs: number; ownMs: number } {
-  const cpu = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = cpu;
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
-  const own = fields[11] + fields[12]; // utime, stime (fields 14 and 15 of proc(5))
-  return { busyMs: (user + nice + system + irq + softirq) * 10, stealMs: steal * 10, ownMs: own * 10 };
-}
-
-/** A second counts as a machine stall when the hypervisor took 10 ms or more, or others used half a CPU. */
-export function machineStalled(m: MachineSecond): boolean {
-  return m.stealMs >= 10 || m.othersMs >= 500;
 }
 
 /** A free UDP port on 127.0.0.1 (bound, then released for the engine to take). */
@@ -578,21 +554,12 @@ export async function play(o: { seconds: number; sampleS?: number }) {
   const b0 = engine.outBlock, t0 = performance.now(), epoch0 = Date.now();
   const rss: { s: number; rssMb: number }[] = [];
   // The evidence beside each late block: what the machine did in its second.
-  const machine: MachineSecond[] = [];
-  let last = machineCounters(Deno.pid), nextSecond = 1;
+  const clock = new MachineClock([Deno.pid]);
+  const machine = clock.seconds;
   let sent = 0, nextSample = 0;
   while (performance.now() - t0 < o.seconds * 1000) {
     const s = (performance.now() - t0) / 1000;
-    if (s >= nextSecond) {
-      const now = machineCounters(Deno.pid);
-      machine.push({
-        s: nextSecond - 1,
-        stealMs: now.stealMs - last.stealMs,
-        othersMs: Math.max(0, now.busyMs - last.busyMs - (now.ownMs - last.ownMs)),
-      });
-      last = now;
-      nextSecond++;
-    }
+    clock.tick();
     if (s >= nextSample) {
       rss.push({ s: Math.round(s), rssMb: procSample(Deno.pid).rssMb });
       nextSample += sampleS;

@@ -72,7 +72,8 @@ export const ENGINE_ROUTES: readonly Route[] = [
     ...ENGINE,
     address: "/engine/status",
     args: [],
-    summary: "uptime, sample rate, block, active slot, redundancy, failovers, late blocks, CPU",
+    summary:
+      "uptime, sample rate, block, active slot, redundancy, failovers, late blocks, CPU, real-time threads",
     reply: "/engine/status.reply <JSON>",
     text: {
       form: "status",
