@@ -238,6 +238,12 @@ export function translate(line: string): Translation {
       }
       return { messages: [[`/record/${sub}`, ...args]], expect: `/record/${sub}.reply` };
     }
+    case "sample": {
+      const [sub, ...args] = rest;
+      const count = sub === "load" ? 2 : sub === "free" ? 1 : sub === "list" ? 0 : -1;
+      if (args.length !== count) usage(forms("sample").join(" | "));
+      return { messages: [[`/sample/${sub}`, ...args]], expect: `/sample/${sub}.reply` };
+    }
     case "seq":
       return seq(rest, usage);
     case "pattern": {

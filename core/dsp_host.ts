@@ -72,6 +72,11 @@ export interface DspSettings {
 
 const wasmUrl = new URL("../build/chronus.wasm", import.meta.url);
 
+/** A sample pool with no samples (its table is all zeros): what an instance without samples reads. */
+export function emptyPool(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+}
+
 /** Compiles the DSP module (once per process; a compiled module can be posted to workers). */
 export async function compileDsp(): Promise<WebAssembly.Module> {
   let bytes: Uint8Array<ArrayBuffer>;
@@ -110,12 +115,19 @@ export class DspHost {
     return this.#x;
   }
 
-  /** Instantiates `module` over a fresh memory and initialises it; throws for a block size out of range. */
-  constructor(module: WebAssembly.Module, settings: DspSettings) {
+  /**
+   * Instantiates `module` over a fresh memory and initialises it; throws for a block size out of range.
+   * `pool` is the engine's sample pool (core/sample_pool.ts), the same memory for every instance; without
+   * one the instance gets an empty pool of its own.
+   */
+  constructor(module: WebAssembly.Module, settings: DspSettings, pool: WebAssembly.Memory = emptyPool()) {
     this.settings = settings;
     this.memory = new WebAssembly.Memory({ initial: L.WASM_PAGES, maximum: L.WASM_PAGES });
     const clock = () => performance.timeOrigin + performance.now();
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, clock } });
+    const instance = new WebAssembly.Instance(module, {
+      env: { memory: this.memory, clock },
+      pool: { mem: pool },
+    });
     this.#x = instance.exports as unknown as DspExports;
     if (this.#x.init(settings.sampleRate, settings.block, settings.seed >>> 0) !== 0) {
       throw new RangeError(`Cannot start the DSP: block ${settings.block} is outside 1…${L.MAX_BLOCK}`);

@@ -1,0 +1,106 @@
+// The engine's samples, control side: names → pool ids, loading a file from the samples directory into the
+// pool (core/sample_pool.ts) and freeing one that no module names. The patch resolves a sampler's `sample`
+// parameter through it (`set smp.sample break1`). Decoding runs here, on the control thread, never on the
+// audio path: the DSP and output workers meet a sample only as bytes that were in the pool before any
+// command named it (design §2: a command reaches a worker only through its ring, after the load returned).
+import { createHash } from "node:crypto";
+import { ClientError } from "../core/errors.ts";
+import { checkName, DataDir } from "../core/sandbox.ts";
+import { decodeSample } from "../core/sample_decode.ts";
+import { type SampleInfo, SamplePool } from "../core/sample_pool.ts";
+import type { Patch } from "./graph.ts";
+
+const NAME = /^[a-z][a-z0-9_]{0,31}$/i;
+
+/** Where sample files come from: the data directory's samples/, or the directory --samples names. */
+export interface SampleSource {
+  /** The directory names resolve in (the sandbox's root). */
+  root: string;
+  /** "samples" when root is the data directory; "" when root is a --samples directory itself. */
+  area: "samples" | "";
+}
+
+/** The sample source of a data directory, or of `--samples DIR` when given. */
+export function sampleSource(dataDir: string, samplesDir?: string): SampleSource {
+  return samplesDir !== undefined ? { root: samplesDir, area: "" } : { root: dataDir, area: "samples" };
+}
+
+/** The samples of one engine (or score). */
+export class SampleLibrary {
+  /** The pool every DSP instance imports. */
+  readonly pool: SamplePool;
+  #dir: DataDir;
+  #area: "samples" | "";
+  #patch: Patch;
+  #sampleRate: number;
+
+  /** Loads into `pool` from `source` at the engine's `sampleRate`; resolves names for `patch`. */
+  constructor(pool: SamplePool, source: SampleSource, patch: Patch, sampleRate: number) {
+    this.pool = pool;
+    this.#dir = new DataDir(source.root);
+    this.#area = source.area;
+    this.#patch = patch;
+    this.#sampleRate = sampleRate;
+    patch.sampleId = (name) => pool.idOf(name);
+  }
+
+  /**
+   * Reads, decodes and places `file` (a name in the samples directory) as `name`; throws ClientError with
+   * nothing changed for a bad name, a missing, unreadable or unsupported file, or a full pool.
+   */
+  load(name: string, file: string): SampleInfo {
+    if (!NAME.test(name)) {
+      throw new ClientError(
+        `Cannot load "${name}": a sample name is a letter then letters, digits or _ (≤ 32)`,
+      );
+    }
+    if (this.pool.get(name)) throw new ClientError(`a sample "${name}" is loaded already (free it first)`);
+    const rel = checkName(file, "sample file");
+    const path = this.#area ? `${this.#area}/${rel}` : rel;
+    // The pool's free space is the cap: a bigger file cannot fit once decoded (4 bytes a sample, or more).
+    const free = Math.max(this.pool.usage().free, 0);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#dir.readBytes(path, free);
+    } catch (e) {
+      const over = /(\d+) bytes, over the cap/.exec((e as Error).message);
+      throw over ? this.pool.fullError(Number(over[1]), true) : e;
+    }
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    const decoded = decodeSample(bytes, rel, this.#sampleRate);
+    return this.pool.place(name, rel, hash, decoded);
+  }
+
+  /** Frees `name`; refused (ClientError) while a module's `sample` parameter names it. */
+  free(name: string): SampleInfo {
+    const info = this.pool.get(name);
+    if (!info) this.pool.idOf(name); // throws, naming the loaded ones
+    const users = [...this.#patch.modules.values()].filter((m) =>
+      m.type === "sampler" && m.params.sample === info!.id
+    );
+    if (users.length > 0) {
+      throw new ClientError(
+        `Cannot free "${name}": ${users.map((m) => m.name).join(", ")} play${
+          users.length > 1 ? "" : "s"
+        } it ` +
+          `(set their sample to another first)`,
+      );
+    }
+    return this.pool.free(name);
+  }
+
+  /** Every loaded sample, by id. */
+  list(): SampleInfo[] {
+    return this.pool.list();
+  }
+
+  /** The name of a pool id, for saving a patch ("" for none). */
+  nameOf(id: number): string {
+    return this.pool.list().find((s) => s.id === id)?.name ?? "";
+  }
+
+  /** The engine's rate, which samples are resampled to. */
+  get sampleRate(): number {
+    return this.#sampleRate;
+  }
+}

@@ -1,0 +1,289 @@
+// Samples: the pool, decoding and resampling, the sampler module, the /sample addresses and the offline
+// render (issue 14's acceptance check), all with generated signals.
+import assert from "node:assert/strict";
+import { ClientError } from "../core/errors.ts";
+import { compileDsp } from "../core/dsp_host.ts";
+import { renderOffline } from "../core/render.ts";
+import { resample } from "../core/sample_decode.ts";
+import { SamplePool } from "../core/sample_pool.ts";
+import { readWav, WavWriter } from "../core/wav.ts";
+import { scoreCommands } from "../cli/score.ts";
+import { sampleSource } from "../patch/samples.ts";
+import { ScoreEngine } from "../cli/score.ts";
+import { OscRouter } from "../osc/router.ts";
+import type { PatchFile } from "../core/files.ts";
+
+const renderTs = new URL("../cli/render.ts", import.meta.url).pathname;
+const SR = 48000;
+
+/** Writes a mono float32 WAV of a sine at `hz` for `seconds` into `path` (amplitude `amp`, at `rate`). */
+function writeSine(path: string, hz: number, seconds: number, amp = 0.5, rate = SR): void {
+  const n = Math.round(seconds * rate);
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = amp * Math.sin((2 * Math.PI * hz * i) / rate);
+  const w = new WavWriter(path, rate, 1);
+  w.write(x);
+  w.close();
+}
+
+/** Frequency of a clean tone from its rising zero crossings (interpolated) in samples [from, to) of `x`. */
+function zeroCrossingHz(x: Float32Array | Float64Array, from: number, to: number, rate = SR): number {
+  const t: number[] = [];
+  for (let i = from + 1; i < to; i++) {
+    if (x[i - 1] < 0 && x[i] >= 0) t.push(i - 1 + x[i - 1] / (x[i - 1] - x[i]));
+  }
+  assert.ok(t.length > 10, `too few zero crossings (${t.length}): is the tone there?`);
+  return ((t.length - 1) * rate) / (t[t.length - 1] - t[0]);
+}
+
+const cents = (a: number, b: number) => 1200 * Math.log2(a / b);
+
+/** Left channel of interleaved stereo. */
+function left(stereo: Float32Array): Float32Array {
+  const out = new Float32Array(stereo.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = stereo[2 * i];
+  return out;
+}
+
+/** Magnitude in dB (re a full-scale sine) of the largest DFT bin of `x` over [lo, hi] Hz (Hann window). */
+function peakDb(x: Float32Array, lo: number, hi: number, rate = SR): number {
+  const n = x.length;
+  let best = 0;
+  for (let f = lo; f <= hi; f += rate / n / 2) {
+    let re = 0, im = 0;
+    for (let i = 0; i < n; i++) {
+      const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1));
+      const ph = (2 * Math.PI * f * i) / rate;
+      re += w * x[i] * Math.cos(ph);
+      im -= w * x[i] * Math.sin(ph);
+    }
+    best = Math.max(best, Math.hypot(re, im) / (n / 4)); // a full-scale sine: n/4 under a Hann window
+  }
+  return 20 * Math.log10(best + 1e-30);
+}
+
+/** Renders a score with samples from `dir`; returns the left channel. */
+async function renderScore(dir: string, score: string, seconds: number, patch: PatchFile = OUT_ONLY) {
+  const pool = new SamplePool(64, 0);
+  const commands = scoreCommands(patch, score, SR, 128, dir, { pool, source: sampleSource(dir, dir) });
+  return left(
+    renderOffline(
+      await compileDsp(),
+      { sampleRate: SR, block: 128, seed: 1 },
+      commands,
+      seconds * SR,
+      pool.memory,
+    ),
+  );
+}
+
+const OUT_ONLY: PatchFile = { modules: { out1: { type: "out" } } };
+
+const PLAY = (extra: string) =>
+  `0 sample load s1 tone.wav
+0 create smp sampler
+0 patch smp -> out1.L
+0 set smp.sample s1
+${extra}
+0.01 gate smp on
+`;
+
+Deno.test("acceptance: deno task render --samples plays a 1 kHz sample at pitch 12 as 2 kHz within 0.5 cent", async () => {
+  const dir = await Deno.makeTempDir();
+  writeSine(`${dir}/tone.wav`, 1000, 2);
+  await Deno.writeTextFile(`${dir}/s.txt`, PLAY("0 set smp.pitch 12"));
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      renderTs,
+      "--score",
+      `${dir}/s.txt`,
+      "--out",
+      `${dir}/o.wav`,
+      "--samples",
+      dir,
+      "--seconds",
+      "1",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const x = left(readWav(await Deno.readFile(`${dir}/o.wav`)).samples);
+  const hz = zeroCrossingHz(x, 0.05 * SR, 0.95 * SR);
+  assert.ok(Math.abs(cents(hz, 2000)) < 0.5, `${hz} Hz is ${cents(hz, 2000).toFixed(3)} cents from 2 kHz`);
+});
+
+Deno.test("a sample at another rate is resampled: 1 kHz at 44.1 kHz plays 1 kHz at 48 kHz, and pitch −12 halves it", async () => {
+  const dir = await Deno.makeTempDir();
+  writeSine(`${dir}/tone.wav`, 1000, 1, 0.5, 44100);
+  const x = await renderScore(dir, PLAY(""), 0.8);
+  assert.ok(Math.abs(cents(zeroCrossingHz(x, 0.05 * SR, 0.75 * SR), 1000)) < 0.5);
+  const y = await renderScore(dir, PLAY("0 set smp.pitch -12"), 1.5);
+  assert.ok(Math.abs(cents(zeroCrossingHz(y, 0.05 * SR, 1.4 * SR), 500)) < 0.5);
+});
+
+Deno.test("the resampler keeps what is below the new Nyquist and removes what is above it (−80 dB)", () => {
+  const n = 44100;
+  const x = new Float32Array(n);
+  // 1 kHz (kept) and 23 kHz (above 48 kHz→22.05 kHz's Nyquist of the 44.1 kHz target: must go)
+  for (let i = 0; i < n; i++) {
+    x[i] = 0.5 * Math.sin((2 * Math.PI * 1000 * i) / 48000) +
+      0.5 * Math.sin((2 * Math.PI * 23000 * i) / 48000);
+  }
+  const y = resample(x, 1, 48000, 44100).subarray(2000, 2000 + 8192);
+  assert.ok(Math.abs(peakDb(y, 995, 1005, 44100) - 20 * Math.log10(0.5)) < 0.1);
+  // 23 kHz would fold to 44.1 − 23 = 21.1 kHz
+  assert.ok(peakDb(y, 21000, 21200, 44100) < -80, `alias at ${peakDb(y, 21000, 21200, 44100).toFixed(1)} dB`);
+});
+
+Deno.test("pitched up 4 octaves, a sine above Nyquist/16 leaves no alias above −60 dB (mip levels)", async () => {
+  const dir = await Deno.makeTempDir();
+  // 2 kHz × 16 = 32 kHz: read from the sample itself it would fold to 48 − 32 = 16 kHz.
+  writeSine(`${dir}/tone.wav`, 2000, 2, 0.9);
+  const x = await renderScore(dir, PLAY("0 set smp.pitch 48"), 0.1);
+  const seg = x.subarray(1000, 1000 + 2048);
+  const alias = peakDb(seg, 15500, 16500);
+  assert.ok(alias < -60, `alias at ${alias.toFixed(1)} dB`);
+  // And a sine below Nyquist/16 comes through at +4 octaves: 1 kHz → 16 kHz.
+  writeSine(`${dir}/low.wav`, 1000, 2, 0.5);
+  const y = await renderScore(dir, PLAY("0 set smp.pitch 48").replace("tone.wav", "low.wav"), 0.1);
+  assert.ok(peakDb(y.subarray(1000, 3048), 15900, 16100) > -8);
+});
+
+Deno.test("a slice starts at its exact sample and at the gate's frame", async () => {
+  const dir = await Deno.makeTempDir();
+  // A ramp: sample i holds i / n, so the first sample played names where the slice starts.
+  const n = 48000;
+  const ramp = new Float32Array(n).map((_, i) => i / n);
+  const w = new WavWriter(`${dir}/tone.wav`, SR, 1);
+  w.write(ramp);
+  w.close();
+  const x = await renderScore(dir, PLAY("0 set smp.slices 8\n0 set smp.slice 3"), 0.2);
+  const gate = Math.round(0.01 * SR);
+  assert.equal(x[gate - 1], 0);
+  assert.equal(x[gate], Math.fround((3 * n) / 8 / n));
+  assert.equal(x[gate + 1], Math.fround(((3 * n) / 8 + 1) / n));
+});
+
+Deno.test("a forward loop over whole periods is seamless: no step above −60 dB at the wrap", async () => {
+  const dir = await Deno.makeTempDir();
+  writeSine(`${dir}/tone.wav`, 1000, 0.1); // 100 periods exactly
+  const x = await renderScore(dir, PLAY("0 set smp.loop forward"), 0.5);
+  // The largest sample-to-sample step anywhere stays that of the sine itself (2π·f/sr·amp), within −60 dB.
+  const sineStep = 0.5 * 2 * Math.sin(Math.PI * 1000 / SR);
+  let worst = 0;
+  for (let i = 0.02 * SR; i < 0.45 * SR; i++) {
+    const predicted = 2 * x[i - 1] * Math.cos(2 * Math.PI * 1000 / SR) - x[i - 2];
+    worst = Math.max(worst, Math.abs(x[i] - predicted));
+  }
+  assert.ok(worst < 0.001, `largest deviation from the sine ${worst} (step ${sineStep})`);
+  assert.ok(
+    Math.abs(x[Math.round(0.3 * SR)]) > 0 || Math.abs(x[Math.round(0.3 * SR) + 10]) > 0,
+    "still playing",
+  );
+});
+
+Deno.test("/sample errors: a missing file, a corrupt one, a missing name and a full pool each get a plain /error and change nothing", () => {
+  const dir = Deno.makeTempDirSync();
+  writeSine(`${dir}/tone.wav`, 1000, 1);
+  Deno.writeTextFileSync(`${dir}/bad.wav`, "RIFF not really a wave file");
+  writeSine(`${dir}/big.wav`, 1000, 10); // a 1.9 MB file
+  // A 1.2 MB file (24-bit) that takes 2.8 MB once decoded, with its mip levels.
+  const w = new WavWriter(`${dir}/big24.wav`, SR, 1, { format: "pcm24" });
+  w.write(new Float32Array(8 * SR).map((_, i) => 0.5 * Math.sin(i / 10)));
+  w.close();
+  const pool = new SamplePool(2, 0);
+  const e = new ScoreEngine(SR, 128, { pool, source: sampleSource(dir, dir) });
+  const router = new OscRouter(e, undefined, dir);
+  const call = (address: string, ...args: (string | number)[]) => router.handle(address, args, {});
+  const [ok] = call("/sample/load", "s1", "tone.wav");
+  assert.deepEqual(ok, { address: "/sample/load.reply", args: ["s1", 48000, 1, 48000, 1, 0] });
+  const before = JSON.stringify([pool.list(), pool.usage()]);
+  const expectError = (r: { address: string; args: (string | number)[] }[], pattern: RegExp) => {
+    assert.equal(r.length, 1);
+    assert.equal(r[0].address, "/error");
+    assert.match(String(r[0].args[1]), pattern);
+    assert.equal(JSON.stringify([pool.list(), pool.usage()]), before, "the pool is unchanged");
+  };
+  expectError(call("/sample/load", "s2", "missing.wav"), /no such file/);
+  expectError(call("/sample/load", "s2", "bad.wav"), /bad\.wav: not a WAV file/);
+  expectError(call("/sample/load", "s2", "../escape.wav"), /"\.\." is refused/);
+  expectError(call("/sample/load", "s1", "tone.wav"), /loaded already/);
+  expectError(
+    call("/sample/load", "s2", "big.wav"),
+    /pool is full: needs at least 1\.8 MB, 1\.6 MB free of 2\.0 MB/,
+  );
+  expectError(
+    call("/sample/load", "s2", "big24.wav"),
+    /pool is full: needs 2\.8 MB, 1\.6 MB free of 2\.0 MB/,
+  );
+  expectError(call("/sample/free", "nope"), /no sample "nope" \(loaded: s1\)/);
+  expectError(call("/mod/x/sample", "s1"), /x/);
+  // A sampler naming s1 keeps it: free is refused until it names another.
+  for (const r of [call("/patch/create", "smp", "sampler"), call("/patch/commit")]) {
+    assert.notEqual(r[0]?.address, "/error", JSON.stringify(r));
+  }
+  const sent = e.commands.length;
+  expectError(call("/mod/smp/sample", "nope"), /no sample "nope"/);
+  assert.equal(e.commands.length, sent, "nothing was sent");
+  assert.deepEqual(call("/mod/smp/sample", "s1"), []);
+  expectError(call("/sample/free", "s1"), /smp plays it/);
+  assert.deepEqual(call("/mod/smp/sample", 0), []);
+  assert.deepEqual(call("/sample/free", "s1"), [{ address: "/sample/free.reply", args: ["s1"] }]);
+  assert.equal(pool.list().length, 0);
+  // The freed space is reused: the pool still has room for the same file.
+  assert.equal(call("/sample/load", "s3", "tone.wav")[0].address, "/sample/load.reply");
+});
+
+Deno.test("a stereo sample stays stereo; reverse plays it backwards", async () => {
+  const dir = await Deno.makeTempDir();
+  const n = 4800;
+  const x = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    x[2 * i] = i / n;
+    x[2 * i + 1] = -i / n;
+  }
+  const w = new WavWriter(`${dir}/tone.wav`, SR, 2);
+  w.write(x);
+  w.close();
+  const pool = new SamplePool(8, 0);
+  const commands = scoreCommands(
+    OUT_ONLY,
+    PLAY("0 patch smp.right -> out1.R\n0 set smp.reverse on"),
+    SR,
+    128,
+    dir,
+    {
+      pool,
+      source: sampleSource(dir, dir),
+    },
+  );
+  const out = renderOffline(
+    await compileDsp(),
+    { sampleRate: SR, block: 128, seed: 1 },
+    commands,
+    0.2 * SR,
+    pool.memory,
+  );
+  const g = Math.round(0.01 * SR);
+  assert.equal(out[2 * g], Math.fround((n - 1) / n));
+  assert.equal(out[2 * g + 1], Math.fround(-(n - 1) / n));
+  assert.equal(out[2 * (g + 100)], Math.fround((n - 101) / n));
+  assert.equal(out[2 * (g + n)], 0, "silent after the start");
+});
+
+Deno.test("a patch file's samples load before its modules, and its sampler names one", async () => {
+  const dir = await Deno.makeTempDir();
+  writeSine(`${dir}/tone.wav`, 1000, 1);
+  const patch = {
+    samples: { s1: "tone.wav" },
+    modules: { out1: { type: "out" }, smp: { type: "sampler", params: { sample: "s1", pitch: 7 } } },
+    connections: [["smp", "out1.L"]] as [string, string][],
+  };
+  const x = await renderScore(dir, "0.01 gate smp on", 0.5, patch as never);
+  const hz = zeroCrossingHz(x, 0.05 * SR, 0.45 * SR);
+  assert.ok(Math.abs(cents(hz, 1000 * 2 ** (7 / 12))) < 0.5, `${hz}`);
+  assert.throws(() => scoreCommands(patch as never, "", SR, 128, dir), ClientError);
+});
