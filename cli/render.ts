@@ -13,7 +13,8 @@ import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
 import { SamplePool } from "../core/sample_pool.ts";
-import { sampleSource } from "../patch/samples.ts";
+import { SampleLibrary, sampleSource } from "../patch/samples.ts";
+import { Patch } from "../patch/graph.ts";
 import { writePlot } from "./render_plot.ts";
 import { analyze } from "../analysis/analyze.ts";
 import { describe } from "../analysis/describe.ts";
@@ -33,7 +34,7 @@ seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo
 "# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
 patch whose sequence is "playing". File names in a score (load, save, pattern save …) resolve in the data
 directory (--data-dir, default ${DEFAULT_DATA_DIR}; docs/security.md), as a live engine's clients' do.
-"sample load NAME FILE" in a score, and a patch's "samples", read FILE from the data directory's samples/,
+"sample load NAME FILE" in a score, a patch's "samples" and a replayed session's samples read FILE from the data directory's samples/,
 or from --samples DIR; the sample pool holds at most --sample-memory MB (default 256).
 --plot also writes a PNG of the whole render (waveform, spectrogram, loudness; docs/view.md), where --out may.
 --analyze prints the listening report of the whole render after writing the WAV (docs/listening-live.md):
@@ -94,6 +95,19 @@ if (import.meta.main) {
       const { sampleRate, block, seed } = log.settings;
       settings = { sampleRate, block, seed };
       commands = log.commands;
+      // The session's samples, at the ids its commands carry, from --samples or the data directory's samples/.
+      const samples = new SampleLibrary(
+        pool,
+        sampleSource(a["data-dir"], a.samples),
+        new Patch(),
+        sampleRate,
+      );
+      for (const s of log.samples) {
+        const got = samples.load(s.name, s.file, s.id);
+        if (got.hash !== s.hash) {
+          fail(`sample ${s.name}: ${s.file} is not the file the session loaded (its hash differs)`);
+        }
+      }
       const f = a.seconds !== undefined ? Math.round(Number(a.seconds) * sampleRate) : log.frames;
       if (f === undefined) {
         fail("the log has no end record (the session did not stop cleanly): give --seconds");

@@ -68,6 +68,8 @@ export interface DspSettings {
   block: number;
   /** Seed of the DSP's PRNG (taken as an unsigned 32-bit integer): the same seed renders the same noise. */
   seed: number;
+  /** The engine's sample pool (core/sample_pool.ts), shared by every instance; absent: an empty one. */
+  pool?: WebAssembly.Memory;
 }
 
 const wasmUrl = new URL("../build/chronus.wasm", import.meta.url);
@@ -117,10 +119,10 @@ export class DspHost {
 
   /**
    * Instantiates `module` over a fresh memory and initialises it; throws for a block size out of range.
-   * `pool` is the engine's sample pool (core/sample_pool.ts), the same memory for every instance; without
-   * one the instance gets an empty pool of its own.
+   * `pool` is the engine's sample pool (core/sample_pool.ts), the same memory for every instance (default:
+   * the settings'); without one the instance gets an empty pool of its own.
    */
-  constructor(module: WebAssembly.Module, settings: DspSettings, pool: WebAssembly.Memory = emptyPool()) {
+  constructor(module: WebAssembly.Module, settings: DspSettings, pool = settings.pool ?? emptyPool()) {
     this.settings = settings;
     this.memory = new WebAssembly.Memory({ initial: L.WASM_PAGES, maximum: L.WASM_PAGES });
     const clock = () => performance.timeOrigin + performance.now();

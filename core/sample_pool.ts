@@ -168,7 +168,7 @@ export class SamplePool {
 
   /**
    * Places a decoded sample under `name` (replacing nothing: a taken name is refused) with the slice starts
-   * `onsets` (frames, ascending; [] for none) and returns what it placed. Throws ClientError, with nothing
+   * `onsets` (frames, ascending; [] for none), at id `wanted` when given (a replay); returns what it placed. Throws ClientError, with nothing
    * changed, when the name is taken, no id is free or the pool cannot hold it.
    */
   place(
@@ -177,6 +177,7 @@ export class SamplePool {
     hash: string,
     s: DecodedSample,
     onsets: readonly number[] = [],
+    wanted?: number,
   ): SampleInfo {
     if (this.#byName.has(name)) throw new ClientError(`a sample "${name}" is loaded already (free it first)`);
     if (s.channels < 1 || s.channels > 2) {
@@ -184,7 +185,7 @@ export class SamplePool {
     }
     if (s.frames < 1) throw new ClientError(`${file}: no audio in it`);
     this.#collect();
-    const id = this.#freeId();
+    const id = this.#freeId(wanted);
     const bytes = SamplePool.bytesFor(s.frames, s.channels, onsets.length);
     const at = this.#allocate(bytes);
     this.#ranges.set(id, { at, bytes });
@@ -283,8 +284,14 @@ export class SamplePool {
     );
   }
 
-  #freeId(): number {
+  #freeId(wanted?: number): number {
     const taken = new Set([...this.#ranges.keys(), ...this.#pending.map((p) => p.id)]);
+    if (wanted !== undefined) {
+      if (!Number.isInteger(wanted) || wanted < 1 || wanted >= L.POOL_SAMPLES || taken.has(wanted)) {
+        throw new ClientError(`sample id ${wanted} is taken or out of range (1 … ${L.POOL_SAMPLES - 1})`);
+      }
+      return wanted;
+    }
     for (let id = 1; id < L.POOL_SAMPLES; id++) if (!taken.has(id)) return id;
     throw new ClientError(`the pool holds ${L.POOL_SAMPLES - 1} samples already (free one first)`);
   }

@@ -30,6 +30,9 @@ import { checkSequence, Sequencer } from "../sequencer/sequencer.ts";
 import { History } from "../sequencer/history.ts";
 import { type ModuleValues, ReadBack } from "./readback.ts";
 import { Instrument, type StealPolicy } from "../patch/instrument.ts";
+import { SampleLibrary, type SampleSource, sampleSource } from "../patch/samples.ts";
+import { SamplePool } from "../core/sample_pool.ts";
+import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 
 /** How to run an engine. Every field has a default. */
 export interface EngineOptions {
@@ -64,6 +67,8 @@ export interface EngineOptions {
   onEvent?: (e: EngineEvent) => void;
   /** The patch loaded at frame 0 (one transaction). Default: none (an empty patch: silence). */
   patch?: PatchFile;
+  /** The sample pool: its cap in MB (--sample-memory, default 256) and where files come from (--samples). */
+  samples?: { megabytes?: number; source?: SampleSource };
   /** Record the output from frame 0 into this WAV file (see startRecording). Start fails if it cannot be
    * created. */
   record?: { path: string; format?: WavFormat };
@@ -156,6 +161,8 @@ export class Engine {
   readonly history: History = new History();
   /** Voice groups with their allocator, and the session's scale (patch/instrument.ts). */
   readonly instrument: Instrument;
+  /** The samples `sampler` modules play, in the pool every DSP worker imports (patch/samples.ts). */
+  samples!: SampleLibrary;
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;
@@ -247,6 +254,14 @@ export class Engine {
     }
     // Staged here, so that a bad patch is a ClientError before anything starts.
     const patch = new Patch();
+    const pool = new SamplePool(options.samples?.megabytes ?? 256);
+    const samples = new SampleLibrary(
+      pool,
+      options.samples?.source ?? sampleSource(DEFAULT_DATA_DIR),
+      patch,
+      sampleRate,
+    );
+    for (const [name, file] of Object.entries(options.patch?.samples ?? {})) samples.load(name, file);
     if (options.patch) patch.load(options.patch);
     if (options.patch) checkSequence(options.patch);
     if (options.patch) new Instrument(patch, sampleRate).load(options.patch); // groups and scale: refused early
@@ -286,7 +301,7 @@ export class Engine {
       spareId: 0,
       sab,
       module,
-      settings: { sampleRate, block, seed },
+      settings: { sampleRate, block, seed, pool: pool.memory },
     });
     const supervisor = new Supervisor({
       sab,
@@ -294,6 +309,7 @@ export class Engine {
       sampleRate,
       block,
       seed,
+      pool: pool.memory,
       lead,
       workers,
       hangBlocks: options.hangBlocks,
@@ -305,6 +321,10 @@ export class Engine {
     });
     const engine = new Engine(sab, supervisor, sampleRate, block, patch);
     engine.#log = log;
+    engine.samples = samples;
+    // A load goes into the log before any command naming it (those are accepted later): a replay loads it.
+    samples.onLoad = (info) => log?.sample(info);
+    for (const info of samples.list()) log?.sample(info);
     engine.#recorder = recorder;
     engine.#faultsAllowed = options.allowFaultInjection ?? false;
     engine.#onEvent = options.onEvent;

@@ -13,6 +13,18 @@ export interface LogSettings extends DspSettings {
   channels: number;
 }
 
+/** A sample the session loaded: its name, pool id, file (relative to the samples directory) and SHA-256. */
+export interface LoggedSample {
+  /** The name clients gave it. */
+  name: string;
+  /** Its id in the pool, which the session's commands carry. */
+  id: number;
+  /** The file, relative to the samples directory. */
+  file: string;
+  /** SHA-256 of the file, hex. */
+  hash: string;
+}
+
 /** A parsed session log. */
 export interface SessionLog {
   /** The session's settings: what a replay must render with. */
@@ -21,6 +33,8 @@ export interface SessionLog {
   commands: StampedCommand[];
   /** Frames the live output produced, when the session ended cleanly. */
   frames?: number;
+  /** The samples the session loaded, in order ([] for none). */
+  samples: LoggedSample[];
 }
 
 /** Appends session records to a file; buffered, flushed by the caller off the audio path. */
@@ -52,6 +66,11 @@ export class SessionLogWriter {
     }));
   }
 
+  /** Records a sample loaded into the pool: a replay loads the same file (checked by its hash) at the same id. */
+  sample(s: LoggedSample): void {
+    this.#lines.push(JSON.stringify({ type: "sample", name: s.name, id: s.id, file: s.file, hash: s.hash }));
+  }
+
   /** Writes buffered lines. */
   flush(): void {
     if (this.#lines.length === 0) return;
@@ -74,6 +93,7 @@ export function parseSessionLog(text: string): SessionLog {
   let settings: LogSettings | undefined;
   const commands: StampedCommand[] = [];
   let frames: number | undefined;
+  const samples: LoggedSample[] = [];
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     let rec;
@@ -87,7 +107,11 @@ export function parseSessionLog(text: string): SessionLog {
       const { frame, seq, op, target, param, i0, i1, f0, f1 } = rec;
       commands.push({ frame, seq, op, target, param, i0, i1, f0, f1 });
     } else if (rec.type === "end") frames = rec.frames;
+    else if (rec.type === "sample") {
+      const { name, id, file, hash } = rec;
+      samples.push({ name, id, file, hash });
+    }
   });
   if (!settings) throw new SyntaxError("Cannot read session log: no settings line");
-  return { settings, commands, frames };
+  return { settings, commands, frames, samples };
 }

@@ -33,6 +33,8 @@ export class SampleLibrary {
   #area: "samples" | "";
   #patch: Patch;
   #sampleRate: number;
+  /** Told of every sample loaded (the engine writes it to the session log). */
+  onLoad?: (info: SampleInfo) => void;
 
   /** Loads into `pool` from `source` at the engine's `sampleRate`; resolves names for `patch`. */
   constructor(pool: SamplePool, source: SampleSource, patch: Patch, sampleRate: number) {
@@ -45,10 +47,11 @@ export class SampleLibrary {
   }
 
   /**
-   * Reads, decodes and places `file` (a name in the samples directory) as `name`; throws ClientError with
-   * nothing changed for a bad name, a missing, unreadable or unsupported file, or a full pool.
+   * Reads, decodes and places `file` (a name in the samples directory) as `name` (at pool id `id` when given:
+   * a replay); throws ClientError with nothing changed for a bad name, a missing, unreadable or unsupported
+   * file, or a full pool.
    */
-  load(name: string, file: string): SampleInfo {
+  load(name: string, file: string, id?: number): SampleInfo {
     if (!NAME.test(name)) {
       throw new ClientError(
         `Cannot load "${name}": a sample name is a letter then letters, digits or _ (≤ 32)`,
@@ -68,7 +71,9 @@ export class SampleLibrary {
     }
     const hash = createHash("sha256").update(bytes).digest("hex");
     const decoded = decodeSample(bytes, rel, this.#sampleRate);
-    return this.pool.place(name, rel, hash, decoded);
+    const info = this.pool.place(name, rel, hash, decoded, [], id);
+    this.onLoad?.(info);
+    return info;
   }
 
   /** Frees `name`; refused (ClientError) while a module's `sample` parameter names it. */

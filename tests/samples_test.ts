@@ -12,6 +12,8 @@ import { sampleSource } from "../patch/samples.ts";
 import { ScoreEngine } from "../cli/score.ts";
 import { OscRouter } from "../osc/router.ts";
 import type { PatchFile } from "../core/files.ts";
+import { parseSessionLog } from "../engine/session_log.ts";
+import { firstDifferenceOutside, runCli, TEST_LEAD } from "./helpers.ts";
 
 const renderTs = new URL("../cli/render.ts", import.meta.url).pathname;
 const SR = 48000;
@@ -286,4 +288,73 @@ Deno.test("a patch file's samples load before its modules, and its sampler names
   const hz = zeroCrossingHz(x, 0.05 * SR, 0.45 * SR);
   assert.ok(Math.abs(cents(hz, 1000 * 2 ** (7 / 12))) < 0.5, `${hz}`);
   assert.throws(() => scoreCommands(patch as never, "", SR, 128, dir), ClientError);
+});
+
+Deno.test("a failover while a sample plays: the live output equals the replay of the session log bit for bit", async () => {
+  const dir = await Deno.makeTempDir();
+  // A chirp with overtones, so every read position sounds different.
+  const n = SR / 2;
+  const chirp = new Float32Array(n).map((_, i) => {
+    const t = i / SR;
+    return 0.3 * Math.sin(2 * Math.PI * (200 * t + 800 * t * t)) + 0.1 * Math.sin(2 * Math.PI * 3100 * t);
+  });
+  const w = new WavWriter(`${dir}/chirp.wav`, 44100, 1); // resampled at load
+  w.write(chirp);
+  w.close();
+  const patch = {
+    samples: { s1: "chirp.wav" },
+    modules: {
+      out1: { type: "out" },
+      smp: {
+        type: "sampler",
+        params: { sample: "s1", pitch: 5, loop: "forward", loopstart: 0.2, slices: 2 },
+      },
+    },
+    connections: [["smp.left", "out1.L"], ["smp.right", "out1.R"]],
+    sequence: { bpm: 150, playing: true, tracks: { s: { modules: ["smp"], pattern: "x...x..x ..x.x..." } } },
+  };
+  await Deno.writeTextFile(`${dir}/p.json`, JSON.stringify(patch));
+  const run = await runCli([
+    "--duration",
+    "2",
+    "--patch",
+    `${dir}/p.json`,
+    "--samples",
+    dir,
+    "--allow-fault-injection",
+    "--inject",
+    "trap@primary:600",
+    "--restart-limit",
+    "1000",
+    "--lead",
+    String(TEST_LEAD),
+    "--no-osc",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.summary.metrics.failovers >= 1, run.stderr);
+  assert.equal(run.summary.metrics.divergences, 0);
+  const log = parseSessionLog(await Deno.readTextFile(run.logPath));
+  assert.deepEqual(log.samples.map((s) => [s.name, s.id, s.file]), [["s1", 1, "chirp.wav"]]);
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", renderTs, "--replay", run.logPath, "--samples", dir, "--out", `${dir}/replay.wav`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const replay = readWav(await Deno.readFile(`${dir}/replay.wav`)).samples;
+  let loud = 0;
+  for (let i = 0; i < run.wav.length; i++) loud = Math.max(loud, Math.abs(run.wav[i]));
+  assert.ok(loud > 0.1, "the sample played");
+  const diff = firstDifferenceOutside(run.wav, replay, run.summary.output.lateAt);
+  assert.equal(diff, -1, `live output differs from the replay at frame ${diff / 2}`);
+  // A replay whose sample file changed is refused, not rendered wrong.
+  writeSine(`${dir}/chirp.wav`, 1000, 0.1);
+  const changed = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", renderTs, "--replay", run.logPath, "--samples", dir, "--out", `${dir}/r2.wav`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.notEqual(changed.code, 0);
+  assert.match(new TextDecoder().decode(changed.stderr), /not the file the session loaded/);
+  await Deno.remove(run.dir, { recursive: true });
 });
