@@ -358,3 +358,27 @@ Deno.test("a failover while a sample plays: the live output equals the replay of
   assert.match(new TextDecoder().decode(changed.stderr), /not the file the session loaded/);
   await Deno.remove(run.dir, { recursive: true });
 });
+
+Deno.test("the sequencer plays slices per hit: seq add brk smp x.x.x.x. slice=0,3,5,7 starts each hit on its slice's first sample", async () => {
+  const dir = await Deno.makeTempDir();
+  const n = 48000;
+  const w = new WavWriter(`${dir}/tone.wav`, SR, 1);
+  w.write(new Float32Array(n).map((_, i) => i / n));
+  w.close();
+  const score = `0 sample load s1 tone.wav
+0 create smp sampler
+0 patch smp -> out1.L
+0 set smp.sample s1
+0 set smp.slices 8
+0 seq bpm 120 now
+0 seq add brk smp X.X.X.X. slice=0,3,5,7 now
+0 seq start
+`;
+  const x = await renderScore(dir, score, 2.2);
+  // A hit every 2 steps of 6000 frames; `X` plays at velocity 1, so the first sample is the slice's start / n.
+  const starts = Array.from({ length: 8 }, (_, k) => x[k * 12000] * 8);
+  const before = Array.from({ length: 8 }, (_, k) => x[k * 12000 - 1]);
+  assert.deepEqual(starts, [0, 3, 5, 7, 0, 3, 5, 7]);
+  // Each slice ran to its end (6000 frames) and stopped before the next hit.
+  assert.deepEqual(before.slice(1), [0, 0, 0, 0, 0, 0, 0]);
+});
