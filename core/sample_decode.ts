@@ -96,3 +96,20 @@ export function decodeSample(bytes: Uint8Array, file: string, sampleRate: number
     sourceRate: wav.sampleRate,
   };
 }
+
+/** What the engine asks the sample worker (workers/sample_worker.ts): decode a file's bytes. */
+export interface SampleDecodeRequest {
+  /** The request's number, echoed in the reply. */
+  id: number;
+  /** The file's bytes (transferred). */
+  bytes: Uint8Array;
+  /** Its name in the samples directory, for errors. */
+  file: string;
+  /** The engine's rate, which it is resampled to. */
+  sampleRate: number;
+}
+
+/** The sample worker's answer: the decoded sample with its mip levels, or why it could not be decoded. */
+export type SampleDecodeReply =
+  | { id: number; ok: true; sample: DecodedSample }
+  | { id: number; ok: false; message: string; client: boolean };

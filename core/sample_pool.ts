@@ -29,6 +29,8 @@ export interface DecodedSample {
   samples: Float32Array;
   /** The file's own rate in Hz (the samples were resampled from it when it differs). */
   sourceRate: number;
+  /** Its mip levels 0 … mipCount − 1 (level 0 is `samples`), when already made (the decode worker makes them). */
+  levels?: Float32Array[];
 }
 
 /** One loaded sample, as /sample/list reports it. */
@@ -73,40 +75,59 @@ export function mipCount(frames: number): number {
   return k;
 }
 
-// Half-band low-pass for the 2:1 decimation of each mip level: a Blackman-windowed sinc, cut at 0.22 of the
-// level's rate, 0 dB below ~0.19, below −70 dB from 0.25 (the next level's Nyquist) up.
-const DECIMATE_TAPS = (() => {
-  const n = 95, mid = (n - 1) / 2, fc = 0.22;
+// Half-band low-pass for the 2:1 decimation of each mip level: a Kaiser-windowed sinc cut at a quarter of the
+// level's rate (the next level's Nyquist), 0 dB to ~0.2, below −70 dB from ~0.3 up. Half-band: every second tap
+// but the centre is exactly 0, so a sample costs HALF_TAPS multiplies per side (26 M frames: ~1 s a level).
+const HALF_TAPS = 24;
+const HALF_BAND = (() => {
+  const beta = 7.5, n = HALF_TAPS;
+  const i0 = (x: number) => {
+    let sum = 1, term = 1;
+    for (let k = 1; k < 40; k++) sum += term *= (x / (2 * k)) ** 2;
+    return sum;
+  };
+  // Tap j of the odd offsets ±(2j+1) from the centre (the centre tap is 0.5).
   const h = new Float64Array(n);
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const x = i - mid;
-    const sinc = x === 0 ? 2 * fc : Math.sin(2 * Math.PI * fc * x) / (Math.PI * x);
-    const w = 0.42 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)) +
-      0.08 * Math.cos((4 * Math.PI * i) / (n - 1));
-    h[i] = sinc * w;
-    sum += h[i];
+  const half = 2 * n; // the window reaches ±2n frames
+  for (let j = 0; j < n; j++) {
+    const d = 2 * j + 1;
+    const r = d / half;
+    h[j] = (Math.sin((Math.PI * d) / 2) / (Math.PI * d)) * (i0(beta * Math.sqrt(1 - r * r)) / i0(beta));
   }
-  return h.map((v) => v / sum);
+  // Unity gain at DC: the centre and the taps scaled together.
+  const sum = 0.5 + 2 * h.reduce((a, b) => a + b, 0);
+  return { taps: h.map((v) => v / sum), centre: 0.5 / sum };
 })();
 
-/** Level k+1 from level k: low-pass, then every second frame (interleaved, `ch` channels). */
+/** Level k+1 from level k: the half-band low-pass, then every second frame (interleaved, `ch` channels). */
 export function decimate(src: Float32Array, ch: number): Float32Array {
   const frames = src.length / ch, outFrames = Math.ceil(frames / 2);
   const out = new Float32Array(outFrames * ch);
-  const h = DECIMATE_TAPS, half = (h.length - 1) / 2;
-  for (let j = 0; j < outFrames; j++) {
-    const centre = 2 * j;
-    for (let c = 0; c < ch; c++) {
-      let acc = 0;
-      for (let t = 0; t < h.length; t++) {
-        const i = centre + t - half;
-        if (i >= 0 && i < frames) acc += h[t] * src[i * ch + c];
+  const h = HALF_BAND.taps, n = h.length, reach = 2 * n - 1, centreTap = HALF_BAND.centre;
+  const at = (i: number, c: number) => (i >= 0 && i < frames ? src[i * ch + c] : 0);
+  for (let c = 0; c < ch; c++) {
+    for (let j = 0; j < outFrames; j++) {
+      const centre = 2 * j;
+      let acc = centreTap * src[centre * ch + c];
+      if (centre - reach >= 0 && centre + reach < frames) {
+        for (let t = 0; t < n; t++) {
+          const d = 2 * t + 1;
+          acc += h[t] * (src[(centre - d) * ch + c] + src[(centre + d) * ch + c]);
+        }
+      } else {
+        for (let t = 0; t < n; t++) acc += h[t] * (at(centre - 2 * t - 1, c) + at(centre + 2 * t + 1, c));
       }
       out[j * ch + c] = acc;
     }
   }
   return out;
+}
+
+/** The mip levels of a decoded sample: level 0 (the samples) and each decimated by 2 from the one before. */
+export function mipLevels(s: DecodedSample): Float32Array[] {
+  const levels = [s.samples];
+  for (let k = 1; k < mipCount(s.frames); k++) levels.push(decimate(levels[k - 1], s.channels));
+  return levels;
 }
 
 /** The pool of one engine: the shared memory, its allocator and its table. */
@@ -191,11 +212,11 @@ export class SamplePool {
     this.#ranges.set(id, { at, bytes });
     // Data first, then the entry, POOL_E_READY last.
     const u8 = new Uint8Array(this.memory.buffer);
-    let level = s.samples, offset = at;
+    let offset = at;
     const levelAt: number[] = [];
-    const mips = mipCount(s.frames);
-    for (let k = 0; k < mips; k++) {
-      if (k > 0) level = decimate(level, s.channels);
+    const levels = s.levels ?? mipLevels(s);
+    const mips = levels.length;
+    for (const level of levels) {
       levelAt.push(offset);
       u8.set(new Uint8Array(level.buffer, level.byteOffset, level.byteLength), offset);
       offset += align(level.byteLength);

@@ -31,7 +31,8 @@ import { History } from "../sequencer/history.ts";
 import { type ModuleValues, ReadBack } from "./readback.ts";
 import { Instrument, type StealPolicy } from "../patch/instrument.ts";
 import { SampleLibrary, type SampleSource, sampleSource } from "../patch/samples.ts";
-import { SamplePool } from "../core/sample_pool.ts";
+import { type DecodedSample, SamplePool } from "../core/sample_pool.ts";
+import { SampleDecoder } from "./sample_decoder.ts";
 import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 
 /** How to run an engine. Every field has a default. */
@@ -163,6 +164,7 @@ export class Engine {
   readonly instrument: Instrument;
   /** The samples `sampler` modules play, in the pool every DSP worker imports (patch/samples.ts). */
   samples!: SampleLibrary;
+  #decoder = new SampleDecoder();
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;
@@ -574,6 +576,10 @@ export class Engine {
     this.#recorder.stall(ms);
   }
 
+  /** Decodes a sample file's bytes (transferred) in the sample worker at nice 19, off the main thread. */
+  decodeSample = (bytes: Uint8Array, file: string, sampleRate: number): Promise<DecodedSample> =>
+    this.#decoder.decode(bytes, file, sampleRate);
+
   /**
    * A report of the last `seconds` (default 2, at most the record tap's 5.46 s) of what the output played, or
    * of module `module`'s main output (the DSP's probe: the first request for a module waits `seconds` for its
@@ -777,6 +783,7 @@ export class Engine {
     if (!this.#running) return;
     this.#running = false;
     this.#listener.close();
+    this.#decoder.close();
     this.#readBack.close();
     try {
       this.supervisor.tick(); // accept what the primary rendered for the last blocks

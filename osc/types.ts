@@ -65,6 +65,8 @@ export type OscEngine =
     readonly history?: History;
     /** The samples its `sampler` modules play (patch/samples.ts); absent where there is no pool. */
     readonly samples?: SampleLibrary;
+    /** Decodes a sample file off the main thread (Engine.decodeSample); absent: /sample/load decodes in place. */
+    decodeSample?: Engine["decodeSample"];
   };
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { ClientError } from "../core/errors.ts";
 import { checkName, DataDir } from "../core/sandbox.ts";
 import { decodeSample } from "../core/sample_decode.ts";
-import { type SampleInfo, SamplePool } from "../core/sample_pool.ts";
+import type { DecodedSample, SampleInfo, SamplePool } from "../core/sample_pool.ts";
 import type { Patch } from "./graph.ts";
 
 const NAME = /^[a-z][a-z0-9_]{0,31}$/i;
@@ -33,6 +33,7 @@ export class SampleLibrary {
   #area: "samples" | "";
   #patch: Patch;
   #sampleRate: number;
+  #loading = new Set<string>(); // names whose decoding is under way
   /** Told of every sample loaded (the engine writes it to the session log). */
   onLoad?: (info: SampleInfo) => void;
 
@@ -52,12 +53,39 @@ export class SampleLibrary {
    * file, or a full pool.
    */
   load(name: string, file: string, id?: number): SampleInfo {
+    const { rel, bytes, hash } = this.#read(name, file);
+    return this.#place(name, rel, hash, decodeSample(bytes, rel, this.#sampleRate), id);
+  }
+
+  /**
+   * As load, with the decoding in `decoder` (the engine's sample worker, engine/sample_decoder.ts): the file
+   * is read and checked here, decoded there, and placed here when it comes back. The name is held meanwhile.
+   */
+  async loadAsync(
+    name: string,
+    file: string,
+    decoder: (bytes: Uint8Array, file: string, sampleRate: number) => Promise<DecodedSample>,
+  ): Promise<SampleInfo> {
+    const { rel, bytes, hash } = this.#read(name, file);
+    this.#loading.add(name);
+    try {
+      const decoded = await decoder(bytes, rel, this.#sampleRate);
+      return this.#place(name, rel, hash, decoded);
+    } finally {
+      this.#loading.delete(name);
+    }
+  }
+
+  // The checks and the read every load makes before decoding.
+  #read(name: string, file: string): { rel: string; bytes: Uint8Array; hash: string } {
     if (!NAME.test(name)) {
       throw new ClientError(
         `Cannot load "${name}": a sample name is a letter then letters, digits or _ (≤ 32)`,
       );
     }
-    if (this.pool.get(name)) throw new ClientError(`a sample "${name}" is loaded already (free it first)`);
+    if (this.pool.get(name) || this.#loading.has(name)) {
+      throw new ClientError(`a sample "${name}" is loaded already (free it first)`);
+    }
     const rel = checkName(file, "sample file");
     const path = this.#area ? `${this.#area}/${rel}` : rel;
     // The pool's free space is the cap: a bigger file cannot fit once decoded (4 bytes a sample, or more).
@@ -69,8 +97,10 @@ export class SampleLibrary {
       const over = /(\d+) bytes, over the cap/.exec((e as Error).message);
       throw over ? this.pool.fullError(Number(over[1]), true) : e;
     }
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    const decoded = decodeSample(bytes, rel, this.#sampleRate);
+    return { rel, bytes, hash: createHash("sha256").update(bytes).digest("hex") };
+  }
+
+  #place(name: string, rel: string, hash: string, decoded: DecodedSample, id?: number): SampleInfo {
     const info = this.pool.place(name, rel, hash, decoded, [], id);
     this.onLoad?.(info);
     return info;

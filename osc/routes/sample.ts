@@ -5,7 +5,7 @@ import { ClientError } from "../../core/errors.ts";
 import type { SampleInfo } from "../../core/sample_pool.ts";
 import type { SampleLibrary } from "../../patch/samples.ts";
 import type { OscEngine } from "../types.ts";
-import { type Route, route, str } from "./route.ts";
+import { answerLater, type Route, route, str } from "./route.ts";
 
 const SAMPLE = { family: "sample", dialect: "chronus" } as const;
 
@@ -42,9 +42,12 @@ export const SAMPLE_ROUTES: readonly Route[] = [
     reply:
       "/sample/load.reply <name> <frames> <channels> <file's rate> <seconds> <slices>: frames and seconds at the engine's rate; slices 0 (the sampler's slices parameter then cuts equal parts)",
     text: { form: "sample load NAME FILE", examples: ["sample load break1 amen.wav"] },
-    handle: ({ engine }, [name, file]) => {
-      const s = library(engine).load(name, file);
-      return [{ address: "/sample/load.reply", args: facts(s, engine.sampleRate) }];
+    handle: ({ engine }, [name, file], { address, later }) => {
+      const reply = (s: SampleInfo) => ({ address: "/sample/load.reply", args: facts(s, engine.sampleRate) });
+      // A live engine decodes in its sample worker and answers when the sample is in the pool; a score here.
+      if (!engine.decodeSample) return [reply(library(engine).load(name, file))];
+      answerLater(address, library(engine).loadAsync(name, file, engine.decodeSample), later, reply);
+      return [];
     },
   }),
   route({
