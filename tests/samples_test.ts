@@ -461,3 +461,30 @@ Deno.test("loading a 100 MB sample while the engine plays: 0 late blocks, and th
   assert.deepEqual(late, [], `late blocks from block ${from} on: ${JSON.stringify(late)}: ${stderr}`);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("examples/break-174.json: the break the project makes itself, chopped at 174 BPM, renders and measures 174 BPM", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), { args: ["run", "-A", ...args], stdout: "piped", stderr: "piped" })
+      .output();
+  const made = await run([new URL("../scripts/make_break.ts", import.meta.url).pathname, "--data-dir", dir]);
+  assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+  const example = new URL("../examples/break-174.json", import.meta.url).pathname;
+  const r = await run([
+    renderTs,
+    "--patch",
+    example,
+    "--data-dir",
+    dir,
+    "--out",
+    `${dir}/o.wav`,
+    "--analyze",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  const report = JSON.parse(new TextDecoder().decode(r.stdout));
+  // The tempo the analysis hears in the audio (not the sequencer's, which it reports apart).
+  const bpm = JSON.stringify(report).match(/"bpm":\{"value":([\d.]+)/);
+  assert.ok(bpm && Math.abs(Number(bpm[1]) - 174) < 1, JSON.stringify(report).slice(0, 400));
+  await Deno.remove(dir, { recursive: true });
+});
