@@ -88,8 +88,8 @@ if (import.meta.main) {
   let sequencerBpm: number | undefined; // the tempo of a patch's playing sequence, for --analyze
   let pool: SamplePool | undefined;
   try {
-    // Offline, one instance renders in order after every load: freed space may be reused at once.
-    pool = new SamplePool(Number(a["sample-memory"]), 0);
+    // Offline, every load happens before the first block renders: freed space is never reused (Infinity).
+    pool = new SamplePool(Number(a["sample-memory"]), Infinity);
     if (a.replay) {
       const log = parseSessionLog(Deno.readTextFileSync(a.replay));
       const { sampleRate, block, seed } = log.settings;

@@ -145,8 +145,9 @@ export class SamplePool {
   #now: () => number;
 
   /**
-   * A pool of at most `megabytes` MB (the table included). `graceMs`: how long freed bytes wait before reuse
-   * (0 offline, where one instance renders in order); `now` is the clock it is measured with.
+   * A pool of at most `megabytes` MB (the table included). `graceMs`: how long freed bytes and ids wait
+   * before reuse (Infinity offline, where every load happens before the first block renders: they never
+   * are); `now` is the clock it is measured with.
    */
   constructor(megabytes: number, graceMs = FREE_GRACE_MS, now: () => number = () => performance.now()) {
     if (!Number.isFinite(megabytes) || megabytes < 1 || megabytes > 4096) {

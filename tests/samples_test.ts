@@ -67,7 +67,7 @@ function peakDb(x: Float32Array, lo: number, hi: number, rate = SR): number {
 
 /** Renders a score with samples from `dir`; returns the left channel. */
 async function renderScore(dir: string, score: string, seconds: number, patch: PatchFile = OUT_ONLY) {
-  const pool = new SamplePool(64, 0);
+  const pool = new SamplePool(64, Infinity);
   const commands = scoreCommands(patch, score, SR, 128, dir, { pool, source: sampleSource(dir, dir) });
   return left(
     renderOffline(
@@ -251,7 +251,7 @@ Deno.test("a stereo sample stays stereo; reverse plays it backwards", async () =
   const w = new WavWriter(`${dir}/tone.wav`, SR, 2);
   w.write(x);
   w.close();
-  const pool = new SamplePool(8, 0);
+  const pool = new SamplePool(8, Infinity);
   const commands = scoreCommands(
     OUT_ONLY,
     PLAY("0 patch smp.right -> out1.R\n0 set smp.reverse on"),
@@ -487,4 +487,13 @@ Deno.test("examples/break-174.json: the break the project makes itself, chopped 
   const bpm = JSON.stringify(report).match(/"bpm":\{"value":([\d.]+)/);
   assert.ok(bpm && Math.abs(Number(bpm[1]) - 174) < 1, JSON.stringify(report).slice(0, 400));
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a set of sample ends the hit playing at its frame (so the old sample may be freed)", async () => {
+  const dir = await Deno.makeTempDir();
+  writeSine(`${dir}/tone.wav`, 1000, 0.1);
+  const x = await renderScore(dir, PLAY("0 set smp.loop forward") + "0.1 set smp.sample 0\n", 0.2);
+  const at = Math.round(0.1 * SR);
+  assert.ok(x.subarray(at - 100, at).some((v) => Math.abs(v) > 0.1), "it played until then");
+  assert.ok(x.subarray(at).every((v) => v === 0), "silent from the set's frame on");
 });

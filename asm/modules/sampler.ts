@@ -1,9 +1,8 @@
 // sampler: plays one sample of the pool (asm/pool.ts), stereo out (a mono sample on both sides).
 //
 // Contract:
-// - A hit starts at the gate command's frame: it latches the sample id, the region and the slice then, so a
-//   later `set` moves the next hit, never the one playing (except pitch, rate, gain and the loop mode, read
-//   per span). A gate on while playing starts afresh. One-shot plays to the region's end (or loops for ever);
+// - A hit starts at the gate command's frame: it latches the region and the slice then, so a later `set`
+//   moves the next hit, never the one playing (except pitch, rate, gain and the loop mode, read per span). A gate on while playing starts afresh. One-shot plays to the region's end (or loops for ever);
 //   gated releases at gate off.
 // - Region: [start·frames, end·frames) of the sample; `slices` N cuts it into N equal parts, or the sample's
 //   onset slices (made at load) cut it; `slice` k plays part k. The first sample played is exactly part k's
@@ -16,9 +15,11 @@
 //   level k = ceil(log2 step), a copy decimated by 2^k behind a low-pass (core/sample_pool.ts), so nothing
 //   above the output's Nyquist folds back.
 // - Level: a linear attack from 0 over `attack` ms at each hit, a linear release to 0 over `release` ms;
-//   times velocity and gain. A sample id that is not (or no longer) in the pool plays silence.
+//   times velocity and gain. A gate on a sample id that is not in the pool plays silence.
+// - A set of `sample` ends the hit playing (at its frame), so a module reads only the sample it names.
 // - Deterministic: the pool is immutable while a module names a sample (the control side refuses /sample/free
-//   then); no clock, no allocation, state in the arena.
+//   then) and the kernel never reads a word the control side may change; no clock, no allocation, state in
+//   the arena.
 import { G } from "../globals";
 import { Inst, exp2f, outp, prm } from "../module_abi";
 import {
@@ -144,6 +145,13 @@ function release(m: Inst, s: Smp): void {
   if (s.envStep == 0.0) s.envStep = -1.0 / n;
 }
 
+// A new `sample` ends the hit playing the old one at the command's frame: a module only ever reads the sample
+// its parameter names, which is what lets the control side free any other (patch/samples.ts).
+export function samplerParam(m: Inst, p: i32): void {
+  const s = smp(m);
+  if (p == SAMPLER_SAMPLE && s.playing && <i32> prm(m, SAMPLER_SAMPLE).target != s.id) s.playing = 0;
+}
+
 export function samplerLevel(m: Inst): f64 {
   const s = smp(m);
   return s.playing ? s.env * s.velocity : 0.0;
@@ -161,8 +169,8 @@ function hermite(xm: f64, x0: f64, x1: f64, x2: f64, t: f64): f64 {
 export function samplerProcess(m: Inst, from: i32, to: i32): void {
   const s = smp(m);
   const outL = outp(m, 0), outR = outp(m, 1);
-  if (!s.playing || poolEntry(s.id, POOL_E_READY) != 1) {
-    s.playing = 0;
+  // No look at POOL_E_READY here: the main thread may change it at any time, the workers would disagree.
+  if (!s.playing) {
     memory.fill(outL + (<usize> from << 2), 0, <usize> (to - from) << 2);
     memory.fill(outR + (<usize> from << 2), 0, <usize> (to - from) << 2);
     return;
