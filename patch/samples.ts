@@ -9,6 +9,8 @@ import { checkName, DataDir } from "../core/sandbox.ts";
 import { decodeSample } from "../core/sample_decode.ts";
 import type { DecodedSample, SampleInfo, SamplePool } from "../core/sample_pool.ts";
 import type { Patch } from "./graph.ts";
+import type { PatchFile } from "../core/files.ts";
+import { moduleDef } from "./schema.ts";
 
 const NAME = /^[a-z][a-z0-9_]{0,31}$/i;
 
@@ -132,6 +134,60 @@ export class SampleLibrary {
   /** The name of a pool id, for saving a patch ("" for none). */
   nameOf(id: number): string {
     return this.pool.list().find((s) => s.id === id)?.name ?? "";
+  }
+
+  /**
+   * `file` as a saved patch should name its samples: each `sample` parameter as the sample's name (an id no
+   * sample has is left out: it plays nothing), and a "samples" section with the file of each one named.
+   */
+  named(file: PatchFile): PatchFile {
+    const used: Record<string, string> = {};
+    const modules: PatchFile["modules"] = {};
+    for (const [name, spec] of Object.entries(file.modules)) {
+      const def = moduleDef(spec.type);
+      const params = { ...spec.params };
+      for (const p of def?.params ?? []) {
+        if (p.unit !== "sample" || typeof params[p.name] !== "number") continue;
+        const info = this.pool.list().find((s) => s.id === params[p.name]);
+        if (info) {
+          params[p.name] = info.name;
+          used[info.name] = info.file;
+        } else delete params[p.name];
+      }
+      modules[name] = spec.params ? { ...spec, params } : spec;
+    }
+    return Object.keys(used).length ? { ...file, samples: used, modules } : { ...file, modules };
+  }
+
+  /**
+   * Loads the samples a patch file names that are not loaded yet (one already loaded under a name must come
+   * from the same file) and returns their names; throws ClientError, having loaded none, when one cannot be.
+   */
+  loadFileSamples(file: PatchFile): string[] {
+    const wanted = Object.entries(file.samples ?? {});
+    for (const [name, f] of wanted) {
+      const have = this.pool.get(name);
+      if (have && have.file !== checkName(f, "sample file")) {
+        throw new ClientError(`sample "${name}" is loaded from ${have.file}, not ${f} (free it first)`);
+      }
+    }
+    const loaded: string[] = [];
+    try {
+      for (const [name, f] of wanted) {
+        if (this.pool.get(name)) continue;
+        this.load(name, f);
+        loaded.push(name);
+      }
+    } catch (e) {
+      this.unload(loaded);
+      throw e;
+    }
+    return loaded;
+  }
+
+  /** Frees samples just loaded for something that was then refused (no module can name them yet). */
+  unload(names: readonly string[]): void {
+    for (const name of names) this.pool.free(name);
   }
 
   /** The engine's rate, which samples are resampled to. */

@@ -497,3 +497,42 @@ Deno.test("a set of sample ends the hit playing at its frame (so the old sample 
   assert.ok(x.subarray(at - 100, at).some((v) => Math.abs(v) > 0.1), "it played until then");
   assert.ok(x.subarray(at).every((v) => v === 0), "silent from the set's frame on");
 });
+
+Deno.test("/patch/save names the samples and their files; /patch/load of that file loads them again", () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.mkdirSync(`${dir}/samples`);
+  writeSine(`${dir}/samples/tone.wav`, 1000, 0.5);
+  const e = new ScoreEngine(SR, 128, { pool: new SamplePool(16, 0), source: sampleSource(dir) });
+  const router = new OscRouter(e, undefined, dir);
+  const call = (address: string, ...args: (string | number)[]) => router.handle(address, args, {});
+  for (
+    const [a, ...args] of [
+      ["/sample/load", "s1", "tone.wav"],
+      ["/patch/create", "smp", "sampler"],
+      ["/patch/commit"],
+      ["/mod/smp/sample", "s1"],
+      ["/patch/save", "with-samples.json"],
+    ] as [string, ...string[]][]
+  ) {
+    const r = call(a, ...args);
+    assert.ok(r.every((x) => x.address !== "/error"), JSON.stringify(r));
+  }
+  const saved = JSON.parse(Deno.readTextFileSync(`${dir}/patches/with-samples.json`));
+  assert.deepEqual(saved.samples, { s1: "tone.wav" });
+  assert.equal(saved.modules.smp.params.sample, "s1");
+  // A fresh engine loads the file: the sample comes with it.
+  const e2 = new ScoreEngine(SR, 128, { pool: new SamplePool(16, 0), source: sampleSource(dir) });
+  const r2 = new OscRouter(e2, undefined, dir).handle("/patch/load", ["with-samples.json"], {});
+  assert.ok(r2.every((x) => x.address !== "/error"), JSON.stringify(r2));
+  assert.equal(e2.samples!.list()[0].name, "s1");
+  assert.equal(e2.patch.module("smp").params.sample, e2.samples!.list()[0].id);
+  // A file whose patch is refused loads no sample.
+  Deno.writeTextFileSync(
+    `${dir}/patches/bad.json`,
+    JSON.stringify({ samples: { s9: "tone.wav" }, modules: { x: { type: "nope" } } }),
+  );
+  const e3 = new ScoreEngine(SR, 128, { pool: new SamplePool(16, 0), source: sampleSource(dir) });
+  const r3 = new OscRouter(e3, undefined, dir).handle("/patch/load", ["bad.json"], {});
+  assert.equal(r3[0].address, "/error");
+  assert.equal(e3.samples!.list().length, 0);
+});
