@@ -240,8 +240,10 @@ export function translate(line: string): Translation {
     }
     case "sample": {
       const [sub, ...args] = rest;
-      const count = sub === "load" ? 2 : sub === "free" ? 1 : sub === "list" ? 0 : -1;
-      if (args.length !== count) usage(forms("sample").join(" | "));
+      const ok = sub === "load"
+        ? args.length === 2 || (args.length === 3 && args[2] === "onsets")
+        : args.length === (sub === "free" ? 1 : sub === "list" ? 0 : -1);
+      if (!ok) usage(forms("sample").join(" | "));
       return { messages: [[`/sample/${sub}`, ...args]], expect: `/sample/${sub}.reply` };
     }
     case "seq":

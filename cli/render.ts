@@ -103,7 +103,7 @@ if (import.meta.main) {
         sampleRate,
       );
       for (const s of log.samples) {
-        const got = samples.load(s.name, s.file, s.id);
+        const got = samples.load(s.name, s.file, { id: s.id, onsets: s.onsets });
         if (got.hash !== s.hash) {
           fail(`sample ${s.name}: ${s.file} is not the file the session loaded (its hash differs)`);
         }

@@ -107,6 +107,8 @@ export interface SampleDecodeRequest {
   file: string;
   /** The engine's rate, which it is resampled to. */
   sampleRate: number;
+  /** Find onset slices too. */
+  onsets: boolean;
 }
 
 /** The sample worker's answer: the decoded sample with its mip levels, or why it could not be decoded. */

@@ -31,6 +31,8 @@ export interface DecodedSample {
   sourceRate: number;
   /** Its mip levels 0 … mipCount − 1 (level 0 is `samples`), when already made (the decode worker makes them). */
   levels?: Float32Array[];
+  /** Onset slice starts in frames (analysis/sample_slices.ts), when asked for. */
+  onsets?: number[];
 }
 
 /** One loaded sample, as /sample/list reports it. */
@@ -198,7 +200,7 @@ export class SamplePool {
     file: string,
     hash: string,
     s: DecodedSample,
-    onsets: readonly number[] = [],
+    onsets: readonly number[] = s.onsets ?? [],
     wanted?: number,
   ): SampleInfo {
     if (this.#byName.has(name)) throw new ClientError(`a sample "${name}" is loaded already (free it first)`);

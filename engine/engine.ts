@@ -325,7 +325,7 @@ export class Engine {
     engine.#log = log;
     engine.samples = samples;
     // A load goes into the log before any command naming it (those are accepted later): a replay loads it.
-    samples.onLoad = (info) => log?.sample(info);
+    samples.onLoad = (info) => log?.sample({ ...info, onsets: info.slices > 0 });
     for (const info of samples.list()) log?.sample(info);
     engine.#recorder = recorder;
     engine.#faultsAllowed = options.allowFaultInjection ?? false;
@@ -577,8 +577,12 @@ export class Engine {
   }
 
   /** Decodes a sample file's bytes (transferred) in the sample worker at nice 19, off the main thread. */
-  decodeSample = (bytes: Uint8Array, file: string, sampleRate: number): Promise<DecodedSample> =>
-    this.#decoder.decode(bytes, file, sampleRate);
+  decodeSample = (
+    bytes: Uint8Array,
+    file: string,
+    sampleRate: number,
+    onsets = false,
+  ): Promise<DecodedSample> => this.#decoder.decode(bytes, file, sampleRate, onsets);
 
   /**
    * A report of the last `seconds` (default 2, at most the record tap's 5.46 s) of what the output played, or

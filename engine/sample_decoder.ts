@@ -12,13 +12,16 @@ export class SampleDecoder {
   #next = 1;
   #waiting = new Map<number, { resolve: (s: DecodedSample) => void; reject: (e: Error) => void }>();
 
-  /** Decodes `bytes` (taken: the buffer is transferred) for the pool at `sampleRate`; ClientError when it cannot. */
-  decode(bytes: Uint8Array, file: string, sampleRate: number): Promise<DecodedSample> {
+  /**
+   * Decodes `bytes` (taken: the buffer is transferred) for the pool at `sampleRate`, with its onset slices
+   * when `onsets`; ClientError when it cannot.
+   */
+  decode(bytes: Uint8Array, file: string, sampleRate: number, onsets = false): Promise<DecodedSample> {
     const id = this.#next++;
     const w = this.#ensure();
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      const req: SampleDecodeRequest = { id, bytes, file, sampleRate };
+      const req: SampleDecodeRequest = { id, bytes, file, sampleRate, onsets };
       w.postMessage(req, [bytes.buffer as ArrayBuffer]);
     });
   }

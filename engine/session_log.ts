@@ -23,6 +23,8 @@ export interface LoggedSample {
   file: string;
   /** SHA-256 of the file, hex. */
   hash: string;
+  /** Loaded with its onset slices. */
+  onsets?: boolean;
 }
 
 /** A parsed session log. */
@@ -68,7 +70,8 @@ export class SessionLogWriter {
 
   /** Records a sample loaded into the pool: a replay loads the same file (checked by its hash) at the same id. */
   sample(s: LoggedSample): void {
-    this.#lines.push(JSON.stringify({ type: "sample", name: s.name, id: s.id, file: s.file, hash: s.hash }));
+    const { name, id, file, hash, onsets } = s;
+    this.#lines.push(JSON.stringify({ type: "sample", name, id, file, hash, ...(onsets ? { onsets } : {}) }));
   }
 
   /** Writes buffered lines. */
@@ -108,8 +111,8 @@ export function parseSessionLog(text: string): SessionLog {
       commands.push({ frame, seq, op, target, param, i0, i1, f0, f1 });
     } else if (rec.type === "end") frames = rec.frames;
     else if (rec.type === "sample") {
-      const { name, id, file, hash } = rec;
-      samples.push({ name, id, file, hash });
+      const { name, id, file, hash, onsets } = rec;
+      samples.push({ name, id, file, hash, ...(onsets ? { onsets: true } : {}) });
     }
   });
   if (!settings) throw new SyntaxError("Cannot read session log: no settings line");

@@ -11,8 +11,17 @@ import type { DecodedSample, SampleInfo, SamplePool } from "../core/sample_pool.
 import type { Patch } from "./graph.ts";
 import type { PatchFile } from "../core/files.ts";
 import { moduleDef } from "./schema.ts";
+import { onsetSlices } from "../analysis/sample_slices.ts";
 
 const NAME = /^[a-z][a-z0-9_]{0,31}$/i;
+
+/** How a sample loads besides its name and file. */
+export interface LoadOptions {
+  /** The pool id it must take (a replay gives the session's). */
+  id?: number;
+  /** Find its onsets and store them as its slices (analysis/sample_slices.ts). */
+  onsets?: boolean;
+}
 
 /** Where sample files come from: the data directory's samples/, or the directory --samples names. */
 export interface SampleSource {
@@ -50,13 +59,15 @@ export class SampleLibrary {
   }
 
   /**
-   * Reads, decodes and places `file` (a name in the samples directory) as `name` (at pool id `id` when given:
-   * a replay); throws ClientError with nothing changed for a bad name, a missing, unreadable or unsupported
+   * Reads, decodes and places `file` (a name in the samples directory) as `name` (at pool id `options.id`
+   * when given: a replay; with onset slices when `options.onsets`); throws ClientError with nothing changed for a bad name, a missing, unreadable or unsupported
    * file, or a full pool.
    */
-  load(name: string, file: string, id?: number): SampleInfo {
+  load(name: string, file: string, options: LoadOptions = {}): SampleInfo {
     const { rel, bytes, hash } = this.#read(name, file);
-    return this.#place(name, rel, hash, decodeSample(bytes, rel, this.#sampleRate), id);
+    const decoded = decodeSample(bytes, rel, this.#sampleRate);
+    if (options.onsets) decoded.onsets = onsetSlices(decoded, this.#sampleRate);
+    return this.#place(name, rel, hash, decoded, options.id);
   }
 
   /**
@@ -66,12 +77,13 @@ export class SampleLibrary {
   async loadAsync(
     name: string,
     file: string,
-    decoder: (bytes: Uint8Array, file: string, sampleRate: number) => Promise<DecodedSample>,
+    decoder: (bytes: Uint8Array, file: string, sampleRate: number, onsets: boolean) => Promise<DecodedSample>,
+    options: LoadOptions = {},
   ): Promise<SampleInfo> {
     const { rel, bytes, hash } = this.#read(name, file);
     this.#loading.add(name);
     try {
-      const decoded = await decoder(bytes, rel, this.#sampleRate);
+      const decoded = await decoder(bytes, rel, this.#sampleRate, options.onsets ?? false);
       return this.#place(name, rel, hash, decoded);
     } finally {
       this.#loading.delete(name);
@@ -103,7 +115,7 @@ export class SampleLibrary {
   }
 
   #place(name: string, rel: string, hash: string, decoded: DecodedSample, id?: number): SampleInfo {
-    const info = this.pool.place(name, rel, hash, decoded, [], id);
+    const info = this.pool.place(name, rel, hash, decoded, undefined, id);
     this.onLoad?.(info);
     return info;
   }

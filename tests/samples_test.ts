@@ -536,3 +536,41 @@ Deno.test("/patch/save names the samples and their files; /patch/load of that fi
   assert.equal(r3[0].address, "/error");
   assert.equal(e3.samples!.list().length, 0);
 });
+
+Deno.test("sample load NAME FILE onsets: the attacks become the slices, and slice k starts at attack k", async () => {
+  const dir = await Deno.makeTempDir();
+  const hits = [0, 9000, 21000, 30000, 41000];
+  const x = new Float32Array(48000);
+  let seed = 1;
+  for (const h of hits) {
+    for (let i = 0; i < 4000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      x[h + i] += 0.8 * Math.exp(-i / 600) * ((seed / 2 ** 32) * 2 - 1);
+    }
+  }
+  const w = new WavWriter(`${dir}/tone.wav`, SR, 1);
+  w.write(x);
+  w.close();
+  const pool = new SamplePool(8, Infinity);
+  const e = new ScoreEngine(SR, 128, { pool, source: sampleSource(dir, dir) });
+  const [reply] = new OscRouter(e, undefined, dir).handle("/sample/load", ["s1", "tone.wav", "onsets"], {});
+  assert.equal(reply.address, "/sample/load.reply", JSON.stringify(reply));
+  assert.equal(reply.args[5], hits.length);
+  // Each stored start lies within 1 ms before its attack (the detector places it at the attack's rise).
+  const table = new Int32Array(pool.memory.buffer);
+  const entry = 1 * 16, at = table[entry + 5] / 4;
+  const starts = [...table.subarray(at, at + hits.length)];
+  starts.forEach((s, k) =>
+    assert.ok(s <= hits[k] && hits[k] - s <= 48, `slice ${k} at ${s}, attack ${hits[k]}`)
+  );
+  // Played: slice 2 starts with that attack's first sample.
+  const score = PLAY("0 set smp.slice 2").replace(
+    "sample load s1 tone.wav",
+    "sample load s1 tone.wav onsets",
+  );
+  const y = await renderScore(dir, score, 0.3);
+  const g = Math.round(0.01 * SR);
+  assert.equal(y[g + (hits[2] - starts[2])], x[hits[2]]);
+  // …and ends where slice 3 starts.
+  assert.equal(y[g + (starts[3] - starts[2])], 0);
+});

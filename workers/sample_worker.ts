@@ -6,19 +6,21 @@ import { niceThisThread } from "../ffi/priority.ts";
 import type { SampleDecodeReply, SampleDecodeRequest } from "../core/sample_decode.ts";
 
 niceThisThread(19);
-const [{ decodeSample }, { mipLevels }, { ClientError }] = await Promise.all([
+const [{ decodeSample }, { mipLevels }, { ClientError }, { onsetSlices }] = await Promise.all([
   import("../core/sample_decode.ts"),
   import("../core/sample_pool.ts"),
   import("../core/errors.ts"),
+  import("../analysis/sample_slices.ts"),
 ]);
 
 self.onmessage = (e: MessageEvent<SampleDecodeRequest>) => {
-  const { id, bytes, file, sampleRate } = e.data;
+  const { id, bytes, file, sampleRate, onsets } = e.data;
   let reply: SampleDecodeReply;
   try {
     const sample = decodeSample(bytes, file, sampleRate);
     const levels = mipLevels(sample);
-    reply = { id, ok: true, sample: { ...sample, levels } };
+    const slices = onsets ? onsetSlices(sample, sampleRate) : undefined;
+    reply = { id, ok: true, sample: { ...sample, levels, ...(slices ? { onsets: slices } : {}) } };
     self.postMessage(reply, levels.map((l) => l.buffer as ArrayBuffer));
     return;
   } catch (err) {

@@ -5,7 +5,7 @@ import { ClientError } from "../../core/errors.ts";
 import type { SampleInfo } from "../../core/sample_pool.ts";
 import type { SampleLibrary } from "../../patch/samples.ts";
 import type { OscEngine } from "../types.ts";
-import { answerLater, type Route, route, str } from "./route.ts";
+import { answerLater, choice, opt, type Route, route, str } from "./route.ts";
 
 const SAMPLE = { family: "sample", dialect: "chronus" } as const;
 
@@ -36,17 +36,22 @@ export const SAMPLE_ROUTES: readonly Route[] = [
         doc: "what `set MODULE.sample NAME` calls it: a letter then letters, digits or _ (≤ 32)",
       }),
       str("file", { doc: "a WAV file in the data directory's samples/ (or the --samples directory)" }),
+      opt(choice("onsets", ["onsets"], { doc: "find its attacks and store them as its slices" })),
     ],
     summary:
       "decodes a WAV file (16/24/32-bit integer or float, mono or stereo), resamples it to the engine's rate and places it in the sample pool under a name; refused, changing nothing, for a taken name, a missing or unsupported file, or a full pool (with the numbers)",
     reply:
-      "/sample/load.reply <name> <frames> <channels> <file's rate> <seconds> <slices>: frames and seconds at the engine's rate; slices 0 (the sampler's slices parameter then cuts equal parts)",
-    text: { form: "sample load NAME FILE", examples: ["sample load break1 amen.wav"] },
-    handle: ({ engine }, [name, file], { address, later }) => {
+      "/sample/load.reply <name> <frames> <channels> <file's rate> <seconds> <slices>: frames and seconds at the engine's rate; slices: the onset slices found (0 without onsets: the sampler's slices parameter then cuts equal parts)",
+    text: {
+      form: "sample load NAME FILE [onsets]",
+      examples: ["sample load break1 amen.wav", "sample load break2 break174.wav onsets"],
+    },
+    handle: ({ engine }, [name, file, onsets], { address, later }) => {
+      const options = { onsets: onsets === "onsets" };
       const reply = (s: SampleInfo) => ({ address: "/sample/load.reply", args: facts(s, engine.sampleRate) });
       // A live engine decodes in its sample worker and answers when the sample is in the pool; a score here.
-      if (!engine.decodeSample) return [reply(library(engine).load(name, file))];
-      answerLater(address, library(engine).loadAsync(name, file, engine.decodeSample), later, reply);
+      if (!engine.decodeSample) return [reply(library(engine).load(name, file, options))];
+      answerLater(address, library(engine).loadAsync(name, file, engine.decodeSample, options), later, reply);
       return [];
     },
   }),
