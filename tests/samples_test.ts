@@ -574,3 +574,52 @@ Deno.test("sample load NAME FILE onsets: the attacks become the slices, and slic
   // …and ends where slice 3 starts.
   assert.equal(y[g + (starts[3] - starts[2])], 0);
 });
+
+Deno.test("gated: the gate off releases linearly over `release` ms; attack rises linearly; one-shot ignores the gate off", async () => {
+  const dir = await Deno.makeTempDir();
+  const w = new WavWriter(`${dir}/tone.wav`, SR, 1);
+  w.write(new Float32Array(SR).fill(0.5)); // a constant: the output is the envelope × 0.5 × velocity
+  w.close();
+  const g = Math.round(0.01 * SR), off = Math.round(0.2 * SR);
+  const gated = await renderScore(
+    dir,
+    PLAY("0 set smp.mode gated\n0 set smp.attack 10\n0 set smp.release 20").replace(
+      "gate smp on",
+      "gate smp on 1",
+    ) +
+      "0.2 gate smp off\n",
+    0.3,
+  );
+  assert.equal(gated[g], 0); // the attack starts from 0 …
+  assert.ok(Math.abs(gated[g + 240] - 0.25) < 1e-6, `${gated[g + 240]}`); // … is half way after 5 ms …
+  assert.equal(gated[g + 480], 0.5); // … and full after 10 ms
+  assert.equal(gated[off - 1], 0.5);
+  assert.ok(Math.abs(gated[off + 480] - 0.25) < 1e-3, `${gated[off + 480]}`); // half way through the release
+  assert.equal(gated[off + 960 + 1], 0); // silent after it
+  const oneShot = await renderScore(
+    dir,
+    PLAY("").replace("gate smp on", "gate smp on 1") + "0.2 gate smp off\n",
+    0.3,
+  );
+  assert.equal(oneShot[off + 2000], 0.5);
+});
+
+Deno.test("pingpong turns at the loop's ends and plays every frame between them", async () => {
+  const dir = await Deno.makeTempDir();
+  const n = 1000;
+  const w = new WavWriter(`${dir}/tone.wav`, SR, 1);
+  w.write(new Float32Array(n).map((_, i) => i / n));
+  w.close();
+  const x = await renderScore(
+    dir,
+    PLAY("0 set smp.loop pingpong\n0 set smp.loopstart 0.5").replace("gate smp on", "gate smp on 1"),
+    0.1,
+  );
+  const g = Math.round(0.01 * SR);
+  const frames = [...x.subarray(g, g + 2000)].map((v) => Math.round(v * n));
+  // 0 … 999 forward, then back down to 500 and up again, one frame a sample, never leaving [500, 999].
+  assert.deepEqual(frames.slice(0, 1000), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(frames.slice(1000, 1499), Array.from({ length: 499 }, (_, i) => 998 - i));
+  assert.equal(frames[1499], 501);
+  assert.equal(frames[1500], 502);
+});
