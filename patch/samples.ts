@@ -15,6 +15,9 @@ import { onsetSlices } from "../analysis/sample_slices.ts";
 
 const NAME = /^[a-z][a-z0-9_]{0,31}$/i;
 
+/** Sample loads a live engine decodes at once (the rest are refused: each holds its file in memory). */
+export const MAX_LOADS_IN_FLIGHT = 2;
+
 /** How a sample loads besides its name and file. */
 export interface LoadOptions {
   /** The pool id it must take (a replay gives the session's). */
@@ -80,6 +83,12 @@ export class SampleLibrary {
     decoder: (bytes: Uint8Array, file: string, sampleRate: number, onsets: boolean) => Promise<DecodedSample>,
     options: LoadOptions = {},
   ): Promise<SampleInfo> {
+    // Each load in flight holds its file and its decoding in memory: a client cannot queue more.
+    if (this.#loading.size >= MAX_LOADS_IN_FLIGHT) {
+      throw new ClientError(
+        `busy: ${this.#loading.size} samples are loading (try again when one has answered)`,
+      );
+    }
     const { rel, bytes, hash } = this.#read(name, file);
     this.#loading.add(name);
     try {

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { ClientError } from "../core/errors.ts";
 import { compileDsp } from "../core/dsp_host.ts";
 import { renderOffline } from "../core/render.ts";
-import { resample } from "../core/sample_decode.ts";
-import { SamplePool } from "../core/sample_pool.ts";
+import { decodeSample, resample } from "../core/sample_decode.ts";
+import { type DecodedSample, SamplePool } from "../core/sample_pool.ts";
 import { readWav, WavWriter } from "../core/wav.ts";
 import { scoreCommands } from "../cli/score.ts";
 import { sampleSource } from "../patch/samples.ts";
@@ -622,4 +622,26 @@ Deno.test("pingpong turns at the loop's ends and plays every frame between them"
   assert.deepEqual(frames.slice(1000, 1499), Array.from({ length: 499 }, (_, i) => 998 - i));
   assert.equal(frames[1499], 501);
   assert.equal(frames[1500], 502);
+});
+
+Deno.test("at most two sample loads decode at once: a third is refused at once and changes nothing", async () => {
+  const dir = Deno.makeTempDirSync();
+  writeSine(`${dir}/tone.wav`, 1000, 0.1);
+  const pool = new SamplePool(8, 0);
+  const e = new ScoreEngine(SR, 128, { pool, source: sampleSource(dir, dir) });
+  const gates: (() => void)[] = [];
+  // A decoder that waits until the test lets it go, as the sample worker would while it works.
+  const decoder = (bytes: Uint8Array, file: string, rate: number) =>
+    new Promise<DecodedSample>((resolve) => gates.push(() => resolve(decodeSample(bytes, file, rate))));
+  const a = e.samples!.loadAsync("a", "tone.wav", decoder);
+  await assert.rejects(e.samples!.loadAsync("a", "tone.wav", decoder), /loaded already/); // held while it loads
+  const b = e.samples!.loadAsync("b", "tone.wav", decoder);
+  await assert.rejects(e.samples!.loadAsync("c", "tone.wav", decoder), /busy: 2 samples are loading/);
+  assert.equal(pool.list().length, 0);
+  gates.forEach((g) => g());
+  assert.deepEqual([(await a).id, (await b).id], [1, 2]);
+  assert.equal(
+    (await e.samples!.loadAsync("c", "tone.wav", (x, f, r) => Promise.resolve(decodeSample(x, f, r)))).id,
+    3,
+  );
 });
