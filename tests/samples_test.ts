@@ -346,6 +346,12 @@ Deno.test("a failover while a sample plays: the live output equals the replay of
   let loud = 0;
   for (let i = 0; i < run.wav.length; i++) loud = Math.max(loud, Math.abs(run.wav[i]));
   assert.ok(loud > 0.1, "the sample played");
+  // A late block is silence live; the output locates up to 64 (as failover_test.ts, every one must be).
+  assert.equal(
+    run.summary.output.lateAt.length,
+    run.summary.lateBlocks,
+    `every late block is located: ${run.stderr}`,
+  );
   const diff = firstDifferenceOutside(run.wav, replay, run.summary.output.lateAt);
   assert.equal(
     diff,
