@@ -346,3 +346,21 @@ export const SLOW_MS = 12;
 // A minimal oscillator that proved the engine before the patch existed (MOD_VOICE = 0 with parameters
 // P_FREQ 0, P_GAIN 1, P_WAVE 2). It is gone: module id 0 stays unused, and the legacy /engine/freq, gain, amp
 // and wave addresses act on the patch's voice1 (osc/routes/engine.ts).
+
+// ── Sample pool (a second, shared WASM memory: core/sample_pool.ts writes it, asm/pool.ts reads it) ──
+// One pool per engine, imported by every DSP instance as "pool" "mem" (scripts/build_wasm.ts adds it); no
+// snapshot copies it. It starts with the table: POOL_SAMPLES entries of POOL_ENTRY_WORDS i32, entry k for
+// sample id k (id 0 means "no sample" and stays empty). An entry is written whole, POOL_E_READY last, before
+// any command naming its id is sent, and never changes while a module may play it. Sample data follows the
+// table: each mip level is interleaved f32 frames (channels 1 or 2) at the engine's rate.
+export const POOL_SAMPLES = 256;
+export const POOL_ENTRY_WORDS = 16;
+export const POOL_MIPS = 5; // level 0 = the sample, level k = decimated by 2^k with a low-pass
+export const POOL_E_READY = 0; // 1 while the entry may be played
+export const POOL_E_FRAMES = 1; // frames of level 0
+export const POOL_E_CHANNELS = 2; // 1 or 2
+export const POOL_E_MIPS = 3; // levels stored, 1 … POOL_MIPS
+export const POOL_E_SLICES = 4; // onset slices stored (0: the sampler's `slices` cuts equal parts)
+export const POOL_E_SLICE_AT = 5; // byte offset of the slice starts: POOL_E_SLICES i32 frames
+export const POOL_E_LEVEL_AT = 8; // POOL_MIPS words: byte offset of each level's data
+export const POOL_TABLE_BYTES = POOL_SAMPLES * POOL_ENTRY_WORDS * 4;

@@ -1,6 +1,7 @@
 // The engine's command-line flags: one table gives parseArgs its options and --help its text, then the values
 // are checked, in a fixed order, into a typed Request (the first bad flag is the one reported).
 import { STEAL_POLICIES, type StealPolicy } from "../patch/instrument.ts";
+import { type SampleSource, sampleSource } from "../patch/samples.ts";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as L from "../asm/layout.ts";
@@ -157,6 +158,25 @@ export const FLAGS = [
     help: [
       "the only directory clients (OSC, stdin, scores) may name files in (default: {default}, where the",
       "engine runs): patches/, patterns/, recordings/, samples/, created on demand (docs/security.md)",
+    ],
+  },
+  {
+    name: "samples",
+    type: "text",
+    value: "DIR",
+    help: [
+      "where /sample/load and a patch file's \"samples\" read WAV files (default: the data directory's",
+      "samples/)",
+    ],
+  },
+  {
+    name: "sample-memory",
+    type: "text",
+    value: "MB",
+    default: "256",
+    help: [
+      "the sample pool's cap, which both DSP workers share and snapshots never copy (default: {default});",
+      "it grows as samples load, nothing is taken up front",
     ],
   },
   {
@@ -346,6 +366,8 @@ export interface EngineFlags {
   steal: StealPolicy;
   /** --realtime: the audio threads' scheduling (core/realtime.ts). */
   realtimeThreads: RealtimeRequest;
+  /** --sample-memory and where samples come from (--samples, else the data directory's samples/). */
+  samples: { megabytes: number; source: SampleSource };
 }
 
 /** A checked run of the engine. */
@@ -507,6 +529,10 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
     record: a.record !== undefined ? { path: a.record, format } : undefined,
     steal: stealPolicy(a.steal),
     realtimeThreads: realtimeRequest(a.realtime),
+    samples: {
+      megabytes: num("sample-memory", a["sample-memory"]),
+      source: sampleSource(a["data-dir"], a.samples),
+    },
   };
   return {
     action: "run",

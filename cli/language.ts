@@ -238,6 +238,14 @@ export function translate(line: string): Translation {
       }
       return { messages: [[`/record/${sub}`, ...args]], expect: `/record/${sub}.reply` };
     }
+    case "sample": {
+      const [sub, ...args] = rest;
+      const ok = sub === "load"
+        ? args.length === 2 || (args.length === 3 && args[2] === "onsets")
+        : args.length === (sub === "free" ? 1 : sub === "list" ? 0 : -1);
+      if (!ok) usage(forms("sample").join(" | "));
+      return { messages: [[`/sample/${sub}`, ...args]], expect: `/sample/${sub}.reply` };
+    }
     case "seq":
       return seq(rest, usage);
     case "pattern": {

@@ -12,6 +12,9 @@ import { DEFAULT_PATCH_URL, readPatchFile } from "../patch/default_patch.ts";
 import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
+import { SamplePool } from "../core/sample_pool.ts";
+import { SampleLibrary, sampleSource } from "../patch/samples.ts";
+import { Patch } from "../patch/graph.ts";
 import { writePlot } from "./render_plot.ts";
 import { analyze } from "../analysis/analyze.ts";
 import { describe } from "../analysis/describe.ts";
@@ -19,6 +22,7 @@ import { describe } from "../analysis/describe.ts";
 const HELP = `Usage: deno task render --replay LOG.jsonl --out OUT.wav [--seconds T]
        deno task render [--patch PATCH.json | --voices N] [--score SCORE] --out OUT.wav [--seconds T]
                         [--sample-rate HZ] [--block FRAMES] [--seed N] [--data-dir DIR]
+                        [--samples DIR] [--sample-memory MB]
        … [--plot OUT.png] [--analyze [--json]]
 
 --replay renders a session log written by "deno task start --log LOG.jsonl"; without --seconds it renders
@@ -30,6 +34,8 @@ seconds ("0.0 set voice1.freq 220", "0.0 note voice1 C3 0.8 0.5", "1.5 patch lfo
 "# comment"). Without --seconds it renders until 2 s after the last event, or eight bars (and 2 s) of a
 patch whose sequence is "playing". File names in a score (load, save, pattern save …) resolve in the data
 directory (--data-dir, default ${DEFAULT_DATA_DIR}; docs/security.md), as a live engine's clients' do.
+"sample load NAME FILE" in a score, a patch's "samples" and a replayed session's samples read FILE from the data directory's samples/,
+or from --samples DIR; the sample pool holds at most --sample-memory MB (default 256).
 --plot also writes a PNG of the whole render (waveform, spectrogram, loudness; docs/view.md), where --out may.
 --analyze prints the listening report of the whole render after writing the WAV (docs/listening-live.md):
 a few sentences, or with --json the report as JSON and nothing else on stdout.`;
@@ -56,6 +62,8 @@ if (import.meta.main) {
         plot: { type: "string" },
         seconds: { type: "string" },
         "data-dir": { type: "string", default: DEFAULT_DATA_DIR },
+        samples: { type: "string" },
+        "sample-memory": { type: "string", default: "256" },
         help: { type: "boolean", default: false },
         analyze: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
@@ -78,12 +86,28 @@ if (import.meta.main) {
   let commands: StampedCommand[];
   let frames: number;
   let sequencerBpm: number | undefined; // the tempo of a patch's playing sequence, for --analyze
+  let pool: SamplePool | undefined;
   try {
+    // Offline, every load happens before the first block renders: freed space is never reused (Infinity).
+    pool = new SamplePool(Number(a["sample-memory"]), Infinity);
     if (a.replay) {
       const log = parseSessionLog(Deno.readTextFileSync(a.replay));
       const { sampleRate, block, seed } = log.settings;
       settings = { sampleRate, block, seed };
       commands = log.commands;
+      // The session's samples, at the ids its commands carry, from --samples or the data directory's samples/.
+      const samples = new SampleLibrary(
+        pool,
+        sampleSource(a["data-dir"], a.samples),
+        new Patch(),
+        sampleRate,
+      );
+      for (const s of log.samples) {
+        const got = samples.load(s.name, s.file, { id: s.id, onsets: s.onsets });
+        if (got.hash !== s.hash) {
+          fail(`sample ${s.name}: ${s.file} is not the file the session loaded (its hash differs)`);
+        }
+      }
       const f = a.seconds !== undefined ? Math.round(Number(a.seconds) * sampleRate) : log.frames;
       if (f === undefined) {
         fail("the log has no end record (the session did not stop cleanly): give --seconds");
@@ -96,7 +120,10 @@ if (import.meta.main) {
         ? readPatchFile({ file: a.patch })
         : readPatchFile({ file: DEFAULT_PATCH_URL, voices: voiceCount(a.voices, envVoices()) });
       const score = a.score ? Deno.readTextFileSync(a.score) : "";
-      commands = scoreCommands(file, score, settings.sampleRate, settings.block, a["data-dir"]);
+      commands = scoreCommands(file, score, settings.sampleRate, settings.block, a["data-dir"], {
+        pool,
+        source: sampleSource(a["data-dir"], a.samples),
+      });
       const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);
       // A playing sequence renders eight bars (and the tail), unless --seconds says otherwise.
       const seq = file.sequence?.playing ? file.sequence : undefined;
@@ -115,7 +142,7 @@ if (import.meta.main) {
   const t0 = performance.now();
   let samples: Float32Array;
   try {
-    samples = renderOffline(module, settings, commands, frames);
+    samples = renderOffline(module, settings, commands, frames, pool?.memory);
   } catch (e) {
     fail((e as Error).message);
   }

@@ -13,6 +13,8 @@ import { Sequencer } from "../sequencer/sequencer.ts";
 import { History } from "../sequencer/history.ts";
 import { Instrument } from "../patch/instrument.ts";
 import { translate } from "./language.ts";
+import { SampleLibrary, type SampleSource } from "../patch/samples.ts";
+import type { SamplePool } from "../core/sample_pool.ts";
 
 /** Stamps what the router sends at the current line's frame (also the router's stand-in engine in tests). */
 export class ScoreEngine implements OscEngine {
@@ -28,11 +30,21 @@ export class ScoreEngine implements OscEngine {
   readonly commands: StampedCommand[] = [];
   /** The frame of the line being handled: what a command sent without a frame is stamped with. */
   frame = 0;
+  /** The samples a score loads (`sample load …`), when it renders with a pool. */
+  readonly samples?: SampleLibrary;
   #seq = 0;
-  /** A stand-in at `sampleRate` Hz with blocks of `block` frames, at frame 0 with nothing sent. */
-  constructor(readonly sampleRate: number, readonly block: number) {
+  /**
+   * A stand-in at `sampleRate` Hz with blocks of `block` frames, at frame 0 with nothing sent; with `pool`,
+   * `sample load` reads from `source` into it (the offline render plays that pool).
+   */
+  constructor(
+    readonly sampleRate: number,
+    readonly block: number,
+    pool?: { pool: SamplePool; source: SampleSource },
+  ) {
     this.instrument = new Instrument(this.patch, sampleRate);
     this.sequencer = new Sequencer(this.patch, this.instrument);
+    if (pool) this.samples = new SampleLibrary(pool.pool, pool.source, this.patch, sampleRate);
   }
 
   /** Stamps a command at `frame` (default: the current line's) with the next sequence number; returns it. */
@@ -114,7 +126,8 @@ export class ScoreEngine implements OscEngine {
 /**
  * The stamped commands of a patch (and its sequence) loaded at frame 0 and a score; throws ClientError naming
  * the line. The score's file names (load, save, pattern …) resolve in the data directory `dataDir`
- * (core/sandbox.ts), as a live engine's clients' do.
+ * (core/sandbox.ts), as a live engine's clients' do; `sample load` lines and the patch's `samples` load into
+ * `pool` when given.
  */
 export function scoreCommands(
   file: PatchFile,
@@ -122,8 +135,13 @@ export function scoreCommands(
   sampleRate: number,
   block: number,
   dataDir?: string,
+  pool?: { pool: SamplePool; source: SampleSource },
 ): StampedCommand[] {
-  const e = new ScoreEngine(sampleRate, block);
+  const e = new ScoreEngine(sampleRate, block, pool);
+  for (const [name, f] of Object.entries(file.samples ?? {})) {
+    if (!e.samples) throw new ClientError("the patch names samples, but this render has no sample pool");
+    e.samples.load(name, f);
+  }
   e.patch.load(file);
   e.instrument.load(file);
   e.commit(0);

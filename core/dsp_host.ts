@@ -68,9 +68,16 @@ export interface DspSettings {
   block: number;
   /** Seed of the DSP's PRNG (taken as an unsigned 32-bit integer): the same seed renders the same noise. */
   seed: number;
+  /** The engine's sample pool (core/sample_pool.ts), shared by every instance; absent: an empty one. */
+  pool?: WebAssembly.Memory;
 }
 
 const wasmUrl = new URL("../build/chronus.wasm", import.meta.url);
+
+/** A sample pool with no samples (its table is all zeros): what an instance without samples reads. */
+export function emptyPool(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+}
 
 /** Compiles the DSP module (once per process; a compiled module can be posted to workers). */
 export async function compileDsp(): Promise<WebAssembly.Module> {
@@ -110,12 +117,19 @@ export class DspHost {
     return this.#x;
   }
 
-  /** Instantiates `module` over a fresh memory and initialises it; throws for a block size out of range. */
-  constructor(module: WebAssembly.Module, settings: DspSettings) {
+  /**
+   * Instantiates `module` over a fresh memory and initialises it; throws for a block size out of range.
+   * `pool` is the engine's sample pool (core/sample_pool.ts), the same memory for every instance (default:
+   * the settings'); without one the instance gets an empty pool of its own.
+   */
+  constructor(module: WebAssembly.Module, settings: DspSettings, pool = settings.pool ?? emptyPool()) {
     this.settings = settings;
     this.memory = new WebAssembly.Memory({ initial: L.WASM_PAGES, maximum: L.WASM_PAGES });
     const clock = () => performance.timeOrigin + performance.now();
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory, clock } });
+    const instance = new WebAssembly.Instance(module, {
+      env: { memory: this.memory, clock },
+      pool: { mem: pool },
+    });
     this.#x = instance.exports as unknown as DspExports;
     if (this.#x.init(settings.sampleRate, settings.block, settings.seed >>> 0) !== 0) {
       throw new RangeError(`Cannot start the DSP: block ${settings.block} is outside 1…${L.MAX_BLOCK}`);

@@ -14,6 +14,8 @@ export interface PatchFile {
   groups?: Record<string, GroupFile>;
   /** The session's scale, "ROOT MODE" ("D dorian"): what degrees (`:5`) count in (core/music.ts). */
   scale?: string;
+  /** Samples the patch plays, name → file in the samples directory: loaded before the modules. */
+  samples?: Record<string, string>;
 }
 
 /** A voice group in a file: its modules, or its modules with legato and a steal policy. */

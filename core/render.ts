@@ -3,14 +3,18 @@ import * as L from "../asm/layout.ts";
 import type { StampedCommand } from "./command.ts";
 import { DspHost, type DspSettings } from "./dsp_host.ts";
 
-/** Renders `frames` frames (rounded up to whole blocks) of a command list; returns interleaved stereo. */
+/**
+ * Renders `frames` frames (rounded up to whole blocks) of a command list; returns interleaved stereo. `pool`:
+ * the sample pool the commands' samplers play (core/sample_pool.ts; default an empty one).
+ */
 export function renderOffline(
   module: WebAssembly.Module,
   settings: DspSettings,
   commands: readonly StampedCommand[],
   frames: number,
+  pool?: WebAssembly.Memory,
 ): Float32Array {
-  const host = new DspHost(module, settings);
+  const host = new DspHost(module, settings, pool);
   const B = settings.block;
   const blocks = Math.ceil(frames / B);
   const out = new Float32Array(blocks * B * L.CHANNELS);

@@ -150,6 +150,11 @@ export class DataDir {
    * that lies about its size cannot flood memory).
    */
   readText(rel: string, maxBytes: number): string {
+    return new TextDecoder().decode(this.readBytes(rel, maxBytes));
+  }
+
+  /** The bytes of the regular file `rel`, at most `maxBytes`; throws ClientError as readText does. */
+  readBytes(rel: string, maxBytes: number): Uint8Array {
     try {
       const { path, exists } = this.#locate(rel, false);
       if (!exists) throw new Deno.errors.NotFound();
@@ -162,15 +167,17 @@ export class DataDir {
       }
       const f = Deno.openSync(path, { read: true });
       try {
-        const buf = new Uint8Array(maxBytes + 1);
+        // Sized by the file (a sample's cap is the pool's free space, far more than most files need).
+        const buf = new Uint8Array(Math.min(maxBytes, info.size) + 1);
         let n = 0;
         for (;;) {
           const got = f.readSync(buf.subarray(n));
           if (got === null || got === 0) break;
           n += got;
           if (n > maxBytes) throw new ClientError(`${rel}: over the cap of ${maxBytes} bytes`);
+          if (n === buf.length) throw new ClientError(`${rel}: it grew while it was read`);
         }
-        return new TextDecoder().decode(buf.subarray(0, n));
+        return buf.subarray(0, n);
       } finally {
         f.close();
       }

@@ -183,7 +183,7 @@ export interface Wav {
   dataBytes: number;
 }
 
-/** Reads a 32-bit float or 16/24-bit PCM WAV file. */
+/** Reads a 32/64-bit float or 16/24/32-bit PCM WAV file (plain or WAVE_FORMAT_EXTENSIBLE). */
 export function readWav(bytes: Uint8Array): Wav {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = (off: number) => String.fromCharCode(...bytes.subarray(off, off + 4));
@@ -196,18 +196,29 @@ export function readWav(bytes: Uint8Array): Wav {
     const body = off + 8;
     if (id === "fmt ") {
       format = v.getUint16(body, true);
+      // WAVE_FORMAT_EXTENSIBLE: the real format is the first two bytes of the sub-format GUID.
+      if (format === 0xfffe && size >= 26) format = v.getUint16(body + 24, true);
       channels = v.getUint16(body + 2, true);
       sampleRate = v.getUint32(body + 4, true);
       bits = v.getUint16(body + 14, true);
     } else if (id === "data") {
       const n = Math.min(size, bytes.length - body);
       const width = bits / 8;
+      const known = (format === 1 && (bits === 16 || bits === 24 || bits === 32)) ||
+        (format === 3 && (bits === 32 || bits === 64));
+      if (!known || channels < 1) {
+        throw new TypeError(
+          `Cannot read WAV: format ${format} with ${bits} bits and ${channels} channels is not supported`,
+        );
+      }
       const frames = Math.floor(n / (width * channels));
       const count = frames * channels;
       const samples = new Float32Array(count);
       for (let i = 0; i < count; i++) {
         const p = body + i * width;
         if (format === 3 && bits === 32) samples[i] = v.getFloat32(p, true);
+        else if (format === 3) samples[i] = v.getFloat64(p, true);
+        else if (bits === 32) samples[i] = v.getInt32(p, true) / 2147483648;
         else if (bits === 16) samples[i] = v.getInt16(p, true) / 32768;
         else if (bits === 24) {
           samples[i] = ((v.getInt8(p + 2) << 16) | (v.getUint8(p + 1) << 8) | v.getUint8(p)) / 8388608;

@@ -38,6 +38,10 @@ import {
   type RealtimeRequest,
 } from "../core/realtime.ts";
 import { lockRange, type RealtimeLimits, realtimeLimits } from "../ffi/realtime.ts";
+import { SampleLibrary, type SampleSource, sampleSource } from "../patch/samples.ts";
+import { type DecodedSample, SamplePool } from "../core/sample_pool.ts";
+import { SampleDecoder } from "./sample_decoder.ts";
+import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 
 /** How to run an engine. Every field has a default. */
 export interface EngineOptions {
@@ -72,6 +76,8 @@ export interface EngineOptions {
   onEvent?: (e: EngineEvent) => void;
   /** The patch loaded at frame 0 (one transaction). Default: none (an empty patch: silence). */
   patch?: PatchFile;
+  /** The sample pool: its cap in MB (--sample-memory, default 256) and where files come from (--samples). */
+  samples?: { megabytes?: number; source?: SampleSource };
   /** Record the output from frame 0 into this WAV file (see startRecording). Start fails if it cannot be
    * created. */
   record?: { path: string; format?: WavFormat };
@@ -172,6 +178,9 @@ export class Engine {
   readonly history: History = new History();
   /** Voice groups with their allocator, and the session's scale (patch/instrument.ts). */
   readonly instrument: Instrument;
+  /** The samples `sampler` modules play, in the pool every DSP worker imports (patch/samples.ts). */
+  samples!: SampleLibrary;
+  #decoder = new SampleDecoder();
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;
@@ -268,6 +277,14 @@ export class Engine {
     }
     // Staged here, so that a bad patch is a ClientError before anything starts.
     const patch = new Patch();
+    const pool = new SamplePool(options.samples?.megabytes ?? 256);
+    const samples = new SampleLibrary(
+      pool,
+      options.samples?.source ?? sampleSource(DEFAULT_DATA_DIR),
+      patch,
+      sampleRate,
+    );
+    for (const [name, file] of Object.entries(options.patch?.samples ?? {})) samples.load(name, file);
     if (options.patch) patch.load(options.patch);
     if (options.patch) checkSequence(options.patch);
     if (options.patch) new Instrument(patch, sampleRate).load(options.patch); // groups and scale: refused early
@@ -319,7 +336,7 @@ export class Engine {
       spareId: 0,
       sab,
       module,
-      settings: { sampleRate, block, seed },
+      settings: { sampleRate, block, seed, pool: pool.memory },
     });
     const supervisor = new Supervisor({
       sab,
@@ -327,6 +344,7 @@ export class Engine {
       sampleRate,
       block,
       seed,
+      pool: pool.memory,
       lead,
       workers,
       hangBlocks: options.hangBlocks,
@@ -338,6 +356,10 @@ export class Engine {
     });
     const engine = new Engine(sab, supervisor, sampleRate, block, patch);
     engine.#log = log;
+    engine.samples = samples;
+    // A load goes into the log before any command naming it (those are accepted later): a replay loads it.
+    samples.onLoad = (info) => log?.sample({ ...info, onsets: info.slices > 0 });
+    for (const info of samples.list()) log?.sample(info);
     engine.#recorder = recorder;
     engine.#faultsAllowed = options.allowFaultInjection ?? false;
     engine.#onEvent = options.onEvent;
@@ -589,6 +611,14 @@ export class Engine {
     this.#recorder.stall(ms);
   }
 
+  /** Decodes a sample file's bytes (transferred) in the sample worker at nice 19, off the main thread. */
+  decodeSample = (
+    bytes: Uint8Array,
+    file: string,
+    sampleRate: number,
+    onsets = false,
+  ): Promise<DecodedSample> => this.#decoder.decode(bytes, file, sampleRate, onsets);
+
   /**
    * A report of the last `seconds` (default 2, at most the record tap's 5.46 s) of what the output played, or
    * of module `module`'s main output (the DSP's probe: the first request for a module waits `seconds` for its
@@ -822,6 +852,7 @@ export class Engine {
     if (!this.#running) return;
     this.#running = false;
     this.#listener.close();
+    this.#decoder.close();
     this.#readBack.close();
     try {
       this.supervisor.tick(); // accept what the primary rendered for the last blocks

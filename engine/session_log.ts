@@ -13,6 +13,20 @@ export interface LogSettings extends DspSettings {
   channels: number;
 }
 
+/** A sample the session loaded: its name, pool id, file (relative to the samples directory) and SHA-256. */
+export interface LoggedSample {
+  /** The name clients gave it. */
+  name: string;
+  /** Its id in the pool, which the session's commands carry. */
+  id: number;
+  /** The file, relative to the samples directory. */
+  file: string;
+  /** SHA-256 of the file, hex. */
+  hash: string;
+  /** Loaded with its onset slices. */
+  onsets?: boolean;
+}
+
 /** A parsed session log. */
 export interface SessionLog {
   /** The session's settings: what a replay must render with. */
@@ -21,6 +35,8 @@ export interface SessionLog {
   commands: StampedCommand[];
   /** Frames the live output produced, when the session ended cleanly. */
   frames?: number;
+  /** The samples the session loaded, in order ([] for none). */
+  samples: LoggedSample[];
 }
 
 /** Appends session records to a file; buffered, flushed by the caller off the audio path. */
@@ -52,6 +68,12 @@ export class SessionLogWriter {
     }));
   }
 
+  /** Records a sample loaded into the pool: a replay loads the same file (checked by its hash) at the same id. */
+  sample(s: LoggedSample): void {
+    const { name, id, file, hash, onsets } = s;
+    this.#lines.push(JSON.stringify({ type: "sample", name, id, file, hash, ...(onsets ? { onsets } : {}) }));
+  }
+
   /** Writes buffered lines. */
   flush(): void {
     if (this.#lines.length === 0) return;
@@ -74,6 +96,7 @@ export function parseSessionLog(text: string): SessionLog {
   let settings: LogSettings | undefined;
   const commands: StampedCommand[] = [];
   let frames: number | undefined;
+  const samples: LoggedSample[] = [];
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     let rec;
@@ -87,7 +110,11 @@ export function parseSessionLog(text: string): SessionLog {
       const { frame, seq, op, target, param, i0, i1, f0, f1 } = rec;
       commands.push({ frame, seq, op, target, param, i0, i1, f0, f1 });
     } else if (rec.type === "end") frames = rec.frames;
+    else if (rec.type === "sample") {
+      const { name, id, file, hash, onsets } = rec;
+      samples.push({ name, id, file, hash, ...(onsets ? { onsets: true } : {}) });
+    }
   });
   if (!settings) throw new SyntaxError("Cannot read session log: no settings line");
-  return { settings, commands, frames };
+  return { settings, commands, frames, samples };
 }

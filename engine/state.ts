@@ -153,11 +153,14 @@ export function playedFile(file: PatchFile, values: ReadonlyMap<string, ModuleVa
 }
 
 /** The session as a patch file from the control side: the committed patch, its groups, and its sequence when it has tracks. */
-export function patchFile(engine: Pick<Engine, "patch" | "sequencer" | "instrument">): PatchFile {
+export function patchFile(
+  engine: Pick<Engine, "patch" | "sequencer" | "instrument"> & { samples?: Engine["samples"] },
+): PatchFile {
   const file: PatchFile = { ...engine.patch.toFile(), ...engine.instrument.toFile() };
   const sequence = engine.sequencer.toFile();
   if (Object.keys(sequence.tracks).length || sequence.scenes) file.sequence = sequence;
-  return file;
+  // Samples by name, with the files they come from (patch/samples.ts): a saved patch loads them again.
+  return engine.samples ? engine.samples.named(file) : file;
 }
 
 /**
@@ -166,9 +169,13 @@ export function patchFile(engine: Pick<Engine, "patch" | "sequencer" | "instrume
  * Rejects as readModules does (a full read queue, the engine stopped, no answer in time).
  */
 export async function playingFile(
-  engine: Pick<Engine, "patch" | "sequencer" | "instrument"> & { readModules?: Engine["readModules"] },
+  engine: Pick<Engine, "patch" | "sequencer" | "instrument"> & {
+    readModules?: Engine["readModules"];
+    samples?: Engine["samples"];
+  },
 ): Promise<PatchFile> {
   const file = patchFile(engine);
   if (!engine.readModules) return file;
-  return playedFile(file, await engine.readModules(Object.keys(file.modules)));
+  const played = playedFile(file, await engine.readModules(Object.keys(file.modules)));
+  return engine.samples ? engine.samples.named(played) : played;
 }

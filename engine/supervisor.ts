@@ -102,7 +102,7 @@ export class Supervisor {
     this.#launcher = new Launcher({
       sab: opts.sab,
       module: opts.module,
-      settings: { sampleRate: opts.sampleRate, block: opts.block, seed: opts.seed },
+      settings: { sampleRate: opts.sampleRate, block: opts.block, seed: opts.seed, pool: opts.pool },
       workers: opts.workers,
       metrics: this.metrics,
       now,

@@ -4,6 +4,7 @@
 import type { Command } from "../core/command.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { History } from "../sequencer/history.ts";
+import type { SampleLibrary } from "../patch/samples.ts";
 
 /** One OSC argument as osc/codec.ts decodes it (its header maps each type tag to one of these). */
 export type OscArg = number | string | boolean | null | Uint8Array | OscArg[];
@@ -62,6 +63,10 @@ export type OscEngine =
     analyze?: Engine["analyze"];
     /** The edit history its clients share (Engine.history); a router without one keeps its own. */
     readonly history?: History;
+    /** The samples its `sampler` modules play (patch/samples.ts); absent where there is no pool. */
+    readonly samples?: SampleLibrary;
+    /** Decodes a sample file off the main thread (Engine.decodeSample); absent: /sample/load decodes in place. */
+    decodeSample?: Engine["decodeSample"];
   };
 
 /** Where a message's commands go: sent at once, or collected for a bundle's frame. */

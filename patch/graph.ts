@@ -80,6 +80,7 @@ export function parseParamValue(
   type: string,
   param: string,
   value: number | string,
+  sampleId?: (name: string) => number,
 ): { index: number; value: number } {
   const d = def(type);
   const index = paramIndex(d, param);
@@ -91,6 +92,13 @@ export function parseParamValue(
     );
   }
   const p = d.params[index];
+  // A sample parameter takes a loaded sample's name (patch/samples.ts resolves it to its pool id).
+  if (
+    p.unit === "sample" && typeof value === "string" && value.trim() !== "" && Number.isNaN(Number(value))
+  ) {
+    if (!sampleId) throw new ClientError(`Cannot set ${param}: no samples are loaded here`);
+    value = sampleId(value.trim());
+  }
   let v = typeof value === "string" && p.names ? p.names.indexOf(value.trim()) : Number(value);
   if (typeof value === "string" && p.names && v < 0 && value.trim() !== "" && !Number.isNaN(Number(value))) {
     v = Number(value);
@@ -125,6 +133,8 @@ export class Patch {
   // Arena blocks per type code that the DSP holds after the last commit: a deleted module's block stays on
   // its type's free list (asm/arena.ts), so a type's blocks are the most of it ever alive at once.
   #blocks: number[] = [];
+  /** Resolves a sample's name to its pool id for `sample` parameters (patch/samples.ts sets it). */
+  sampleId?: (name: string) => number;
 
   /**
    * Gives the patch the DSP's arena (core/dsp_host.ts arenaBudget): from then on a commit whose modules would
@@ -228,7 +238,7 @@ export class Patch {
     }
     const values: Record<string, number> = Object.fromEntries(d.params.map((p) => [p.name, p.default]));
     for (const [k, v] of Object.entries(params)) {
-      const { index, value } = parseParamValue(type, k, v);
+      const { index, value } = parseParamValue(type, k, v, this.sampleId);
       values[d.params[index].name] = value;
     }
     m.modules.set(name, { name, id: -1, type, params: values });
@@ -418,14 +428,14 @@ export class Patch {
     const m = this.#stage();
     const mod = m.modules.get(name);
     if (!mod) throw new ClientError(`Cannot set ${name}.${param}: no module "${name}"${this.#hint(name)}`);
-    const { index, value: v } = parseParamValue(mod.type, param, value);
+    const { index, value: v } = parseParamValue(mod.type, param, value, this.sampleId);
     mod.params[def(mod.type).params[index].name] = v;
   }
 
   /** A parameter change outside any transaction: updates the committed patch, returns the command. */
   setNow(name: string, param: string, value: number | string): Command {
     const mod = this.module(name);
-    const { index, value: v } = parseParamValue(mod.type, param, value);
+    const { index, value: v } = parseParamValue(mod.type, param, value, this.sampleId);
     mod.params[def(mod.type).params[index].name] = v;
     this.#staged?.modules.get(name) &&
       (this.#staged.modules.get(name)!.params[def(mod.type).params[index].name] = v);

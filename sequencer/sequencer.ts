@@ -587,6 +587,12 @@ export class Sequencer {
 export function checkSequence(file: PatchFile): void {
   if (file.sequence === undefined) return;
   const patch = new Patch();
+  // The file's own samples stand in for the pool here: the check needs names, not sounds.
+  const samples = Object.keys(file.samples ?? {});
+  patch.sampleId = (name) => {
+    if (!samples.includes(name)) throw new ClientError(`no sample "${name}" in the file's "samples"`);
+    return samples.indexOf(name) + 1;
+  };
   patch.load(file);
   patch.commit();
   const instrument = new Instrument(patch, 48000);

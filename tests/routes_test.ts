@@ -28,7 +28,7 @@ Deno.test("the table: one entry per address, each in its family's file, usage te
   const seqAdd = ROUTES.find((r) => r.address === "/seq/add")!;
   assert.equal(
     seqAdd.usage,
-    "/seq/add <track> <module[,module…]> <pattern> [note|gate=G|steps=N|bars=N|prob=P…] [now]",
+    "/seq/add <track> <module[,module…]> <pattern> [note|gate=G|steps=N|bars=N|prob=P|PARAM=V,V…] [now]",
   );
   assert.equal(ROUTES.find((r) => r.address === "/seq/bpm")!.usage, "/seq/bpm <tempo 20…300> [now]");
 });

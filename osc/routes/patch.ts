@@ -52,9 +52,20 @@ export function loadPatchFile(ctx: RouteContext, file: PatchFile, delivery: Deli
   if (typeof file !== "object" || file === null || Array.isArray(file)) {
     throw new ClientError("a patch file is a JSON object");
   }
-  ctx.engine.patch.abort();
-  ctx.engine.patch.load(file);
-  return commit(ctx, delivery, file);
+  // The file's samples first (decoded here: a patch load answers at once), so its modules may name them.
+  const samples = ctx.engine.samples;
+  if (file.samples && !samples) {
+    throw new ClientError("this engine has no sample pool for the file's samples");
+  }
+  const loaded = samples?.loadFileSamples(file) ?? [];
+  try {
+    ctx.engine.patch.abort();
+    ctx.engine.patch.load(file);
+    return commit(ctx, delivery, file);
+  } catch (e) {
+    samples?.unload(loaded); // a refused file changes nothing
+    throw e;
+  }
 }
 
 /** /patch/*. */

@@ -34,6 +34,7 @@ export type FamilyName =
   | "history"
   | "scene"
   | "record"
+  | "sample"
   | "listen"
   | "view"
   | "engine";

@@ -1,6 +1,7 @@
 // The sequencer: tracks (a module or a voice group, a step pattern, notes, lanes), tempo, swing and the
 // transport. Each change is one batch (a track's whole definition), effective at the next bar unless "now".
 import type { TrackSpec } from "../../core/files.ts";
+import { hitLane } from "../../sequencer/hit_lane.ts";
 import { ClientError } from "../../core/errors.ts";
 import { BPM_MAX, BPM_MIN, SWING_MAX, SWING_MIN } from "../../sequencer/pattern.ts";
 import type { OscReply } from "../types.ts";
@@ -32,20 +33,22 @@ export const SEQ_ROUTES: readonly Route[] = [
       str("modules", { shown: "module[,module…]", doc: "one module, or a voice group played round robin" }),
       pattern(),
       rest(value("notes"), {
-        shown: "note|gate=G|steps=N|bars=N|prob=P…",
+        shown: "note|gate=G|steps=N|bars=N|prob=P|PARAM=V,V…",
         doc:
-          "pitches, one per hit, cycling; gate=G: gate length in steps; steps=N: steps per beat; bars=N: the pattern lasts N bars; prob=P: each hit plays with chance P (0 … 1) (a voice with exactly two numbers, and maybe a word, after its pattern is the seed dialect's form: base_freq, filter_freq, notes)",
+          "pitches, one per hit, cycling; gate=G: gate length in steps; steps=N: steps per beat; bars=N: the pattern lasts N bars; prob=P: each hit plays with chance P (0 … 1); PARAM=V,V…: that parameter per hit, cycling (slice=0,3,5,7: the hits play a sampler's slices 0, 3, 5, 7) (a voice with exactly two numbers, and maybe a word, after its pattern is the seed dialect's form: base_freq, filter_freq, notes)",
       }),
     ],
     summary: "defines or replaces a track",
     reply: "/seq/add.reply <track> bar|now",
     text: {
-      form: "seq add TRACK MODULE[,MODULE…] PATTERN [NOTES…] [gate=G] [steps=N|bars=N] [prob=P] [now]",
+      form:
+        "seq add TRACK MODULE[,MODULE…] PATTERN [NOTES…] [gate=G] [steps=N|bars=N] [prob=P] [PARAM=V,V…] [now]",
       examples: [
         "seq add drums kick1 x...x...x...x...",
         "seq add bass acid1 x.xX x.x- C2 C2 G1",
         "seq add hats hat1 e(5,16,2) prob=0.8",
         "seq add pad pad1 x-*63 bars=4",
+        "seq add brk smp x.x.x.x. slice=0,3,5,7",
       ],
       note: "a pattern may be typed in groups",
     },
@@ -54,8 +57,16 @@ export const SEQ_ROUTES: readonly Route[] = [
       const notes: (string | number)[] = [];
       for (const w of words) {
         const kv = typeof w === "string" ? /^(gate|steps|bars|prob)=(.+)$/i.exec(w) : null;
+        // PARAM=a,b,c: a value per hit, cycling (`slice=0,3,5,7`: the hits play slices 0, 3, 5, 7), made into
+        // the per-step lane `seq lane` sets (sequencer/hit_lane.ts).
+        const lane = typeof w === "string" && !kv ? /^([a-z][a-z0-9_.]*)=(.+)$/i.exec(w) : null;
         if (kv) spec[kv[1].toLowerCase() as "gate" | "steps" | "bars" | "prob"] = Number(kv[2]);
-        else notes.push(w);
+        else if (lane) {
+          const values = lane[2].split(",").map((v) =>
+            v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v
+          );
+          spec.lanes = { ...spec.lanes, [lane[1]]: hitLane(steps, values) };
+        } else notes.push(w);
       }
       if (notes.length) spec.notes = notes;
       out.deliver(engine.sequencer.add(name, spec, when), delivery);

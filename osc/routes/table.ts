@@ -9,6 +9,7 @@ import { PLAY_ROUTES } from "./play.ts";
 import { LISTEN_ROUTES } from "./listen.ts";
 import { RECORD_ROUTES } from "./record.ts";
 import type { Dialect, FamilyName, Route } from "./route.ts";
+import { SAMPLE_ROUTES } from "./sample.ts";
 import { SCENE_ROUTES } from "./scene.ts";
 import { SESSION_ROUTES } from "./session.ts";
 import { SEQ_ROUTES } from "./seq.ts";
@@ -78,6 +79,13 @@ export const FAMILIES: readonly Family[] = [
     label: "recording",
     summary: "the output to a WAV file, off the audio path",
     routes: RECORD_ROUTES,
+  },
+  {
+    name: "sample",
+    title: "Samples",
+    label: "samples",
+    summary: "WAV files loaded into the shared sample pool that `sampler` modules play",
+    routes: SAMPLE_ROUTES,
   },
   {
     name: "listen",

@@ -1,0 +1,341 @@
+// The sample pool, control side: one shared WebAssembly memory per engine (or offline render) that every DSP
+// instance imports as its second memory (scripts/build_wasm.ts, asm/pool.ts), so both workers, every spare
+// and a rebuilt standby read the same bytes and no snapshot copies them (design §5 copies memory 0 only).
+//
+// What the pool promises the DSP (asm/layout.ts draws the table):
+// - A sample's data and table entry are written whole, POOL_E_READY last, before the id is handed out: any
+//   command naming the id is sent after that, so every worker sees the sample before the command.
+// - An entry never changes while a module may play it: the control side refuses /sample/free while a module's
+//   `sample` parameter names it, and a freed sample's bytes and id return to use only after FREE_GRACE_MS
+//   (the standby renders the last blocks that may still hold a hit of it long before that).
+// - Allocation is first fit over the freed ranges, then bump; the memory grows page by page up to the
+//   --sample-memory cap, so nothing is committed up front.
+import * as L from "../asm/layout.ts";
+import { ClientError } from "./errors.ts";
+
+const PAGE = 65536;
+const ALIGN = 16;
+
+/** How long a freed sample's bytes and id stay untouched before a load may reuse them (live engines). */
+export const FREE_GRACE_MS = 2000;
+
+/** A decoded sample at the engine's rate, before it enters the pool. */
+export interface DecodedSample {
+  /** 1 or 2. */
+  channels: number;
+  /** Frames at the engine's rate. */
+  frames: number;
+  /** Interleaved samples, frames × channels. */
+  samples: Float32Array;
+  /** The file's own rate in Hz (the samples were resampled from it when it differs). */
+  sourceRate: number;
+  /** Its mip levels 0 … mipCount − 1 (level 0 is `samples`), when already made (the decode worker makes them). */
+  levels?: Float32Array[];
+  /** Onset slice starts in frames (analysis/sample_slices.ts), when asked for. */
+  onsets?: number[];
+}
+
+/** One loaded sample, as /sample/list reports it. */
+export interface SampleInfo {
+  /** The name clients use (`set smp.sample NAME`). */
+  name: string;
+  /** The id in the pool's table that commands carry (1 … POOL_SAMPLES − 1). */
+  id: number;
+  /** The file it came from, relative to the samples directory. */
+  file: string;
+  /** SHA-256 of the file's bytes, hex: a replay checks it loads the same sample. */
+  hash: string;
+  /** Frames at the engine's rate. */
+  frames: number;
+  /** 1 or 2. */
+  channels: number;
+  /** The file's own sample rate in Hz. */
+  sourceRate: number;
+  /** Onset slices stored with it (0: none; the sampler's `slices` then cuts equal parts). */
+  slices: number;
+  /** Bytes of pool it takes (its mip levels and slice table). */
+  bytes: number;
+}
+
+interface Range {
+  at: number;
+  bytes: number;
+}
+
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+/** Frames of mip level k of a sample of `frames` frames. */
+export function levelFrames(frames: number, k: number): number {
+  return Math.ceil(frames / 2 ** k);
+}
+
+/** The number of mip levels stored for a sample of `frames` frames (each at least 4 frames long). */
+export function mipCount(frames: number): number {
+  let k = 1;
+  while (k < L.POOL_MIPS && levelFrames(frames, k) >= 4) k++;
+  return k;
+}
+
+// Half-band low-pass for the 2:1 decimation of each mip level: a Kaiser-windowed sinc cut at a quarter of the
+// level's rate (the next level's Nyquist), flat to ~0.22, below −80 dB from 0.28 up (measured). Half-band: every second tap
+// but the centre is exactly 0, so a sample costs HALF_TAPS multiplies per side (26 M frames: ~1 s a level).
+const HALF_TAPS = 24;
+const HALF_BAND = (() => {
+  const beta = 7.5, n = HALF_TAPS;
+  const i0 = (x: number) => {
+    let sum = 1, term = 1;
+    for (let k = 1; k < 40; k++) sum += term *= (x / (2 * k)) ** 2;
+    return sum;
+  };
+  // Tap j of the odd offsets ±(2j+1) from the centre (the centre tap is 0.5).
+  const h = new Float64Array(n);
+  const half = 2 * n; // the window reaches ±2n frames
+  for (let j = 0; j < n; j++) {
+    const d = 2 * j + 1;
+    const r = d / half;
+    h[j] = (Math.sin((Math.PI * d) / 2) / (Math.PI * d)) * (i0(beta * Math.sqrt(1 - r * r)) / i0(beta));
+  }
+  // Unity gain at DC: the centre and the taps scaled together.
+  const sum = 0.5 + 2 * h.reduce((a, b) => a + b, 0);
+  return { taps: h.map((v) => v / sum), centre: 0.5 / sum };
+})();
+
+/** Level k+1 from level k: the half-band low-pass, then every second frame (interleaved, `ch` channels). */
+export function decimate(src: Float32Array, ch: number): Float32Array {
+  const frames = src.length / ch, outFrames = Math.ceil(frames / 2);
+  const out = new Float32Array(outFrames * ch);
+  const h = HALF_BAND.taps, n = h.length, reach = 2 * n - 1, centreTap = HALF_BAND.centre;
+  const at = (i: number, c: number) => (i >= 0 && i < frames ? src[i * ch + c] : 0);
+  for (let c = 0; c < ch; c++) {
+    for (let j = 0; j < outFrames; j++) {
+      const centre = 2 * j;
+      let acc = centreTap * src[centre * ch + c];
+      if (centre - reach >= 0 && centre + reach < frames) {
+        for (let t = 0; t < n; t++) {
+          const d = 2 * t + 1;
+          acc += h[t] * (src[(centre - d) * ch + c] + src[(centre + d) * ch + c]);
+        }
+      } else {
+        for (let t = 0; t < n; t++) acc += h[t] * (at(centre - 2 * t - 1, c) + at(centre + 2 * t + 1, c));
+      }
+      out[j * ch + c] = acc;
+    }
+  }
+  return out;
+}
+
+/** The mip levels of a decoded sample: level 0 (the samples) and each decimated by 2 from the one before. */
+export function mipLevels(s: DecodedSample): Float32Array[] {
+  const levels = [s.samples];
+  for (let k = 1; k < mipCount(s.frames); k++) levels.push(decimate(levels[k - 1], s.channels));
+  return levels;
+}
+
+/** The pool of one engine: the shared memory, its allocator and its table. */
+export class SamplePool {
+  /** The shared memory every DSP instance imports as "pool" "mem". */
+  readonly memory: WebAssembly.Memory;
+  /** Bytes the pool may grow to (--sample-memory). */
+  readonly capacity: number;
+  #byName = new Map<string, SampleInfo>();
+  #ranges = new Map<number, Range>(); // id → its bytes
+  #free: Range[] = [];
+  #pending: { id: number; range: Range; at: number }[] = []; // freed, waiting out the grace
+  #top = L.POOL_TABLE_BYTES;
+  #grace: number;
+  #now: () => number;
+
+  /**
+   * A pool of at most `megabytes` MB (the table included). `graceMs`: how long freed bytes and ids wait
+   * before reuse (Infinity offline, where every load happens before the first block renders: they never
+   * are); `now` is the clock it is measured with.
+   */
+  constructor(megabytes: number, graceMs = FREE_GRACE_MS, now: () => number = () => performance.now()) {
+    if (!Number.isFinite(megabytes) || megabytes < 1 || megabytes > 4096) {
+      throw new RangeError(`--sample-memory ${megabytes}: give 1 … 4096 MB`);
+    }
+    this.capacity = Math.floor(megabytes * 1048576);
+    const maximum = Math.ceil(this.capacity / PAGE);
+    this.memory = new WebAssembly.Memory({
+      initial: Math.ceil(L.POOL_TABLE_BYTES / PAGE),
+      maximum,
+      shared: true,
+    });
+    this.#grace = graceMs;
+    this.#now = now;
+  }
+
+  /** The sample of a name, or undefined. */
+  get(name: string): SampleInfo | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** Every loaded sample, by id. */
+  list(): SampleInfo[] {
+    return [...this.#byName.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Bytes in use (the table included) and free of the capacity. */
+  usage(): { used: number; free: number } {
+    const held = [...this.#ranges.values(), ...this.#pending.map((p) => p.range)];
+    const used = L.POOL_TABLE_BYTES + held.reduce((s, r) => s + r.bytes, 0);
+    return { used, free: this.capacity - used };
+  }
+
+  /** Bytes a decoded sample takes in the pool (its mip levels and `slices` slice starts). */
+  static bytesFor(frames: number, channels: number, slices = 0): number {
+    let n = 0;
+    for (let k = 0; k < mipCount(frames); k++) n += align(levelFrames(frames, k) * channels * 4);
+    return n + align(slices * 4);
+  }
+
+  /**
+   * Places a decoded sample under `name` (replacing nothing: a taken name is refused) with the slice starts
+   * `onsets` (frames, ascending; [] for none), at id `wanted` when given (a replay); returns what it placed. Throws ClientError, with nothing
+   * changed, when the name is taken, no id is free or the pool cannot hold it.
+   */
+  place(
+    name: string,
+    file: string,
+    hash: string,
+    s: DecodedSample,
+    onsets: readonly number[] = s.onsets ?? [],
+    wanted?: number,
+  ): SampleInfo {
+    if (this.#byName.has(name)) throw new ClientError(`a sample "${name}" is loaded already (free it first)`);
+    if (s.channels < 1 || s.channels > 2) {
+      throw new ClientError(`${file}: ${s.channels} channels (the sampler plays 1 or 2)`);
+    }
+    if (s.frames < 1) throw new ClientError(`${file}: no audio in it`);
+    this.#collect();
+    const id = this.#freeId(wanted);
+    const bytes = SamplePool.bytesFor(s.frames, s.channels, onsets.length);
+    const at = this.#allocate(bytes);
+    this.#ranges.set(id, { at, bytes });
+    // Data first, then the entry, POOL_E_READY last.
+    const u8 = new Uint8Array(this.memory.buffer);
+    let offset = at;
+    const levelAt: number[] = [];
+    const levels = s.levels ?? mipLevels(s);
+    const mips = levels.length;
+    for (const level of levels) {
+      levelAt.push(offset);
+      u8.set(new Uint8Array(level.buffer, level.byteOffset, level.byteLength), offset);
+      offset += align(level.byteLength);
+    }
+    const sliceAt = offset;
+    new Int32Array(this.memory.buffer, sliceAt, onsets.length).set(onsets);
+    const table = new Int32Array(this.memory.buffer, 0, L.POOL_TABLE_BYTES / 4);
+    const e = id * L.POOL_ENTRY_WORDS;
+    table.fill(0, e, e + L.POOL_ENTRY_WORDS);
+    table[e + L.POOL_E_FRAMES] = s.frames;
+    table[e + L.POOL_E_CHANNELS] = s.channels;
+    table[e + L.POOL_E_MIPS] = mips;
+    table[e + L.POOL_E_SLICES] = onsets.length;
+    table[e + L.POOL_E_SLICE_AT] = sliceAt;
+    levelAt.forEach((a, k) => table[e + L.POOL_E_LEVEL_AT + k] = a);
+    Atomics.store(table, e + L.POOL_E_READY, 1);
+    const info: SampleInfo = {
+      name,
+      id,
+      file,
+      hash,
+      frames: s.frames,
+      channels: s.channels,
+      sourceRate: s.sourceRate,
+      slices: onsets.length,
+      bytes,
+    };
+    this.#byName.set(name, info);
+    return info;
+  }
+
+  /**
+   * Forgets `name`: it can no longer be named, and its bytes and id return to use after the grace. The caller
+   * has checked no module names it (engine/samples.ts). Throws ClientError for an unknown name.
+   */
+  free(name: string): SampleInfo {
+    const info = this.#byName.get(name);
+    if (!info) throw new ClientError(`no sample "${name}"${this.#known()}`);
+    this.#byName.delete(name);
+    const range = this.#ranges.get(info.id)!;
+    this.#ranges.delete(info.id);
+    this.#pending.push({ id: info.id, range, at: this.#now() });
+    this.#collect();
+    return info;
+  }
+
+  /** " (loaded: a, b)" or " (none loaded)": what an error about a name adds. */
+  #known(): string {
+    const names = [...this.#byName.keys()];
+    return names.length ? ` (loaded: ${names.slice(0, 24).join(", ")})` : " (none loaded)";
+  }
+
+  /** The id of a loaded sample's name; throws ClientError naming the loaded ones. */
+  idOf(name: string): number {
+    const info = this.#byName.get(name);
+    if (!info) throw new ClientError(`no sample "${name}"${this.#known()}`);
+    return info.id;
+  }
+
+  // Freed samples past their grace: the entry cleared, the bytes back on the free list (merged).
+  #collect(): void {
+    const now = this.#now();
+    const table = new Int32Array(this.memory.buffer, 0, L.POOL_TABLE_BYTES / 4);
+    this.#pending = this.#pending.filter((p) => {
+      if (now - p.at < this.#grace) return true;
+      Atomics.store(table, p.id * L.POOL_ENTRY_WORDS + L.POOL_E_READY, 0);
+      this.#free.push(p.range);
+      return false;
+    });
+    this.#free.sort((a, b) => a.at - b.at);
+    const merged: Range[] = [];
+    for (const r of this.#free) {
+      const last = merged[merged.length - 1];
+      if (last && last.at + last.bytes === r.at) last.bytes += r.bytes;
+      else merged.push({ ...r });
+    }
+    this.#free = merged;
+  }
+
+  /** The error for a sample of `bytes` that does not fit ("at least": the bytes of its file, before decoding). */
+  fullError(bytes: number, atLeast = false): ClientError {
+    return new ClientError(
+      `the sample pool is full: needs ${atLeast ? "at least " : ""}${mb(bytes)}, ${
+        mb(this.usage().free)
+      } free of ${mb(this.capacity)} (--sample-memory; free a sample first)`,
+    );
+  }
+
+  #freeId(wanted?: number): number {
+    const taken = new Set([...this.#ranges.keys(), ...this.#pending.map((p) => p.id)]);
+    if (wanted !== undefined) {
+      if (!Number.isInteger(wanted) || wanted < 1 || wanted >= L.POOL_SAMPLES || taken.has(wanted)) {
+        throw new ClientError(`sample id ${wanted} is taken or out of range (1 … ${L.POOL_SAMPLES - 1})`);
+      }
+      return wanted;
+    }
+    for (let id = 1; id < L.POOL_SAMPLES; id++) if (!taken.has(id)) return id;
+    throw new ClientError(`the pool holds ${L.POOL_SAMPLES - 1} samples already (free one first)`);
+  }
+
+  #allocate(bytes: number): number {
+    const i = this.#free.findIndex((r) => r.bytes >= bytes);
+    if (i >= 0) {
+      const r = this.#free[i];
+      const at = r.at;
+      r.at += bytes;
+      r.bytes -= bytes;
+      if (r.bytes === 0) this.#free.splice(i, 1);
+      return at;
+    }
+    const end = this.#top + bytes;
+    if (end > this.capacity) throw this.fullError(bytes);
+    const pages = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (pages > 0) this.memory.grow(pages);
+    const at = this.#top;
+    this.#top = end;
+    return at;
+  }
+}
