@@ -59,6 +59,7 @@ Deno.test("flags: no flags give the defaults as typed options", () => {
     record: undefined,
     steal: "oldest",
     realtimeThreads: { mode: "auto" },
+    samples: { megabytes: 256, source: { area: "samples", root: "chronus-data" } },
   });
   assert.deepEqual(o.sink, { kind: "null" });
   assert.equal(o.verbose, false);
