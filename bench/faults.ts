@@ -1,4 +1,4 @@
-// deno task bench [--quick] [--lead N]: fault injection at scale, DSP cost per block and render speed.
+// deno task bench [--quick] [--lead N] [--only KIND,…]: fault injection at scale, DSP cost per block and render speed.
 // Each fault kind runs in its own real-time engine process (so hung threads end with it), with a command every
 // 7 blocks; the live WAV is compared with the replay of the session log to count samples lost or altered.
 // Writes bench/results.json and prints a table. Medians and percentiles come from one run on this machine.
@@ -13,7 +13,11 @@ import { Patch } from "../patch/graph.ts";
 
 const args = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean", default: false }, lead: { type: "string", default: "6" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    lead: { type: "string", default: "6" },
+    only: { type: "string" },
+  },
 }).values;
 const quick = args.quick;
 /** The ring lead the engines run with (the product default is 6): at 2, a hang is covered, not detected. */
@@ -21,6 +25,8 @@ const lead = Number(args.lead);
 if (!Number.isInteger(lead) || lead < 1 || lead > 14) {
   throw new RangeError(`--lead: 1 … 14, not ${args.lead}`);
 }
+/** Scenario names to run (`--only trap,exit`); all when absent. */
+const only = args.only?.split(",").map((s) => s.trim());
 const blockMs = (128 / 48000) * 1000;
 
 interface Scenario {
@@ -40,7 +46,9 @@ const scenarios: Scenario[] = [
   { name: "standby trap", inject: "trap@standby", count: 100, spacing: 252 },
   { name: "hang (2 s)", inject: "hang@primary", count: 20, spacing: 1008 },
   { name: "hang-forever", inject: "hang-forever@primary", count: 1, spacing: 252 },
-].map((s) => (quick ? { ...s, count: Math.min(s.count, s.name === "hang-forever" ? 1 : 5) } : s));
+].map((s) => (quick ? { ...s, count: Math.min(s.count, s.name === "hang-forever" ? 1 : 5) } : s))
+  .filter((s) => !only || only.includes(s.name) || only.includes(s.name.split(" ")[0]));
+if (scenarios.length === 0) throw new Error(`--only ${args.only}: no such scenario`);
 
 const mainTs = new URL("../main.ts", import.meta.url).pathname;
 
@@ -84,9 +92,14 @@ async function runScenario(s: Scenario) {
     stderr: "piped",
   });
   const steal0 = stealJiffies();
+  const cpu0 = cpuJiffies();
   const t0 = performance.now();
   const out = await cmd.output();
   const stealMs = (stealJiffies() - steal0) * 10; // USER_HZ = 100
+  const cpu1 = cpuJiffies();
+  // How busy the machine was (every process, the engine included), in CPUs: other work shares them.
+  const busyCpus = (cpu1.busy - cpu0.busy) /
+    Math.max(1, (cpu1.total - cpu0.total) / navigator.hardwareConcurrency);
   const wallS = (performance.now() - t0) / 1000;
   if (out.code !== 0) {
     throw new Error(`${s.name}: engine exited ${out.code}\n${new TextDecoder().decode(out.stderr)}`);
@@ -126,8 +139,12 @@ async function runScenario(s: Scenario) {
     },
     switchUs: m.switchUs,
     rebuildMs: m.rebuildMs,
+    rebuildWarmMs: m.rebuildWarmMs,
+    rebuildColdMs: m.rebuildColdMs,
     warmStarts: m.warmStarts,
     coldStarts: m.coldStarts,
+    coldReplacements: m.coldReplacements,
+    sparesReadyMin: m.sparesReadyMin,
     mergedBlocks: sum.mergedBlocks,
     coveredBlocks: sum.coveredBlocks,
     lateBlocks: sum.lateBlocks,
@@ -142,6 +159,8 @@ async function runScenario(s: Scenario) {
       return [f, b - f];
     }),
     vmStealMs: stealMs,
+    machineBusyCpus: Math.round(busyCpus * 100) / 100,
+    loadAverage1m: loadAverage(),
     quarantined: m.quarantined,
     divergences: m.divergences,
     zombies: m.zombies,
@@ -155,6 +174,26 @@ function stealJiffies(): number {
     return Number(cpu[8] ?? 0);
   } catch {
     return 0;
+  }
+}
+
+/** Jiffies the machine's CPUs spent busy (not idle, not waiting for I/O) and in all, from /proc/stat. */
+function cpuJiffies(): { busy: number; total: number } {
+  try {
+    const f = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: total - f[3] - f[4], total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+/** The one-minute load average (runnable threads, this engine's included), or -1 where unknown. */
+function loadAverage(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+  } catch {
+    return -1;
   }
 }
 
@@ -214,7 +253,7 @@ await Deno.writeTextFile(outPath, JSON.stringify(report, null, 2) + "\n");
 
 const f = (x: number, d = 2) => x.toFixed(d);
 console.log(
-  "scenario        n   detected  detect ms p50/p95/max     switch µs p95  rebuild ms p50/p95/max   merged covered  late(near fault)  altered(outside late)  zombies  steal ms",
+  "scenario        n   detected  detect ms p50/p95/max     switch µs p95  rebuild ms p50/p95/max   cold  merged covered  late(near fault)  altered(outside late)  zombies  steal ms  busy CPUs",
 );
 for (const r of results) {
   console.log(
@@ -222,12 +261,13 @@ for (const r of results) {
       `${f(r.detectionMs.p50)}/${f(r.detectionMs.p95)}/${f(r.detectionMs.max)}`.padEnd(26) +
       `${f(r.switchUs.p95, 1)}`.padStart(8) + "      " +
       `${f(r.rebuildMs.p50, 1)}/${f(r.rebuildMs.p95, 1)}/${f(r.rebuildMs.max, 1)}`.padEnd(22) +
+      `${String(r.coldReplacements).padStart(5)} ` +
       `${String(r.mergedBlocks).padStart(6)} ${String(r.coveredBlocks).padStart(7)} ` +
       `${`${r.lateBlocks}(${r.lateBlocksNearFault})`.padStart(12)} ` +
       `${`${r.samplesAltered}(${r.samplesAlteredOutsideLateBlocks})`.padStart(18)} ${
         String(r.zombies).padStart(12)
       } ` +
-      `${String(r.vmStealMs).padStart(9)}`,
+      `${String(r.vmStealMs).padStart(9)} ${f(r.machineBusyCpus).padStart(10)}`,
   );
 }
 console.log(

@@ -39,6 +39,11 @@ export interface DspPark {
   module: WebAssembly.Module;
   /** The session's sample rate, block and seed. */
   settings: DspSettings;
+  /**
+   * The nice value to set when claimed: a spare loads and waits at a higher one, inherited from the spawner's
+   * thread (workers/spawner_worker.ts). Absent: it loads at the engine's own and keeps it.
+   */
+  runNice?: number;
 }
 
 // ── The output worker (workers/output_worker.ts) ──

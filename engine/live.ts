@@ -4,7 +4,7 @@ import * as L from "../asm/layout.ts";
 import type { StampedCommand } from "../core/command.ts";
 import { CommandRingWriter, type RingEntry } from "../core/command_ring.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
-import { resetSlot, type SlotViews, slotViews } from "../core/shared.ts";
+import { controlView, resetSlot, type SlotViews, slotViews } from "../core/shared.ts";
 import { type HealthClocks, healthClocks } from "./health_check.ts";
 import type { Metrics } from "./metrics.ts";
 import type { WorkerHost } from "./worker_host.ts";
@@ -53,6 +53,8 @@ export interface Live {
   replayUntil: number;
   /** Set once recovery has failed it: fenced and terminated, never checked or failed again. */
   failed: boolean;
+  /** Started from a parked spare (set by launch; a new Worker otherwise). */
+  warm: boolean;
 }
 
 /** The gate of a worker that may render as far as the output lets it (the primary). */
@@ -83,6 +85,7 @@ export interface LauncherOptions {
 export class Launcher {
   #o: LauncherOptions;
   #nextEpoch = 1;
+  #launched = 0;
 
   /** A launcher whose first worker gets epoch 1. */
   constructor(o: LauncherOptions) {
@@ -113,6 +116,7 @@ export class Launcher {
       rebuilding: false,
       replayUntil: 0,
       failed: false,
+      warm: false,
     };
   }
 
@@ -129,7 +133,12 @@ export class Launcher {
       replay,
       settings: this.#o.settings,
     });
-    if (warm) this.#o.metrics.warmStarts++;
-    else this.#o.metrics.coldStarts++;
+    const metrics = this.#o.metrics;
+    // Spares loaded and not claimed before this start: each warm start claimed one.
+    const ready = Atomics.load(controlView(this.#o.sab), L.CTRL_SPARES_LOADED) - metrics.warmStarts;
+    live.warm = warm;
+    if (warm) metrics.warmStarts++;
+    else metrics.coldStarts++;
+    if (++this.#launched > 2) metrics.replacement(warm, Math.max(0, ready)); // after the first two workers
   }
 }

@@ -63,6 +63,10 @@ export class Metrics {
   switchUs: number[] = [];
   /** For each rebuild: ms from a replacement's start until back in lockstep (a primary rebuilt after both were lost: caught up). */
   rebuildMs: number[] = [];
+  /** The rebuilds of rebuildMs whose replacement was a parked spare (the claim to lockstep). */
+  rebuildWarmMs: number[] = [];
+  /** The rebuilds of rebuildMs whose replacement was a new Worker (no spare was parked). */
+  rebuildColdMs: number[] = [];
   /** Standbys started from a snapshot of the primary. */
   rebuildsStarted = 0;
   /** Primaries rebuilt after both workers were lost: from the latest checkpoint, replaying what came after. */
@@ -89,6 +93,10 @@ export class Metrics {
   warmStarts = 0;
   /** Workers started as a new Worker (no spare was parked, or a replay too long for the ring). */
   coldStarts = 0;
+  /** Replacements (every start after the first two workers) that found no parked spare and started cold. */
+  coldReplacements = 0;
+  /** For each replacement: the spares loaded and not yet claimed when it started (0: it started cold). */
+  sparesReady: number[] = [];
   /** Every event reported, with its wall-clock time (epoch ms). */
   events: { type: string; message: string; timeMs: number }[] = [];
 
@@ -112,9 +120,16 @@ export class Metrics {
     if (this.checkpointCopyMs.length < 10_000) this.checkpointCopyMs.push(copyMs);
   }
 
-  /** Records a replacement back in lockstep. */
-  rebuilt(ms: number): void {
+  /** Records a replacement back in lockstep, started from a parked spare (`warm`) or as a new Worker. */
+  rebuilt(ms: number, warm: boolean): void {
     this.rebuildMs.push(ms);
+    (warm ? this.rebuildWarmMs : this.rebuildColdMs).push(ms);
+  }
+
+  /** Records a replacement's start: from a parked spare or not, and how many spares were loaded then. */
+  replacement(warm: boolean, sparesReady: number): void {
+    if (!warm) this.coldReplacements++;
+    if (this.sparesReady.length < 10_000) this.sparesReady.push(sparesReady);
   }
 
   /** Plain data for status replies and reports. */
@@ -126,6 +141,8 @@ export class Metrics {
       detectionMs: summarize(this.detectionMs),
       switchUs: summarize(this.switchUs),
       rebuildMs: summarize(this.rebuildMs),
+      rebuildWarmMs: summarize(this.rebuildWarmMs),
+      rebuildColdMs: summarize(this.rebuildColdMs),
       rebuildsStarted: this.rebuildsStarted,
       scratchRebuilds: this.scratchRebuilds,
       replayedCommands: this.replayedCommands,
@@ -139,6 +156,8 @@ export class Metrics {
       backoffs: this.backoffs,
       warmStarts: this.warmStarts,
       coldStarts: this.coldStarts,
+      coldReplacements: this.coldReplacements,
+      sparesReadyMin: this.sparesReady.length ? Math.min(...this.sparesReady) : -1,
     };
   }
 }
@@ -162,5 +181,13 @@ export type MetricsJSON =
     | "backoffs"
     | "warmStarts"
     | "coldStarts"
+    | "coldReplacements"
   >
-  & Record<"detectionMs" | "switchUs" | "rebuildMs" | "checkpointCopyMs", Summary>;
+  & Record<
+    "detectionMs" | "switchUs" | "rebuildMs" | "rebuildWarmMs" | "rebuildColdMs" | "checkpointCopyMs",
+    Summary
+  >
+  & {
+    /** The fewest spares loaded and unclaimed at a replacement's start (−1: no replacement yet). */
+    sparesReadyMin: number;
+  };

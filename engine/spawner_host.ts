@@ -43,7 +43,10 @@ export class SpawnerHost implements WorkerHost {
     return Atomics.load(this.#ctrl, L.CTRL_SPARE_STATE) === L.SPARE_PARKED;
   }
 
-  /** Starts worker `id`: claims the parked spare if there is one (true), else creates a Worker (~20 ms). */
+  /**
+   * Starts worker `id`: claims the parked spare if there is one (true), else creates a Worker (~20 ms). The
+   * snapshot is copied (into the handoff area, or into the message), so it may be a view of shared memory.
+   */
   start(id: number, msg: DspStart): boolean {
     if (!msg.replay && this.#claimSpare(id, msg)) return true;
     const w = new Worker(dspUrl, { type: "module" });
@@ -52,7 +55,7 @@ export class SpawnerHost implements WorkerHost {
       this.onError?.(id, ev.message);
     };
     this.#direct.set(id, w);
-    w.postMessage(msg);
+    w.postMessage({ ...msg, snapshot: msg.snapshot?.slice() }); // a view of a SharedArrayBuffer would be shared
     return false;
   }
 

@@ -4,7 +4,10 @@ import type { DspStart } from "../core/messages.ts";
 
 /** Starts and ends DSP workers; errors come back through onError. */
 export interface WorkerHost {
-  /** Starts a worker; true when a warm (parked) spare was used. */
+  /**
+   * Starts a worker; true when a warm (parked) spare was used. `msg.snapshot` may be a view of shared memory
+   * that changes after the call: a host copies it before it returns.
+   */
   start(id: number, msg: DspStart): boolean;
   /** Ends worker `id` (one hung in synchronous code keeps its thread: docs/design.md §4b). */
   terminate(id: number): void;

@@ -346,6 +346,25 @@ Deno.test("five faults in a row, one per kind, half a second apart", async () =>
   );
 });
 
+Deno.test("four faults 0.67 s apart: every replacement is a parked spare, none a new Worker", async () => {
+  // The spawner keeps one spare more after each claim that follows the last within 2 s (up to four), so the
+  // fourth claim still finds one parked (workers/spare_supply.ts). A new Worker costs the main thread ~20 ms
+  // and the rebuild tens of ms (docs/design.md §4b, §5).
+  const faults = [601, 853, 1105, 1357]; // 252 blocks (0.67 s) apart, as in `deno task bench`
+  const run = await failoverRun(
+    faults.map((b) => `trap@primary:${b}`),
+    5.2,
+    { failures: { trap: 4 }, failovers: 4 },
+    true,
+  );
+  const m = run.summary.metrics;
+  const context = `${JSON.stringify(m)}\n${run.stderr}`;
+  assert.ok(m.rebuildWarmMs.count >= 4, `rebuilds from a parked spare: ${context}`);
+  assert.equal(m.coldReplacements, 0, `replacements started as a new Worker: ${context}`);
+  assert.ok(m.sparesReadyMin >= 1, context);
+  await Deno.remove(run.dir, { recursive: true });
+});
+
 Deno.test("a fault in the new primary while the replacement standby is still catching up", async () => {
   // A race with two legitimate outcomes: the replacement is in lockstep before the second fault (two clean
   // failovers), or it is not (both down: one failover, silence only while a primary is rebuilt).

@@ -95,6 +95,9 @@ export interface CliRun {
       detectionMs: { count: number; max: number };
       switchUs: { count: number; max: number };
       rebuildMs: { count: number; max: number };
+      rebuildWarmMs: { count: number; max: number };
+      coldReplacements: number;
+      sparesReadyMin: number;
       quarantined: number;
       divergences: number;
       blocksCompared: number;

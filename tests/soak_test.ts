@@ -43,7 +43,9 @@ Deno.test("48 injected faults of mixed kinds: every one detected, threads and op
   const fitted = r.samples.filter((s) => s.failures >= 12);
   assert.ok(fitted.length >= 3, JSON.stringify(r.samples));
   const [first, last] = [fitted[0], fitted.at(-1)!];
-  assert.ok(last.threads <= first.threads + 2, JSON.stringify(r.samples));
+  // Faults 0.34 s apart keep the spawner at its most spares (four, two more than while faults are rare:
+  // workers/spare_supply.ts), each a thread, loaded or loading at either sample: those two are not a leak.
+  assert.ok(last.threads <= first.threads + 2 + 2, JSON.stringify(r.samples));
   assert.ok(last.fds <= first.fds + 2, JSON.stringify(r.samples));
   // A short run still warms up; 48 rebuilds must not cost what a leak of a worker's arena each would (16 MiB).
   assert.ok(last.rssMb - first.rssMb < 64, JSON.stringify(r.samples));

@@ -9,6 +9,7 @@ import { MODULES } from "../patch/schema.ts";
 import { audioOffset, controlView, foldPeaks, handoffView, slotViews, snapshotView } from "../core/shared.ts";
 import { threadId } from "../ffi/thread.ts";
 import { raiseFromControl } from "../core/realtime.ts";
+import { threadNice } from "../ffi/thread_nice.ts";
 import type { DspPark, DspStart } from "../core/messages.ts";
 
 const now = () => performance.timeOrigin + performance.now();
@@ -41,6 +42,8 @@ self.onmessage = (e: MessageEvent<DspStart | DspPark>) => {
 async function park(msg: DspPark): Promise<void> {
   const ctrl = controlView(msg.sab);
   const host = new DspHost(msg.module, msg.settings);
+  // It loaded at the spawner's lowered priority; opened now, so that the claim costs one system call.
+  const nice = msg.runNice === undefined ? null : threadNice();
   Atomics.add(ctrl, L.CTRL_SPARES_LOADED, 1);
   Atomics.notify(ctrl, L.CTRL_SPARES_LOADED);
   const keepAlive = setInterval(() => {}, 1 << 30);
@@ -59,6 +62,12 @@ async function park(msg: DspPark): Promise<void> {
     const w = Atomics.waitAsync(ctrl, L.CTRL_SPARE_STATE, L.SPARE_PARKED);
     if (w.async) await w.value;
     if (Atomics.load(ctrl, L.CTRL_SPARE_STATE) === L.SPARE_CLAIMED) break;
+  }
+  if (nice) {
+    // A standby renders at the engine's priority, like the worker it replaces; the spawner lowered it only
+    // after checking that this is allowed, so a refusal is a surprise worth a line.
+    if (!nice.set(msg.runNice!)) console.error(`[chronus] a claimed spare stays at nice ${nice.get()}`);
+    nice.close();
   }
   const slot = Atomics.load(ctrl, L.CTRL_SPARE_SLOT);
   const epoch = Atomics.load(ctrl, L.CTRL_SPARE_EPOCH);
