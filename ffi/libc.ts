@@ -25,3 +25,23 @@ export function openLibc<S extends Deno.ForeignLibraryInterface>(symbols: S): De
   }
   throw last;
 }
+
+/**
+ * A function that opens libc with `symbols` on its first call and then returns the same library; null (every
+ * call) where libc cannot be opened (none found, no FFI permission), for callers that can do without it.
+ */
+export function lazyLibc<S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): () => Deno.DynamicLibrary<S> | null {
+  let libc: Deno.DynamicLibrary<S> | null | undefined;
+  return () => {
+    if (libc === undefined) {
+      try {
+        libc = openLibc(symbols);
+      } catch {
+        libc = null;
+      }
+    }
+    return libc;
+  };
+}

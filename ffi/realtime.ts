@@ -10,7 +10,7 @@
 // The numbers below are Linux's on x86-64 and arm64 (the generic ABI): <sched.h>, <sys/resource.h>,
 // <sys/mman.h>, <linux/capability.h>.
 
-import { openLibc } from "./libc.ts";
+import { lazyLibc } from "./libc.ts";
 
 /** SCHED_OTHER: the normal, time-shared policy. */
 export const SCHED_OTHER = 0;
@@ -41,18 +41,8 @@ const symbols = {
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
-let libc: Deno.DynamicLibrary<typeof symbols> | null | undefined;
-
-function lib(): Deno.DynamicLibrary<typeof symbols> | null {
-  if (libc === undefined) {
-    try {
-      libc = openLibc(symbols);
-    } catch {
-      libc = null; // no libc or no FFI permission: nothing is raised, and the caller says so
-    }
-  }
-  return libc;
-}
+// No libc or no FFI permission: nothing is raised, and the caller says so.
+const lib = lazyLibc(symbols);
 
 // errno of the call just made on this thread (glibc keeps it per thread; nothing runs in between).
 function errno(l: Deno.DynamicLibrary<typeof symbols>): number {

@@ -8,25 +8,15 @@
 //   struct timespec { i64 tv_sec @0; i64 tv_nsec @8 }   16 B
 //   a thread's CPU clock id: (~tid << 3) | CPUCLOCK_PERTHREAD (4) | CPUCLOCK_SCHED (2)
 
-import { openLibc } from "./libc.ts";
+import { lazyLibc } from "./libc.ts";
 
 const symbols = {
   gettid: { parameters: [], result: "i32" },
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
 } as const;
 
-let libc: Deno.DynamicLibrary<typeof symbols> | null | undefined;
-
-function lib(): Deno.DynamicLibrary<typeof symbols> | null {
-  if (libc === undefined) {
-    try {
-      libc = openLibc(symbols);
-    } catch {
-      libc = null; // no libc or no FFI permission: callers fall back to wall time alone
-    }
-  }
-  return libc;
-}
+// No libc or no FFI permission: callers fall back to wall time alone.
+const lib = lazyLibc(symbols);
 
 const timespec = new BigInt64Array(2);
 const timespecBytes = new Uint8Array(timespec.buffer);
