@@ -32,9 +32,41 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
 export function procSample(pid: number): { rssMb: number; threads: number; fds: number } {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN);
-  let fds = 0;
-  for (const _ of Deno.readDirSync(`/proc/${pid}/fd`)) fds++;
-  return { rssMb: Math.round(field("VmRSS") / 102.4) / 10, threads: field("Threads"), fds };
+  return {
+    rssMb: Math.round(field("VmRSS") / 102.4) / 10,
+    threads: field("Threads"),
+    fds: openFiles(pid).length,
+  };
+}
+
+/** What process `pid`'s open file descriptors point at (readlink of /proc/PID/fd/N; "?" for one just closed). */
+export function openFiles(pid: number): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(`/proc/${pid}/fd`)) {
+    try {
+      out.push(Deno.readLinkSync(`/proc/${pid}/fd/${e.name}`));
+    } catch {
+      out.push("?");
+    }
+  }
+  return out.sort();
+}
+
+/**
+ * procSample, with the open files counted as the fewest of three looks 100 ms apart (and listed): a worker
+ * that is loading reads its modules' files for a moment, a leak stays.
+ */
+export async function steadySample(
+  pid: number,
+): Promise<{ rssMb: number; threads: number; fds: number; files: string[] }> {
+  const s = procSample(pid);
+  let files = openFiles(pid);
+  for (let k = 0; k < 2; k++) {
+    await sleep(100);
+    const again = openFiles(pid);
+    if (again.length < files.length) files = again;
+  }
+  return { ...s, fds: files.length, files };
 }
 
 /** A free UDP port on 127.0.0.1 (bound, then released for the engine to take). */
@@ -104,7 +136,14 @@ export async function failures(o: FailuresOptions) {
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const client = new OscTestClient(port);
-  const samples: { failovers: number; failures: number; rssMb: number; threads: number; fds: number }[] = [];
+  const samples: {
+    failovers: number;
+    failures: number;
+    rssMb: number;
+    threads: number;
+    fds: number;
+    files: string[];
+  }[] = [];
   let done = false;
   child.status.then(() => (done = true));
   let nextAt = 0, injectedSoFar = 0;
@@ -123,7 +162,11 @@ export async function failures(o: FailuresOptions) {
       // Faults injected so far (from the output's block): poison and standby faults move no output.
       injectedSoFar = Math.max(0, Math.min(o.count, Math.floor((st.outBlock - first) / spacing) + 1));
       if (injectedSoFar >= nextAt) {
-        samples.push({ failovers: st.failovers, failures: injectedSoFar, ...procSample(child.pid) });
+        samples.push({
+          failovers: st.failovers,
+          failures: injectedSoFar,
+          ...(await steadySample(child.pid)),
+        });
         nextAt += every;
       }
     }
