@@ -1,11 +1,11 @@
 // deno task bench:latency [--seconds S] [--quick] [--leads 1,2,3,4,6] [--sinks portaudio,null] [--rt on,off]
-// [--load idle,hog]: late blocks at each ring lead, with and without real-time threads (--realtime auto / off,
+// [--load idle,hog] [--out latency.json]: late blocks at each ring lead, with and without real-time threads (--realtime auto / off,
 // docs/realtime.md), with the machine idle and beside a two-core CPU hog, through PortAudio on JACK's dummy
 // clock (jackd -d dummy -r 48000 -p 128, started here unless one runs) and through the null sink (the engine's
 // own clock). Each run is the engine as a musician starts it (main.ts, the default patch, --exercise 7), for S
 // seconds (600; --quick: 30). For each run: late blocks, device underflows, what the machine did in each
 // second (hypervisor steal, other processes' CPU: bench/machine.ts) and whether each late block fell in a
-// second with a machine stall, PortAudio's output latency and the lead's. Writes bench/latency.json and prints
+// second with a machine stall, PortAudio's output latency and the lead's. Writes bench/latency.json (or --out NAME beside it) and prints
 // the table (lead × real-time × load) in markdown.
 import { parseArgs } from "node:util";
 import { MachineClock, type MachineSecond, machineStalled, processCpuMs } from "./machine.ts";
@@ -19,6 +19,7 @@ const args = parseArgs({
     sinks: { type: "string", default: "portaudio,null" },
     rt: { type: "string", default: "on,off" },
     load: { type: "string", default: "idle,hog" },
+    out: { type: "string", default: "latency.json" },
   },
 }).values;
 const seconds = Number(args.seconds ?? (args.quick ? 30 : 600));
@@ -281,7 +282,7 @@ const report = {
   })),
   runs,
 };
-await Deno.writeTextFile(new URL("./latency.json", import.meta.url), JSON.stringify(report, null, 2) + "\n");
+await Deno.writeTextFile(new URL(`./${args.out}`, import.meta.url), JSON.stringify(report, null, 2) + "\n");
 
 const n = (x: number | undefined) => (x === undefined ? "–" : String(x));
 const f = (x: number | undefined) => (x === undefined ? "–" : x.toFixed(1));

@@ -95,7 +95,11 @@ export function checkHealth(
   // more, and the standby is rendering on. Checked before exit and hang: a covered worker that wakes up stops.
   const commit = Atomics.load(hdr, L.H_COMMIT);
   if (commit < 0) {
-    return { kind: "covered", detail: `late with block ${~commit}, which the standby covered` };
+    // What it was doing says why it was late: still inside a render (hung, or starved of a CPU) or not.
+    const inside = Atomics.load(hdr, L.H_STATE) === L.W_RENDERING && w.views.hdrF64[L.HF_RENDER_START] > 0
+      ? `; inside its render for ${(now - w.views.hdrF64[L.HF_RENDER_START]).toFixed(1)} ms`
+      : "";
+    return { kind: "covered", detail: `late with block ${~commit}, which the standby covered${inside}` };
   }
   const state = Atomics.load(hdr, L.H_STATE);
   if (state === L.W_STARTING) {

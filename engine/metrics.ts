@@ -59,6 +59,9 @@ export class Metrics {
   failovers = 0;
   /** For each failover: ms from the fault (stamped by the worker, else its render's start) to the switch. */
   detectionMs: number[] = [];
+  /** For each failover: detectionMs less the time the supervising thread was held off a CPU meanwhile
+   * (engine/pause_meter.ts): the part the engine answers for. */
+  detectionOwnMs: number[] = [];
   /** For each failover: µs the switch itself took (the stores that move the output to the standby's ring). */
   switchUs: number[] = [];
   /** For each rebuild: ms from a replacement's start until back in lockstep (a primary rebuilt after both were lost: caught up). */
@@ -107,9 +110,10 @@ export class Metrics {
   }
 
   /** Records a completed switch of the output. */
-  failover(detectMs: number, switchUs: number): void {
+  failover(detectMs: number, switchUs: number, heldOffMs = 0): void {
     this.failovers++;
     this.detectionMs.push(detectMs);
+    this.detectionOwnMs.push(Math.max(0, detectMs - heldOffMs));
     this.switchUs.push(switchUs);
   }
 
@@ -139,6 +143,7 @@ export class Metrics {
       failuresByRole: this.failuresByRole,
       failovers: this.failovers,
       detectionMs: summarize(this.detectionMs),
+      detectionOwnMs: summarize(this.detectionOwnMs),
       switchUs: summarize(this.switchUs),
       rebuildMs: summarize(this.rebuildMs),
       rebuildWarmMs: summarize(this.rebuildWarmMs),
@@ -184,7 +189,13 @@ export type MetricsJSON =
     | "coldReplacements"
   >
   & Record<
-    "detectionMs" | "switchUs" | "rebuildMs" | "rebuildWarmMs" | "rebuildColdMs" | "checkpointCopyMs",
+    | "detectionMs"
+    | "detectionOwnMs"
+    | "switchUs"
+    | "rebuildMs"
+    | "rebuildWarmMs"
+    | "rebuildColdMs"
+    | "checkpointCopyMs",
     Summary
   >
   & {

@@ -64,6 +64,8 @@ export interface RecoveryOptions {
   launcher: Launcher;
   /** The command flow: what a failover hands over, what a snapshot holds, what a rebuild replays. */
   lockstep: Lockstep;
+  /** The ms since a time the supervising thread was held off a CPU (engine/pause_meter.ts); none: 0. */
+  heldOffSince?: (since: number, now: number) => number;
   /** Puts a failed worker's real-time thread back to SCHED_OTHER, by its thread id (docs/realtime.md). */
   demote?: (tid: number) => void;
 }
@@ -217,12 +219,15 @@ export class Recovery {
     o.lockstep.handOver(p, s, suspect);
     const switchUs = o.crew.promote(s);
     s.health.lastProgressAt = o.now();
-    const detectMs = o.now() - faultAt;
-    o.metrics.failover(detectMs, switchUs);
+    const switchedAt = o.now();
+    const detectMs = switchedAt - faultAt;
+    const heldOff = o.heldOffSince?.(faultAt, switchedAt) ?? 0;
+    o.metrics.failover(detectMs, switchUs, heldOff);
     o.report(
       "failover",
       `primary (slot ${p.slot}) failed: ${kind} (${detail}); output moved to slot ${s.slot} ` +
-        `in ${detectMs.toFixed(2)} ms (switch ${switchUs.toFixed(1)} µs)`,
+        `in ${detectMs.toFixed(2)} ms (switch ${switchUs.toFixed(1)} µs` +
+        (heldOff >= 1 ? `; the supervisor was held off a CPU for ${heldOff.toFixed(1)} ms of it)` : ")"),
     );
   }
 

@@ -12,7 +12,8 @@ import type { Command, StampedCommand } from "../core/command.ts";
 import { ringDoorbell } from "../core/command_ring.ts";
 import type { DspSettings } from "../core/dsp_host.ts";
 import { healthLimits, startupLimits } from "../core/health.ts";
-import { threadRunNs } from "../ffi/thread.ts";
+import { threadId, threadRunNs } from "../ffi/thread.ts";
+import { PauseMeter } from "./pause_meter.ts";
 import { demoteThread } from "../ffi/realtime.ts";
 import { controlView } from "../core/shared.ts";
 import { checkDivergence } from "./divergence.ts";
@@ -74,6 +75,7 @@ export class Supervisor {
   #recovery: Recovery;
   #health: HealthEnv;
   #report: Report;
+  #pauses: PauseMeter;
   /** The last block whose hashes were compared. */
   #hashChecked = -1;
   #stopped = false;
@@ -107,6 +109,12 @@ export class Supervisor {
       metrics: this.metrics,
       now,
     });
+    // The supervising thread's own clock: the thread this constructor runs on is the one that ticks.
+    const readRun = opts.threadRunNs ?? threadRunNs, tid = threadId();
+    this.#pauses = new PauseMeter(() => {
+      const ns = readRun(tid);
+      return ns === undefined ? undefined : ns / 1e6;
+    });
     this.#lockstep = new Lockstep(opts.block, opts.onAccept);
     this.#recovery = new Recovery({
       sab: opts.sab,
@@ -117,6 +125,7 @@ export class Supervisor {
       maxZombies: opts.maxZombies ?? 4,
       checkpointMs: opts.checkpointMs ?? 1000,
       now,
+      heldOffSince: (since, at) => this.#pauses.pausedSince(since, at),
       workers: opts.workers,
       metrics: this.metrics,
       report: this.#report,
@@ -195,6 +204,7 @@ export class Supervisor {
   tick(): void {
     if (this.#stopped) return;
     const now = this.#now();
+    this.#pauses.tick(now);
     const p = this.#primary;
     if (p && !p.failed) this.#check(p, true, now);
     const s = this.#standby; // after the primary's check: a failover there promotes the standby

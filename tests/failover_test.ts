@@ -61,6 +61,20 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
   // for one spurious hang detection (or a cover of the primary, docs/design.md §2) per run: tolerated, since
   // a false positive costs a failover, not audio.
   const extra = { ...m.failures };
+  // A hang the output's deadline caught first is reported as `covered` (docs/design.md §2): the health check
+  // spares a render whose thread was seen waiting for a CPU, and the cover comes first. It counts as the
+  // expected hang only on the evidence that the covered primary was stuck inside a render.
+  const coveredInRender =
+    run.stderr.match(/failed: covered \(late with block \d+, .*inside its render/g)?.length ?? 0;
+  const hangsCovered = Math.min(
+    Math.max(0, (expect.failures.hang ?? 0) - (extra.hang ?? 0)),
+    coveredInRender,
+    extra.covered ?? 0,
+  );
+  if (hangsCovered > 0) {
+    extra.hang = (extra.hang ?? 0) + hangsCovered;
+    extra.covered -= hangsCovered;
+  }
   for (const [kind, n] of Object.entries(expect.failures)) {
     assert.ok((extra[kind] ?? 0) >= n, `expected ${n} ${kind}: ${context}`);
     extra[kind] -= n;
@@ -97,7 +111,9 @@ async function failoverRun(injections: string[], seconds: number, expect: Expect
   else if (spurious.length === 0) assert.equal(m.quarantined, q, context);
   else assert.ok(m.quarantined >= q && m.quarantined <= q + 2 * spuriousCount, `quarantined: ${context}`);
   assert.equal(m.divergences, 0, context);
-  assert.ok(m.detectionMs.max < 50, `detection ${m.detectionMs.max} ms: ${context}`);
+  // Detection is bounded where the engine answers for it: less the time its supervising thread was held off
+  // a CPU meanwhile (engine/pause_meter.ts; the failover line says how long when it was).
+  assert.ok(m.detectionOwnMs.max < 50, `detection ${m.detectionOwnMs.max} ms of its own: ${context}`);
   assert.ok(
     m.rebuildMs.count >= 1 && m.rebuildMs.max < 1000,
     `rebuild ${JSON.stringify(m.rebuildMs)}: ${context}`,

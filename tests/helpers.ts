@@ -93,6 +93,7 @@ export interface CliRun {
       failuresByRole: { primary: number; standby: number };
       failovers: number;
       detectionMs: { count: number; max: number };
+      detectionOwnMs: { count: number; max: number };
       switchUs: { count: number; max: number };
       rebuildMs: { count: number; max: number };
       rebuildWarmMs: { count: number; max: number };

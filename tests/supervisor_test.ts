@@ -376,7 +376,7 @@ Deno.test("both lost during a back-off: the primary is rebuilt at once from the 
 });
 
 Deno.test("a primary the output covered: failover, nothing quarantined, its command for that block re-stamped and logged where it applied", async () => {
-  const { sab, sup, ctrl, accepted, events } = await setup();
+  const { sab, sup, ctrl, accepted, events, clock } = await setup();
   const [p, s] = bootPair(sab, 5);
   Atomics.store(ctrl, L.CTRL_OUT_BLOCK, 3);
   sup.tick();
@@ -385,12 +385,21 @@ Deno.test("a primary the output covered: failover, nothing quarantined, its comm
   sup.send(setFreq(330), 5 * B + 7, { rejected: (m) => (rejected = m), accepted: (f) => (acceptedAt = f) });
   p.drain(5); // the primary took it into block 5, and is late with that block
   Atomics.store(p.v.hdr, L.H_COMMIT, ~5); // the output covered block 5 (core/merge.ts coverLate)
+  // ... while it was stuck in that block's render for 30 ms: the failover says so (a covered hang).
+  Atomics.store(p.v.hdr, L.H_STATE, L.W_RENDERING);
+  p.v.hdrF64[L.HF_RENDER_START] = clock.now - 30;
   sup.tick();
   assert.equal(Atomics.load(ctrl, L.CTRL_SELECTOR), 1, "the output reads the standby's ring");
   assert.equal(sup.metrics.failures.covered, 1);
   assert.equal(sup.metrics.quarantined, 0, "a late primary is no evidence against a command");
   assert.equal(rejected, "");
-  assert.ok(events.some((e) => e.type === "failover" && /covered/.test(e.message)));
+  assert.ok(
+    events.some((e) =>
+      e.type === "failover" &&
+      /covered \(late with block 5, .*; inside its render for (2|3)\d\.\d ms\)/.test(e.message)
+    ),
+    JSON.stringify(events),
+  );
   assert.deepEqual(s.records(), [[1, 5 * B + 7, L.OP_SET_PARAM]], "handed over at the frame it was stamped");
   // The standby covered blocks 5 and 6 without it, then drains it: it applies at block 7's first frame, and
   // that is the frame its sender hears and the log holds.
