@@ -12,6 +12,7 @@ import { DEFAULT_PATCH_URL, DEFAULT_VOICES, MAX_VOICES, VOICES_ENV } from "../pa
 import type { SinkRequest } from "./sink_choice.ts";
 import { parseCidr } from "../osc/allow.ts";
 import { parseRealtime, type RealtimeRequest } from "../core/realtime.ts";
+import { type LeadSetting, parseLead } from "../engine/lead.ts";
 
 // Options speaks of these: exported with it, so that this module's documentation is whole.
 export type { WavFormat } from "../core/wav.ts";
@@ -106,10 +107,13 @@ export const FLAGS = [
   },
   {
     name: "lead",
-    type: "number",
-    value: "BLOCKS",
-    default: 6,
-    help: ["blocks rendered ahead of the output, default {default}"],
+    type: "text",
+    value: "BLOCKS|auto",
+    default: "auto",
+    help: [
+      "blocks rendered ahead of the output (1 … 14); auto (the default) starts at 3 and widens by one block",
+      "after a late block, up to 6 (docs/latency.md)",
+    ],
   },
   { name: "seed", type: "number", value: "N", default: 1, help: ["PRNG seed of the DSP, default {default}"] },
   {
@@ -344,8 +348,8 @@ export interface EngineFlags {
   sampleRate: number;
   /** --block, frames. */
   block: number;
-  /** --lead, blocks. */
-  lead: number;
+  /** --lead: blocks, or auto (engine/lead.ts). */
+  lead: LeadSetting;
   /** --seed. */
   seed: number;
   /** --duration, seconds (undefined: until stopped). */
@@ -414,6 +418,14 @@ export type Request =
   | { action: "schema" }
   | { action: "list-devices"; verbose: boolean }
   | { action: "run"; options: Options };
+
+function leadFlag(text: string | undefined): LeadSetting {
+  try {
+    return parseLead(text ?? "auto");
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 function num(name: string, text: string | undefined): number {
   const v = Number(text);
@@ -518,7 +530,7 @@ export function parseFlags(args: string[], env: string | undefined = envVoices()
   const engine: EngineFlags = {
     sampleRate: num("sample-rate", a["sample-rate"]),
     block: num("block", a.block),
-    lead: num("lead", a.lead),
+    lead: leadFlag(a.lead),
     seed: num("seed", a.seed),
     seconds: a.duration !== undefined ? num("duration", a.duration) : undefined,
     realtime: !a.fast,

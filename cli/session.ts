@@ -157,6 +157,11 @@ export class Connection {
   }
 }
 
+// The lead as the status says it: "lead 2 (5.3 ms, auto)".
+function leadText(lead?: { blocks: number; ms: number; auto: boolean }): string {
+  return lead ? ` · lead ${lead.blocks} (${lead.ms.toFixed(1)} ms${lead.auto ? ", auto" : ""})` : "";
+}
+
 /** An engine's reply in plain words (`json`: JSON replies as they came). */
 export function describe(reply: Reply, json: boolean): string {
   const [address, ...args] = reply;
@@ -171,9 +176,9 @@ export function describe(reply: Reply, json: boolean): string {
       return `up ${
         s.uptimeS.toFixed(1)
       } s · ${s.sampleRate} Hz, block ${s.block} · active slot ${s.activeSlot} · ` +
-        `${
-          s.redundant ? "redundant" : "SINGLE"
-        } · failovers ${s.failovers} · late blocks ${s.lateBlocks} · cpu ${cpu.join(", ")}` +
+        `${s.redundant ? "redundant" : "SINGLE"} · failovers ${s.failovers} · late blocks ${s.lateBlocks}${
+          leadText(s.lead)
+        } · cpu ${cpu.join(", ")}` +
         (s.realtime ? ` · realtime: ${s.realtime}` : "");
     }
     case "/engine/list.reply": {

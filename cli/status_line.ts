@@ -18,13 +18,14 @@ export type Status =
     | "zombies"
     | "cpu"
   >
-  & Partial<Pick<EngineStatus, "realtime">>;
+  & Partial<Pick<EngineStatus, "realtime" | "lead">>;
 
 /** One status line; `recordingS`: seconds recorded, when a recording is on. */
 export function statusLine(s: Status, recordingS?: number): string {
   const cpu = Object.entries(s.cpu).map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(", ");
   return `[chronus] ${s.uptimeS.toFixed(1)} s · block ${s.outBlock} · active slot ${s.activeSlot} · ` +
     `${s.redundant ? "redundant" : "SINGLE"} · failovers ${s.failovers} · late ${s.lateBlocks} · ` +
+    (s.lead ? `lead ${s.lead.blocks}${s.lead.auto ? " (auto)" : ""} · ` : "") +
     `merged ${s.mergedBlocks} · underflows ${s.underflows} · quarantined ${s.quarantined}${
       s.zombies ? ` · zombies ${s.zombies}` : ""
     } · cpu ${cpu}` + (s.realtime ? ` · realtime ${s.realtime}` : "") +

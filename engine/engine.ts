@@ -1,5 +1,6 @@
 // The engine: shared memory, the supervisor, the DSP workers and the output worker, wired together and
 // started and stopped cleanly. Everything a front end (CLI, OSC, tests) needs goes through this class.
+import { AUTO_LEAD_MAX, initialLead, type LeadSetting, LeadWidener } from "./lead.ts";
 import * as L from "../asm/layout.ts";
 import type { SinkSpec } from "../core/messages.ts";
 import type { OutputStart } from "../core/messages.ts";
@@ -51,9 +52,9 @@ export interface EngineOptions {
   block?: number;
   /** PRNG seed of the DSP. Default 1. */
   seed?: number;
-  /** Blocks the primary renders ahead of the output. Default 6 (lead 4 dropped blocks under failover load
-   * on two cores: see docs/latency.md). */
-  lead?: number;
+  /** Blocks the primary renders ahead of the output, or "auto": from the smallest lead measured safe, wider
+   * by a block after each late block (engine/lead.ts, docs/latency.md). Default 6 (`deno task start`: auto). */
+  lead?: LeadSetting;
   /** Where the audio goes. Default null. */
   sink?: SinkSpec;
   /** Pace the null/wav sink at real time (default) or run as fast as the DSP renders. */
@@ -109,6 +110,8 @@ export interface EngineStatus {
   failovers: number;
   /** Blocks the output played as silence because no ring held them in time. */
   lateBlocks: number;
+  /** Blocks the primary renders ahead of the output now, and whether `auto` may still widen it. */
+  lead: { blocks: number; ms: number; auto: boolean };
   /** Blocks the output took from a ring other than the selected one (core/merge.ts). */
   mergedBlocks: number;
   /** Device underflows so far (PortAudio). */
@@ -191,6 +194,7 @@ export class Engine {
   #listener: Listener;
   #faultsAllowed = false;
   #paused = false;
+  #leadWidener?: LeadWidener;
   #peakViews: Float32Array[] = [];
   #onEvent?: (e: EngineEvent) => void;
   #throwInTick = false;
@@ -265,12 +269,15 @@ export class Engine {
     const sampleRate = options.sampleRate ?? 48000;
     const block = options.block ?? 128;
     const seed = options.seed ?? 1;
-    const lead = options.lead ?? 6;
+    const leadSetting = options.lead ?? 6;
     if (!Number.isInteger(block) || block < 16 || block > L.MAX_BLOCK) {
       throw new RangeError(`Cannot start: --block ${block} is outside 16…${L.MAX_BLOCK}`);
     }
-    if (!Number.isInteger(lead) || lead < 1 || lead > L.RING_BLOCKS - 2) {
-      throw new RangeError(`Cannot start: --lead ${lead} is outside 1…${L.RING_BLOCKS - 2}`);
+    if (
+      leadSetting !== "auto" &&
+      (!Number.isInteger(leadSetting) || leadSetting < 1 || leadSetting > L.RING_BLOCKS - 2)
+    ) {
+      throw new RangeError(`Cannot start: --lead ${leadSetting} is outside 1…${L.RING_BLOCKS - 2}`);
     }
     if (!(sampleRate >= 8000 && sampleRate <= 384000)) {
       throw new RangeError(`Cannot start: sample rate ${sampleRate} is outside 8000…384000`);
@@ -295,9 +302,6 @@ export class Engine {
     const module = await compileDsp();
     patch.setArena(arenaBudget(module, { sampleRate, block, seed }, MODULES.length));
     patch.checkArena();
-    const sab = createShared(lead);
-    const ctrl = controlView(sab);
-    // Before any worker starts: each reads its priority from these words as it starts (docs/realtime.md).
     const limits = realtimeLimits();
     const rtRequest = options.realtimeThreads ?? { mode: "off" };
     const plan = planRealtime(rtRequest, {
@@ -305,6 +309,10 @@ export class Engine {
       cpus: navigator.hardwareConcurrency,
       paced: options.realtime ?? true,
     });
+    const lead = initialLead(leadSetting);
+    const sab = createShared(lead);
+    const ctrl = controlView(sab);
+    // Before any worker starts: each reads its priority from these words as it starts (docs/realtime.md).
     Atomics.store(ctrl, L.CTRL_RT_POLICY, plan.policy);
     Atomics.store(ctrl, L.CTRL_RT_OUT_PRIO, plan.output);
     Atomics.store(ctrl, L.CTRL_RT_DSP_PRIO, plan.dsp);
@@ -392,6 +400,7 @@ export class Engine {
     }
     engine.#startOutput(options.sink ?? { kind: "null" }, options.realtime ?? true);
     if (plan.policy !== 0) await engine.#waitForWord(L.CTRL_RT_OUT_GOT, 2000); // status says what it got
+    if (leadSetting === "auto") engine.#autoLead((block / sampleRate) * 1000);
     engine.#loop();
     engine.#listener.warm();
     return engine;
@@ -704,6 +713,11 @@ export class Engine {
       redundant: this.supervisor.redundant,
       failovers: m.failovers,
       lateBlocks: Atomics.load(this.#ctrl, L.CTRL_LATE),
+      lead: {
+        blocks: this.lead,
+        ms: (this.lead * this.block * 1000) / this.sampleRate,
+        auto: this.#leadWidener !== undefined,
+      },
       mergedBlocks: Atomics.load(this.#ctrl, L.CTRL_MERGED),
       underflows: Atomics.load(this.#ctrl, L.CTRL_UNDERFLOWS),
       quarantined: m.quarantined,
@@ -785,6 +799,14 @@ export class Engine {
     }
   }
 
+  // `auto`: from here on a late block widens the lead by one, and says so (engine/lead.ts).
+  #autoLead(blockMs: number): void {
+    this.#leadWidener = new LeadWidener(this.#ctrl, AUTO_LEAD_MAX, blockMs, (message) => {
+      if (this.#onEvent) this.#onEvent({ type: "lead", message });
+      else console.error(`[chronus] lead: ${message}`);
+    });
+  }
+
   // A create the arena had no room for (admission should make it impossible): reported, never silent.
   #checkCreates(): void {
     const slot = this.supervisor.selected;
@@ -832,6 +854,7 @@ export class Engine {
             throw new Error("injected exception in the supervision loop (--debug-throw-in-timer)");
           }
           this.supervisor.tick();
+          this.#leadWidener?.tick();
           this.#release();
           this.#checkCreates();
           this.#chainTick();

@@ -18,6 +18,8 @@ export interface EngineEvent {
     // From the recorder (engine/recorder.ts): audio recorded as silence, a recording that ended early.
     | "record-overrun"
     | "record-failed"
+    // The `auto` lead set or widened (engine/lead.ts).
+    | "lead"
     // A recording of a length in seconds or bars reached its end and is finalized (engine/recorder.ts).
     | "recorded"
     // An exception on the control plane (a handler, a timer) that was caught and reported (cli/guard.ts).

@@ -143,6 +143,8 @@ const STATUS_SCHEMA = z.looseObject({
   redundant: z.boolean(),
   failovers: z.number(),
   lateBlocks: z.number(),
+  // The ring lead now (engine/lead.ts): `auto` widens it after a late block.
+  lead: z.looseObject({ blocks: z.number(), ms: z.number(), auto: z.boolean() }).optional(),
   cpu: z.record(z.string(), z.number()),
 });
 

@@ -48,7 +48,7 @@ Deno.test("flags: no flags give the defaults as typed options", () => {
   assert.deepEqual(o.engine, {
     sampleRate: 48000,
     block: 128,
-    lead: 6,
+    lead: "auto",
     seed: 1,
     seconds: undefined,
     realtime: true,
@@ -182,7 +182,7 @@ Deno.test("flags: help, schema and the device list come first; then the first ba
     ],
     [["--sample-rate", "x"], /^--sample-rate needs a number, got "x"$/],
     [["--block", "x"], /^--block needs a number/],
-    [["--lead", "six"], /^--lead needs a number, got "six"$/],
+    [["--lead", "six"], /^--lead six: expected a number of blocks or "auto"$/],
     [["--duration", "soon"], /^--duration needs a number/],
     [["--restart-limit", "x"], /^--restart-limit needs a number/],
     [["--osc-port", "x"], /^--osc-port needs a number/],
