@@ -13,9 +13,10 @@ import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
 import { SamplePool } from "../core/sample_pool.ts";
-import { SampleLibrary, sampleSource } from "../patch/samples.ts";
+import { decodeHere, SampleLibrary, sampleSource } from "../patch/samples.ts";
 import { Patch } from "../patch/graph.ts";
 import { writePlot } from "./render_plot.ts";
+import { checkReadable } from "./permission_error.ts";
 import { analyze } from "../analysis/analyze.ts";
 import { describe } from "../analysis/describe.ts";
 
@@ -88,6 +89,7 @@ if (import.meta.main) {
   let sequencerBpm: number | undefined; // the tempo of a patch's playing sequence, for --analyze
   let pool: SamplePool | undefined;
   try {
+    if (a.samples !== undefined) checkReadable("--samples", a.samples);
     // Offline, every load happens before the first block renders: freed space is never reused (Infinity).
     pool = new SamplePool(Number(a["sample-memory"]), Infinity);
     if (a.replay) {
@@ -103,7 +105,10 @@ if (import.meta.main) {
         sampleRate,
       );
       for (const s of log.samples) {
-        const got = samples.load(s.name, s.file, { id: s.id, onsets: s.onsets });
+        const got = await samples.loadAsync(s.name, s.file, decodeHere(pool.memory), {
+          id: s.id,
+          onsets: s.onsets,
+        });
         if (got.hash !== s.hash) {
           fail(`sample ${s.name}: ${s.file} is not the file the session loaded (its hash differs)`);
         }
@@ -120,6 +125,9 @@ if (import.meta.main) {
         ? readPatchFile({ file: a.patch })
         : readPatchFile({ file: DEFAULT_PATCH_URL, voices: voiceCount(a.voices, envVoices()) });
       const score = a.score ? Deno.readTextFileSync(a.score) : "";
+      // The patch's samples first, any format (the score's `sample load` lines read WAV: cli/score.ts).
+      await new SampleLibrary(pool, sampleSource(a["data-dir"], a.samples), new Patch(), settings.sampleRate)
+        .loadFileSamplesAsync(file, decodeHere(pool.memory));
       commands = scoreCommands(file, score, settings.sampleRate, settings.block, a["data-dir"], {
         pool,
         source: sampleSource(a["data-dir"], a.samples),

@@ -127,7 +127,8 @@ export class ScoreEngine implements OscEngine {
  * The stamped commands of a patch (and its sequence) loaded at frame 0 and a score; throws ClientError naming
  * the line. The score's file names (load, save, pattern …) resolve in the data directory `dataDir`
  * (core/sandbox.ts), as a live engine's clients' do; `sample load` lines and the patch's `samples` load into
- * `pool` when given.
+ * `pool` when given (WAV: a patch's samples of other formats must be in the pool already, as cli/render.ts
+ * loads them).
  */
 export function scoreCommands(
   file: PatchFile,
@@ -138,9 +139,9 @@ export function scoreCommands(
   pool?: { pool: SamplePool; source: SampleSource },
 ): StampedCommand[] {
   const e = new ScoreEngine(sampleRate, block, pool);
-  for (const [name, f] of Object.entries(file.samples ?? {})) {
+  if (Object.keys(file.samples ?? {}).length > 0) {
     if (!e.samples) throw new ClientError("the patch names samples, but this render has no sample pool");
-    e.samples.load(name, f);
+    e.samples.loadFileSamples(file); // those already in the pool (cli/render.ts loads them first) stay
   }
   e.patch.load(file);
   e.instrument.load(file);
