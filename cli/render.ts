@@ -41,6 +41,9 @@ or from --samples DIR; the sample pool holds at most --sample-memory MB (default
 --analyze prints the listening report of the whole render after writing the WAV (docs/listening-live.md):
 a few sentences, or with --json the report as JSON and nothing else on stdout.`;
 
+// A score line that loads a sample (`0.5 sample load NAME FILE [onsets]`): its FILE is decoded ahead.
+const SAMPLE_LOAD_LINE = /^\s*\S+\s+sample\s+load\s+\S+\s+(\S+)/gm;
+
 function fail(message: string): never {
   console.error(`render: ${message}`);
   Deno.exit(2);
@@ -125,12 +128,16 @@ if (import.meta.main) {
         ? readPatchFile({ file: a.patch })
         : readPatchFile({ file: DEFAULT_PATCH_URL, voices: voiceCount(a.voices, envVoices()) });
       const score = a.score ? Deno.readTextFileSync(a.score) : "";
-      // The patch's samples first, any format (the score's `sample load` lines read WAV: cli/score.ts).
-      await new SampleLibrary(pool, sampleSource(a["data-dir"], a.samples), new Patch(), settings.sampleRate)
-        .loadFileSamplesAsync(file, decodeHere(pool.memory));
+      // The patch's samples first, and the files the score's `sample load` lines name decoded ahead: the
+      // score runs synchronously, the decoders of FLAC, MP3 and Ogg do not (core/sample_formats.ts).
+      const source = sampleSource(a["data-dir"], a.samples), decoded = new Map();
+      const ahead = new SampleLibrary(pool, source, new Patch(), settings.sampleRate, decoded);
+      await ahead.loadFileSamplesAsync(file, decodeHere(pool.memory));
+      await ahead.decodeAhead([...score.matchAll(SAMPLE_LOAD_LINE)].map((m) => m[1]));
       commands = scoreCommands(file, score, settings.sampleRate, settings.block, a["data-dir"], {
         pool,
-        source: sampleSource(a["data-dir"], a.samples),
+        source,
+        decoded,
       });
       const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);
       // A playing sequence renders eight bars (and the tail), unless --seconds says otherwise.

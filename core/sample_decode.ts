@@ -106,16 +106,16 @@ function toEngineRate(pcm: PcmAudio, file: string, sampleRate: number): DecodedS
 }
 
 /**
- * Decodes a WAV file's bytes for the pool at `sampleRate` (the synchronous path: an offline score); throws
- * ClientError naming `file`, also for a compressed file, which decodeSampleAsync reads.
+ * Decodes a WAV file's bytes for the pool at `sampleRate` (the synchronous path: a score's line not decoded
+ * ahead); throws ClientError naming `file`, also for a compressed file, which decodeSampleAsync reads.
  */
 export function decodeSample(bytes: Uint8Array, file: string, sampleRate: number): DecodedSample {
   const format = sniffFormat(bytes);
   if (format && format !== "wav") {
     throw notReadable(
       file,
-      `it is ${FORMAT_NAMES[format]}, which an offline score reads only as WAV (a live engine, --patch and ` +
-        `--replay read ${READABLE})`,
+      `it is ${FORMAT_NAMES[format]}, which a score reads only when it was decoded ahead (deno task render ` +
+        `does that for its score's files; a live engine reads ${READABLE})`,
     );
   }
   let wav;

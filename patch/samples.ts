@@ -9,6 +9,7 @@ import { ClientError } from "../core/errors.ts";
 import { checkName } from "../core/sandbox.ts";
 import { decodeSample, decodeSampleAsync, readSampleFile, type SampleJob } from "../core/sample_decode.ts";
 import {
+  type DecodedSample,
   mipLevels,
   type Range,
   sampleBytes,
@@ -111,11 +112,22 @@ export class SampleLibrary {
   #sampleRate: number;
   #loading = new Set<string>(); // names whose decoding is under way or that wait to be published
   #decoding = 0; // loads in their loader
+  #decoded: Map<string, DecodedSample>; // SHA-256 of a file → its decoding, made ahead (decodeAhead)
   /** Told of every sample loaded (the engine writes it to the session log). */
   onLoad?: (info: SampleInfo) => void;
 
-  /** Loads into `pool` from `source` at the engine's `sampleRate`; resolves names for `patch`. */
-  constructor(pool: SamplePool, source: SampleSource, patch: Patch, sampleRate: number) {
+  /**
+   * Loads into `pool` from `source` at the engine's `sampleRate`; resolves names for `patch`. `decoded`: files
+   * decoded ahead (decodeAhead), which the synchronous load takes instead of decoding WAV only.
+   */
+  constructor(
+    pool: SamplePool,
+    source: SampleSource,
+    patch: Patch,
+    sampleRate: number,
+    decoded: Map<string, DecodedSample> = new Map(),
+  ) {
+    this.#decoded = decoded;
     this.pool = pool;
     this.#root = source.root;
     this.#area = source.area;
@@ -133,7 +145,8 @@ export class SampleLibrary {
   load(name: string, file: string, options: LoadOptions = {}): SampleInfo {
     const { rel, path } = this.#check(name, file);
     const { bytes, hash } = readSampleFile({ root: this.#root, path, room: this.#room() });
-    const decoded = decodeSample(bytes, rel, this.#sampleRate);
+    const ahead = this.#decoded.get(hash);
+    const decoded = ahead ? { ...ahead } : decodeSample(bytes, rel, this.#sampleRate);
     if (options.onsets) decoded.onsets = onsetSlices(decoded, this.#sampleRate);
     const info = this.pool.place(name, rel, hash, decoded, undefined, options.id);
     this.onLoad?.(info);
@@ -358,6 +371,36 @@ export class SampleLibrary {
   /** Frees samples just loaded for something that was then refused (no module can name them yet). */
   unload(names: readonly string[]): void {
     for (const name of names) this.pool.free(name);
+  }
+
+  /**
+   * Decodes `files` (names in the samples directory; any format) ahead, into the map the synchronous load
+   * takes them from by their content's hash: how an offline score's `sample load` lines read FLAC, MP3 and
+   * Ogg (cli/render.ts). A file that cannot be read is left for its load to refuse.
+   */
+  async decodeAhead(files: readonly string[]): Promise<void> {
+    for (const file of files) {
+      let read;
+      try {
+        const rel = checkName(file, "sample file");
+        read = readSampleFile({
+          root: this.#root,
+          path: this.#area ? `${this.#area}/${rel}` : rel,
+          room: this.#room(),
+        });
+      } catch {
+        continue; // its load says why, at its line
+      }
+      if (this.#decoded.has(read.hash)) continue;
+      try {
+        this.#decoded.set(
+          read.hash,
+          await decodeSampleAsync(read.bytes, file, this.#sampleRate, this.#room()),
+        );
+      } catch {
+        continue; // as above: decodeSample refuses it, naming the file, when the line loads it
+      }
+    }
   }
 
   /** The engine's rate, which samples are resampled to. */

@@ -210,6 +210,57 @@ Deno.test("a compressed file whose audio outgrows the pool's room stops decoding
   );
 });
 
+Deno.test("deno task render: a score's `sample load` lines and a patch's samples read FLAC, MP3 and Ogg", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/tone.flac`, encodeFlac(sineInts(1000, 1, 1, 16), 1, 16, SR));
+  await Deno.writeFile(`${dir}/tone.mp3`, await encode("mp3", sinePlanar(1000, 1, 1)));
+  await Deno.writeFile(`${dir}/tone.ogg`, await encode("ogg", sinePlanar(1000, 1, 1)));
+  await Deno.writeTextFile(
+    `${dir}/p.json`,
+    JSON.stringify({
+      samples: { o: "tone.ogg" },
+      modules: { out1: { type: "out" }, smp: { type: "sampler" } },
+      connections: [["smp", "out1.L"]],
+    }),
+  );
+  await Deno.writeTextFile(
+    `${dir}/s.txt`,
+    ["0 sample load f tone.flac", "0 sample load m tone.mp3"].concat(
+      ["f", "m", "o"].flatMap((
+        n,
+        k,
+      ) => [`${k * 0.5} set smp.sample ${n}`, `${k * 0.5} gate smp on`, `${k * 0.5 + 0.4} gate smp off`]),
+    ).join("\n") + "\n",
+  );
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../cli/render.ts", import.meta.url).pathname,
+      "--patch",
+      `${dir}/p.json`,
+      "--score",
+      `${dir}/s.txt`,
+      "--samples",
+      dir,
+      "--out",
+      `${dir}/o.wav`,
+      "--seconds",
+      "1.5",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  const out = readWav(await Deno.readFile(`${dir}/o.wav`)).samples;
+  for (const k of [0, 1, 2]) {
+    const from = Math.round((k * 0.5 + 0.05) * SR), to = Math.round((k * 0.5 + 0.35) * SR);
+    const hz = zeroCrossingHz(out, 2, 0, from, to);
+    assert.ok(Math.abs(cents(hz, 1000)) < 0.5, `tone ${k}: ${hz} Hz`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
 /** A live engine's router and a way to wait for a reply that comes later. */
 function rig(engine: ConstructorParameters<typeof OscRouter>[0], dir: string) {
   const router = new OscRouter(engine, undefined, dir);
