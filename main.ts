@@ -10,7 +10,7 @@ import { schemaJson } from "./patch/schema.ts";
 import { readLines, runLine } from "./cli/console.ts";
 import { startExercise } from "./cli/exercise.ts";
 import { HELP, parseFlags } from "./cli/flags.ts";
-import { fail, plainPermissionMessage as plain } from "./cli/permission_error.ts";
+import { checkReadable, fail, plainPermissionMessage as plain } from "./cli/permission_error.ts";
 import { chooseSink, deviceList } from "./cli/sink_choice.ts";
 import { startStatusLines, stopLines } from "./cli/status_line.ts";
 import { guardProcess, orFail, throwInTimers } from "./cli/guard.ts";
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   if (request.action === "list-devices") return console.log(orFail(() => deviceList(request.verbose)));
   const o = request.options;
   if (o.keepAlive) Deno.exit(await keep(new URL(import.meta.url), Deno.args, o.dataDir, o.resume));
+  const samples = o.engine.samples?.source;
+  if (samples?.area === "") orFail(() => checkReadable("--samples", samples.root));
   const patch = orFail(() => o.resume ? readAutosave(o.dataDir) : o.patch && readPatchFile(o.patch));
   const history = o.resume ? orFail(() => readAutosaveHistory(o.dataDir)) : undefined;
   const { sink, fallback } = orFail(() => chooseSink(o.sink, o.engine.sampleRate));

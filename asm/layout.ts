@@ -355,12 +355,13 @@ export const SLOW_MS = 12;
 // table: each mip level is interleaved f32 frames (channels 1 or 2) at the engine's rate.
 export const POOL_SAMPLES = 256;
 export const POOL_ENTRY_WORDS = 16;
-export const POOL_MIPS = 5; // level 0 = the sample, level k = decimated by 2^k with a low-pass
+// Nine levels: the sampler's largest step, rate 16 × pitch +48 semitones = 256 = 2^8, reads level 8.
+export const POOL_MIPS = 9; // level 0 = the sample, level k = decimated by 2^k with a low-pass
 export const POOL_E_READY = 0; // 1 while the entry may be played
 export const POOL_E_FRAMES = 1; // frames of level 0
 export const POOL_E_CHANNELS = 2; // 1 or 2
 export const POOL_E_MIPS = 3; // levels stored, 1 … POOL_MIPS
 export const POOL_E_SLICES = 4; // onset slices stored (0: the sampler's `slices` cuts equal parts)
 export const POOL_E_SLICE_AT = 5; // byte offset of the slice starts: POOL_E_SLICES i32 frames
-export const POOL_E_LEVEL_AT = 8; // POOL_MIPS words: byte offset of each level's data
+export const POOL_E_LEVEL_AT = 6; // POOL_MIPS words (6 … 14): byte offset of each level's data
 export const POOL_TABLE_BYTES = POOL_SAMPLES * POOL_ENTRY_WORDS * 4;

@@ -169,8 +169,8 @@ export const FLAGS = [
     type: "text",
     value: "DIR",
     help: [
-      "where /sample/load and a patch file's \"samples\" read WAV files (default: the data directory's",
-      "samples/)",
+      'where /sample/load and a patch file\'s "samples" read sample files: WAV, FLAC, MP3, Ogg Vorbis',
+      "(default: the data directory's samples/; `deno task start` may read only the project and /tmp)",
     ],
   },
   {

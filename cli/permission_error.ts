@@ -30,3 +30,17 @@ export function fail(message: string): never {
   console.error(`chronus: ${plainPermissionMessage(message)}`);
   Deno.exit(2);
 }
+
+/**
+ * Throws an Error in plain words when this process may not read the directory `dir` that `flag` names (a
+ * `--samples` outside the project and /tmp under `deno task start` or `render`): said at start, rather than
+ * as each load's refusal later.
+ */
+export function checkReadable(flag: string, dir: string): void {
+  if (Deno.permissions.querySync({ name: "read", path: dir }).state === "granted") return;
+  throw new Error(
+    `${flag} ${dir}: this task may not read there (its permission set in deno.json reads the project ` +
+      `directory and /tmp only): put the files under one of them, or add it with Deno's --allow-read ` +
+      `(docs/samples.md, "A samples directory outside the project")`,
+  );
+}

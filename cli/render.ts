@@ -13,9 +13,10 @@ import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 import { envVoices, voiceCount } from "./flags.ts";
 import { scoreCommands } from "./score.ts";
 import { SamplePool } from "../core/sample_pool.ts";
-import { SampleLibrary, sampleSource } from "../patch/samples.ts";
+import { decodeHere, SampleLibrary, sampleSource } from "../patch/samples.ts";
 import { Patch } from "../patch/graph.ts";
 import { writePlot } from "./render_plot.ts";
+import { checkReadable } from "./permission_error.ts";
 import { analyze } from "../analysis/analyze.ts";
 import { describe } from "../analysis/describe.ts";
 
@@ -39,6 +40,9 @@ or from --samples DIR; the sample pool holds at most --sample-memory MB (default
 --plot also writes a PNG of the whole render (waveform, spectrogram, loudness; docs/view.md), where --out may.
 --analyze prints the listening report of the whole render after writing the WAV (docs/listening-live.md):
 a few sentences, or with --json the report as JSON and nothing else on stdout.`;
+
+// A score line that loads a sample (`0.5 sample load NAME FILE [onsets]`): its FILE is decoded ahead.
+const SAMPLE_LOAD_LINE = /^\s*\S+\s+sample\s+load\s+\S+\s+(\S+)/gm;
 
 function fail(message: string): never {
   console.error(`render: ${message}`);
@@ -88,6 +92,7 @@ if (import.meta.main) {
   let sequencerBpm: number | undefined; // the tempo of a patch's playing sequence, for --analyze
   let pool: SamplePool | undefined;
   try {
+    if (a.samples !== undefined) checkReadable("--samples", a.samples);
     // Offline, every load happens before the first block renders: freed space is never reused (Infinity).
     pool = new SamplePool(Number(a["sample-memory"]), Infinity);
     if (a.replay) {
@@ -103,7 +108,10 @@ if (import.meta.main) {
         sampleRate,
       );
       for (const s of log.samples) {
-        const got = samples.load(s.name, s.file, { id: s.id, onsets: s.onsets });
+        const got = await samples.loadAsync(s.name, s.file, decodeHere(pool.memory), {
+          id: s.id,
+          onsets: s.onsets,
+        });
         if (got.hash !== s.hash) {
           fail(`sample ${s.name}: ${s.file} is not the file the session loaded (its hash differs)`);
         }
@@ -120,9 +128,16 @@ if (import.meta.main) {
         ? readPatchFile({ file: a.patch })
         : readPatchFile({ file: DEFAULT_PATCH_URL, voices: voiceCount(a.voices, envVoices()) });
       const score = a.score ? Deno.readTextFileSync(a.score) : "";
+      // The patch's samples first, and the files the score's `sample load` lines name decoded ahead: the
+      // score runs synchronously, the decoders of FLAC, MP3 and Ogg do not (core/sample_formats.ts).
+      const source = sampleSource(a["data-dir"], a.samples), decoded = new Map();
+      const ahead = new SampleLibrary(pool, source, new Patch(), settings.sampleRate, decoded);
+      await ahead.loadFileSamplesAsync(file, decodeHere(pool.memory));
+      await ahead.decodeAhead([...score.matchAll(SAMPLE_LOAD_LINE)].map((m) => m[1]));
       commands = scoreCommands(file, score, settings.sampleRate, settings.block, a["data-dir"], {
         pool,
-        source: sampleSource(a["data-dir"], a.samples),
+        source,
+        decoded,
       });
       const last = commands.reduce((m, c) => Math.max(m, c.frame), 0);
       // A playing sequence renders eight bars (and the tail), unless --seconds says otherwise.

@@ -14,7 +14,17 @@ import { History } from "../sequencer/history.ts";
 import { Instrument } from "../patch/instrument.ts";
 import { translate } from "./language.ts";
 import { SampleLibrary, type SampleSource } from "../patch/samples.ts";
-import type { SamplePool } from "../core/sample_pool.ts";
+import type { DecodedSample, SamplePool } from "../core/sample_pool.ts";
+
+/** A score's sample pool, where its files come from, and the files decoded ahead (SampleLibrary.decodeAhead). */
+export interface ScorePool {
+  /** The pool the offline render plays. */
+  pool: SamplePool;
+  /** Where `sample load` reads. */
+  source: SampleSource;
+  /** Files decoded ahead by their content's SHA-256 (any format); the rest decode at their line (WAV). */
+  decoded?: Map<string, DecodedSample>;
+}
 
 /** Stamps what the router sends at the current line's frame (also the router's stand-in engine in tests). */
 export class ScoreEngine implements OscEngine {
@@ -40,11 +50,11 @@ export class ScoreEngine implements OscEngine {
   constructor(
     readonly sampleRate: number,
     readonly block: number,
-    pool?: { pool: SamplePool; source: SampleSource },
+    pool?: ScorePool,
   ) {
     this.instrument = new Instrument(this.patch, sampleRate);
     this.sequencer = new Sequencer(this.patch, this.instrument);
-    if (pool) this.samples = new SampleLibrary(pool.pool, pool.source, this.patch, sampleRate);
+    if (pool) this.samples = new SampleLibrary(pool.pool, pool.source, this.patch, sampleRate, pool.decoded);
   }
 
   /** Stamps a command at `frame` (default: the current line's) with the next sequence number; returns it. */
@@ -127,7 +137,8 @@ export class ScoreEngine implements OscEngine {
  * The stamped commands of a patch (and its sequence) loaded at frame 0 and a score; throws ClientError naming
  * the line. The score's file names (load, save, pattern …) resolve in the data directory `dataDir`
  * (core/sandbox.ts), as a live engine's clients' do; `sample load` lines and the patch's `samples` load into
- * `pool` when given.
+ * `pool` when given (WAV: a patch's samples of other formats must be in the pool already, as cli/render.ts
+ * loads them).
  */
 export function scoreCommands(
   file: PatchFile,
@@ -135,12 +146,12 @@ export function scoreCommands(
   sampleRate: number,
   block: number,
   dataDir?: string,
-  pool?: { pool: SamplePool; source: SampleSource },
+  pool?: ScorePool,
 ): StampedCommand[] {
   const e = new ScoreEngine(sampleRate, block, pool);
-  for (const [name, f] of Object.entries(file.samples ?? {})) {
+  if (Object.keys(file.samples ?? {}).length > 0) {
     if (!e.samples) throw new ClientError("the patch names samples, but this render has no sample pool");
-    e.samples.load(name, f);
+    e.samples.loadFileSamples(file); // those already in the pool (cli/render.ts loads them first) stay
   }
   e.patch.load(file);
   e.instrument.load(file);

@@ -15,8 +15,14 @@ export interface PatchFile {
   /** The session's scale, "ROOT MODE" ("D dorian"): what degrees (`:5`) count in (core/music.ts). */
   scale?: string;
   /** Samples the patch plays, name → file in the samples directory: loaded before the modules. */
-  samples?: Record<string, string>;
+  samples?: Record<string, SampleFileEntry>;
 }
+
+/**
+ * A patch file's sample: its file in the samples directory, or `{"file": …, "onsets": true}` for one loaded
+ * with its attacks as its slices (`sample load NAME FILE onsets`).
+ */
+export type SampleFileEntry = string | { file: string; onsets?: boolean };
 
 /** A voice group in a file: its modules, or its modules with legato and a steal policy. */
 export type GroupFile = string[] | {

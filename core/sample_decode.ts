@@ -1,9 +1,21 @@
 // Decoding a sample file for the pool, off the audio path: WAV (16/24/32-bit integer, 32/64-bit float,
-// core/wav.ts), resampled to the engine's rate with a band-limited (windowed-sinc) resampler. FLAC, MP3 and
-// Ogg are not read yet (see docs/samples.md). No npm resampler is used: the ones found (wave-resampler) run
-// point-by-point over JavaScript arrays and carry no anti-aliasing test; this one is ~40 lines and tested.
+// core/wav.ts) here, FLAC, MP3 and Ogg Vorbis through core/sample_formats.ts; the format is told by the file's
+// first bytes, never by its name. Then resampled to the engine's rate with a band-limited (windowed-sinc)
+// resampler. No npm resampler is used: the ones found (wave-resampler) run point-by-point over JavaScript
+// arrays and carry no anti-aliasing test; this one is ~40 lines and tested.
+import { createHash } from "node:crypto";
 import { ClientError } from "./errors.ts";
-import type { DecodedSample } from "./sample_pool.ts";
+import { DataDir } from "./sandbox.ts";
+import { type DecodedSample, fullMessage, type Range, type WrittenSample } from "./sample_pool.ts";
+import {
+  decodeCompressed,
+  FORMAT_NAMES,
+  FormatError,
+  type PcmAudio,
+  READABLE,
+  sniffFormat,
+  TooLongError,
+} from "./sample_formats.ts";
 import { readWav } from "./wav.ts";
 
 /** Zero crossings of the resampling kernel on each side (its length is 2·ZEROS / cut taps). */
@@ -69,49 +81,143 @@ export function resample(src: Float32Array, ch: number, from: number, to: number
   return out;
 }
 
-/** Decodes a sample file's bytes for the pool at `sampleRate`; throws ClientError naming `file`. */
+/** The error for a file this engine cannot read, `why` saying what is wrong with it. */
+export function notReadable(file: string, why: string): ClientError {
+  return new ClientError(`"${file}" is not a sample this engine reads: ${why}`);
+}
+
+// The checks every format's audio passes, then the resampling to the engine's rate.
+function toEngineRate(pcm: PcmAudio, file: string, sampleRate: number): DecodedSample {
+  if (pcm.sampleRate < 1000 || pcm.sampleRate > 768000) {
+    throw notReadable(file, `its rate ${pcm.sampleRate} Hz is out of range (1000 … 768000)`);
+  }
+  if (pcm.channels > 2) throw notReadable(file, `${pcm.channels} channels (the sampler plays 1 or 2)`);
+  if (pcm.samples.length < pcm.channels) throw notReadable(file, "no audio in it");
+  for (let i = 0; i < pcm.samples.length; i++) {
+    if (!Number.isFinite(pcm.samples[i])) throw notReadable(file, "it holds NaN or infinite samples");
+  }
+  const samples = resample(pcm.samples, pcm.channels, pcm.sampleRate, sampleRate);
+  return {
+    channels: pcm.channels,
+    frames: samples.length / pcm.channels,
+    samples,
+    sourceRate: pcm.sampleRate,
+  };
+}
+
+/**
+ * Decodes a WAV file's bytes for the pool at `sampleRate` (the synchronous path: a score's line not decoded
+ * ahead); throws ClientError naming `file`, also for a compressed file, which decodeSampleAsync reads.
+ */
 export function decodeSample(bytes: Uint8Array, file: string, sampleRate: number): DecodedSample {
+  const format = sniffFormat(bytes);
+  if (format && format !== "wav") {
+    throw notReadable(
+      file,
+      `it is ${FORMAT_NAMES[format]}, which a score reads only when it was decoded ahead (deno task render ` +
+        `does that for its score's files; a live engine reads ${READABLE})`,
+    );
+  }
   let wav;
   try {
     wav = readWav(bytes);
   } catch (e) {
     const why = (e as Error).message.replace(/^Cannot read WAV: /, "");
-    throw new ClientError(
-      `${file}: not a WAV file this engine reads (${why}; WAV 16/24/32-bit or float only)`,
-    );
+    throw notReadable(file, `${why} (it reads ${READABLE})`);
   }
-  if (wav.sampleRate < 1000 || wav.sampleRate > 768000) {
-    throw new ClientError(`${file}: sample rate ${wav.sampleRate} Hz is out of range (1000 … 768000)`);
-  }
-  if (wav.channels > 2) throw new ClientError(`${file}: ${wav.channels} channels (the sampler plays 1 or 2)`);
-  if (wav.frames < 1) throw new ClientError(`${file}: no audio in it`);
-  for (let i = 0; i < wav.samples.length; i++) {
-    if (!Number.isFinite(wav.samples[i])) throw new ClientError(`${file}: holds NaN or infinite samples`);
-  }
-  const samples = resample(wav.samples, wav.channels, wav.sampleRate, sampleRate);
-  return {
-    channels: wav.channels,
-    frames: samples.length / wav.channels,
-    samples,
-    sourceRate: wav.sampleRate,
-  };
+  return toEngineRate(wav, file, sampleRate);
 }
 
-/** What the engine asks the sample worker (workers/sample_worker.ts): decode a file's bytes. */
-export interface SampleDecodeRequest {
-  /** The request's number, echoed in the reply. */
-  id: number;
-  /** The file's bytes (transferred). */
-  bytes: Uint8Array;
-  /** Its name in the samples directory, for errors. */
+/**
+ * Reads a job's file under the sandbox's rules (core/sandbox.ts: inside its root, a regular file, at most the
+ * pool's free bytes) and hashes it (SHA-256, hex: the session log's check); ClientError when it cannot.
+ */
+export function readSampleFile(
+  job: Pick<SampleJob, "root" | "path" | "room">,
+): { bytes: Uint8Array; hash: string } {
+  let bytes: Uint8Array;
+  try {
+    bytes = new DataDir(job.root).readBytes(job.path, job.room.free);
+  } catch (e) {
+    // The pool's free space is the cap: a bigger file cannot fit once decoded (4 bytes a sample, or more).
+    const over = /(\d+) bytes, over the cap/.exec((e as Error).message);
+    throw over ? new ClientError(fullMessage(Number(over[1]), job.room.free, job.room.capacity, true)) : e;
+  }
+  return { bytes, hash: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** Where a decode must stop: the pool's free bytes and capacity when the load began (its error's numbers). */
+export interface DecodeRoom {
+  /** Bytes free in the pool. */
+  free: number;
+  /** The pool's capacity in bytes. */
+  capacity: number;
+}
+
+/**
+ * Decodes a sample file's bytes of any format this engine reads (told by content) for the pool at
+ * `sampleRate`; throws ClientError naming `file` for an unknown format, a cut or damaged file, or one whose
+ * audio cannot fit `room` (a compressed file stops decoding there).
+ */
+export async function decodeSampleAsync(
+  bytes: Uint8Array,
+  file: string,
+  sampleRate: number,
+  room?: DecodeRoom,
+): Promise<DecodedSample> {
+  const format = sniffFormat(bytes);
+  if (format === "wav") return decodeSample(bytes, file, sampleRate);
+  if (!format) {
+    throw notReadable(file, `its first bytes are none of the formats it reads (${READABLE})`);
+  }
+  // Frames at the file's rate that could fit at the engine's (4 bytes a sample, mono at best, no mip levels).
+  const maxFrames = room ? room.free / 4 : Infinity;
+  let pcm: PcmAudio;
+  try {
+    pcm = await decodeCompressed(bytes, format, maxFrames);
+  } catch (e) {
+    if (e instanceof TooLongError && room) {
+      const bytes = Math.ceil((e.frames * e.channels * 4 * sampleRate) / e.sampleRate);
+      throw new ClientError(fullMessage(bytes, room.free, room.capacity, true));
+    }
+    if (e instanceof FormatError || e instanceof TooLongError) {
+      throw notReadable(file, `${FORMAT_NAMES[format]}: ${e.message}`);
+    }
+    // The decoder itself failed on these bytes (a WebAssembly trap, a parser's exception): still the file's.
+    throw notReadable(file, `${FORMAT_NAMES[format]}: the decoder failed (${(e as Error).message})`);
+  }
+  return toEngineRate(pcm, file, sampleRate);
+}
+
+/** A sample file to read and decode: what a SampleLoader (patch/samples.ts) is given. */
+export interface SampleJob {
+  /** The directory sample files are read in (the sandbox's root: core/sandbox.ts DataDir). */
+  root: string;
+  /** The file's path there, checked (checkName): "samples/NAME", or NAME in a --samples directory. */
+  path: string;
+  /** Its name in the samples directory, for errors and the session log. */
   file: string;
   /** The engine's rate, which it is resampled to. */
   sampleRate: number;
   /** Find onset slices too. */
   onsets: boolean;
+  /** The pool's room when the load began: a compressed file stops decoding past it. */
+  room: DecodeRoom;
 }
 
-/** The sample worker's answer: the decoded sample with its mip levels, or why it could not be decoded. */
-export type SampleDecodeReply =
-  | { id: number; ok: true; sample: DecodedSample }
-  | { id: number; ok: false; message: string; client: boolean };
+/**
+ * What the engine tells the sample worker (workers/sample_worker.ts): the pool's memory (first), a file to
+ * decode, where to write a decoded one (a range the control thread reserved), or to drop one (no room).
+ */
+export type SampleWorkerRequest =
+  | { type: "pool"; memory: WebAssembly.Memory }
+  | ({ type: "decode"; id: number } & SampleJob)
+  | { type: "write"; id: number; range: Range }
+  | { type: "drop"; id: number };
+
+/** The sample worker's answers: the file's size once read, the bytes it needs decoded, its data written (and its file's hash), or why it failed. */
+export type SampleWorkerReply =
+  | { type: "read"; id: number; bytes: number }
+  | { type: "size"; id: number; bytes: number }
+  | { type: "written"; id: number; sample: WrittenSample; hash: string }
+  | { type: "failed"; id: number; message: string; client: boolean };

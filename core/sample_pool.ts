@@ -4,7 +4,9 @@
 //
 // What the pool promises the DSP (asm/layout.ts draws the table):
 // - A sample's data and table entry are written whole, POOL_E_READY last, before the id is handed out: any
-//   command naming the id is sent after that, so every worker sees the sample before the command.
+//   command naming the id is sent after that, so every worker sees the sample before the command. A live
+//   engine's sample worker writes the data (writeSampleData) into a range the control thread reserved for it
+//   (reserve), which no id names yet; the control thread then writes the entry and hands out the id (publish).
 // - An entry never changes while a module may play it: the control side refuses /sample/free while a module's
 //   `sample` parameter names it, and a freed sample's bytes and id return to use only after FREE_GRACE_MS
 //   (the standby renders the last blocks that may still hold a hit of it long before that).
@@ -57,13 +59,41 @@ export interface SampleInfo {
   bytes: number;
 }
 
-interface Range {
+/** A range of the pool's bytes. */
+export interface Range {
+  /** Its first byte. */
   at: number;
+  /** Its length. */
   bytes: number;
+}
+
+/** A sample's data written into the pool at a reserved range, waiting for its table entry and id (publish). */
+export interface WrittenSample {
+  /** 1 or 2. */
+  channels: number;
+  /** Frames at the engine's rate. */
+  frames: number;
+  /** The file's own rate in Hz. */
+  sourceRate: number;
+  /** The reserved range it was written into. */
+  range: Range;
+  /** Each mip level's first byte. */
+  levelAt: number[];
+  /** The onset slice starts' first byte, and how many there are. */
+  sliceAt: number;
+  /** Onset slices written (0: none). */
+  slices: number;
 }
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+/** The text of a full pool's error: a sample of `bytes` ("at least": before decoding) against `free` of `capacity`. */
+export function fullMessage(bytes: number, free: number, capacity: number, atLeast = false): string {
+  return `the sample pool is full: needs ${atLeast ? "at least " : ""}${mb(bytes)}, ${mb(free)} free of ${
+    mb(capacity)
+  } (--sample-memory; free a sample first)`;
+}
 
 /** Frames of mip level k of a sample of `frames` frames. */
 export function levelFrames(frames: number, k: number): number {
@@ -132,6 +162,46 @@ export function mipLevels(s: DecodedSample): Float32Array[] {
   return levels;
 }
 
+/** Bytes a decoded sample with mip levels `levels` and onset slices `onsets` takes in the pool. */
+export function sampleBytes(levels: readonly Float32Array[], onsets: readonly number[]): number {
+  return levels.reduce((n, l) => n + align(l.byteLength), 0) + align(onsets.length * 4);
+}
+
+/**
+ * Writes a decoded sample's mip levels `levels` and slice starts `onsets` into `memory` at `range` (reserved
+ * for it: SamplePool.reserve, at least sampleBytes long); what the sample worker does for a live engine, so the
+ * control thread never copies megabytes. Returns what publish needs.
+ */
+export function writeSampleData(
+  memory: WebAssembly.Memory,
+  range: Range,
+  s: DecodedSample,
+  levels: readonly Float32Array[],
+  onsets: readonly number[],
+): WrittenSample {
+  if (sampleBytes(levels, onsets) > range.bytes || range.at + range.bytes > memory.buffer.byteLength) {
+    throw new RangeError(`writeSampleData: the sample does not fit the range ${range.at} + ${range.bytes}`);
+  }
+  const u8 = new Uint8Array(memory.buffer);
+  let offset = range.at;
+  const levelAt: number[] = [];
+  for (const level of levels) {
+    levelAt.push(offset);
+    u8.set(new Uint8Array(level.buffer, level.byteOffset, level.byteLength), offset);
+    offset += align(level.byteLength);
+  }
+  new Int32Array(memory.buffer, offset, onsets.length).set(onsets);
+  return {
+    channels: s.channels,
+    frames: s.frames,
+    sourceRate: s.sourceRate,
+    range,
+    levelAt,
+    sliceAt: offset,
+    slices: onsets.length,
+  };
+}
+
 /** The pool of one engine: the shared memory, its allocator and its table. */
 export class SamplePool {
   /** The shared memory every DSP instance imports as "pool" "mem". */
@@ -142,6 +212,7 @@ export class SamplePool {
   #ranges = new Map<number, Range>(); // id → its bytes
   #free: Range[] = [];
   #pending: { id: number; range: Range; at: number }[] = []; // freed, waiting out the grace
+  #reserved: Range[] = []; // being written for a load, no id yet
   #top = L.POOL_TABLE_BYTES;
   #grace: number;
   #now: () => number;
@@ -178,7 +249,7 @@ export class SamplePool {
 
   /** Bytes in use (the table included) and free of the capacity. */
   usage(): { used: number; free: number } {
-    const held = [...this.#ranges.values(), ...this.#pending.map((p) => p.range)];
+    const held = [...this.#ranges.values(), ...this.#pending.map((p) => p.range), ...this.#reserved];
     const used = L.POOL_TABLE_BYTES + held.reduce((s, r) => s + r.bytes, 0);
     return { used, free: this.capacity - used };
   }
@@ -192,8 +263,10 @@ export class SamplePool {
 
   /**
    * Places a decoded sample under `name` (replacing nothing: a taken name is refused) with the slice starts
-   * `onsets` (frames, ascending; [] for none), at id `wanted` when given (a replay); returns what it placed. Throws ClientError, with nothing
-   * changed, when the name is taken, no id is free or the pool cannot hold it.
+   * `onsets` (frames, ascending; [] for none), at id `wanted` when given (a replay); returns what it placed.
+   * The data is copied here, on the caller's thread (offline renders; a live engine's worker writes it:
+   * reserve, writeSampleData, publish). Throws ClientError, with nothing changed, when the name is taken, no id
+   * is free or the pool cannot hold it.
    */
   place(
     name: string,
@@ -203,52 +276,90 @@ export class SamplePool {
     onsets: readonly number[] = s.onsets ?? [],
     wanted?: number,
   ): SampleInfo {
-    if (this.#byName.has(name)) throw new ClientError(`a sample "${name}" is loaded already (free it first)`);
     if (s.channels < 1 || s.channels > 2) {
       throw new ClientError(`${file}: ${s.channels} channels (the sampler plays 1 or 2)`);
     }
     if (s.frames < 1) throw new ClientError(`${file}: no audio in it`);
+    this.#checkName(name);
     this.#collect();
-    const id = this.#freeId(wanted);
-    const bytes = SamplePool.bytesFor(s.frames, s.channels, onsets.length);
-    const at = this.#allocate(bytes);
-    this.#ranges.set(id, { at, bytes });
-    // Data first, then the entry, POOL_E_READY last.
-    const u8 = new Uint8Array(this.memory.buffer);
-    let offset = at;
-    const levelAt: number[] = [];
+    this.#freeId(wanted); // refused before any byte moves
     const levels = s.levels ?? mipLevels(s);
-    const mips = levels.length;
-    for (const level of levels) {
-      levelAt.push(offset);
-      u8.set(new Uint8Array(level.buffer, level.byteOffset, level.byteLength), offset);
-      offset += align(level.byteLength);
+    const range = this.reserve(sampleBytes(levels, onsets));
+    try {
+      return this.publish(name, file, hash, writeSampleData(this.memory, range, s, levels, onsets), wanted);
+    } catch (e) {
+      this.release(range);
+      throw e;
     }
-    const sliceAt = offset;
-    new Int32Array(this.memory.buffer, sliceAt, onsets.length).set(onsets);
+  }
+
+  /**
+   * Reserves `bytes` of the pool for a sample's data (first fit over the freed ranges, else at the top, the
+   * memory grown to hold it): no id names the range, so any thread may write it (writeSampleData) until
+   * publish or release. Throws the full pool's ClientError.
+   */
+  reserve(bytes: number): Range {
+    this.#collect();
+    const range = { at: this.#allocate(align(bytes)), bytes: align(bytes) };
+    this.#reserved.push(range);
+    return range;
+  }
+
+  /** Returns a reserved range that was never published (a load that failed after reserving). */
+  release(range: Range): void {
+    const i = this.#reservedIndex(range);
+    if (i < 0) return;
+    this.#free.push(...this.#reserved.splice(i, 1));
+    this.#collect();
+  }
+
+  /**
+   * Gives a sample written into a reserved range (writeSampleData) its table entry, POOL_E_READY last, then its
+   * id (`wanted` when given) and `name`; throws ClientError, the range still reserved, when the name is taken
+   * or no id is free.
+   */
+  publish(name: string, file: string, hash: string, w: WrittenSample, wanted?: number): SampleInfo {
+    this.#checkName(name);
+    this.#collect();
+    const i = this.#reservedIndex(w.range);
+    if (i < 0) throw new Error(`publish: the range at ${w.range.at} is not reserved`);
+    const id = this.#freeId(wanted);
+    const [range] = this.#reserved.splice(i, 1);
+    this.#ranges.set(id, range);
     const table = new Int32Array(this.memory.buffer, 0, L.POOL_TABLE_BYTES / 4);
     const e = id * L.POOL_ENTRY_WORDS;
     table.fill(0, e, e + L.POOL_ENTRY_WORDS);
-    table[e + L.POOL_E_FRAMES] = s.frames;
-    table[e + L.POOL_E_CHANNELS] = s.channels;
-    table[e + L.POOL_E_MIPS] = mips;
-    table[e + L.POOL_E_SLICES] = onsets.length;
-    table[e + L.POOL_E_SLICE_AT] = sliceAt;
-    levelAt.forEach((a, k) => table[e + L.POOL_E_LEVEL_AT + k] = a);
+    table[e + L.POOL_E_FRAMES] = w.frames;
+    table[e + L.POOL_E_CHANNELS] = w.channels;
+    table[e + L.POOL_E_MIPS] = w.levelAt.length;
+    table[e + L.POOL_E_SLICES] = w.slices;
+    table[e + L.POOL_E_SLICE_AT] = w.sliceAt;
+    w.levelAt.forEach((a, k) => table[e + L.POOL_E_LEVEL_AT + k] = a);
+    // The data was written before this (by this thread, or by the sample worker before it answered, its
+    // message ordering the writes): the store below publishes them together.
     Atomics.store(table, e + L.POOL_E_READY, 1);
     const info: SampleInfo = {
       name,
       id,
       file,
       hash,
-      frames: s.frames,
-      channels: s.channels,
-      sourceRate: s.sourceRate,
-      slices: onsets.length,
-      bytes,
+      frames: w.frames,
+      channels: w.channels,
+      sourceRate: w.sourceRate,
+      slices: w.slices,
+      bytes: range.bytes,
     };
     this.#byName.set(name, info);
     return info;
+  }
+
+  // A range comes back from the sample worker as a copy (a message): it is found by where it is.
+  #reservedIndex(r: Range): number {
+    return this.#reserved.findIndex((x) => x.at === r.at && x.bytes === r.bytes);
+  }
+
+  #checkName(name: string): void {
+    if (this.#byName.has(name)) throw new ClientError(`a sample "${name}" is loaded already (free it first)`);
   }
 
   /**
@@ -301,11 +412,7 @@ export class SamplePool {
 
   /** The error for a sample of `bytes` that does not fit ("at least": the bytes of its file, before decoding). */
   fullError(bytes: number, atLeast = false): ClientError {
-    return new ClientError(
-      `the sample pool is full: needs ${atLeast ? "at least " : ""}${mb(bytes)}, ${
-        mb(this.usage().free)
-      } free of ${mb(this.capacity)} (--sample-memory; free a sample first)`,
-    );
+    return new ClientError(fullMessage(bytes, this.usage().free, this.capacity, atLeast));
   }
 
   #freeId(wanted?: number): number {

@@ -79,6 +79,10 @@ function why(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "no such file";
   if (e instanceof Deno.errors.AlreadyExists) return "it exists already (add overwrite to replace it)";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  // Deno's refusal under a task's permission set (deno.json): the engine's own limit, not the file system's.
+  if (e instanceof Deno.errors.NotCapable) {
+    return "not permitted to this task (its permission set in deno.json)";
+  }
   if (e instanceof Deno.errors.IsADirectory) return "it is a directory";
   if (e instanceof Deno.errors.NotADirectory) return "a part of it is not a directory";
   return e instanceof Error ? e.name : "failed";

@@ -39,8 +39,14 @@ import {
   type RealtimeRequest,
 } from "../core/realtime.ts";
 import { lockRange, type RealtimeLimits, realtimeLimits } from "../ffi/realtime.ts";
-import { SampleLibrary, type SampleSource, sampleSource } from "../patch/samples.ts";
-import { type DecodedSample, SamplePool } from "../core/sample_pool.ts";
+import {
+  decodeHere,
+  SampleLibrary,
+  type SampleLoader,
+  type SampleSource,
+  sampleSource,
+} from "../patch/samples.ts";
+import { SamplePool } from "../core/sample_pool.ts";
 import { SampleDecoder } from "./sample_decoder.ts";
 import { DEFAULT_DATA_DIR } from "../core/sandbox.ts";
 
@@ -183,7 +189,7 @@ export class Engine {
   readonly instrument: Instrument;
   /** The samples `sampler` modules play, in the pool every DSP worker imports (patch/samples.ts). */
   samples!: SampleLibrary;
-  #decoder = new SampleDecoder();
+  #decoder!: SampleDecoder;
   /** Resolves when the output has ended (duration reached or stop()) and everything is closed. */
   readonly finished: Promise<EngineSummary>;
   #ctrl: Int32Array;
@@ -291,7 +297,9 @@ export class Engine {
       patch,
       sampleRate,
     );
-    for (const [name, file] of Object.entries(options.patch?.samples ?? {})) samples.load(name, file);
+    // Nothing plays yet: the patch's samples decode here (any format: decodeHere awaits the WebAssembly
+    // decoders), all or none, before its modules can name them.
+    if (options.patch) await samples.loadFileSamplesAsync(options.patch, decodeHere(pool.memory));
     if (options.patch) patch.load(options.patch);
     if (options.patch) checkSequence(options.patch);
     if (options.patch) new Instrument(patch, sampleRate).load(options.patch); // groups and scale: refused early
@@ -365,9 +373,10 @@ export class Engine {
     const engine = new Engine(sab, supervisor, sampleRate, block, patch);
     engine.#log = log;
     engine.samples = samples;
+    engine.#decoder = new SampleDecoder(pool.memory);
     // A load goes into the log before any command naming it (those are accepted later): a replay loads it.
     samples.onLoad = (info) => log?.sample({ ...info, onsets: info.slices > 0 });
-    for (const info of samples.list()) log?.sample(info);
+    for (const info of samples.list()) log?.sample({ ...info, onsets: info.slices > 0 });
     engine.#recorder = recorder;
     engine.#faultsAllowed = options.allowFaultInjection ?? false;
     engine.#onEvent = options.onEvent;
@@ -620,13 +629,11 @@ export class Engine {
     this.#recorder.stall(ms);
   }
 
-  /** Decodes a sample file's bytes (transferred) in the sample worker at nice 19, off the main thread. */
-  decodeSample = (
-    bytes: Uint8Array,
-    file: string,
-    sampleRate: number,
-    onsets = false,
-  ): Promise<DecodedSample> => this.#decoder.decode(bytes, file, sampleRate, onsets);
+  /**
+   * Decodes a sample file's bytes (transferred) in the sample worker at nice 19, which writes it into the pool
+   * at the range `reserve` gives: the control thread neither decodes nor copies (patch/samples.ts loadAsync).
+   */
+  decodeSample: SampleLoader = (job, reserve) => this.#decoder.load(job, reserve);
 
   /**
    * A report of the last `seconds` (default 2, at most the record tap's 5.46 s) of what the output played, or

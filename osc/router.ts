@@ -120,6 +120,15 @@ export class OscRouter {
         delivery,
         later,
         peer,
+        again: () =>
+          this.handle(
+            address,
+            args,
+            delivery.frame === undefined ? {} : { frame: delivery.frame },
+            later,
+            peer,
+            types,
+          ),
       };
       const values = readArgs(route, taken.args, taken.tags);
       if (!route.edit) return route.handle(this.#ctx, values, call);

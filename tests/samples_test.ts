@@ -4,17 +4,20 @@ import assert from "node:assert/strict";
 import { ClientError } from "../core/errors.ts";
 import { compileDsp } from "../core/dsp_host.ts";
 import { renderOffline } from "../core/render.ts";
-import { decodeSample, resample } from "../core/sample_decode.ts";
-import { type DecodedSample, SamplePool } from "../core/sample_pool.ts";
+import { resample } from "../core/sample_decode.ts";
+import { SamplePool } from "../core/sample_pool.ts";
 import { readWav, WavWriter } from "../core/wav.ts";
 import { scoreCommands } from "../cli/score.ts";
-import { sampleSource } from "../patch/samples.ts";
+import { decodeHere, SampleLibrary, type SampleLoader, sampleSource } from "../patch/samples.ts";
+import { Patch } from "../patch/graph.ts";
+import { SampleDecoder } from "../engine/sample_decoder.ts";
 import { ScoreEngine } from "../cli/score.ts";
 import { OscRouter } from "../osc/router.ts";
 import type { PatchFile } from "../core/files.ts";
 import { parseSessionLog } from "../engine/session_log.ts";
 import { firstDifferenceOutside, runCli, TEST_LEAD } from "./helpers.ts";
 import { OscTestClient } from "./osc_helpers.ts";
+import { encodeFlac } from "./flac_writer.ts";
 
 const renderTs = new URL("../cli/render.ts", import.meta.url).pathname;
 const SR = 48000;
@@ -40,6 +43,24 @@ function zeroCrossingHz(x: Float32Array | Float64Array, from: number, to: number
 }
 
 const cents = (a: number, b: number) => 1200 * Math.log2(a / b);
+
+/** Frames of the 100 MiB test file: float32 mono, 9.1 minutes at 48 kHz. */
+const BIG_FRAMES = 26_214_400;
+
+/** The longest stretch the control thread may be held while a 100 MiB sample loads (ms). */
+const MAX_GAP_MS = 100;
+
+/** Writes a 100 MiB float32 mono WAV of a 440 Hz sine. */
+function writeBig(path: string): void {
+  const w = new WavWriter(path, SR, 1);
+  const chunk = new Float32Array(SR);
+  for (let done = 0; done < BIG_FRAMES; done += chunk.length) {
+    const n = Math.min(chunk.length, BIG_FRAMES - done);
+    for (let i = 0; i < n; i++) chunk[i] = 0.25 * Math.sin((2 * Math.PI * 440 * (done + i)) / SR);
+    w.write(chunk.subarray(0, n));
+  }
+  w.close();
+}
 
 /** Left channel of interleaved stereo. */
 function left(stereo: Float32Array): Float32Array {
@@ -155,6 +176,29 @@ Deno.test("pitched up 4 octaves, a sine above Nyquist/16 leaves no alias above �
   assert.ok(peakDb(y.subarray(1000, 3048), 15900, 16100) > -8);
 });
 
+Deno.test("every step the sampler allows is band-limited: 1 kHz at steps 32 and 256 (levels 5 and 8) leaves no alias above −60 dB, 40 Hz comes through", async () => {
+  const dir = await Deno.makeTempDir();
+  // 1 kHz × 32 = 32 kHz and × 256 = 256 kHz both fold to 16 kHz; level 4 (the top before) kept 1 kHz whole.
+  writeSine(`${dir}/tone.wav`, 1000, 10, 0.9);
+  writeSine(`${dir}/low.wav`, 40, 10, 0.5);
+  for (const [rate, step] of [[2, 32], [16, 256]]) {
+    const score = PLAY(`0 set smp.pitch 48\n0 set smp.rate ${rate}`);
+    const seg = (await renderScore(dir, score, 0.05)).subarray(600, 600 + 1024);
+    assert.ok(seg.every(Number.isFinite));
+    const alias = peakDb(seg, 15500, 16500);
+    assert.ok(alias < -60, `step ${step}: alias at ${alias.toFixed(1)} dB`);
+    let peak = 0;
+    for (const v of seg) peak = Math.max(peak, Math.abs(v));
+    assert.ok(20 * Math.log10(peak + 1e-30) < -60, `step ${step}: quiet (peak ${peak})`);
+    const low = (await renderScore(dir, score.replace("tone.wav", "low.wav"), 0.05)).subarray(
+      600,
+      600 + 1024,
+    );
+    const hz = 40 * step;
+    assert.ok(peakDb(low, hz - 100, hz + 100) > -10, `step ${step}: ${hz} Hz comes through`);
+  }
+});
+
 Deno.test("a slice starts at its exact sample and at the gate's frame", async () => {
   const dir = await Deno.makeTempDir();
   // A ramp: sample i holds i / n, so the first sample played names where the slice starts.
@@ -211,7 +255,7 @@ Deno.test("/sample errors: a missing file, a corrupt one, a missing name and a f
     assert.equal(JSON.stringify([pool.list(), pool.usage()]), before, "the pool is unchanged");
   };
   expectError(call("/sample/load", "s2", "missing.wav"), /no such file/);
-  expectError(call("/sample/load", "s2", "bad.wav"), /bad\.wav: not a WAV file/);
+  expectError(call("/sample/load", "s2", "bad.wav"), /^"bad\.wav" is not a sample this engine reads: /);
   expectError(call("/sample/load", "s2", "../escape.wav"), /"\.\." is refused/);
   expectError(call("/sample/load", "s1", "tone.wav"), /loaded already/);
   expectError(
@@ -220,7 +264,7 @@ Deno.test("/sample errors: a missing file, a corrupt one, a missing name and a f
   );
   expectError(
     call("/sample/load", "s2", "big24.wav"),
-    /pool is full: needs 2\.8 MB, 1\.6 MB free of 2\.0 MB/,
+    /pool is full: needs 2\.9 MB, 1\.6 MB free of 2\.0 MB/,
   );
   expectError(call("/sample/free", "nope"), /no sample "nope" \(loaded: s1\)/);
   expectError(call("/mod/x/sample", "s1"), /x/);
@@ -398,15 +442,8 @@ Deno.test("the sequencer plays slices per hit: seq add brk smp x.x.x.x. slice=0,
 
 Deno.test("loading a 100 MB sample while the engine plays: 0 late blocks, and the reply gives its facts", async () => {
   const dir = await Deno.makeTempDir();
-  const frames = 26_214_400; // 100 MiB of float32 mono: 9.1 minutes at 48 kHz
-  const w = new WavWriter(`${dir}/big.wav`, SR, 1);
-  const chunk = new Float32Array(SR);
-  for (let done = 0; done < frames; done += chunk.length) {
-    const n = Math.min(chunk.length, frames - done);
-    for (let i = 0; i < n; i++) chunk[i] = 0.25 * Math.sin((2 * Math.PI * 440 * (done + i)) / SR);
-    w.write(chunk.subarray(0, n));
-  }
-  w.close();
+  const frames = BIG_FRAMES;
+  writeBig(`${dir}/big.wav`);
   const port = 20000 + Math.floor(Math.random() * 30000);
   const summaryPath = `${dir}/summary.json`;
   const child = new Deno.Command(Deno.execPath(), {
@@ -636,18 +673,147 @@ Deno.test("at most two sample loads decode at once: a third is refused at once a
   const pool = new SamplePool(8, 0);
   const e = new ScoreEngine(SR, 128, { pool, source: sampleSource(dir, dir) });
   const gates: (() => void)[] = [];
-  // A decoder that waits until the test lets it go, as the sample worker would while it works.
-  const decoder = (bytes: Uint8Array, file: string, rate: number) =>
-    new Promise<DecodedSample>((resolve) => gates.push(() => resolve(decodeSample(bytes, file, rate))));
-  const a = e.samples!.loadAsync("a", "tone.wav", decoder);
-  await assert.rejects(e.samples!.loadAsync("a", "tone.wav", decoder), /loaded already/); // held while it loads
-  const b = e.samples!.loadAsync("b", "tone.wav", decoder);
-  await assert.rejects(e.samples!.loadAsync("c", "tone.wav", decoder), /busy: 2 samples are loading/);
+  // A loader that waits until the test lets it go, as the sample worker would while it works.
+  const here = decodeHere(pool.memory);
+  const loader: SampleLoader = (job, reserve) =>
+    new Promise((resolve) => gates.push(() => resolve(here(job, reserve))));
+  const a = e.samples!.loadAsync("a", "tone.wav", loader);
+  await assert.rejects(e.samples!.loadAsync("a", "tone.wav", loader), /loaded already/); // held while it loads
+  const b = e.samples!.loadAsync("b", "tone.wav", loader);
+  await assert.rejects(e.samples!.loadAsync("c", "tone.wav", loader), /busy: 2 samples are loading/);
   assert.equal(pool.list().length, 0);
   gates.forEach((g) => g());
   assert.deepEqual([(await a).id, (await b).id], [1, 2]);
-  assert.equal(
-    (await e.samples!.loadAsync("c", "tone.wav", (x, f, r) => Promise.resolve(decodeSample(x, f, r)))).id,
-    3,
+  assert.equal((await e.samples!.loadAsync("c", "tone.wav", here)).id, 3);
+});
+
+Deno.test("a sample loaded with onsets is saved as {file, onsets: true}; /patch/load and --resume's file restore the same slices", () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.mkdirSync(`${dir}/samples`);
+  const x = new Float32Array(48000);
+  let seed = 7;
+  for (const h of [0, 12000, 25000, 37000]) {
+    for (let i = 0; i < 4000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      x[h + i] += 0.8 * Math.exp(-i / 600) * ((seed / 2 ** 32) * 2 - 1);
+    }
+  }
+  const w = new WavWriter(`${dir}/samples/brk.wav`, SR, 1);
+  w.write(x);
+  w.close();
+  const e = new ScoreEngine(SR, 128, { pool: new SamplePool(16, 0), source: sampleSource(dir) });
+  const router = new OscRouter(e, undefined, dir);
+  const call = (address: string, ...args: (string | number)[]) => router.handle(address, args, {});
+  for (
+    const [a, ...args] of [
+      ["/sample/load", "brk", "brk.wav", "onsets"],
+      ["/sample/load", "plain", "brk.wav"],
+      ["/patch/create", "smp", "sampler"],
+      ["/patch/create", "smp2", "sampler"],
+      ["/patch/commit"],
+      ["/mod/smp/sample", "brk"],
+      ["/mod/smp2/sample", "plain"],
+      ["/patch/save", "sliced.json"],
+    ] as [string, ...string[]][]
+  ) {
+    const r = call(a, ...args);
+    assert.ok(r.every((x) => x.address !== "/error"), JSON.stringify(r));
+  }
+  const slices = e.samples!.list()[0].slices;
+  assert.ok(slices >= 4, `${slices} slices`);
+  const saved = JSON.parse(Deno.readTextFileSync(`${dir}/patches/sliced.json`));
+  assert.deepEqual(saved.samples, { brk: { file: "brk.wav", onsets: true }, plain: "brk.wav" });
+  // The same file through /patch/load (and so --resume, which loads the autosave's file the same way).
+  const e2 = new ScoreEngine(SR, 128, { pool: new SamplePool(16, 0), source: sampleSource(dir) });
+  const r2 = new OscRouter(e2, undefined, dir).handle("/patch/load", ["sliced.json"], {});
+  assert.ok(r2.every((x) => x.address !== "/error"), JSON.stringify(r2));
+  assert.deepEqual(
+    e2.samples!.list().map((s) => [s.name, s.slices]),
+    [["brk", slices], ["plain", 0]],
   );
+  // A malformed entry is refused plainly.
+  Deno.writeTextFileSync(
+    `${dir}/patches/odd.json`,
+    JSON.stringify({ samples: { s: { onsets: true } }, modules: {} }),
+  );
+  const e3 = new ScoreEngine(SR, 128, { pool: new SamplePool(16, 0), source: sampleSource(dir) });
+  const r3 = new OscRouter(e3, undefined, dir).handle("/patch/load", ["odd.json"], {});
+  assert.equal(r3[0].address, "/error");
+  assert.match(String(r3[0].args[1]), /sample "s": give a file name, or \{"file"/);
+});
+
+Deno.test("--patch with samples of every format: the engine's start awaits their decoding", async () => {
+  const dir = await Deno.makeTempDir();
+  writeSine(`${dir}/tone.wav`, 1000, 0.5);
+  const ints = new Int32Array(SR / 2).map((_, i) =>
+    Math.round(16000 * Math.sin((2 * Math.PI * 1000 * i) / SR))
+  );
+  await Deno.writeFile(`${dir}/tone.flac`, encodeFlac(ints, 1, 16, SR));
+  const run = await runCli([
+    "--duration",
+    "1",
+    "--patch",
+    await (async () => {
+      const p = `${dir}/p.json`;
+      await Deno.writeTextFile(
+        p,
+        JSON.stringify({
+          samples: { a: "tone.flac", b: { file: "tone.wav", onsets: true } },
+          modules: { out1: { type: "out" }, smp: { type: "sampler", params: { sample: "a" } } },
+          connections: [["smp", "out1.L"]],
+          sequence: { bpm: 120, playing: true, tracks: { s: { modules: ["smp"], pattern: "x..." } } },
+        }),
+      );
+      return p;
+    })(),
+    "--samples",
+    dir,
+    "--lead",
+    String(TEST_LEAD),
+    "--no-osc",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  // The FLAC played from the start: a 1 kHz tone on the left.
+  let loud = 0;
+  for (let i = 0; i < run.wav.length; i += 2) loud = Math.max(loud, Math.abs(run.wav[i]));
+  assert.ok(loud > 0.3, `the sample played (peak ${loud})`); // 16000/32768 at the step's velocity
+  const log = parseSessionLog(await Deno.readTextFile(run.logPath));
+  assert.deepEqual(log.samples.map((s) => [s.name, s.file, s.onsets ?? false]), [
+    ["a", "tone.flac", false],
+    ["b", "tone.wav", true],
+  ]);
+  await Deno.remove(run.dir, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a 100 MB load through the sample worker: the control thread's longest stretch between 1 ms ticks stays short", async () => {
+  const dir = await Deno.makeTempDir();
+  writeBig(`${dir}/big.wav`);
+  const pool = new SamplePool(256);
+  const lib = new SampleLibrary(pool, sampleSource(dir, dir), new Patch(), SR);
+  const decoder = new SampleDecoder(pool.memory);
+  const gaps: number[] = [];
+  let last = performance.now();
+  const tick = setInterval(() => {
+    const now = performance.now();
+    gaps.push(now - last);
+    last = now;
+  }, 1);
+  try {
+    const t0 = performance.now();
+    const info = await lib.loadAsync("big", "big.wav", (job, reserve) => decoder.load(job, reserve));
+    const ms = performance.now() - t0;
+    assert.equal(info.frames, BIG_FRAMES);
+    const worst = Math.max(...gaps);
+    console.log(
+      `100 MiB loaded in ${ms.toFixed(0)} ms; the longest gap between 1 ms ticks: ${worst.toFixed(1)} ms`,
+    );
+    // Before the worker wrote the pool itself (and read and hashed the file), the control thread held
+    // ~MEASURED_BEFORE ms in one stretch; a scheduler's hiccup under load stays well below this bound.
+    assert.ok(worst < MAX_GAP_MS, `the control thread was held ${worst.toFixed(1)} ms in one stretch`);
+  } finally {
+    clearInterval(tick);
+    decoder.close();
+  }
+  await Deno.remove(dir, { recursive: true });
 });

@@ -11,6 +11,7 @@ import type { Delivery, OscReply } from "../types.ts";
 import { patchFile, playingFile } from "../../engine/state.ts";
 import {
   answerLater,
+  type Call,
   choice,
   num,
   opt,
@@ -47,21 +48,50 @@ export function overwriteWord(): Shape<string | undefined> {
   );
 }
 
-/** Replaces the patch with `file` (and its sequence, groups and scale) at one frame; throws ClientError. */
-export function loadPatchFile(ctx: RouteContext, file: PatchFile, delivery: Delivery): OscReply[] {
+/**
+ * Replaces the patch with `file` (and its sequence, groups and scale) at one frame; throws ClientError. When
+ * the file names samples that are not loaded and the engine decodes in a worker (Engine.decodeSample), they
+ * load there first, all or none, and the message is handled again once they are in the pool (`call.again`):
+ * then it returns undefined, and the replies go through `call.later`.
+ */
+export function loadPatchFile(ctx: RouteContext, file: PatchFile, call: Call): OscReply[] | undefined {
   if (typeof file !== "object" || file === null || Array.isArray(file)) {
     throw new ClientError("a patch file is a JSON object");
   }
-  // The file's samples first (decoded here: a patch load answers at once), so its modules may name them.
   const samples = ctx.engine.samples;
   if (file.samples && !samples) {
     throw new ClientError("this engine has no sample pool for the file's samples");
   }
+  const loader = ctx.engine.decodeSample;
+  if (samples && loader && call.again && samples.missing(file).length > 0) {
+    const again = call.again;
+    const failure = (e: unknown): OscReply => {
+      if (!(e instanceof ClientError)) {
+        console.error(`[chronus] ${call.address}: internal error: ${(e as Error).stack}`);
+      }
+      const text = e instanceof ClientError ? e.message : `internal error: ${(e as Error).message}`;
+      return { address: "/error", args: [call.address, text] };
+    };
+    samples.loadFileSamplesAsync(file, loader).then((loaded) => {
+      let replies: OscReply[];
+      try {
+        replies = again();
+      } catch (e) {
+        replies = [failure(e)];
+      }
+      // A file refused once its samples were in (a bad module, a bad sequence) changed nothing: no module can
+      // name the samples it brought, which go too.
+      if (replies.some((r) => r.address === "/error")) samples.unload(loaded);
+      for (const r of replies) call.later?.(r);
+    }, (e) => call.later?.(failure(e)));
+    return undefined;
+  }
+  // The file's samples first (decoded here: an offline score, WAV), so its modules may name them.
   const loaded = samples?.loadFileSamples(file) ?? [];
   try {
     ctx.engine.patch.abort();
     ctx.engine.patch.load(file);
-    return commit(ctx, delivery, file);
+    return commit(ctx, call.delivery, file);
   } catch (e) {
     samples?.unload(loaded); // a refused file changes nothing
     throw e;
@@ -188,15 +218,16 @@ export const PATCH_ROUTES: readonly Route[] = [
     address: "/patch/load",
     edit: ([name]) => `patch ${name} loaded`,
     args: [str("file", { doc: "a patch file (JSON) in the data directory's patches/" })],
-    summary: "replaces the patch (and the sequence, when the file has one) at one frame",
+    summary:
+      'replaces the patch (and the sequence, when the file has one) at one frame; the file\'s "samples" not loaded yet are decoded in the sample worker first, all or none, and the reply comes once they are in the pool',
     reply: COMMITTED,
     text: {
       form: "load FILE",
       examples: ["load examples/dnb-175.json"],
       note: "a JSON patch file; chronus sends a file of its own directory as text",
     },
-    handle: (ctx, [name], { delivery }) =>
-      loadPatchFile(ctx, readJson<PatchFile>(ctx.files, dataPath("patches", name, "patch file")), delivery),
+    handle: (ctx, [name], call) =>
+      loadPatchFile(ctx, readJson<PatchFile>(ctx.files, dataPath("patches", name, "patch file")), call) ?? [],
   }),
   route({
     ...PATCH,
@@ -205,9 +236,9 @@ export const PATCH_ROUTES: readonly Route[] = [
     args: [str("json", { doc: "a whole patch file's text" })],
     summary: "as /patch/load, from a patch sent as text (what `deno task chronus load` sends)",
     reply: COMMITTED,
-    handle: (ctx, [text], { delivery }) => {
+    handle: (ctx, [text], call) => {
       if (text.length > SANDBOX_LIMITS.patchFileBytes) throw new ClientError("the patch is over the cap");
-      return loadPatchFile(ctx, parseJson<PatchFile>(text, "the patch"), delivery);
+      return loadPatchFile(ctx, parseJson<PatchFile>(text, "the patch"), call) ?? [];
     },
   }),
   route({

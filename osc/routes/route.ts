@@ -106,6 +106,12 @@ export interface Call {
   readonly later?: (r: OscReply) => void;
   /** The sender, when it came over a socket and can be subscribed (/notify). */
   readonly peer?: OscPeer;
+  /**
+   * Handles the same message again, as it came (recorded in the history when it edits), outside any bundle:
+   * what a handler that first waited for another thread calls to do its work once that is done (/patch/load
+   * waits for its samples to be in the pool).
+   */
+  readonly again?: () => OscReply[];
 }
 
 /** How an address names the text language's command that sends it. */

@@ -1,6 +1,7 @@
 // Samples: loading a file from the samples directory into the engine's sample pool, listing and freeing
-// (patch/samples.ts does the work; core/sample_pool.ts holds the pool). A load answers once the sample is in
-// the pool, so any command sent after the reply may name it; a load that cannot be done changes nothing.
+// (patch/samples.ts does the work; core/sample_pool.ts holds the pool; a live engine's sample worker reads,
+// decodes and writes the file: engine/sample_decoder.ts). A load answers once the sample is in the pool, so
+// any command sent after the reply may name it; a load that cannot be done changes nothing.
 import { ClientError } from "../../core/errors.ts";
 import type { SampleInfo } from "../../core/sample_pool.ts";
 import type { SampleLibrary } from "../../patch/samples.ts";
@@ -35,11 +36,14 @@ export const SAMPLE_ROUTES: readonly Route[] = [
       str("name", {
         doc: "what `set MODULE.sample NAME` calls it: a letter then letters, digits or _ (≤ 32)",
       }),
-      str("file", { doc: "a WAV file in the data directory's samples/ (or the --samples directory)" }),
+      str("file", {
+        doc:
+          "a WAV, FLAC, MP3 or Ogg Vorbis file (told by its content) in the data directory's samples/ (or the --samples directory)",
+      }),
       opt(choice("onsets", ["onsets"], { doc: "find its attacks and store them as its slices" })),
     ],
     summary:
-      "decodes a WAV file (16/24/32-bit integer or float, mono or stereo), resamples it to the engine's rate and places it in the sample pool under a name; refused, changing nothing, for a taken name, a missing or unsupported file, or a full pool (with the numbers)",
+      'reads and decodes a sample file off the control thread (WAV 16/24/32-bit integer or float, FLAC, MP3 or Ogg Vorbis, told by its content; mono or stereo), resamples it to the engine\'s rate and writes it into the sample pool under a name; refused, changing nothing, for a taken name, a missing, cut, damaged or unsupported file (`"FILE" is not a sample this engine reads: …`), or a full pool (with the numbers)',
     reply:
       "/sample/load.reply <name> <frames> <channels> <file's rate> <seconds> <slices>: frames and seconds at the engine's rate; slices: the onset slices found (0 without onsets: the sampler's slices parameter then cuts equal parts)",
     text: {

@@ -69,11 +69,12 @@ export const SESSION_ROUTES: readonly Route[] = [
       examples: ["load set1"],
       note: "a bare NAME: a whole session from the engine's sessions/",
     },
-    handle: (ctx, [n], { delivery }) => {
+    handle: (ctx, [n], call) => {
       const path = pathOf(n);
       const file = checkSession(readJson(ctx.files, path, SESSION_FILE_BYTES), path);
-      // The patch first: a file it refuses changes nothing, the history included.
-      loadPatchFile(ctx, file.patch, delivery);
+      // The patch first: a file it refuses changes nothing, the history included. Samples still to decode:
+      // the message comes again once they are in (loadPatchFile).
+      if (!loadPatchFile(ctx, file.patch, call)) return [];
       ctx.history.restore(file.history);
       return [{ address: "/session/load.reply", args: [path, file.history.entries.length] }];
     },

@@ -84,7 +84,8 @@ export const FAMILIES: readonly Family[] = [
     name: "sample",
     title: "Samples",
     label: "samples",
-    summary: "WAV files loaded into the shared sample pool that `sampler` modules play",
+    summary:
+      "sample files (WAV, FLAC, MP3, Ogg Vorbis) loaded into the shared sample pool that `sampler` modules play",
     routes: SAMPLE_ROUTES,
   },
   {
