@@ -212,6 +212,8 @@ export class SamplePool {
   #ranges = new Map<number, Range>(); // id → its bytes
   #free: Range[] = [];
   #pending: { id: number; range: Range; at: number }[] = []; // freed, waiting out the grace
+  /** The id published last: new ids go round from it, so a session reuses one only after 255 other loads. */
+  #lastId = 0;
   #reserved: Range[] = []; // being written for a load, no id yet
   #top = L.POOL_TABLE_BYTES;
   #grace: number;
@@ -324,6 +326,7 @@ export class SamplePool {
     const i = this.#reservedIndex(w.range);
     if (i < 0) throw new Error(`publish: the range at ${w.range.at} is not reserved`);
     const id = this.#freeId(wanted);
+    this.#lastId = id;
     const [range] = this.#reserved.splice(i, 1);
     this.#ranges.set(id, range);
     const table = new Int32Array(this.memory.buffer, 0, L.POOL_TABLE_BYTES / 4);
@@ -423,7 +426,13 @@ export class SamplePool {
       }
       return wanted;
     }
-    for (let id = 1; id < L.POOL_SAMPLES; id++) if (!taken.has(id)) return id;
+    // Round from the last id, not the lowest free one: a replay loads every sample of a session up front at its
+    // id (cli/render.ts), so a session that freed one and loaded another at the same id could not be replayed.
+    const ids = L.POOL_SAMPLES - 1;
+    for (let k = 1; k <= ids; k++) {
+      const id = ((this.#lastId + k - 1) % ids) + 1;
+      if (!taken.has(id)) return id;
+    }
     throw new ClientError(`the pool holds ${L.POOL_SAMPLES - 1} samples already (free one first)`);
   }
 

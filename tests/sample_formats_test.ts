@@ -9,7 +9,7 @@ import { createMp3Encoder, createOggEncoder } from "wasm-media-encoders";
 import { ClientError } from "../core/errors.ts";
 import { decodeSample, decodeSampleAsync } from "../core/sample_decode.ts";
 import { checkMpegFrames, checkOggPages, sniffFormat } from "../core/sample_formats.ts";
-import { SamplePool } from "../core/sample_pool.ts";
+import { FREE_GRACE_MS, SamplePool } from "../core/sample_pool.ts";
 import { readWav } from "../core/wav.ts";
 import { SampleDecoder } from "../engine/sample_decoder.ts";
 import { Patch } from "../patch/graph.ts";
@@ -489,5 +489,64 @@ Deno.test("the sample worker writes the data into the pool: the entry's levels h
   } finally {
     decoder.close();
   }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("live: a name freed and loaded again gets a new id, and the session replays bit for bit", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chronus-reload-" });
+  await Deno.writeFile(`${dir}/a.wav`, encodeWav16(sineInts(1000, 1, 1, 16), 1, SR));
+  await Deno.writeFile(`${dir}/b.wav`, encodeWav16(sineInts(500, 1, 1, 16), 1, SR));
+  const engine = await startLogged(dir, {
+    seconds: 5,
+    lead: TEST_LEAD,
+    samples: { megabytes: 16, source: sampleSource(dir, dir) },
+    patch: { modules: { out1: { type: "out" }, smp: { type: "sampler" } }, connections: [["smp", "out1.L"]] },
+  });
+  const { call, ask } = rig(engine, dir);
+  const play = async (name: string) => {
+    assert.deepEqual(call("/mod/smp/sample", name), []);
+    assert.deepEqual(call("/gate/smp", 1), []);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(call("/gate/smp", 0), []);
+    assert.deepEqual(call("/mod/smp/sample", 0), []);
+    await new Promise((r) => setTimeout(r, 100));
+  };
+  try {
+    assert.equal((await ask("/sample/load", "s", "a.wav")).address, "/sample/load.reply");
+    await play("s");
+    assert.deepEqual(call("/sample/free", "s"), [{ address: "/sample/free.reply", args: ["s"] }]);
+    // Past the grace, the freed id is free again; the next load still takes a new one.
+    await new Promise((r) => setTimeout(r, FREE_GRACE_MS + 200));
+    assert.equal((await ask("/sample/load", "s", "b.wav")).address, "/sample/load.reply");
+    await play("s");
+  } finally {
+    engine.stop();
+  }
+  const summary = await engine.finished;
+  const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
+  assert.deepEqual(log.samples.map((s) => [s.name, s.id, s.file]), [["s", 1, "a.wav"], ["s", 2, "b.wav"]]);
+  const out = readWav(await Deno.readFile(`${dir}/out.wav`)).samples;
+  const render = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../cli/render.ts", import.meta.url).pathname,
+      "--replay",
+      `${dir}/s.jsonl`,
+      "--samples",
+      dir,
+      "--out",
+      `${dir}/replay.wav`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(render.code, 0, new TextDecoder().decode(render.stderr));
+  const replay = readWav(await Deno.readFile(`${dir}/replay.wav`)).samples;
+  let loud = 0;
+  for (const x of out) loud = Math.max(loud, Math.abs(x));
+  assert.ok(loud > 0.1, "both samples played");
+  const diff = firstDifferenceOutside(out, replay, summary.output.lateAt);
+  assert.equal(diff, -1, `the live output differs from the replay at frame ${diff / 2}`);
   await Deno.remove(dir, { recursive: true });
 });
