@@ -262,6 +262,27 @@ Deno.test("deno task render: a score's `sample load` lines and a patch's samples
 });
 
 /** A live engine's router and a way to wait for a reply that comes later. */
+/** Replays the session log a live engine wrote to `dir` (startLogged) through `render --replay`; its samples. */
+async function replayLive(dir: string): Promise<Float32Array> {
+  const render = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../cli/render.ts", import.meta.url).pathname,
+      "--replay",
+      `${dir}/s.jsonl`,
+      "--samples",
+      dir,
+      "--out",
+      `${dir}/replay.wav`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(render.code, 0, new TextDecoder().decode(render.stderr));
+  return readWav(await Deno.readFile(`${dir}/replay.wav`)).samples;
+}
+
 function rig(engine: ConstructorParameters<typeof OscRouter>[0], dir: string) {
   const router = new OscRouter(engine, undefined, dir);
   const later: OscReply[] = [];
@@ -378,23 +399,7 @@ Deno.test("live: FLAC, MP3 and Ogg load through /sample/load and play through a 
   // The session log names the files; a replay decodes them again, to the same bytes, and renders the same.
   const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
   assert.deepEqual(log.samples.map((s) => s.file), ["tone.flac", "tone.mp3", "tone.ogg", "wav-inside.flac"]);
-  const render = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../cli/render.ts", import.meta.url).pathname,
-      "--replay",
-      `${dir}/s.jsonl`,
-      "--samples",
-      dir,
-      "--out",
-      `${dir}/replay.wav`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(render.code, 0, new TextDecoder().decode(render.stderr));
-  const replay = readWav(await Deno.readFile(`${dir}/replay.wav`)).samples;
+  const replay = await replayLive(dir);
   const diff = firstDifferenceOutside(out, replay, summary.output.lateAt);
   assert.equal(diff, -1, `the live output differs from the replay at frame ${diff / 2}`);
   await Deno.remove(dir, { recursive: true });
@@ -526,23 +531,7 @@ Deno.test("live: a name freed and loaded again gets a new id, and the session re
   const log = parseSessionLog(await Deno.readTextFile(`${dir}/s.jsonl`));
   assert.deepEqual(log.samples.map((s) => [s.name, s.id, s.file]), [["s", 1, "a.wav"], ["s", 2, "b.wav"]]);
   const out = readWav(await Deno.readFile(`${dir}/out.wav`)).samples;
-  const render = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../cli/render.ts", import.meta.url).pathname,
-      "--replay",
-      `${dir}/s.jsonl`,
-      "--samples",
-      dir,
-      "--out",
-      `${dir}/replay.wav`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(render.code, 0, new TextDecoder().decode(render.stderr));
-  const replay = readWav(await Deno.readFile(`${dir}/replay.wav`)).samples;
+  const replay = await replayLive(dir);
   let loud = 0;
   for (const x of out) loud = Math.max(loud, Math.abs(x));
   assert.ok(loud > 0.1, "both samples played");
