@@ -47,11 +47,36 @@ Deno.test("48 injected faults of mixed kinds: every one detected, threads and op
   // workers/spare_supply.ts), each a thread, loaded or loading at either sample: those two are not a leak.
   assert.ok(last.threads <= first.threads + 2 + 2, JSON.stringify(r.samples.map(({ files: _, ...x }) => x)));
   // Open files are counted as the fewest of three looks 100 ms apart (a loading spare reads its modules for
-  // a moment); each sample lists them, so a failure names what stayed open.
-  assert.ok(last.fds <= first.fds + 2, JSON.stringify([first, last]));
+  // a moment); each sample lists them, so a failure names what stayed open. Those two spares hold open files
+  // too: a Deno Worker has its own stdio (/dev/null, the stdout pipe and the stderr socket, duplicated) and
+  // its event loop's eventfd and two eventpolls. Two CI runs saw exactly one such set more at the end (78 →
+  // 84); a leak per fault would be 40 sets. So the growth may be at most two whole worker sets, plus two
+  // files of any other kind.
+  const added = workerSets(first.files, last.files);
+  assert.ok(added.sets <= 2 && added.other <= 2, JSON.stringify({ added, first, last }));
   // A short run still warms up; 48 rebuilds must not cost what a leak of a worker's arena each would (16 MiB).
   assert.ok(last.rssMb - first.rssMb < 64, JSON.stringify(r.samples));
 });
+
+/** What a later list of open files holds beyond an earlier one: whole Deno Worker sets, and anything else. */
+function workerSets(before: readonly string[], after: readonly string[]): { sets: number; other: number } {
+  const left = new Map<string, number>();
+  for (const f of before) left.set(f, (left.get(f) ?? 0) + 1);
+  const grown = { stdio: 0, eventfd: 0, eventpoll: 0, other: 0 };
+  for (const f of after) {
+    const n = left.get(f) ?? 0;
+    if (n > 0) {
+      left.set(f, n - 1);
+      continue;
+    }
+    if (f === "/dev/null" || f.startsWith("pipe:") || f.startsWith("socket:")) grown.stdio++;
+    else if (f === "anon_inode:[eventfd]") grown.eventfd++;
+    else if (f === "anon_inode:[eventpoll]") grown.eventpoll++;
+    else grown.other++;
+  }
+  const sets = Math.max(Math.ceil(grown.stdio / 3), grown.eventfd, Math.ceil(grown.eventpoll / 2));
+  return { sets, other: grown.other };
+}
 
 Deno.test("5,000 structure-aware fuzzed packets: no internal error, exactly one /error per refused packet", async () => {
   const r = await fuzz({ count: 5000, rate: 10000 });
