@@ -47,11 +47,12 @@ Deno.test("48 injected faults of mixed kinds: every one detected, threads and op
   // workers/spare_supply.ts), each a thread, loaded or loading at either sample: those two are not a leak.
   assert.ok(last.threads <= first.threads + 2 + 2, JSON.stringify(r.samples.map(({ files: _, ...x }) => x)));
   // Open files are counted as the fewest of three looks 100 ms apart (a loading spare reads its modules for
-  // a moment); each sample lists them, so a failure names what stayed open. Those two spares hold open files
-  // too: a Deno Worker has its own stdio (/dev/null, the stdout pipe and the stderr socket, duplicated) and
-  // its event loop's eventfd and two eventpolls. Two CI runs saw exactly one such set more at the end (78 →
-  // 84); a leak per fault would be 40 sets. So the growth may be at most two whole worker sets, plus two
-  // files of any other kind.
+  // a moment); each sample lists them, so a failure names what stayed open. A Deno Worker holds open files
+  // of its own: its stdio (/dev/null, the stdout pipe and the stderr socket, duplicated), its event loop's
+  // eventfd and two eventpolls. Two runs of the suite saw 78 → 84, and the second, which listed them, showed
+  // exactly one such set more (a spare, or a terminated worker not yet collected); a leak per fault would be
+  // 40 sets. So the growth may be at most two whole worker sets, as many as the spares the thread bound above
+  // allows, plus two files of any other kind.
   const added = workerSets(first.files, last.files);
   assert.ok(added.sets <= 2 && added.other <= 2, JSON.stringify({ added, first, last }));
   // A short run still warms up; 48 rebuilds must not cost what a leak of a worker's arena each would (16 MiB).
