@@ -160,8 +160,12 @@ async function run(msg: DspStart, host: DspHost): Promise<void> {
     }
   }
 
-  // Returns the injected fault for this block and role, claiming it so that it fires once.
+  // Returns the injected fault for this block and role, claiming it so that it fires once. A fenced worker (the
+  // supervisor failed it: fenced()) claims none: it is no longer the primary or the standby, even
+  // while the selector, moved a moment later, still names its slot, and a fault meant for its successor would
+  // otherwise be spent where no one counts it.
   function injected(block: number): number {
+    if (fenced()) return L.FAULT_NONE;
     const role = Atomics.load(ctrl, L.CTRL_SELECTOR) === slot ? L.ROLE_PRIMARY : L.ROLE_STANDBY;
     for (let i = 0; i < L.INJECT_MAX; i++) {
       const w = L.INJECT_BASE + i * L.INJECT_WORDS;
